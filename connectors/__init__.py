@@ -1,0 +1,1 @@
+"""Calendar backends behind one small interface; nothing here imports `service`."""

@@ -1,0 +1,238 @@
+"""The values the planner takes and returns: frozen dataclasses, no behaviour beyond derivation.
+
+Weekdays are ints, 0 = Monday .. 6 = Sunday (``date.weekday()``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+
+
+class PlanError(ValueError):
+    """Input the planner cannot use; the message is one line naming the problem."""
+
+
+class Priority(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class DistanceClass(StrEnum):
+    SHORT = "5k-10k"
+    HALF = "half"
+    MARATHON = "marathon"
+    ULTRA = "ultra"
+
+
+def distance_class(km: float) -> DistanceClass:
+    """Bucket a race distance into the classes P2 scales the block by."""
+    if km <= 15.0:
+        return DistanceClass.SHORT
+    if km <= 30.0:
+        return DistanceClass.HALF
+    if km <= 43.0:
+        return DistanceClass.MARATHON
+    return DistanceClass.ULTRA
+
+
+@dataclass(frozen=True)
+class Race:
+    uid: str
+    title: str
+    date: date
+    distance_km: float
+    priority: Priority
+    location: str = ""
+    # False when the priority came from the P5 default rather than a marker in the event.
+    priority_explicit: bool = False
+    # The day racecal first saw the race. P3 compresses the block against this day rather
+    # than against `today`, so a compressed block keeps its phases as the weeks pass.
+    planned_since: date | None = None
+
+    @property
+    def distance_class(self) -> DistanceClass:
+        return distance_class(self.distance_km)
+
+
+class Phase(StrEnum):
+    OFFSEASON = "offseason"
+    BASE = "base"
+    STRENGTH = "strength"
+    RACE_SPECIFIC = "race-specific"
+    TAPER = "taper"
+    RECOVERY = "recovery"
+
+
+class SameDayOrder(StrEnum):
+    AUTO = "auto"
+    LIFT_FIRST = "lift_first"
+    RUN_FIRST = "run_first"
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A local wall-clock window in which the athlete can train."""
+
+    start: time
+    end: time
+
+    @property
+    def minutes(self) -> int:
+        return (self.end.hour * 60 + self.end.minute) - (self.start.hour * 60 + self.start.minute)
+
+
+@dataclass(frozen=True)
+class Athlete:
+    id: str
+    timezone: str
+    run_days: frozenset[int]
+    long_run_day: int
+    # windows[weekday] lists that day's windows, the preferred one first (L8).
+    windows: tuple[tuple[TimeWindow, ...], ...]
+    weekly_km: float = 40.0
+    easy_pace_s_per_km: int = 360
+    max_strength_per_week: int = 3
+    same_day_order: SameDayOrder = SameDayOrder.AUTO
+    experienced: bool = False
+    # P4: "unstructured maintenance" instead of the P8 offseason when the runner asks for it.
+    offseason_maintenance: bool = False
+    # R6: key runs come from the calendar (`PlanRequest.external_runs`); racecal only places
+    # strength.
+    runs_from_calendar: bool = False
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A span of real time; both ends timezone-aware."""
+
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class ExternalRun:
+    """A run the athlete already has in their calendar from another plan (R6)."""
+
+    start: datetime
+    end: datetime
+    key_run: bool
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    name: str
+    sets: str
+    reps: str
+    note: str = ""
+
+    def line(self) -> str:
+        text = f"{self.name}: {self.sets} x {self.reps}"
+        return f"{text} ({self.note})" if self.note else text
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One sentence of a session's explanation and the rule that decided it."""
+
+    rule: str
+    text: str
+    # "phase", "prescription" or "placement": which question the reason answers.
+    about: str
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    """One Monday-to-Sunday week of the plan as periodization sees it."""
+
+    start: date
+    phase: Phase
+    # The A race whose block or recovery holds the week, or "offseason".
+    anchor: str
+    # Weeks relative to the anchor race's week (0 = race week, -3 = three weeks before,
+    # +1 = the first recovery week); None for offseason weeks.
+    rel: int | None
+    deload: bool
+    # Races (any priority) whose date falls in this week.
+    races: tuple[Race, ...]
+    # Weeks of the running taper still to go including this one (0 = not in the run taper).
+    run_taper: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class PlacedSession:
+    key: str
+    kind: str  # "run" | "strength"
+    type: str
+    slot: str
+    phase: Phase
+    week: date
+    anchor: str
+    rel_week: int | None
+    start: datetime
+    end: datetime
+    heavy_lower: bool
+    key_run: bool
+    title: str
+    description: str
+    reasons: tuple[Reason, ...]
+    distance_km: float | None = None
+    # "planned": placed by the rules; "kept": carried over unchanged from the previous
+    # placement because it already started (history) or was pinned by the athlete (L9).
+    origin: str = "planned"
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return tuple(sorted({r.rule for r in self.reasons}, key=_rule_order))
+
+
+def _rule_order(rule: str) -> tuple[str, int]:
+    return (rule[:1], int(rule[1:]) if rule[1:].isdigit() else 0)
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    rule: str
+    message: str
+    week: date | None = None
+
+    def line(self) -> str:
+        where = f"week of {self.week.isoformat()}: " if self.week else ""
+        return f"{where}{self.message} ({self.rule})"
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    athlete: Athlete
+    races: tuple[Race, ...]
+    today: date
+    weeks: int = 16
+    busy: tuple[Interval, ...] = ()
+    # The last placement, used as the stability hint (L8); sessions of it that start before
+    # `now` are history and come back unchanged.
+    previous: tuple[PlacedSession, ...] = ()
+    # Sessions the athlete moved (L9): key -> where the athlete put it.
+    pinned: tuple[tuple[str, Interval], ...] = ()
+    # Sessions the athlete deleted (L9): never placed again.
+    deleted: frozenset[str] = frozenset()
+    external_runs: tuple[ExternalRun, ...] = ()
+    # The moment before which nothing new is placed; defaults to the start of `today`.
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    athlete_id: str
+    timezone: str
+    today: date
+    weeks: tuple[WeekPlan, ...]
+    sessions: tuple[PlacedSession, ...]
+    warnings: tuple[PlanWarning, ...]
+    races: tuple[Race, ...] = field(default=())
+
+    def session(self, key: str) -> PlacedSession | None:
+        return next((s for s in self.sessions if s.key == key), None)

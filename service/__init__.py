@@ -1,0 +1,1 @@
+"""racecal daemon: config, store, sync and CLI around the pure `scheduler` domain."""
