@@ -5,6 +5,7 @@ Weekdays are ints, 0 = Monday .. 6 = Sunday (``date.weekday()``).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -42,7 +43,7 @@ def distance_class(km: float) -> DistanceClass:
 class Race:
     uid: str
     title: str
-    date: date
+    date: dt.date
     distance_km: float
     priority: Priority
     location: str = ""
@@ -50,7 +51,7 @@ class Race:
     priority_explicit: bool = False
     # The day racecal first saw the race. P3 compresses the block against this day rather
     # than against `today`, so a compressed block keeps its phases as the weeks pass.
-    planned_since: date | None = None
+    planned_since: dt.date | None = None
 
     @property
     def distance_class(self) -> DistanceClass:
@@ -158,8 +159,14 @@ class WeekPlan:
     deload: bool
     # Races (any priority) whose date falls in this week.
     races: tuple[Race, ...]
-    # Weeks of the running taper still to go including this one (0 = not in the run taper).
+    # Position in the running taper (P2): 1 = its first week .. run_taper_len = race week;
+    # 0 outside it.
     run_taper: int
+    run_taper_len: int
+    # 1-based position inside the (possibly compressed) block, 0 outside a block; build_weeks is
+    # the block's base + strength length, where P7 deloads fall.
+    block_week: int
+    build_weeks: int
     reasons: tuple[Reason, ...]
 
 

@@ -2,9 +2,173 @@
 
 from __future__ import annotations
 
-from scheduler.model import Plan, PlanRequest
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from scheduler.board import Board, Booked, from_minutes, to_minutes
+from scheduler.model import (
+    Athlete,
+    Interval,
+    PlacedSession,
+    Plan,
+    PlanError,
+    PlanRequest,
+    PlanWarning,
+    Reason,
+)
+from scheduler.periodize import periodize
+from scheduler.place import Placer
+from scheduler.sessions import SessionSpec, week_specs
+
+MAX_WEEKS = 104
+SHORTEST_SESSION = 30  # minutes: the recovery strength session
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PlanError(f"unknown timezone '{name}'") from None
+
+
+def validate(athlete: Athlete, weeks: int) -> ZoneInfo:
+    tz = zone(athlete.timezone)
+    who = f"athlete '{athlete.id}'"
+    if not 3 <= len(athlete.run_days) <= 7:
+        raise PlanError(f"{who}: {len(athlete.run_days)} run days; racecal plans 3-7 (R1)")
+    if athlete.long_run_day not in athlete.run_days:
+        raise PlanError(f"{who}: the long-run day is not one of the run days")
+    if len(athlete.windows) != 7:
+        raise PlanError(f"{who}: windows must list 7 weekdays, got {len(athlete.windows)}")
+    if max((w.minutes for day in athlete.windows for w in day), default=0) < SHORTEST_SESSION:
+        raise PlanError(
+            f"{who}: no time window is {SHORTEST_SESSION} minutes or longer; widen the windows"
+        )
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise PlanError(f"weeks must be 1-{MAX_WEEKS}, got {weeks}")
+    return tz
 
 
 def build_plan(request: PlanRequest) -> Plan:
     """Periodize the races, derive the sessions and place them for `request.weeks` weeks."""
-    raise NotImplementedError  # being written in this commit series
+    athlete = request.athlete
+    tz = validate(athlete, request.weeks)
+    today = request.today
+    start_of_today = to_minutes(_midnight(today, tz))
+    now = max(to_minutes(request.now), start_of_today) if request.now else start_of_today
+    weeks, period_warnings = periodize(request.races, today, request.weeks)
+    board = Board(athlete, tz, request.busy, request.races, now)
+    first = weeks[0].start
+    horizon = first + timedelta(weeks=request.weeks)
+
+    history = [s for s in request.previous if to_minutes(s.start) < now]
+    future_prev = {s.key: s for s in request.previous if to_minutes(s.start) >= now}
+    for s in history:
+        board.book(s.start.astimezone(tz).date(), _booked(s))
+    for run in request.external_runs:
+        start, end = to_minutes(run.start), to_minutes(run.end)
+        long = run.key_run and end - start >= 90
+        board.book(board.local_date(start), Booked(start, end, "run", run.key_run, False, long, ""))
+
+    done = {s.key for s in history} | request.deleted
+    pins = dict(request.pinned)
+    placer = Placer(board, today, future_prev)
+    races = {r.uid: r for r in request.races}
+    specs: list[SessionSpec] = []
+    for week in weeks:
+        specs.extend(s for s in week_specs(week, athlete, races) if s.key not in done)
+    pinned = [_pin(s, pins[s.key], tz, board) for s in specs if s.key in pins]
+    todo = [s for s in specs if s.key not in pins]
+
+    for spec in todo:
+        if spec.slot == "long":
+            placer.place_long(spec)
+    for spec in todo:
+        if spec.slot.startswith("q"):
+            placer.place_quality(spec)
+    for spec in todo:
+        if spec.slot.startswith("easy"):
+            placer.place_easy(spec)
+    for week in weeks:
+        placer.ensure_rest_day(week.start)
+        placer.place_strength(
+            week.start, [s for s in todo if s.kind == "strength" and s.week is week]
+        )
+
+    kept = [s for s in history if first <= s.start.astimezone(tz).date() < horizon]
+    sessions = sorted(
+        [s for s in (*placer.out.sessions, *pinned, *kept) if s.week < horizon],
+        key=lambda s: (s.start, s.key),
+    )
+    warnings = [
+        w for w in (*period_warnings, *placer.out.warnings) if not w.week or w.week < horizon
+    ]
+    return Plan(
+        athlete_id=athlete.id,
+        timezone=athlete.timezone,
+        today=today,
+        weeks=weeks[: request.weeks],
+        sessions=tuple(sessions),
+        warnings=tuple(dict.fromkeys(warnings)),
+        races=tuple(sorted(request.races, key=lambda r: (r.date, r.uid))),
+    )
+
+
+def _midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=tz)
+
+
+def _booked(s: PlacedSession) -> Booked:
+    return Booked(
+        to_minutes(s.start),
+        to_minutes(s.end),
+        s.kind,
+        s.key_run,
+        s.heavy_lower,
+        s.type == "long",
+        s.key,
+    )
+
+
+def _pin(spec: SessionSpec, where: Interval, tz: ZoneInfo, board: Board) -> PlacedSession:
+    """L9: the athlete moved this session; it stays where they put it and the rest of the plan
+    is placed around it."""
+    start, end = to_minutes(where.start), to_minutes(where.end)
+    heavy = spec.heavy_lower
+    board.book(
+        board.local_date(start),
+        Booked(
+            start,
+            end,
+            spec.kind,
+            spec.key_run,
+            heavy,
+            spec.slot == "long" and spec.key_run,
+            spec.key,
+        ),
+    )
+    return PlacedSession(
+        key=spec.key,
+        kind=spec.kind,
+        type=spec.type,
+        slot=spec.slot,
+        phase=spec.week.phase,
+        week=spec.week.start,
+        anchor=spec.week.anchor,
+        rel_week=spec.week.rel,
+        start=from_minutes(start, tz),
+        end=from_minutes(end, tz),
+        heavy_lower=heavy,
+        key_run=spec.key_run,
+        title=spec.title,
+        description=spec.description,
+        reasons=(
+            *spec.reasons,
+            Reason("L9", "you moved this session; it stays where you put it", "placement"),
+        ),
+        distance_km=spec.distance_km,
+        origin="kept",
+    )
+
+
+__all__ = ["PlanWarning", "build_plan", "validate", "zone"]

@@ -1,0 +1,301 @@
+"""Races + today -> Monday-to-Sunday weeks with phases (the P rules).
+
+Only A races anchor a block (P1, P5). B and C races ride inside whatever week they fall in; their
+mini-taper and train-through rules are day-level and live in placement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from scheduler.model import DistanceClass, Phase, PlanWarning, Priority, Race, Reason, WeekPlan
+
+WEEK = timedelta(days=7)
+OFFSEASON = "offseason"
+
+# P2: block length per distance (the longer end for short races, P1's 16 weeks for the
+# marathon) and the running taper inside it.
+BLOCK_WEEKS = {
+    DistanceClass.SHORT: 12,
+    DistanceClass.HALF: 14,
+    DistanceClass.MARATHON: 16,
+    DistanceClass.ULTRA: 20,
+}
+RUN_TAPER_WEEKS = {
+    DistanceClass.SHORT: 1,
+    DistanceClass.HALF: 2,
+    DistanceClass.MARATHON: 3,
+    DistanceClass.ULTRA: 3,
+}
+RECOVERY_WEEKS = 2  # P1, P9
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class BlockLayout:
+    base: int
+    strength: int
+    race_specific: int
+    taper: int
+
+    @property
+    def total(self) -> int:
+        return self.base + self.strength + self.race_specific + self.taper
+
+    def phase_at(self, index: int) -> Phase:
+        """Phase of the 0-based week `index` of the block."""
+        edges = (
+            (self.base, Phase.BASE),
+            (self.base + self.strength, Phase.STRENGTH),
+            (self.base + self.strength + self.race_specific, Phase.RACE_SPECIFIC),
+        )
+        return next((phase for edge, phase in edges if index < edge), Phase.TAPER)
+
+
+def full_layout(cls: DistanceClass) -> BlockLayout:
+    """P1's four equal phases, scaled to the P2 block length; spare weeks go to the later phases
+    that matter most for the race."""
+    weeks = BLOCK_WEEKS[cls]
+    quarter, spare = divmod(weeks, 4)
+    return BlockLayout(
+        base=quarter + (spare >= 3),
+        strength=quarter + (spare >= 2),
+        race_specific=quarter + (spare >= 1),
+        taper=max(quarter, RUN_TAPER_WEEKS[cls]),
+    )
+
+
+def compress(layout: BlockLayout, weeks: int, run_taper: int) -> BlockLayout:
+    """P3: fit a block into `weeks`. Base goes first, then strength; race-specific keeps two weeks
+    while it can; the taper is never dropped (the strength taper may shrink to the running one)."""
+    if weeks >= layout.total:
+        return layout
+    if weeks < 3:
+        return BlockLayout(0, 0, 0, max(weeks, 1))
+    base, strength, specific, taper = (
+        layout.base,
+        layout.strength,
+        layout.race_specific,
+        layout.taper,
+    )
+    excess = layout.total - weeks
+    for floor_name in ("base", "strength", "specific2", "taper", "specific0"):
+        if excess == 0:
+            break
+        if floor_name == "base":
+            cut = min(base, excess)
+            base -= cut
+        elif floor_name == "strength":
+            cut = min(strength, excess)
+            strength -= cut
+        elif floor_name == "specific2":
+            cut = min(max(specific - 2, 0), excess)
+            specific -= cut
+        elif floor_name == "taper":
+            cut = min(max(taper - run_taper, 0), excess)
+            taper -= cut
+        else:
+            cut = min(specific, excess)
+            specific -= cut
+        excess -= cut
+    if excess:
+        taper -= excess
+    return BlockLayout(base, strength, specific, taper)
+
+
+@dataclass
+class _Slot:
+    phase: Phase
+    anchor: str
+    rel: int | None
+    deload: bool = False
+    run_taper: int = 0
+    run_taper_len: int = 0
+    block_week: int = 0
+    build_weeks: int = 0
+    reasons: tuple[Reason, ...] = ()
+
+
+def _a_races(races: tuple[Race, ...], horizon_start: date) -> tuple[list[Race], list[PlanWarning]]:
+    """The A races that anchor blocks, one per week (P6 cannot stack two blocks on one week)."""
+    warnings: list[PlanWarning] = []
+    earliest = horizon_start - RECOVERY_WEEKS * WEEK
+    by_week: dict[date, Race] = {}
+    for race in sorted(races, key=lambda r: (r.date, -r.distance_km, r.uid)):
+        if race.priority is not Priority.A or race.date < earliest:
+            continue
+        week = monday(race.date)
+        kept = by_week.get(week)
+        if kept is None:
+            by_week[week] = race
+            continue
+        winner, loser = (kept, race) if kept.distance_km >= race.distance_km else (race, kept)
+        by_week[week] = winner
+        warnings.append(
+            PlanWarning(
+                "P6",
+                f"two A races in one week: the block is built for '{winner.title}'; "
+                f"'{loser.title}' is raced inside it",
+                week,
+            )
+        )
+    return [by_week[w] for w in sorted(by_week)], warnings
+
+
+def periodize(
+    races: tuple[Race, ...], today: date, weeks: int, *, extra_weeks: int = 1
+) -> tuple[tuple[WeekPlan, ...], tuple[PlanWarning, ...]]:
+    """Phase every week from today's Monday for `weeks` (+ `extra_weeks` of look-ahead that
+    placement needs for rules across the last Sunday)."""
+    first = monday(today)
+    anchors, warnings = _a_races(races, first)
+    slots: dict[date, _Slot] = {}
+    free_from: date | None = None
+    for race in anchors:
+        race_week = monday(race.date)
+        cls = race.distance_class
+        layout = full_layout(cls)
+        run_taper = RUN_TAPER_WEEKS[cls]
+        nominal_start = race_week - (layout.total - 1) * WEEK
+        seen = monday(race.planned_since) if race.planned_since else first
+        earliest = max(seen, free_from) if free_from else seen
+        start = min(max(nominal_start, earliest), race_week)
+        available = (race_week - start).days // 7 + 1
+        block = compress(layout, available, run_taper)
+        phase_reasons = _block_reasons(race, layout, block, start, nominal_start, free_from)
+        if block != layout:
+            warnings.append(
+                PlanWarning(
+                    "P3",
+                    f"'{race.title}' leaves {available} weeks; its {layout.total}-week block is "
+                    f"compressed to base {block.base}, strength {block.strength}, "
+                    f"race-specific {block.race_specific}, taper {block.taper}",
+                    start,
+                )
+            )
+        run_taper_len = min(run_taper, block.taper)
+        build = block.base + block.strength
+        for index in range(block.total):
+            week = start + index * WEEK
+            rel = index - (block.total - 1)
+            phase = block.phase_at(index)
+            deload = phase in (Phase.BASE, Phase.STRENGTH) and (index + 1) % 4 == 0
+            in_run_taper = -rel < run_taper_len
+            reasons = phase_reasons
+            if deload:
+                reasons += (
+                    Reason("P7", "every 4th week of base and strength is a deload week", "phase"),
+                )
+            slots[week] = _Slot(
+                phase=phase,
+                anchor=race.uid,
+                rel=rel,
+                deload=deload,
+                run_taper=run_taper_len + rel if in_run_taper else 0,
+                run_taper_len=run_taper_len,
+                block_week=index + 1,
+                build_weeks=build,
+                reasons=reasons,
+            )
+        for after in range(1, RECOVERY_WEEKS + 1):
+            slots[race_week + after * WEEK] = _Slot(
+                phase=Phase.RECOVERY,
+                anchor=race.uid,
+                rel=after,
+                reasons=(
+                    Reason(
+                        "P9",
+                        f"recovery week {after} of {RECOVERY_WEEKS} after '{race.title}'",
+                        "phase",
+                    ),
+                ),
+            )
+        # P6: the next block may start only once this race's recovery is over.
+        free_from = race_week + (RECOVERY_WEEKS + 1) * WEEK
+
+    next_block = {monday(r.date): r for r in anchors}
+    by_week_races: dict[date, list[Race]] = {}
+    for race in races:
+        by_week_races.setdefault(monday(race.date), []).append(race)
+
+    plan: list[WeekPlan] = []
+    for i in range(weeks + extra_weeks):
+        week = first + i * WEEK
+        slot = slots.get(week) or _offseason_slot(week, next_block)
+        plan.append(
+            WeekPlan(
+                start=week,
+                phase=slot.phase,
+                anchor=slot.anchor,
+                rel=slot.rel,
+                deload=slot.deload,
+                races=tuple(sorted(by_week_races.get(week, ()), key=lambda r: (r.date, r.uid))),
+                run_taper=slot.run_taper,
+                run_taper_len=slot.run_taper_len,
+                block_week=slot.block_week,
+                build_weeks=slot.build_weeks,
+                reasons=slot.reasons,
+            )
+        )
+    return tuple(plan), tuple(warnings)
+
+
+def _offseason_slot(week: date, blocks: dict[date, Race]) -> _Slot:
+    upcoming = [blocks[w] for w in sorted(blocks) if w > week]
+    if upcoming:
+        race = upcoming[0]
+        why = (
+            f"'{race.title}' is {(monday(race.date) - week).days // 7} weeks away; its "
+            f"{BLOCK_WEEKS[race.distance_class]}-week block has not started"
+        )
+        reasons: tuple[Reason, ...] = (Reason("P4", why, "phase"),)
+    else:
+        reasons = (Reason("P4", "no A race ahead: offseason", "phase"),)
+    reasons += (Reason("P8", "offseason: running volume down, strength takes priority", "phase"),)
+    return _Slot(phase=Phase.OFFSEASON, anchor=OFFSEASON, rel=None, reasons=reasons)
+
+
+def _block_reasons(  # noqa: PLR0917 - one call site, all positional facts of one block
+    race: Race,
+    layout: BlockLayout,
+    block: BlockLayout,
+    start: date,
+    nominal_start: date,
+    after_recovery: date | None,
+) -> tuple[Reason, ...]:
+    reasons = [
+        Reason(
+            "P1",
+            f"block counted back from the A race '{race.title}' on {race.date.isoformat()}",
+            "phase",
+        ),
+        Reason(
+            "P2",
+            f"a {race.distance_class.value} race: {layout.total}-week block, "
+            f"{RUN_TAPER_WEEKS[race.distance_class]}-week running taper",
+            "phase",
+        ),
+    ]
+    if race.priority_explicit:
+        reasons.append(Reason("P5", "A race marked in the event: full block and taper", "phase"))
+    else:
+        reasons.append(
+            Reason("P5", "no priority in the event: the farthest longest race is A", "phase")
+        )
+    if block != layout:
+        reasons.append(
+            Reason(
+                "P3",
+                f"only {block.total} weeks available: block compressed, taper kept",
+                "phase",
+            )
+        )
+    if after_recovery is not None and start == after_recovery and start > nominal_start:
+        reasons.append(
+            Reason("P6", "second A race: block starts after the first race's recovery", "phase")
+        )
+    return tuple(reasons)

@@ -1,0 +1,422 @@
+"""Phased weeks -> session specs (the S and R rules): what to do, not yet when.
+
+A spec knows its stable key, its prescription and how much it is worth (L10); placement picks
+its day and time and may swap a strength session for its upper-body variant (L3).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scheduler.model import Athlete, DistanceClass, Phase, Race, Reason, WeekPlan
+from scheduler.periodize import OFFSEASON
+from scheduler.strength import StrengthRx, strength_rx
+
+# L10 values: accessory strength goes first, then easy runs, then main strength, key runs last.
+VALUE_ACCESSORY = 1
+VALUE_EASY = 2
+VALUE_MAIN_STRENGTH = 3
+VALUE_QUALITY = 4
+VALUE_LONG = 5
+
+KEY_RUN_TYPES = frozenset({"long", "tempo", "intervals", "hills", "race_pace"})  # R2
+
+# R5: peak weekly volume by distance, never more than PEAK_CAP_RATIO x the athlete's volume.
+PEAK_KM = {
+    DistanceClass.SHORT: 45.0,
+    DistanceClass.HALF: 55.0,
+    DistanceClass.MARATHON: 70.0,
+    DistanceClass.ULTRA: 85.0,
+}
+PEAK_CAP_RATIO = 1.5
+GROWTH = 1.10  # R5: at most ~10% a week
+DELOAD = 0.70  # P7 / R5: volume -30%
+OFFSEASON_VOLUME = 0.70  # P8 / R5: -30%
+TAPER_DROP = {  # R5 / P2: total drop across the running taper, reached in race week
+    DistanceClass.SHORT: 0.35,
+    DistanceClass.HALF: 0.45,
+    DistanceClass.MARATHON: 0.50,
+    DistanceClass.ULTRA: 0.50,
+}
+RECOVERY_VOLUME = (0.40, 0.60)  # P9: weeks +1 and +2, share of the athlete's volume
+# R4: long-run caps (km, minutes) per distance; the offseason caps like a 10K block.
+LONG_CAP = {
+    DistanceClass.SHORT: (18.0, 120),
+    DistanceClass.HALF: (24.0, 150),
+    DistanceClass.MARATHON: (34.0, 180),
+    DistanceClass.ULTRA: (40.0, 240),
+}
+LONG_SHARE = 0.30
+QUALITY_SHARE = 0.16
+# R3: quality sessions by phase (the taper's one is a short sharpener).
+QUALITY = {
+    Phase.OFFSEASON: 0,
+    Phase.BASE: 1,
+    Phase.STRENGTH: 1,
+    Phase.RACE_SPECIFIC: 2,
+    Phase.TAPER: 1,
+    Phase.RECOVERY: 0,
+}
+# S1: strength sessions a week by phase.
+STRENGTH_PER_WEEK = {
+    Phase.OFFSEASON: 3,
+    Phase.BASE: 3,
+    Phase.STRENGTH: 2,
+    Phase.RACE_SPECIFIC: 2,
+    Phase.TAPER: 1,
+    Phase.RECOVERY: 1,
+}
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    key: str
+    kind: str  # "run" | "strength"
+    type: str
+    slot: str
+    week: WeekPlan
+    minutes: int
+    key_run: bool
+    value: int
+    title: str
+    description: str
+    reasons: tuple[Reason, ...]
+    distance_km: float | None = None
+    strength: StrengthRx | None = None
+    # A run's weekday when it is tied to one (easy runs live on their run day, L7/L8).
+    weekday: int | None = None
+
+    @property
+    def heavy_lower(self) -> bool:
+        return self.strength is not None and self.strength.heavy_lower
+
+
+def session_key(week: WeekPlan, slot: str) -> str:
+    """Stable identity: (race uid | offseason, week relative to the race, slot). Offseason weeks
+    are named by ISO week so a far race moving does not rename them."""
+    if week.anchor == OFFSEASON or week.rel is None:
+        year, number, _ = week.start.isocalendar()
+        return f"{OFFSEASON}/{year}-W{number:02d}/{slot}"
+    return f"{week.anchor}/w{week.rel:+03d}/{slot}"
+
+
+def _round_km(km: float) -> float:
+    return max(3.0, round(km * 2) / 2)
+
+
+def _minutes(km: float, pace_s: int, factor: float = 1.0) -> int:
+    return max(20, math.ceil(km * pace_s * factor / 60 / 5) * 5)
+
+
+def anchor_class(week: WeekPlan, races: dict[str, Race]) -> DistanceClass | None:
+    race = races.get(week.anchor)
+    return race.distance_class if race else None
+
+
+def weekly_volume(week: WeekPlan, athlete: Athlete, cls: DistanceClass | None) -> float:
+    """R5/P7/P8/P9: the week's planned running km, derived from its place in the block only,
+    so a week's volume never depends on the day the plan is computed."""
+    base = athlete.weekly_km
+    off = base if athlete.offseason_maintenance else base * OFFSEASON_VOLUME
+    if week.phase is Phase.OFFSEASON or cls is None:
+        return off
+    if week.phase is Phase.RECOVERY:
+        return base * RECOVERY_VOLUME[min(max(week.rel or 1, 1), 2) - 1]
+    peak = min(max(base, PEAK_KM[cls]), base * PEAK_CAP_RATIO)
+    growth_weeks = _growth_index(week.block_week - 1, week.build_weeks)
+
+    def nominal(n: int) -> float:
+        return min(peak, off * GROWTH ** (n + 1))
+
+    if week.deload:
+        return DELOAD * nominal(growth_weeks - 1) if growth_weeks else DELOAD * off
+    if week.run_taper:
+        # The taper drops from the volume of the last week before it.
+        last = week.block_week - week.run_taper - 1
+        peak_reached = nominal(_growth_index(last, week.build_weeks)) if last >= 0 else off
+        return peak_reached * (1 - TAPER_DROP[cls] * week.run_taper / week.run_taper_len)
+    return nominal(growth_weeks)
+
+
+def _growth_index(index: int, build_weeks: int) -> int:
+    """Full (non-deload) block weeks before the 0-based week `index`: P7 deloads fall on every
+    4th build week and do not count as growth."""
+    return index - sum(1 for j in range(min(index, build_weeks)) if (j + 1) % 4 == 0)
+
+
+def long_run_km(
+    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, volume: float
+) -> float:
+    cap_km, cap_min = LONG_CAP[cls or DistanceClass.SHORT]
+    by_time = cap_min * 60 / athlete.easy_pace_s_per_km
+    return _round_km(min(volume * LONG_SHARE, cap_km, by_time))
+
+
+def run_phase(week: WeekPlan) -> Phase:
+    """The strength taper (P1) is longer than the running one (P2): until the running taper
+    starts, the runs stay race-specific."""
+    if week.phase is Phase.TAPER and week.run_taper == 0:
+        return Phase.RACE_SPECIFIC
+    return week.phase
+
+
+def quality_types(phase: Phase, cls: DistanceClass | None) -> tuple[str, ...]:
+    """R3: which workouts, in order of importance."""
+    if phase is Phase.BASE:
+        return ("strides",)
+    if phase is Phase.STRENGTH:
+        return ("intervals",)
+    if phase is Phase.TAPER:
+        return ("intervals",) if cls is DistanceClass.SHORT else ("race_pace",)
+    if phase is Phase.RACE_SPECIFIC:
+        return {
+            DistanceClass.SHORT: ("intervals", "tempo"),
+            DistanceClass.HALF: ("tempo", "race_pace"),
+            DistanceClass.MARATHON: ("race_pace", "tempo"),
+            DistanceClass.ULTRA: ("tempo", "hills"),
+        }[cls or DistanceClass.SHORT]
+    return ()
+
+
+def _strength_count(week: WeekPlan, athlete: Athlete) -> int:
+    count = STRENGTH_PER_WEEK[week.phase]
+    if week.phase is Phase.OFFSEASON and athlete.offseason_maintenance:
+        count = 2
+    if week.phase in (Phase.TAPER, Phase.RECOVERY):
+        return count
+    # S1: the athlete's max may clamp the count, but two stays the floor.
+    return min(count, max(2, athlete.max_strength_per_week))
+
+
+def week_specs(week: WeekPlan, athlete: Athlete, races: dict[str, Race]) -> tuple[SessionSpec, ...]:
+    """Every session the week asks for, before placement."""
+    cls = anchor_class(week, races)
+    specs: list[SessionSpec] = []
+    if not athlete.runs_from_calendar:
+        runs = _run_specs(week, athlete, cls, len(athlete.run_days))
+        replaced = replaced_slots(week, athlete, {s.slot for s in runs})
+        specs.extend(s for s in runs if s.slot not in replaced)
+    specs.extend(_strength_specs(week, athlete))
+    return tuple(specs)
+
+
+def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[str, Race]:
+    """P5/R2: a race is that week's key run. The A race and long races take the long run's
+    place; a short B or C race replaces the week's first quality session unless it sits next
+    to the long-run day."""
+    replaced: dict[str, Race] = {}
+    for race in week.races:
+        near_long = abs(race.date.weekday() - athlete.long_run_day) <= 2
+        takes_long = race.uid == week.anchor or race.distance_km >= 15.0 or near_long
+        order = ("long", "q1") if takes_long else ("q1", "long")
+        slot = next((s for s in order if s in slots and s not in replaced), None)
+        if slot:
+            replaced[slot] = race
+    return replaced
+
+
+def _run_specs(
+    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, run_days: int
+) -> list[SessionSpec]:
+    volume = weekly_volume(week, athlete, cls)
+    phase = run_phase(week)
+    vol_reason = Reason("R5", f"week volume {volume:.0f} km ({_volume_note(week)})", "prescription")
+    phase_reasons = week.reasons
+    specs: list[SessionSpec] = []
+    long_km = long_run_km(week, athlete, cls, volume)
+    recovery = week.phase is Phase.RECOVERY
+    long_reasons = (
+        *phase_reasons,
+        Reason(
+            "R4",
+            f"long run {long_km:g} km: ~30% of the week, capped for the distance",
+            "prescription",
+        ),
+        vol_reason,
+    )
+    if recovery:
+        long_reasons = (
+            *phase_reasons,
+            Reason("P9", "recovery: easy runs only", "prescription"),
+            vol_reason,
+        )
+    specs.append(
+        SessionSpec(
+            key=session_key(week, "long"),
+            kind="run",
+            type="easy" if recovery else "long",
+            slot="long",
+            week=week,
+            minutes=_minutes(long_km, athlete.easy_pace_s_per_km),
+            key_run=not recovery,
+            value=VALUE_EASY if recovery else VALUE_LONG,
+            title=f"{'Easy' if recovery else 'Long'} run {long_km:g} km",
+            description=f"{long_km:g} km at an easy, conversational pace.",
+            reasons=long_reasons,
+            distance_km=long_km,
+        )
+    )
+    used_km = long_km
+    budget = max(run_days - 1, 0)
+    # Keep one easy run when the week has room for it.
+    q_count = min(QUALITY[phase], budget - 1 if budget >= 2 else budget)
+    q_types = quality_types(phase, cls)[:q_count]
+    for n, q_type in enumerate(q_types, start=1):
+        km = _round_km(min(max(volume * QUALITY_SHARE, 6.0), 16.0))
+        if phase is Phase.TAPER:
+            km = _round_km(km * 0.7)
+        title, body = _quality_text(q_type, km, week, cls)
+        specs.append(
+            SessionSpec(
+                key=session_key(week, f"q{n}"),
+                kind="run",
+                type=q_type,
+                slot=f"q{n}",
+                week=week,
+                minutes=_minutes(km, athlete.easy_pace_s_per_km, 0.95),
+                key_run=q_type in KEY_RUN_TYPES,
+                value=VALUE_QUALITY,
+                title=title,
+                description=body,
+                reasons=(
+                    *phase_reasons,
+                    Reason(
+                        "R3",
+                        f"{len(q_types)} quality session(s) in {phase.value} weeks",
+                        "prescription",
+                    ),
+                    Reason(
+                        "R2",
+                        "a key run" if q_type in KEY_RUN_TYPES else "not a key run (strides)",
+                        "prescription",
+                    ),
+                    vol_reason,
+                ),
+                distance_km=km,
+            )
+        )
+        used_km += km
+    easy_count = max(budget - len(q_types), 0)
+    easy_km = _round_km((volume - used_km) / easy_count) if easy_count else 0.0
+    easy_reason = Reason(
+        "R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"
+    )
+    for n in range(easy_count):
+        specs.append(
+            SessionSpec(
+                key=session_key(week, f"easy-{n + 1}"),
+                kind="run",
+                type="easy",
+                slot=f"easy-{n + 1}",
+                week=week,
+                minutes=_minutes(easy_km, athlete.easy_pace_s_per_km),
+                key_run=False,
+                value=VALUE_EASY,
+                title=f"Easy run {easy_km:g} km",
+                description=f"{easy_km:g} km easy. Conversational pace; walk breaks are fine.",
+                reasons=(
+                    *phase_reasons,
+                    Reason("R1", "one of your run days", "prescription"),
+                    easy_reason,
+                ),
+                distance_km=easy_km,
+            )
+        )
+    return specs
+
+
+def _volume_note(week: WeekPlan) -> str:
+    if week.phase is Phase.OFFSEASON:
+        return "offseason, 30% under your usual volume"
+    if week.phase is Phase.RECOVERY:
+        return "recovery after the race"
+    if week.deload:
+        return "deload week, -30%"
+    if week.run_taper:
+        return f"running taper week {week.run_taper} of {week.run_taper_len}"
+    return "growing at most 10% a week"
+
+
+def _quality_text(
+    q_type: str, km: float, week: WeekPlan, cls: DistanceClass | None
+) -> tuple[str, str]:
+    reps = 4 + min(max(week.block_week - 1, 0) // 2, 4)
+    race = {
+        DistanceClass.SHORT: "10K",
+        DistanceClass.HALF: "half marathon",
+        DistanceClass.MARATHON: "marathon",
+        DistanceClass.ULTRA: "ultra",
+    }[cls or DistanceClass.SHORT]
+    if q_type == "strides":
+        return (
+            f"Easy run {km:g} km + strides",
+            f"{km:g} km easy, then 6 x 20 s strides (fast, relaxed) with full recovery.",
+        )
+    if q_type == "intervals":
+        if week.phase is Phase.TAPER:
+            return (
+                "Sharpener 4 x 400 m",
+                f"{km:g} km: 15 min easy, 4 x 400 m at 5K pace, 200 m jog, 10 min easy.",
+            )
+        return (
+            f"Intervals {reps} x 800 m",
+            f"{km:g} km: 15 min easy, {reps} x 800 m at 5K-10K pace with 400 m jog, 10 min easy.",
+        )
+    if q_type == "tempo":
+        minutes = 15 + 5 * min(reps - 4, 3)
+        return (
+            f"Tempo run {km:g} km",
+            f"{km:g} km: 15 min easy, {minutes} min at threshold (comfortably hard), 10 min easy.",
+        )
+    if q_type == "hills":
+        return (
+            f"Hill repeats {reps + 2} x 60 s",
+            f"{km:g} km: 15 min easy, {reps + 2} x 60 s uphill hard, jog down, 10 min easy.",
+        )
+    at_pace = max(2.0, _round_km(km * (0.35 if week.phase is Phase.TAPER else 0.55)))
+    return (
+        f"Race pace {km:g} km",
+        f"{km:g} km with {at_pace:g} km at goal {race} pace in the middle.",
+    )
+
+
+def _strength_specs(week: WeekPlan, athlete: Athlete) -> list[SessionSpec]:
+    count = _strength_count(week, athlete)
+    parity = week.start.isocalendar()[1] % 2 if week.rel is None else week.rel % 2
+    # S3: alternate A and B; three a week run ABA then BAB.
+    order = {3: ("ABA", "BAB"), 2: ("AB", "AB"), 1: ("A", "B")}[count][parity]
+    specs = []
+    for n, template in enumerate(order, start=1):
+        accessory = n == 3
+        rx = strength_rx(week, template, athlete)
+        specs.append(
+            SessionSpec(
+                key=session_key(week, f"strength-{n}"),
+                kind="strength",
+                type=f"strength-{template.lower()}",
+                slot=f"strength-{n}",
+                week=week,
+                minutes=rx.minutes,
+                key_run=False,
+                value=VALUE_ACCESSORY if accessory else VALUE_MAIN_STRENGTH,
+                title=rx.title,
+                description=rx.body(),
+                reasons=(
+                    *week.reasons,
+                    Reason(
+                        "S1",
+                        f"{count} strength session(s) a week in {week.phase.value}",
+                        "prescription",
+                    ),
+                    Reason(
+                        "S3",
+                        f"sessions alternate A and B: this week {'-'.join(order)}",
+                        "prescription",
+                    ),
+                    *rx.reasons,
+                ),
+                strength=rx,
+            )
+        )
+    return specs
