@@ -6,6 +6,7 @@ DST changes; local dates and wall-clock windows are converted once per day.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -44,30 +45,48 @@ class Board:
         busy: tuple[Interval, ...],
         races: tuple[Race, ...],
         now: int,
+        span: tuple[date, date],
     ) -> None:
         self.athlete = athlete
         self.tz = tz
         self.now = now
+        # Local midnights of every day in `span`, so a minute's local date is one bisect
+        # instead of a timezone conversion (busy calendars hold thousands of events).
+        first, last = span
+        self._day0 = first
+        self._midnights = [
+            self.at(first + timedelta(days=i), time(0, 0)) for i in range((last - first).days + 1)
+        ]
         self.booked: dict[date, list[Booked]] = {}
         self.race_days: dict[date, list[Race]] = {}
         for race in races:
             self.race_days.setdefault(race.date, []).append(race)
+        # Derived day flags, kept in step by book()/unbook(): the rules ask these thousands
+        # of times a plan.
+        self._kinds: set[tuple[date, str]] = set()
+        self._key: set[date] = set(self.race_days)
+        self._hard: set[date] = set(self.race_days)
+        self._long: set[date] = set(self.race_days)
         self._windows: dict[date, list[tuple[int, int]]] = {}
         self._busy: dict[date, list[tuple[int, int]]] = {}
+        lo, hi = self._midnights[0], self._midnights[-1]
+        midnights = self._midnights
         for interval in busy:
             start, end = to_minutes(interval.start), to_minutes(interval.end)
-            if end <= start:
+            if end <= start or end <= lo or start >= hi:
                 continue
-            day = self.local_date(start)
-            last = self.local_date(end - 1)
-            while day <= last:
-                self._busy.setdefault(day, []).append((start, end))
-                day += DAY
+            index = max(bisect_right(midnights, start) - 1, 0)
+            while index < len(midnights) - 1 and midnights[index] < end:
+                self._busy.setdefault(first + timedelta(days=index), []).append((start, end))
+                index += 1
         for spans in self._busy.values():
             spans.sort()
 
     # -- time ---------------------------------------------------------------------------
     def local_date(self, minutes: int) -> date:
+        index = bisect_right(self._midnights, minutes) - 1
+        if 0 <= index < len(self._midnights) - 1:
+            return self._day0 + timedelta(days=index)
         return from_minutes(minutes, self.tz).date()
 
     def at(self, day: date, clock: time) -> int:
@@ -76,10 +95,16 @@ class Board:
     def windows(self, day: date) -> list[tuple[int, int]]:
         spans = self._windows.get(day)
         if spans is None:
-            spans = [
-                (self.at(day, w.start), self.at(day, w.end))
-                for w in self.athlete.windows[day.weekday()]
-            ]
+            windows = self.athlete.windows[day.weekday()]
+            index = (day - self._day0).days
+            if 0 <= index < len(self._midnights) - 1 and (
+                self._midnights[index + 1] - self._midnights[index] == 1440
+            ):
+                # No DST change inside the day: wall-clock minutes add to local midnight.
+                midnight = self._midnights[index]
+                spans = [(midnight + _clock(w.start), midnight + _clock(w.end)) for w in windows]
+            else:
+                spans = [(self.at(day, w.start), self.at(day, w.end)) for w in windows]
             self._windows[day] = spans
         return spans
 
@@ -92,27 +117,42 @@ class Board:
 
     def book(self, day: date, item: Booked) -> None:
         self.booked.setdefault(day, []).append(item)
+        self._flag(day, item)
 
     def unbook(self, day: date, key: str) -> None:
         self.booked[day] = [b for b in self.on(day) if b.key != key]
+        self._kinds = {k for k in self._kinds if k[0] != day}
+        for flags in (self._key, self._hard, self._long):
+            if day not in self.race_days:
+                flags.discard(day)
+        for item in self.booked[day]:
+            self._flag(day, item)
+
+    def _flag(self, day: date, item: Booked) -> None:
+        self._kinds.add((day, item.kind))
+        if item.key_run:
+            self._key.add(day)
+        if item.key_run or item.heavy:
+            self._hard.add(day)
+        if item.long:
+            self._long.add(day)
 
     def races_on(self, day: date) -> list[Race]:
         return self.race_days.get(day, [])
 
     def key_day(self, day: date) -> bool:
         """R2: a key run or a race."""
-        return bool(self.race_days.get(day)) or any(b.key_run for b in self.on(day))
+        return day in self._key
 
     def hard(self, day: date) -> bool:
         """L4: a key run, a race or heavy strength."""
-        return self.key_day(day) or any(b.heavy for b in self.on(day))
+        return day in self._hard
 
     def has(self, day: date, kind: str) -> bool:
-        return any(b.kind == kind for b in self.on(day))
+        return (day, kind) in self._kinds
 
     def after_long(self, day: date) -> bool:
-        before = day - DAY
-        return bool(self.race_days.get(before)) or any(b.long for b in self.on(before))
+        return day - DAY in self._long
 
     def empty(self, day: date) -> bool:
         """L6: a full rest day holds no session and no race."""
@@ -149,6 +189,10 @@ class Board:
     def _inside(self, day: date, start: int, end: int, obstacles: list[tuple[int, int]]) -> bool:
         in_window = any(ws <= start and end <= we for ws, we in self.windows(day))
         return in_window and not any(o[0] < end and o[1] > start for o in obstacles)
+
+
+def _clock(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
 
 
 def _snap(minutes: int) -> int:

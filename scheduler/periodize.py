@@ -259,7 +259,7 @@ def _offseason_slot(week: date, blocks: dict[date, Race]) -> _Slot:
     return _Slot(phase=Phase.OFFSEASON, anchor=OFFSEASON, rel=None, reasons=reasons)
 
 
-def _block_reasons(  # noqa: PLR0917 - one call site, all positional facts of one block
+def _block_reasons(
     race: Race,
     layout: BlockLayout,
     block: BlockLayout,

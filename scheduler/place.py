@@ -9,7 +9,7 @@ reported as a warning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import combinations, pairwise
 
 from scheduler.board import DAY, Board, Booked, from_minutes
@@ -49,6 +49,12 @@ class Placer:
         self.previous = previous
         self.athlete = board.athlete
         self.out = Placement([], [])
+        self._week_days: dict[date, list[date]] = {}
+        self._labels = [
+            [f"{w.start:%H:%M}-{w.end:%H:%M}" for w in day] for day in self.athlete.windows
+        ]
+        self.no_key = self._no_key_days()
+        self.heavy_blocked = self._heavy_blocked_days()
         # L8: last week's weekday per slot, for "same weekday as last week".
         self.last_weekday: dict[str, int] = {}
 
@@ -60,35 +66,43 @@ class Placer:
         return int(prev.start.timestamp()) // 60
 
     def _days(self, week: date) -> list[date]:
-        return [
-            week + timedelta(days=i) for i in range(7) if week + timedelta(days=i) >= self.today
-        ]
+        days = self._week_days.get(week)
+        if days is None:
+            days = [week + timedelta(days=i) for i in range(7)]
+            days = [d for d in days if d >= self.today]
+            self._week_days[week] = days
+        return days
 
-    def _no_key_days(self, week_days: list[date]) -> set[date]:
+    def _no_key_days(self) -> set[date]:
         """P5/P9: easy days after a B race, and the rest of an A race's week."""
         blocked: set[date] = set()
-        for day in week_days:
-            for offset in range(1, 7):
-                raced = day - timedelta(days=offset)
-                for race in self.board.races_on(raced):
-                    after_b = race.priority is Priority.B and offset <= B_EASY_DAYS_AFTER
-                    same_week = raced.weekday() < day.weekday()
-                    if after_b or (race.priority is Priority.A and same_week):
-                        blocked.add(day)
+        for day, races in self.board.race_days.items():
+            for race in races:
+                if race.priority is Priority.B:
+                    blocked.update(day + timedelta(days=i) for i in range(1, B_EASY_DAYS_AFTER + 1))
+                if race.priority is Priority.A:
+                    blocked.update(day + timedelta(days=i) for i in range(1, 7 - day.weekday()))
         return blocked
 
-    def _window_reason(self, day: date, start: int) -> Reason:
-        local = from_minutes(start, self.board.tz)
-        for ws, we in self.board.windows(day):
-            if ws <= start < we:
-                a, b = from_minutes(ws, self.board.tz), from_minutes(we, self.board.tz)
-                return Reason(
-                    "L5",
-                    f"{local:%H:%M}: first free time in your {a:%H:%M}-{b:%H:%M} window, "
-                    "clear of busy time",
-                    "placement",
-                )
-        return Reason("L5", f"{local:%H:%M}, clear of busy time", "placement")
+    def _heavy_blocked_days(self) -> set[date]:
+        """L1/P5: days too close before a race for heavy lower-body work."""
+        blocked: set[date] = set()
+        for day, races in self.board.race_days.items():
+            for race in races:
+                clear = HEAVY_CLEAR_DAYS[race.priority]
+                blocked.update(day - timedelta(days=i) for i in range(1, clear))
+        return blocked
+
+    def _window_reason(self, day: date, start: int, local: datetime) -> Reason:
+        spans = self.board.windows(day)
+        index = next((i for i, (ws, we) in enumerate(spans) if ws <= start < we), 0)
+        label = self._labels[day.weekday()][index]
+        return Reason(
+            "L5",
+            f"{local.hour:02d}:{local.minute:02d}: first free time in your {label} window, "
+            "clear of busy time",
+            "placement",
+        )
 
     def _emit(
         self,
@@ -109,8 +123,9 @@ class Placer:
             reasons.append(
                 Reason("L8", "kept its previous slot (stability beats optimality)", "placement")
             )
-        reasons.append(self._window_reason(day, start))
         tz = self.board.tz
+        local_start = from_minutes(start, tz)
+        reasons.append(self._window_reason(day, start, local_start))
         self.out.sessions.append(
             PlacedSession(
                 key=spec.key,
@@ -121,7 +136,7 @@ class Placer:
                 week=spec.week.start,
                 anchor=spec.week.anchor,
                 rel_week=spec.week.rel,
-                start=from_minutes(start, tz),
+                start=local_start,
                 end=from_minutes(end, tz),
                 heavy_lower=heavy,
                 key_run=key_run,
@@ -187,7 +202,7 @@ class Placer:
         prev = self.previous.get(spec.key)
         if prev is not None:
             order = sorted(order, key=lambda d: d != prev.start.date())
-        no_key = self._no_key_days(order) if key_run else set()
+        no_key = self.no_key
         reason = "L5: no free time in your windows on any run day"
         rule = "L5"
         for day in order:
@@ -246,7 +261,14 @@ class Placer:
             best = self._best_combo(week, days, specs, options)
             if best is not None:
                 for spec, day in zip(specs, best, strict=True):
-                    self._book_strength(spec, day)
+                    option = options[day]
+                    prev = self._prev_start(spec, day)
+                    if option is None or (prev is not None and prev != option.span[0]):
+                        # The options were found for the week's first spec; this one's own
+                        # previous slot (L8) may fit better.
+                        option = self._strength_option(day, spec)
+                    assert option is not None
+                    self._book_strength(spec, option)
                 return
             victim = min(specs, key=lambda s: (s.value, -int(s.slot[-1])))
             specs.remove(victim)
@@ -293,11 +315,7 @@ class Placer:
         board = self.board
         if board.hard(day - DAY) or board.hard(day + DAY):
             return False  # L4
-        for ahead in range(1, 8):
-            for race in board.races_on(day + timedelta(days=ahead)):
-                if ahead < HEAVY_CLEAR_DAYS[race.priority]:
-                    return False  # L1 / P5
-        return True
+        return day not in self.heavy_blocked  # L1 / P5
 
     def _key_within(self, day: date, end: int, window: int) -> bool:
         for d in (day, day + DAY, day + 2 * DAY):
@@ -336,31 +354,37 @@ class Placer:
         specs: list[SessionSpec],
         options: dict[date, _Option | None],
     ) -> tuple[date, ...] | None:
+        """The cheapest set of days for the week's strength sessions (in slot order) that keeps
+        L2 and L6; exhaustive, as a week has at most C(7, 3) = 35 choices."""
         usable = [d for d in days if options[d] is not None]
-        week_days = [week + timedelta(days=i) for i in range(7)]
-        best: tuple[float, tuple[date, ...]] | None = None
-        for combo in combinations(usable, len(specs)):
-            if any((b - a).days == 1 for a, b in pairwise(combo)):
+        ordinals = [d.toordinal() for d in usable]
+        empty = [week + timedelta(days=i) for i in range(7)]
+        empty = [d for d in empty if self.board.empty(d)]
+        costs = [[self._day_cost(spec, d, options) for d in usable] for spec in specs]
+        best: tuple[float, tuple[int, ...]] | None = None
+        for combo in combinations(range(len(usable)), len(specs)):
+            if any(ordinals[b] - ordinals[a] == 1 for a, b in pairwise(combo)):
                 continue  # L2
-            if not any(self.board.empty(d) and d not in combo for d in week_days):
+            chosen = {usable[i] for i in combo}
+            if all(d in chosen for d in empty):
                 continue  # L6
-            cost = 0.0
-            for spec, day in zip(specs, combo, strict=True):
-                option = options[day]
-                assert option is not None
-                cost += option.cost
-                prev = self.previous.get(spec.key)
-                if prev is not None and prev.start.date() == day:
-                    cost -= STABLE_BONUS
-                elif self.last_weekday.get(spec.slot) == day.weekday():
-                    cost -= SAME_WEEKDAY_BONUS
+            cost = sum(costs[n][i] for n, i in enumerate(combo))
             if best is None or (cost, combo) < best:
                 best = (cost, combo)
-        return best[1] if best else None
+        return tuple(usable[i] for i in best[1]) if best else None
 
-    def _book_strength(self, spec: SessionSpec, day: date) -> None:
-        option = self._strength_option(day, spec)
+    def _day_cost(self, spec: SessionSpec, day: date, options: dict[date, _Option | None]) -> float:
+        option = options[day]
         assert option is not None
+        prev = self.previous.get(spec.key)
+        if prev is not None and prev.start.date() == day:
+            return option.cost - STABLE_BONUS  # L8: keep the previous placement
+        if self.last_weekday.get(spec.slot) == day.weekday():
+            return option.cost - SAME_WEEKDAY_BONUS  # L8: same weekday as last week
+        return option.cost
+
+    def _book_strength(self, spec: SessionSpec, option: _Option) -> None:
+        day = option.day
         assert spec.strength is not None
         reasons = [Reason("L2", "no strength the day before or after", "placement")]
         if option.upper:

@@ -57,8 +57,9 @@ def build_plan(request: PlanRequest) -> Plan:
     start_of_today = to_minutes(_midnight(today, tz))
     now = max(to_minutes(request.now), start_of_today) if request.now else start_of_today
     weeks, period_warnings = periodize(request.races, today, request.weeks)
-    board = Board(athlete, tz, request.busy, request.races, now)
     first = weeks[0].start
+    span = (first - timedelta(days=7), weeks[-1].start + timedelta(days=14))
+    board = Board(athlete, tz, request.busy, request.races, now, span)
     horizon = first + timedelta(weeks=request.weeks)
 
     history = [s for s in request.previous if to_minutes(s.start) < now]
@@ -89,11 +90,13 @@ def build_plan(request: PlanRequest) -> Plan:
     for spec in todo:
         if spec.slot.startswith("easy"):
             placer.place_easy(spec)
+    strength: dict[date, list[SessionSpec]] = {}
+    for spec in todo:
+        if spec.kind == "strength":
+            strength.setdefault(spec.week.start, []).append(spec)
     for week in weeks:
         placer.ensure_rest_day(week.start)
-        placer.place_strength(
-            week.start, [s for s in todo if s.kind == "strength" and s.week is week]
-        )
+        placer.place_strength(week.start, strength.get(week.start, []))
 
     kept = [s for s in history if first <= s.start.astimezone(tz).date() < horizon]
     sessions = sorted(

@@ -4,6 +4,7 @@ progression (S5), plyometrics (S6) and what counts as heavy lower-body work (S7)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scheduler.model import Athlete, Exercise, Phase, Reason, WeekPlan
 
@@ -98,9 +99,32 @@ class StrengthRx:
 
 
 def strength_rx(week: WeekPlan, template: str, athlete: Athlete) -> StrengthRx:
-    phase = week.phase
+    """The prescription depends on a handful of the week's facts only; plans for many athletes
+    share them, so they are cached."""
+    cycle = (week.block_week or week.start.isocalendar()[1]) % 4
+    return _rx(
+        week.phase,
+        week.deload,
+        week.block_week,
+        week.build_weeks,
+        cycle,
+        template,
+        athlete.experienced,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _rx(
+    phase: Phase,
+    deload: bool,
+    block_week: int,
+    build_weeks: int,
+    cycle: int,
+    template: str,
+    experienced: bool,
+) -> StrengthRx:
     dose = DOSES[phase]
-    sets = DELOAD_SETS.get(phase, dose.sets) if week.deload else dose.sets
+    sets = DELOAD_SETS.get(phase, dose.sets) if deload else dose.sets
     name, lifts = TEMPLATES[template]
     exercises = [Exercise(lift, sets, dose.reps) for lift in lifts]
     reasons = [
@@ -118,13 +142,13 @@ def strength_rx(week: WeekPlan, template: str, athlete: Athlete) -> StrengthRx:
         reasons.append(Reason("S4", "offseason adds push/pull and core", "prescription"))
     if phase is Phase.RACE_SPECIFIC:
         notes.append("Calf/soleus work matters most now: do both calf raises slowly.")
-    plyos = _plyos_allowed(week, athlete)
+    plyos = _plyos_allowed(phase, block_week, build_weeks, experienced)
     if plyos:
         exercises += list(PLYOS)
         reasons.append(Reason("S6", "plyometrics allowed in this phase", "prescription"))
     elif phase in (Phase.BASE, Phase.OFFSEASON, Phase.RACE_SPECIFIC):
-        reasons.append(Reason("S6", _no_plyo_reason(week, athlete), "prescription"))
-    progression = _progression(week, template)
+        reasons.append(Reason("S6", _no_plyo_reason(phase, experienced), "prescription"))
+    progression = _progression(phase, deload, cycle, template)
     if progression:
         notes.append(progression[1])
         reasons.append(Reason(progression[0], progression[1], "prescription"))
@@ -156,38 +180,32 @@ def strength_rx(week: WeekPlan, template: str, athlete: Athlete) -> StrengthRx:
     )
 
 
-def _plyos_allowed(week: WeekPlan, athlete: Athlete) -> bool:
+def _plyos_allowed(phase: Phase, block_week: int, build_weeks: int, experienced: bool) -> bool:
     """S6: race-specific yes, base/offseason only for the experienced, never with heavy lifting
-    at peak mileage (the last race-specific week before the taper)."""
-    if week.phase is Phase.RACE_SPECIFIC:
-        return not _at_peak(week)
-    if week.phase is Phase.BASE:
-        return athlete.experienced
+    at peak mileage, which R5's growth reaches from the third race-specific week on."""
+    if phase is Phase.RACE_SPECIFIC:
+        return block_week - build_weeks <= 2
+    if phase is Phase.BASE:
+        return experienced
     return False
 
 
-def _at_peak(week: WeekPlan) -> bool:
-    """Mileage peaks from the third race-specific week on (R5 growth meets the cap there)."""
-    return week.block_week - week.build_weeks > 2
-
-
-def _no_plyo_reason(week: WeekPlan, athlete: Athlete) -> str:
-    if week.phase is Phase.RACE_SPECIFIC:
+def _no_plyo_reason(phase: Phase, experienced: bool) -> str:
+    if phase is Phase.RACE_SPECIFIC:
         return "no plyometrics with heavy lifting at peak mileage"
-    if week.phase is Phase.BASE and not athlete.experienced:
+    if phase is Phase.BASE and not experienced:
         return "no plyometrics in base unless experienced"
     return "no plyometrics in the offseason"
 
 
-def _progression(week: WeekPlan, template: str) -> tuple[str, str] | None:
+def _progression(phase: Phase, deload: bool, cycle: int, template: str) -> tuple[str, str] | None:
     """S5 on the main lift; P7 on deload weeks."""
-    if week.deload:
+    if deload:
         return ("P7", "Deload week: one set fewer on every lift, same load.")
-    if week.phase not in (Phase.OFFSEASON, Phase.BASE, Phase.STRENGTH, Phase.RACE_SPECIFIC):
+    if phase not in (Phase.OFFSEASON, Phase.BASE, Phase.STRENGTH, Phase.RACE_SPECIFIC):
         return None
     lift = MAIN_LIFT[template]
-    cycle_week = (week.block_week or week.start.isocalendar()[1]) % 4
-    if cycle_week == 3:
+    if cycle == 3:
         return ("S5", f"{lift}: add one set this week (week 3 of the 4-week cycle).")
     return (
         "S5",
