@@ -170,7 +170,9 @@ class Board:
     ) -> tuple[int, int] | None:
         """The first free start in the day's windows (preferred window first, L8) where the
         session overlaps no busy time and no booked session (L5); `prefer` is tried first."""
-        obstacles = sorted(self.busy(day) + [(b.start, b.end) for b in self.on(day)])
+        busy = self._busy.get(day, [])
+        booked = self.booked.get(day)
+        obstacles = sorted(busy + [(b.start, b.end) for b in booked]) if booked else busy
         floor = max(self.now, lo) if lo is not None else self.now
         if prefer is not None and prefer >= floor:
             end = prefer + minutes

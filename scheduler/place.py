@@ -61,9 +61,12 @@ class Placer:
     # -- shared ---------------------------------------------------------------------------
     def _prev_start(self, spec: SessionSpec, day: date) -> int | None:
         prev = self.previous.get(spec.key)
-        if prev is None or prev.start.date() != day:
+        if prev is None or self._local_day(prev) != day:
             return None
         return int(prev.start.timestamp()) // 60
+
+    def _local_day(self, session: PlacedSession) -> date:
+        return session.start.astimezone(self.board.tz).date()
 
     def _days(self, week: date) -> list[date]:
         days = self._week_days.get(week)
@@ -201,7 +204,8 @@ class Placer:
     ) -> None:
         prev = self.previous.get(spec.key)
         if prev is not None:
-            order = sorted(order, key=lambda d: d != prev.start.date())
+            before = self._local_day(prev)
+            order = sorted(order, key=lambda d: d != before)
         no_key = self.no_key
         reason = "L5: no free time in your windows on any run day"
         rule = "L5"
@@ -377,7 +381,7 @@ class Placer:
         option = options[day]
         assert option is not None
         prev = self.previous.get(spec.key)
-        if prev is not None and prev.start.date() == day:
+        if prev is not None and self._local_day(prev) == day:
             return option.cost - STABLE_BONUS  # L8: keep the previous placement
         if self.last_weekday.get(spec.slot) == day.weekday():
             return option.cost - SAME_WEEKDAY_BONUS  # L8: same weekday as last week
