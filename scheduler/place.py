@@ -250,7 +250,7 @@ class Placer:
                     PlanWarning(
                         "L6",
                         f"dropped '{session.title}' ({session.key}): no full rest day left "
-                        "in the week (L10)",
+                        "in the week; the lowest-value run goes (L10)",
                         week,
                     )
                 )

@@ -48,6 +48,7 @@ LONG_CAP = {
     DistanceClass.ULTRA: (40.0, 240),
 }
 LONG_SHARE = 0.30
+EASY_MAX_OF_LONG = 0.75
 QUALITY_SHARE = 0.16
 # R3: quality sessions by phase (the taper's one is a short sharpener).
 QUALITY = {
@@ -298,7 +299,10 @@ def _run_specs(
         )
         used_km += km
     easy_count = max(budget - len(q_types), 0)
-    easy_km = _round_km((volume - used_km) / easy_count) if easy_count else 0.0
+    share = (volume - used_km) / easy_count if easy_count else 0.0
+    # R4: the long run stays the week's longest; with few run days the week runs short of its
+    # volume rather than turning an easy run into a second long run.
+    easy_km = _round_km(min(share, long_km * EASY_MAX_OF_LONG)) if easy_count else 0.0
     easy_reason = Reason(
         "R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"
     )
