@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.board import Board, Booked, from_minutes, to_minutes
+from scheduler.lifts import StrengthPlacer
 from scheduler.model import (
     Athlete,
     Interval,
@@ -94,9 +95,10 @@ def build_plan(request: PlanRequest) -> Plan:
     for spec in todo:
         if spec.kind == "strength":
             strength.setdefault(spec.week.start, []).append(spec)
+    lifts = StrengthPlacer(placer)
     for week in weeks:
         placer.ensure_rest_day(week.start)
-        placer.place_strength(week.start, strength.get(week.start, []))
+        lifts.place_strength(week.start, strength.get(week.start, []))
 
     kept = [s for s in history if first <= s.start.astimezone(tz).date() < horizon]
     sessions = sorted(
