@@ -54,9 +54,7 @@ class Board:
         # instead of a timezone conversion (busy calendars hold thousands of events).
         first, last = span
         self._day0 = first
-        self._midnights = [
-            self.at(first + timedelta(days=i), time(0, 0)) for i in range((last - first).days + 1)
-        ]
+        self._midnights = self._local_midnights(first, (last - first).days + 1)
         self.booked: dict[date, list[Booked]] = {}
         self.race_days: dict[date, list[Race]] = {}
         for race in races:
@@ -83,6 +81,22 @@ class Board:
             spans.sort()
 
     # -- time ---------------------------------------------------------------------------
+    def _local_midnights(self, first: date, days: int) -> list[int]:
+        """Converting every day is the planner's single largest cost; a week whose two ends
+        are exactly 7 x 24 h apart has no DST change inside, so its days are filled in."""
+        out: list[int] = []
+        week = 7 * 1440
+        for offset in range(0, days, 7):
+            day = first + timedelta(days=offset)
+            start = self.at(day, time(0, 0))
+            span = min(7, days - offset)
+            end = self.at(day + timedelta(days=span), time(0, 0))
+            if span == 7 and end - start == week:
+                out.extend(start + i * 1440 for i in range(7))
+            else:
+                out.extend(self.at(day + timedelta(days=i), time(0, 0)) for i in range(span))
+        return out
+
     def local_date(self, minutes: int) -> date:
         index = bisect_right(self._midnights, minutes) - 1
         if 0 <= index < len(self._midnights) - 1:

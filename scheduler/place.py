@@ -42,6 +42,7 @@ class Placer:
         self.athlete = board.athlete
         self.out = Placement([], [])
         self._week_days: dict[date, list[date]] = {}
+        self._reasons: dict[tuple[int, int, int, int], Reason] = {}
         self._labels = [
             [f"{w.start:%H:%M}-{w.end:%H:%M}" for w in day] for day in self.athlete.windows
         ]
@@ -81,13 +82,18 @@ class Placer:
     def _window_reason(self, day: date, start: int, local: datetime) -> Reason:
         spans = self.board.windows(day)
         index = next((i for i, (ws, we) in enumerate(spans) if ws <= start < we), 0)
-        label = self._labels[day.weekday()][index]
-        return Reason(
-            "L5",
-            f"{local.hour:02d}:{local.minute:02d}: first free time in your {label} window, "
-            "clear of busy time",
-            "placement",
-        )
+        memo = (day.weekday(), index, local.hour, local.minute)
+        reason = self._reasons.get(memo)
+        if reason is None:
+            label = self._labels[day.weekday()][index]
+            reason = Reason(
+                "L5",
+                f"{local.hour:02d}:{local.minute:02d}: first free time in your {label} window, "
+                "clear of busy time",
+                "placement",
+            )
+            self._reasons[memo] = reason
+        return reason
 
     def emit(
         self,
