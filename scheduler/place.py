@@ -2,9 +2,9 @@
 placement shares.
 
 Runs go first (long runs of every week, then quality, then easy runs) because their days are
-nearly fixed by the athlete; strength is placed around them (`scheduler.lifts`). Hard rules (L1-L6) are checks that
-never bend; soft rules (L1's 48 h, L7, L8) are costs. What cannot be placed is dropped by L10 and
-reported as a warning.
+nearly fixed by the athlete; strength is placed around them (`scheduler.lifts`). Hard rules
+(L1-L6) are checks that never bend; soft rules (L1's 48 h, L7, L8) are costs. What cannot be
+placed is dropped by L10 and reported as a warning.
 """
 
 from __future__ import annotations
