@@ -1,0 +1,130 @@
+"""Races from calendar events: distance and priority parsed from titles and descriptions (P5).
+
+A title is a race only when it names a distance ("10K", "half marathon", "13.1 mi", "parkrun")
+and carries none of the words that mark talk *about* a race (meeting, expo, watch ...): a
+calendar holds far more "marathon planning call" events than races.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+
+from scheduler.model import Priority, Race
+
+MILE_KM = 1.609344
+MIN_KM, MAX_KM = 0.8, 400.0
+ULTRA_DEFAULT_KM = 50.0
+
+_NUM = r"(\d{1,3}(?:[.,]\d{1,3})?)"
+# Order matters: half before full, explicit numbers before bare words.
+_PATTERNS: tuple[tuple[re.Pattern[str], float | None], ...] = (
+    (re.compile(rf"(?<![\w$€£.,]){_NUM}\s*(?:km|k)(?![\w])", re.I), 1.0),
+    (re.compile(rf"(?<![\w$€£.,]){_NUM}\s*(?:mi|miles?|mile|m)(?![\w])", re.I), MILE_KM),
+    (
+        re.compile(
+            r"half[\s-]*marathon|halbmarathon|semi[\s-]*marathon|medio[\s-]*marat[oó]n"
+            r"|mezza[\s-]*maratona|(?<![\w])HM(?![\w])|(?<![\w])13[.,]1(?![\w.,])",
+            re.I,
+        ),
+        21.0975,
+    ),
+    (re.compile(r"ultra", re.I), ULTRA_DEFAULT_KM),
+    (re.compile(r"marathon|marat[oó]n|maratona|(?<![\w])26[.,]2(?![\w.,])", re.I), 42.195),
+    (re.compile(r"park\s*run", re.I), 5.0),
+)
+_NOT_A_RACE = re.compile(
+    r"\b(meeting|meet-up|call|watch(?:ing)?|volunteer(?:ing)?|planning|plan review|review"
+    r"|webinar|sync|lunch|dinner|pick-?up|expo|registration|sign[\s-]?up|deadline|training plan"
+    r"|steps|pacing group meeting|tv|stream|cheer(?:ing)?|spectat\w*|podcast|fundraiser)\b",
+    re.I,
+)
+_PRIORITY = (
+    re.compile(r"[\[(]\s*([ABC])\s*[\])]", re.I),  # [A]  (b)
+    re.compile(r"[\[(]\s*([ABC])[\s-]*race\s*[\])]", re.I),  # (B race)
+    re.compile(r"(?<![\w#])#([ABC])(?![\w])", re.I),  # #C
+    re.compile(r"(?<![\w])([ABC])[\s-]race(?![\w])"),  # A-race, A race (capital only)
+    re.compile(r"\bprio(?:rity)?\s*[:=]?\s*([ABC])(?![\w])", re.I),  # priority: A, prio B
+)
+
+
+def parse_distance(text: str) -> float | None:
+    """The race distance in km named in `text`, or None. "10k steps" and "$5k prize" are not
+    distances (the currency sign and the cue words say so)."""
+    for pattern, factor in _PATTERNS:
+        for match in pattern.finditer(text):
+            if factor is None or not match.groups():
+                km = factor
+            else:
+                km = float(match.group(1).replace(",", ".")) * factor
+            if km is not None and MIN_KM < km <= MAX_KM:
+                return round(km, 3)
+    return None
+
+
+def parse_priority(text: str) -> Priority | None:
+    """The priority marker in `text` ("[A]", "(B race)", "#C", "A-race", "priority: A")."""
+    for pattern in _PRIORITY:
+        match = pattern.search(text)
+        if match:
+            return Priority(match.group(1).upper())
+    return None
+
+
+def race_from_event(
+    uid: str,
+    title: str,
+    description: str,
+    day: date,
+    location: str = "",
+    planned_since: date | None = None,
+) -> Race | None:
+    """A Race when the event is one, else None. The distance comes from the title, or from the
+    description when the title itself reads like a race ("Race", "Run", a race name + marker)."""
+    title = title.strip()
+    if not title or _NOT_A_RACE.search(title):
+        return None
+    distance = parse_distance(title)
+    if distance is None and _race_word(title):
+        distance = parse_distance(description or "")
+    if distance is None:
+        return None
+    priority = parse_priority(title) or parse_priority(description or "")
+    return Race(
+        uid=uid,
+        title=title,
+        date=day,
+        distance_km=distance,
+        priority=priority or Priority.B,
+        location=location.strip(),
+        priority_explicit=priority is not None,
+        planned_since=planned_since,
+    )
+
+
+def _race_word(title: str) -> bool:
+    return bool(
+        re.search(r"\b(race|run|lauf|course|carrera|corsa|trail)\b", title, re.I)
+        or parse_priority(title)
+    )
+
+
+def resolve_priorities(races: Iterable[Race], today: date) -> tuple[Race, ...]:
+    """P5 defaults for races without a marker: when no marked A race lies ahead, the farthest
+    race of the longest distance still ahead is A; every other unmarked race is B."""
+    ordered = sorted(races, key=lambda r: (r.date, r.uid))
+    explicit_a = any(
+        r.priority_explicit and r.priority is Priority.A and r.date >= today for r in ordered
+    )
+    unmarked = [r for r in ordered if not r.priority_explicit and r.date >= today]
+    chosen = None
+    if not explicit_a and unmarked:
+        chosen = max(unmarked, key=lambda r: (r.distance_km, r.date, r.uid)).uid
+    return tuple(
+        r
+        if r.priority_explicit
+        else replace(r, priority=Priority.A if r.uid == chosen else Priority.B)
+        for r in ordered
+    )
