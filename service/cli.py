@@ -1,0 +1,123 @@
+"""`racecal ...`: the command line. Every failure is one line on stderr and a non-zero exit.
+
+Exit codes: 0 ok; 1 the thing asked for does not exist (e.g. an unknown session key);
+2 bad input (config, calendar file, planning input).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date, datetime
+from importlib.metadata import version
+from typing import NoReturn
+
+import click
+from rich.console import Console
+
+from connectors.icsfile import IcsError
+from scheduler.explain import explain_session, plan_to_json
+from scheduler.model import PlanError
+from scheduler.plan import zone
+from service.config import AthleteConfig, ConfigError, config_path, load_config
+from service.planning import PlanResult, plan_for
+from service.render import render_plan
+
+CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"racecal: {message}", err=True)
+    sys.exit(code)
+
+
+def _today(entry: AthleteConfig, given: str | None) -> date:
+    if given:
+        try:
+            return date.fromisoformat(given)
+        except ValueError:
+            fail(f"--today: '{given}' is not a date; expected YYYY-MM-DD")
+    # The one place racecal reads the clock: the athlete's own date.
+    return datetime.now(zone(entry.athlete.timezone)).date()
+
+
+def _plan(
+    config: str | None, athlete: str | None, today: str | None, weeks: int | None
+) -> PlanResult:
+    try:
+        entry = load_config(config_path(config)).athlete(athlete)
+        result = plan_for(entry, _today(entry, today), weeks)
+    except (ConfigError, IcsError, PlanError) as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.filename or ''}: {exc.strerror or exc}")
+    for problem in result.problems:
+        click.echo(f"racecal: warning: {problem}", err=True)
+    return result
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("racecal"), prog_name="racecal")
+def main() -> None:
+    """racecal plans strength and run sessions back from the races in your calendar.
+
+    \b
+    Examples:
+      racecal plan show                      the plan for the first athlete
+      racecal plan show --json --weeks 4     machine-readable, four weeks
+      racecal plan explain KEY               why a session is where it is
+    """
+
+
+@main.group()
+def plan() -> None:
+    """Look at the training plan built from your races."""
+
+
+def _common(f: click.decorators.FC) -> click.decorators.FC:
+    f = click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)(f)
+    f = click.option("--athlete", metavar="ID", help="Athlete id (default: the first).")(f)
+    return click.option(
+        "--today", metavar="YYYY-MM-DD", help="Plan as if today were this date (default: today)."
+    )(f)
+
+
+@plan.command("show")
+@_common
+@click.option("--weeks", type=click.IntRange(1, 104), help="Weeks to show (default: plan_weeks).")
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print {"sessions": [...], "warnings": [...]}.'
+)
+def show(
+    config: str | None, athlete: str | None, today: str | None, weeks: int | None, as_json: bool
+) -> None:
+    """Print the plan week by week: phase, each day's sessions with times, races.
+
+    \b
+    Examples:
+      racecal plan show --config config.example.toml
+      racecal plan show --today 2027-03-01 --weeks 6
+      racecal plan show --json | jq '.sessions[0]'
+    """
+    result = _plan(config, athlete, today, weeks)
+    if as_json:
+        click.echo(json.dumps(plan_to_json(result.plan), indent=2, sort_keys=True))
+        return
+    render_plan(result.plan, Console(highlight=False))
+
+
+@plan.command("explain")
+@click.argument("key")
+@_common
+def explain(key: str, config: str | None, athlete: str | None, today: str | None) -> None:
+    """Explain why the session KEY is on its day and time, citing the rules.
+
+    \b
+    Example:
+      racecal plan explain 'offseason/2026-W49/strength-1'
+    """
+    result = _plan(config, athlete, today, None)
+    session = result.plan.session(key)
+    if session is None:
+        fail(f"no session with key '{key}' in the plan (see racecal plan show --json for keys)", 1)
+    click.echo(explain_session(session))

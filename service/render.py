@@ -1,0 +1,81 @@
+"""The plan as a week-by-week table for people."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from scheduler.model import PlacedSession, Plan, Race, WeekPlan
+
+PHASE_STYLE = {
+    "offseason": "grey62",
+    "base": "green",
+    "strength": "yellow",
+    "race-specific": "orange3",
+    "taper": "cyan",
+    "recovery": "magenta",
+}
+
+
+def render_plan(plan: Plan, console: Console) -> None:
+    by_day: dict[date, list[PlacedSession]] = defaultdict(list)
+    for session in plan.sessions:
+        by_day[session.start.date()].append(session)
+    races: dict[date, list[Race]] = defaultdict(list)
+    for race in plan.races:
+        races[race.date].append(race)
+    console.print(
+        f"[bold]racecal plan for {plan.athlete_id}[/] from {plan.today.isoformat()} "
+        f"({plan.timezone})"
+    )
+    for week in plan.weeks:
+        console.print(_week_table(week, by_day, races))
+    if plan.warnings:
+        console.print("[bold]Warnings[/]")
+        for warning in plan.warnings:
+            console.print(f"  - {warning.line()}", markup=False)
+    console.print(
+        "Explain any session: racecal plan explain KEY   (keys: racecal plan show --json)"
+    )
+
+
+def _week_table(
+    week: WeekPlan, by_day: dict[date, list[PlacedSession]], races: dict[date, list[Race]]
+) -> Table:
+    style = PHASE_STYLE.get(week.phase.value, "white")
+    title = f"Week of {week.start:%a %d %b %Y} - [{style}]{week.phase.value}[/]"
+    if week.deload:
+        title += " (deload)"
+    if week.rel is not None and week.rel < 0:
+        title += f" - {-week.rel} weeks to race"
+    elif week.rel == 0:
+        title += " - race week"
+    table = Table(
+        title=title, title_justify="left", show_header=False, expand=False, box=None, padding=(0, 1)
+    )
+    table.add_column("day", style="bold", no_wrap=True)
+    table.add_column("time", no_wrap=True)
+    table.add_column("session")
+    for offset in range(7):
+        day = week.start + timedelta(days=offset)
+        rows = [("", f"[bold red]RACE: {escape(race.title)}[/]") for race in races.get(day, [])]
+        rows += [(f"{s.start:%H:%M}-{s.end:%H:%M}", _label(s)) for s in by_day.get(day, [])]
+        if not rows:
+            rows = [("", "[dim]rest[/]")]
+        for i, (when, what) in enumerate(rows):
+            table.add_row(f"{day:%a %d}" if i == 0 else "", when, what)
+    return table
+
+
+def _label(session: PlacedSession) -> str:
+    marks = []
+    if session.key_run:
+        marks.append("key")
+    if session.heavy_lower:
+        marks.append("heavy")
+    suffix = f" [dim]({', '.join(marks)})[/]" if marks else ""
+    return f"{escape(session.title)}{suffix}"
