@@ -10,16 +10,12 @@ import argparse
 import random
 import resource
 import statistics
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scheduler.model import Athlete, Interval, PlanRequest, Priority, Race, TimeWindow  # noqa: E402
-from scheduler.plan import build_plan  # noqa: E402
+from scheduler.model import Athlete, Interval, PlanRequest, Priority, Race, TimeWindow
+from scheduler.plan import build_plan
 
 TODAY = date(2026, 12, 7)
 ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "UTC")
@@ -56,7 +52,8 @@ def random_busy(rng: random.Random, weeks: int) -> tuple[Interval, ...]:
     busy = []
     for week in range(weeks):
         for _ in range(20):
-            at = start + timedelta(weeks=week, days=rng.randint(0, 6), minutes=rng.randrange(0, 1440, 15))
+            day = rng.randint(0, 6)
+            at = start + timedelta(weeks=week, days=day, minutes=rng.randrange(0, 1440, 15))
             busy.append(Interval(at, at + timedelta(minutes=rng.choice((30, 60, 90, 120)))))
     return tuple(busy)
 
