@@ -35,6 +35,8 @@ class StrengthPlacer:
         return blocked
 
     def place_strength(self, week: date, specs: list[SessionSpec]) -> None:
+        if not specs:
+            return
         specs = sorted(specs, key=lambda s: s.slot)
         days = self.p.days(week)
         options = {d: self._strength_option(d, specs[0]) for d in days}
