@@ -6,6 +6,7 @@ whatever the planner believes about itself.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -111,9 +112,7 @@ def check_L1(plan: Plan, req: PlanRequest) -> list[str]:
 def check_L2(plan: Plan, req: PlanRequest) -> list[str]:
     days = sorted({d for d, ss in by_day(plan).items() if any(s.kind == "strength" for s in ss)})
     return [
-        f"L2: strength on {a} and {b}"
-        for a, b in zip(days, days[1:], strict=False)
-        if (b - a).days == 1
+        f"L2: strength on {a} and {b}" for a, b in itertools.pairwise(days) if (b - a).days == 1
     ]
 
 
@@ -204,11 +203,7 @@ def check_L6(plan: Plan, req: PlanRequest) -> list[str]:
 
 def check_overlaps(plan: Plan, req: PlanRequest) -> list[str]:
     ordered = sorted(plan.sessions, key=lambda s: s.start)
-    return [
-        f"overlap {a.key} / {b.key}"
-        for a, b in zip(ordered, ordered[1:], strict=False)
-        if b.start < a.end
-    ]
+    return [f"overlap {a.key} / {b.key}" for a, b in itertools.pairwise(ordered) if b.start < a.end]
 
 
 HARD_RULES = (check_L1, check_L2, check_L3, check_L4, check_L5, check_L6, check_overlaps)

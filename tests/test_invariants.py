@@ -176,9 +176,11 @@ def test_only_plan_error_escapes(tz: str, weeks: int, days: int) -> None:
         tz or "UTC",
         frozenset(range(max(days, 0))),
         0,
-        (tuple(),) * 7 if days == 8 else ((TimeWindow(time(6), time(8)),),) * 7,
+        ((),) * 7 if days == 8 else ((TimeWindow(time(6), time(8)),),) * 7,
     )
+    message = ""
     try:
         build_plan(PlanRequest(a, (), TODAY, weeks))
     except PlanError as exc:
-        assert "\n" not in str(exc)
+        message = str(exc)
+    assert "\n" not in message
