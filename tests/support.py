@@ -48,7 +48,8 @@ def athlete(
 def race(
     uid: str, day: date, km: float = 42.195, priority: Priority = Priority.A, **kw: object
 ) -> Race:
-    return Race(uid, f"{uid} race", day, km, priority, "", True, **kw)  # type: ignore[arg-type]
+    fields: dict[str, object] = {"priority_explicit": True, **kw}
+    return Race(uid, f"{uid} race", day, km, priority, "", **fields)  # type: ignore[arg-type]
 
 
 def request(
