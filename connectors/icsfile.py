@@ -62,6 +62,13 @@ def _local_day(value: date | datetime, tz: ZoneInfo) -> date:
     return value
 
 
+def _created(event: icalendar.Event, tz: ZoneInfo) -> date | None:
+    """When the race was put in the calendar: P3 compresses a block against that day."""
+    created = event.get("CREATED")
+    value = getattr(created, "dt", None)
+    return _local_day(value, tz) if isinstance(value, date) else None
+
+
 def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
     """Every VEVENT that reads as a race (scheduler.races); others are ignored, broken ones are
     reported and skipped."""
@@ -90,6 +97,7 @@ def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
             str(event.get("DESCRIPTION", "")),
             _local_day(start, tz),
             str(event.get("LOCATION", "")),
+            planned_since=_created(event, tz),
         )
         if race is not None:
             races.append(race)

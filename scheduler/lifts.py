@@ -17,6 +17,10 @@ L3_GAP = 6 * 60
 # L1/P5: no heavy lower-body work this many days before a race of each priority.
 HEAVY_CLEAR_DAYS = {Priority.A: 7, Priority.B: 5, Priority.C: 3}
 STABLE_BONUS = 5.0  # L8: stability beats optimality
+# An upper-body stand-in loses the session's purpose for running; it must cost more than a
+# heavy session inside L1's soft 48 h, plus any L8 preference.
+UPPER_COST = 6.0
+L1_SOFT_COST = 3.0
 SAME_WEEKDAY_BONUS = 1.0
 
 
@@ -89,9 +93,9 @@ class StrengthPlacer:
         elif any(r.key_run for r in runs):
             cost += 1.0
         if upper:
-            cost += 4.0
+            cost += UPPER_COST
         if heavy and self._key_within(day, span[1], L1_SOFT):
-            cost += 3.0
+            cost += L1_SOFT_COST
         return _Option(day, span, heavy, upper, upper_only, order_note, cost)
 
     def _heavy_ok(self, day: date) -> bool:

@@ -161,7 +161,9 @@ def periodize(
         layout = full_layout(cls)
         run_taper = RUN_TAPER_WEEKS[cls]
         nominal_start = race_week - (layout.total - 1) * WEEK
-        seen = monday(race.planned_since) if race.planned_since else first
+        # A race added before today compresses against the day it was added; one "added" later
+        # than the day being planned for is treated as known today.
+        seen = min(monday(race.planned_since), first) if race.planned_since else first
         earliest = max(seen, free_from) if free_from else seen
         start = min(max(nominal_start, earliest), race_week)
         available = (race_week - start).days // 7 + 1

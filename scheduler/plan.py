@@ -29,7 +29,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise PlanError(f"unknown timezone '{name}'") from None
+        raise PlanError(f"unknown timezone {name!r}") from None
 
 
 def validate(athlete: Athlete, weeks: int) -> ZoneInfo:

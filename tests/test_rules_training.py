@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -177,7 +178,7 @@ def test_R4_long_run_on_long_day_grows_slowly_and_is_capped() -> None:
     ]
     assert all(s.start.astimezone(tz).weekday() == SUN for _, s in longs)
     full = [s.distance_km for w, s in longs if not w.deload and not w.run_taper and s.distance_km]
-    assert all(b <= a * 1.15 + 0.5 for a, b in zip(full, full[1:], strict=False))
+    assert all(b <= a * 1.15 + 0.5 for a, b in itertools.pairwise(full))
     assert max(full) <= 34.0
     assert "R4" in longs[0][1].rules
 
@@ -191,7 +192,7 @@ def test_R5_weekly_volume_growth_deload_and_taper() -> None:
         for w in weeks
         if not w.deload and not w.run_taper and w.phase is not Phase.RECOVERY
     ]
-    assert all(b <= a_ * 1.10 + 1e-9 for a_, b in zip(build, build[1:], strict=False))
+    assert all(b <= a_ * 1.10 + 1e-9 for a_, b in itertools.pairwise(build))
     race_week = next(w for w in weeks if w.rel == 0)
     before_taper = next(w for w in weeks if w.rel == -3)
     drop = 1 - weekly_volume(race_week, a, cls) / weekly_volume(before_taper, a, cls)
