@@ -106,7 +106,8 @@ def race_from_event(
 
 def _race_word(title: str) -> bool:
     return bool(
-        re.search(r"\b(race|run|lauf|course|carrera|corsa|trail)\b", title, re.I)
+        # German race names are compounds ending in "lauf" (Stadtlauf, Silvesterlauf).
+        re.search(r"\b(race|run|course|carrera|corsa|trail)\b|lauf\b", title, re.I)
         or parse_priority(title)
     )
 

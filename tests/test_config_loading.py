@@ -1,0 +1,119 @@
+"""Config: the example loads; each mistake is one line naming the file, the key and the fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+
+
+def test_example_config_loads() -> None:
+    config = load_config(ROOT / "config.example.toml")
+    entry = config.athletes[0]
+    assert entry.athlete.id == "alex"
+    assert entry.athlete.run_days == frozenset({0, 1, 3, 5, 6})
+    assert entry.athlete.easy_pace_s_per_km == 345
+    assert entry.race_ics == (ROOT / "examples" / "races.ics",)
+    assert entry.athlete.windows[0][0].start.hour == 6
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'long_run_day = "sun"',
+            'long_run_day = "sunday"',
+            "athletes[0].long_run_day: 'sunday' is not a weekday; expected one of mon, tue",
+        ),
+        (
+            'long_run_day = "sun"',
+            'long_run_day = "wed"',
+            "athletes[0].long_run_day: 'wed' is not one of the run_days",
+        ),
+        (
+            'timezone = "Europe/Berlin"',
+            'timezone = "Mars/Base"',
+            "athletes[0].timezone: 'Mars/Base' is not a known IANA timezone",
+        ),
+        (
+            'run_days = ["mon", "tue", "thu", "sat", "sun"]',
+            'run_days = ["sat", "sun"]',
+            "athletes[0].run_days: expected 3 to 7 different weekdays (R1), got 2",
+        ),
+        (
+            'weekdays = ["06:00-07:30", "17:30-21:00"]',
+            'weekdays = ["07:30-06:00"]',
+            "athletes[0].windows.weekdays: '07:30-06:00': expected HH:MM-HH:MM with the end after",
+        ),
+        (
+            'weekdays = ["06:00-07:30", "17:30-21:00"]',
+            'weekdays = ["6am-7am"]',
+            "athletes[0].windows.weekdays: '6am-7am' is not a window; expected HH:MM-HH:MM",
+        ),
+        (
+            'easy_pace = "5:45"',
+            'easy_pace = "fast"',
+            "athletes[0].easy_pace: 'fast': expected min:sec per km",
+        ),
+        (
+            "weekly_km = 45",
+            "weekly_km = -3",
+            "athletes[0].weekly_km: expected a number from 5 to 250, got -3",
+        ),
+        (
+            "experienced = false",
+            'experienced = "no"',
+            "athletes[0].experienced: expected true or false, got 'no'",
+        ),
+        (
+            'same_day_order = "auto"',
+            'same_day_order = "whenever"',
+            "athletes[0].same_day_order: 'whenever' is not one of auto, lift_first, run_first",
+        ),
+        (
+            "plan_weeks = 16",
+            "plan_weeks = 16\nrun_dayz = 3",
+            "athletes[0].run_dayz: unknown key; expected one of",
+        ),
+        (
+            'id = "alex"',
+            'id = "Alex Smith"',
+            "athletes[0].id: 'Alex Smith': use lowercase letters, digits, - and _",
+        ),
+    ],
+)
+def test_config_errors_name_file_key_and_fix(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    assert old in GOOD
+    path = tmp_path / "racecal.toml"
+    path.write_text(GOOD.replace(old, new), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}: ")
+    assert message in text
+    assert "\n" not in text
+
+
+def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[athletes]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(bad)
+
+
+def test_duplicate_athlete_ids(tmp_path: Path) -> None:
+    start = GOOD.index("[[athletes]]")
+    athlete = GOOD[start:]
+    path = tmp_path / "two.toml"
+    path.write_text(GOOD + "\n" + athlete, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"athletes\[1\].id: 'alex' is used twice"):
+        load_config(path)
