@@ -31,14 +31,17 @@ def fail(message: str, code: int = 2) -> NoReturn:
     sys.exit(code)
 
 
-def _today(entry: AthleteConfig, given: str | None) -> date:
+def _when(entry: AthleteConfig, given: str | None) -> tuple[date, datetime | None]:
+    """The day to plan from and, when it is really today, the moment: nothing is placed in the
+    part of today that is already over."""
     if given:
         try:
-            return date.fromisoformat(given)
+            return date.fromisoformat(given), None
         except ValueError:
             fail(f"--today: '{given}' is not a date; expected YYYY-MM-DD")
-    # The one place racecal reads the clock: the athlete's own date.
-    return datetime.now(zone(entry.athlete.timezone)).date()
+    # The one place racecal reads the clock: the athlete's own date and time.
+    now = datetime.now(zone(entry.athlete.timezone))
+    return now.date(), now
 
 
 def _plan(
@@ -46,7 +49,8 @@ def _plan(
 ) -> PlanResult:
     try:
         entry = load_config(config_path(config)).athlete(athlete)
-        result = plan_for(entry, _today(entry, today), weeks)
+        day, now = _when(entry, today)
+        result = plan_for(entry, day, weeks, now)
     except (ConfigError, IcsError, PlanError) as exc:
         fail(str(exc))
     except OSError as exc:

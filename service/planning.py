@@ -19,7 +19,9 @@ class PlanResult:
     problems: tuple[str, ...]
 
 
-def plan_for(entry: AthleteConfig, today: date, weeks: int | None = None) -> PlanResult:
+def plan_for(
+    entry: AthleteConfig, today: date, weeks: int | None = None, now: datetime | None = None
+) -> PlanResult:
     athlete = entry.athlete
     tz = zone(athlete.timezone)
     weeks = weeks or entry.plan_weeks
@@ -39,6 +41,7 @@ def plan_for(entry: AthleteConfig, today: date, weeks: int | None = None) -> Pla
         today=today,
         weeks=weeks,
         busy=tuple(busy),
+        now=now,
     )
     return PlanResult(build_plan(request), tuple(problems))
 
