@@ -194,21 +194,22 @@ class Placer:
         if prev is not None:
             before = self.local_day(prev)
             order = sorted(order, key=lambda d: d != before)
-        no_key = self.no_key
-        reason = "L5: no free time in your windows on any run day"
-        rule = "L5"
+        # Why each day was refused, so a dropped session's warning names the real obstacle.
+        refused: dict[str, list[str]] = {}
         for day in order:
             if self.board.races_on(day) or self.board.has(day, "run"):
                 continue
-            if key_run:
-                if day in no_key:
-                    reason, rule = "easy days after a race", "P5"
-                    continue
-                if self.board.hard(day - DAY) or self.board.hard(day + DAY):
-                    reason, rule = "every run day sits next to another hard day", "L4"
-                    continue
+            if key_run and day in self.no_key:
+                refused.setdefault("P5", []).append(f"{day:%a} is an easy day after a race")
+                continue
+            if key_run and (self.board.hard(day - DAY) or self.board.hard(day + DAY)):
+                refused.setdefault("L4", []).append(f"{day:%a} is next to a hard day")
+                continue
             span = self.board.fit(day, spec.minutes, prefer=self.prev_start(spec, day))
             if span is None:
+                refused.setdefault("L5", []).append(
+                    f"{day:%a} has no free {spec.minutes} min in your windows"
+                )
                 continue
             reasons = [rule_day]
             if key_run:
@@ -216,7 +217,9 @@ class Placer:
             self.emit(spec, day, span, reasons, heavy=False, key_run=key_run, long=long)
             return
         if spec.week.start >= self.today:
-            self.drop(spec, rule, reason)
+            rule = next(iter(refused), "L5")
+            why = "; ".join(r for notes in refused.values() for r in notes) or "no run day left"
+            self.drop(spec, rule, why)
 
     def ensure_rest_day(self, week: date) -> None:
         """L6: a week needs one empty day; the lowest-value run planned this pass goes (L10)."""
