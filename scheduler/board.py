@@ -69,13 +69,17 @@ class Board:
         self._busy: dict[date, list[tuple[int, int]]] = {}
         lo, hi = self._midnights[0], self._midnights[-1]
         midnights = self._midnights
+        day_of = [first + timedelta(days=i) for i in range(len(midnights))]
+        last_index = len(midnights) - 1
+        busy_by_day = self._busy
         for interval in busy:
-            start, end = to_minutes(interval.start), to_minutes(interval.end)
+            start = int(interval.start.timestamp()) // 60
+            end = int(interval.end.timestamp()) // 60
             if end <= start or end <= lo or start >= hi:
                 continue
             index = max(bisect_right(midnights, start) - 1, 0)
-            while index < len(midnights) - 1 and midnights[index] < end:
-                self._busy.setdefault(first + timedelta(days=index), []).append((start, end))
+            while index < last_index and midnights[index] < end:
+                busy_by_day.setdefault(day_of[index], []).append((start, end))
                 index += 1
         for spans in self._busy.values():
             spans.sort()

@@ -87,15 +87,21 @@ class StrengthRx:
     minutes: int
     heavy_lower: bool
 
+    # Rendered once per prescription (prescriptions are cached and shared across sessions).
+    full_text: str = ""
+    upper_text: str = ""
+
     def body(self, *, upper: bool = False) -> str:
-        items = self.upper_exercises if upper else self.exercises
-        lines = [f"- {e.line()}" for e in items]
-        head = (
-            f"Effort RPE {self.dose.rpe}; rest {self.dose.rest}; load {self.dose.load}."
-            if not upper
-            else "Upper body and core only: the day after a long run or race (L3)."
-        )
-        return "\n".join([head, *lines, *([] if upper else list(self.notes))])
+        return self.upper_text if upper else self.full_text
+
+
+def _render(exercises: tuple[Exercise, ...], dose: Dose | None, notes: tuple[str, ...]) -> str:
+    head = (
+        f"Effort RPE {dose.rpe}; rest {dose.rest}; load {dose.load}."
+        if dose
+        else "Upper body and core only: legs rest from heavy work today."
+    )
+    return "\n".join([head, *(f"- {e.line()}" for e in exercises), *notes])
 
 
 def strength_rx(week: WeekPlan, template: str, athlete: Athlete) -> StrengthRx:
@@ -177,6 +183,8 @@ def _rx(
         reasons=tuple(reasons),
         minutes=dose.minutes,
         heavy_lower=heavy,
+        full_text=_render(tuple(exercises), dose, tuple(notes)),
+        upper_text=_render(upper, None, ()),
     )
 
 
