@@ -118,23 +118,14 @@ class Placer:
         local_start = from_minutes(start, tz)
         reasons.append(self._window_reason(day, start, local_start))
         self.out.sessions.append(
-            PlacedSession(
-                key=spec.key,
-                kind=spec.kind,
-                type=spec.type,
-                slot=spec.slot,
-                phase=spec.week.phase,
-                week=spec.week.start,
-                anchor=spec.week.anchor,
-                rel_week=spec.week.rel,
-                start=local_start,
-                end=from_minutes(end, tz),
-                heavy_lower=heavy,
+            spec.placed(
+                local_start,
+                from_minutes(end, tz),
+                tuple(reasons),
+                heavy=heavy,
                 key_run=key_run,
-                title=title or spec.title,
-                description=description or spec.description,
-                reasons=(*spec.reasons, *reasons),
-                distance_km=spec.distance_km,
+                title=title,
+                description=description,
             )
         )
         self.last_weekday[spec.slot] = day.weekday()

@@ -152,26 +152,13 @@ def _pin(spec: SessionSpec, where: Interval, tz: ZoneInfo, board: Board) -> Plac
             spec.key,
         ),
     )
-    return PlacedSession(
-        key=spec.key,
-        kind=spec.kind,
-        type=spec.type,
-        slot=spec.slot,
-        phase=spec.week.phase,
-        week=spec.week.start,
-        anchor=spec.week.anchor,
-        rel_week=spec.week.rel,
-        start=from_minutes(start, tz),
-        end=from_minutes(end, tz),
-        heavy_lower=heavy,
+    reason = Reason("L9", "you moved this session; it stays where you put it", "placement")
+    return spec.placed(
+        from_minutes(start, tz),
+        from_minutes(end, tz),
+        (reason,),
+        heavy=heavy,
         key_run=spec.key_run,
-        title=spec.title,
-        description=spec.description,
-        reasons=(
-            *spec.reasons,
-            Reason("L9", "you moved this session; it stays where you put it", "placement"),
-        ),
-        distance_km=spec.distance_km,
         origin="kept",
     )
 

@@ -8,8 +8,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
-from scheduler.model import Athlete, DistanceClass, Phase, Race, Reason, WeekPlan
+from scheduler.model import (
+    Athlete,
+    DistanceClass,
+    Phase,
+    PlacedSession,
+    Race,
+    Reason,
+    WeekPlan,
+)
 from scheduler.periodize import OFFSEASON
 from scheduler.strength import StrengthRx, strength_rx
 
@@ -91,6 +100,38 @@ class SessionSpec:
     @property
     def heavy_lower(self) -> bool:
         return self.strength is not None and self.strength.heavy_lower
+
+    def placed(
+        self,
+        start: datetime,
+        end: datetime,
+        reasons: tuple[Reason, ...],
+        *,
+        heavy: bool,
+        key_run: bool,
+        title: str | None = None,
+        description: str | None = None,
+        origin: str = "planned",
+    ) -> PlacedSession:
+        return PlacedSession(
+            key=self.key,
+            kind=self.kind,
+            type=self.type,
+            slot=self.slot,
+            phase=self.week.phase,
+            week=self.week.start,
+            anchor=self.week.anchor,
+            rel_week=self.week.rel,
+            start=start,
+            end=end,
+            heavy_lower=heavy,
+            key_run=key_run,
+            title=title or self.title,
+            description=description or self.description,
+            reasons=(*self.reasons, *reasons),
+            distance_km=self.distance_km,
+            origin=origin,
+        )
 
 
 def session_key(week: WeekPlan, slot: str) -> str:
