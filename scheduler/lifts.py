@@ -11,6 +11,7 @@ from scheduler.board import DAY, Booked
 from scheduler.model import Priority, Reason, SameDayOrder
 from scheduler.place import WEEKDAYS, Placer
 from scheduler.sessions import SessionSpec
+from scheduler.strength import UPPER_MINUTES
 
 L1_SOFT = 48 * 60
 L3_GAP = 6 * 60
@@ -115,7 +116,7 @@ class StrengthPlacer:
     def _strength_time(
         self, day: date, spec: SessionSpec, runs: list[Booked], upper: bool
     ) -> tuple[tuple[int, int] | None, str]:
-        minutes = 40 if upper else spec.minutes
+        minutes = UPPER_MINUTES if upper else spec.minutes
         prefer = self.p.prev_start(spec, day)
         order = self.p.athlete.same_day_order
         if not runs:
