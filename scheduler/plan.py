@@ -14,7 +14,6 @@ from scheduler.model import (
     Plan,
     PlanError,
     PlanRequest,
-    PlanWarning,
     Reason,
 )
 from scheduler.periodize import periodize
@@ -163,4 +162,4 @@ def _pin(spec: SessionSpec, where: Interval, tz: ZoneInfo, board: Board) -> Plac
     )
 
 
-__all__ = ["PlanWarning", "build_plan", "validate", "zone"]
+__all__ = ["build_plan", "validate", "zone"]
