@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 from itertools import combinations, pairwise
 
-from scheduler.board import DAY, Booked
+from scheduler.board import DAY
 from scheduler.model import Priority, Reason, SameDayOrder
 from scheduler.place import WEEKDAYS, Placer
 from scheduler.sessions import SessionSpec
@@ -40,6 +40,8 @@ class StrengthPlacer:
         return blocked
 
     def place_strength(self, week: date, specs: list[SessionSpec]) -> None:
+        """Choose days by the rules and their costs first, then find times only for the chosen
+        days: a day whose time does not fit is struck and the week chosen again."""
         if not specs:
             return
         specs = sorted(specs, key=lambda s: s.slot)
@@ -47,27 +49,35 @@ class StrengthPlacer:
         options = {d: self._strength_option(d, specs[0]) for d in days}
         while specs:
             best = self._best_combo(week, days, specs, options)
-            if best is not None:
-                for spec, day in zip(specs, best, strict=True):
-                    option = options[day]
-                    prev = self.p.prev_start(spec, day)
-                    if option is None or (prev is not None and prev != option.span[0]):
-                        # The options were found for the week's first spec; this one's own
-                        # previous slot (L8) may fit better.
-                        option = self._strength_option(day, spec)
-                    assert option is not None
-                    self._book_strength(spec, option)
+            if best is None:
+                self._drop_lowest(week, specs)
+                continue
+            timed = []
+            for spec, day in zip(specs, best, strict=True):
+                option = options[day]
+                assert option is not None
+                span, note = self._strength_time(day, spec, option.upper)
+                if span is None:
+                    options[day] = None
+                    break
+                timed.append((spec, option, span, note))
+            else:
+                for spec, option, span, note in timed:
+                    self._book_strength(spec, option, span, note)
                 return
-            victim = min(specs, key=lambda s: (s.value, -int(s.slot[-1])))
-            specs.remove(victim)
-            if week >= self.p.today:
-                kind = "accessory" if victim.value == 1 else "main"
-                self.p.drop(
-                    victim,
-                    "L10",
-                    f"{kind} strength: no day left that keeps L1-L6 "
-                    "(rest days, no back-to-back hard days, clear of key runs)",
-                )
+
+    def _drop_lowest(self, week: date, specs: list[SessionSpec]) -> None:
+        """L10: accessory strength goes before main strength."""
+        victim = min(specs, key=lambda s: (s.value, -int(s.slot[-1])))
+        specs.remove(victim)
+        if week >= self.p.today:
+            kind = "accessory" if victim.value == 1 else "main"
+            self.p.drop(
+                victim,
+                "L10",
+                f"{kind} strength: no day left that keeps L1-L6 "
+                "(rest days, no back-to-back hard days, clear of key runs)",
+            )
 
     def _strength_option(self, day: date, spec: SessionSpec) -> _Option | None:
         board = self.p.board
@@ -79,25 +89,25 @@ class StrengthPlacer:
             or board.has(day + DAY, "strength")
         ):
             return None  # L2
+        runs = [b for b in board.on(day) if b.kind == "run"]
+        key_run_day = any(r.key_run for r in runs)
+        if key_run_day and self.p.athlete.same_day_order is SameDayOrder.LIFT_FIRST:
+            return None  # L3 puts the key run first; a lift-first athlete lifts elsewhere
         upper_only = board.after_long(day)
         heavy = spec.heavy_lower and not upper_only and self._heavy_ok(day)
         # L3 makes the day after a long run upper-body only; elsewhere the upper variant stands
         # in when L1/L4 rule out heavy lower-body work.
         upper = upper_only or (spec.heavy_lower and not heavy)
-        runs = [b for b in board.on(day) if b.kind == "run"]
-        span, order_note = self._strength_time(day, spec, runs, upper)
-        if span is None:
-            return None
         cost = 0.1 * day.weekday()
         if not runs:
             cost += 2.0
-        elif any(r.key_run for r in runs):
+        elif key_run_day:
             cost += 1.0
         if upper:
             cost += UPPER_COST
-        if heavy and self._key_within(day, span[1], L1_SOFT):
-            cost += L1_SOFT_COST
-        return _Option(day, span, heavy, upper, upper_only, order_note, cost)
+        if heavy and board.key_day(day + 2 * DAY):
+            cost += L1_SOFT_COST  # a key run two days on is nearly always inside 48 h
+        return _Option(day, heavy, upper, upper_only, cost)
 
     def _heavy_ok(self, day: date) -> bool:
         board = self.p.board
@@ -114,16 +124,15 @@ class StrengthPlacer:
         return False
 
     def _strength_time(
-        self, day: date, spec: SessionSpec, runs: list[Booked], upper: bool
+        self, day: date, spec: SessionSpec, upper: bool
     ) -> tuple[tuple[int, int] | None, str]:
+        runs = [b for b in self.p.board.on(day) if b.kind == "run"]
         minutes = UPPER_MINUTES if upper else spec.minutes
         prefer = self.p.prev_start(spec, day)
         order = self.p.athlete.same_day_order
         if not runs:
             return self.p.board.fit(day, minutes, prefer=prefer), ""
         if any(r.key_run for r in runs):
-            if order is SameDayOrder.LIFT_FIRST:
-                return None, ""  # the key-run rule of L3 is hard; lift_first can't honour it
             lo = max(r.end for r in runs) + L3_GAP
             return self.p.board.fit(
                 day, minutes, lo=lo, prefer=prefer
@@ -171,7 +180,9 @@ class StrengthPlacer:
             return option.cost - SAME_WEEKDAY_BONUS  # L8: same weekday as last week
         return option.cost
 
-    def _book_strength(self, spec: SessionSpec, option: _Option) -> None:
+    def _book_strength(
+        self, spec: SessionSpec, option: _Option, span: tuple[int, int], order_note: str
+    ) -> None:
         day = option.day
         assert spec.strength is not None
         reasons = [Reason("L2", "no strength the day before or after", "placement")]
@@ -184,37 +195,30 @@ class StrengthPlacer:
             reasons.append(Reason("L3", f"upper body and core only: {why}", "placement"))
         elif option.heavy:
             reasons.append(Reason("L4", "heavy day with no hard day before or after", "placement"))
-            soft = self._key_within(day, option.span[1], L1_SOFT)
-            reasons.append(
-                Reason(
-                    "L1",
-                    "more than 24 h before the next key run"
-                    + ("" if not soft else " (48 h preferred, not possible)")
-                    if soft
-                    else "48 h clear of the next key run or race",
-                    "placement",
-                )
-            )
-        runs = [b for b in self.p.board.on(day) if b.kind == "run"]
-        if option.order_note:
-            reasons.append(Reason("L3", option.order_note, "placement"))
+            if self._key_within(day, span[1], L1_SOFT):
+                text = "over 24 h before the next key run (48 h preferred, not possible)"
+            else:
+                text = "48 h clear of the next key run or race"
+            reasons.append(Reason("L1", text, "placement"))
+        if order_note:
+            reasons.append(Reason("L3", order_note, "placement"))
             reasons.append(
                 Reason("L7", "strength on a run day keeps other days for rest", "placement")
             )
-        elif not runs:
+        else:
             reasons.append(
                 Reason("L7", f"{WEEKDAYS[day.weekday()]}: the best free day left", "placement")
             )
         rx = spec.strength
         body = rx.body(upper=option.upper)
-        if option.order_note:
+        if order_note:
             order = self.p.athlete.same_day_order.value
-            body += f"\nSame day as a run: {option.order_note} (L3, {order})."
+            body += f"\nSame day as a run: {order_note} (L3, {order})."
         title = f"Strength {rx.template} - upper body + core" if option.upper else spec.title
         self.p.emit(
             spec,
             day,
-            option.span,
+            span,
             reasons,
             heavy=option.heavy,
             key_run=False,
@@ -226,10 +230,10 @@ class StrengthPlacer:
 
 @dataclass(frozen=True)
 class _Option:
+    """A day that strength may take by the rules, before a time is looked for."""
+
     day: date
-    span: tuple[int, int]
     heavy: bool
     upper: bool
     upper_only: bool
-    order_note: str
     cost: float

@@ -80,8 +80,11 @@ class Placer:
         return blocked
 
     def _window_reason(self, day: date, start: int, local: datetime) -> Reason:
-        spans = self.board.windows(day)
-        index = next((i for i, (ws, we) in enumerate(spans) if ws <= start < we), 0)
+        index = 0
+        for i, (ws, we) in enumerate(self.board.windows(day)):
+            if ws <= start < we:
+                index = i
+                break
         memo = (day.weekday(), index, local.hour, local.minute)
         reason = self._reasons.get(memo)
         if reason is None:
