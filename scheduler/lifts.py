@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import lru_cache
 from itertools import combinations, pairwise
 
 from scheduler.board import DAY
@@ -154,17 +155,12 @@ class StrengthPlacer:
         """The cheapest set of days for the week's strength sessions (in slot order) that keeps
         L2 and L6; exhaustive, as a week has at most C(7, 3) = 35 choices."""
         usable = [d for d in days if options[d] is not None]
-        ordinals = [d.toordinal() for d in usable]
-        empty = [week + timedelta(days=i) for i in range(7)]
-        empty = [d for d in empty if self.p.board.empty(d)]
+        week_days = [week + timedelta(days=i) for i in range(7)]
+        empty = tuple(d.weekday() for d in week_days if self.p.board.empty(d))
+        valid = _valid_combos(tuple(d.weekday() for d in usable), len(specs), empty)
         costs = [[self._day_cost(spec, d, options) for d in usable] for spec in specs]
         best: tuple[float, tuple[int, ...]] | None = None
-        for combo in combinations(range(len(usable)), len(specs)):
-            if any(ordinals[b] - ordinals[a] == 1 for a, b in pairwise(combo)):
-                continue  # L2
-            chosen = {usable[i] for i in combo}
-            if all(d in chosen for d in empty):
-                continue  # L6
+        for combo in valid:
             cost = sum(costs[n][i] for n, i in enumerate(combo))
             if best is None or (cost, combo) < best:
                 best = (cost, combo)
@@ -226,6 +222,24 @@ class StrengthPlacer:
             title=title,
             description=body,
         )
+
+
+@lru_cache(maxsize=8192)
+def _valid_combos(
+    weekdays: tuple[int, ...], count: int, empty: tuple[int, ...]
+) -> tuple[tuple[int, ...], ...]:
+    """Index tuples into `weekdays` (one week's usable days) that keep L2 (no two on
+    consecutive days) and L6 (some empty day stays empty). Weeks repeat these patterns, so
+    the answer is cached."""
+    out = []
+    for combo in combinations(range(len(weekdays)), count):
+        if any(weekdays[b] - weekdays[a] == 1 for a, b in pairwise(combo)):
+            continue
+        chosen = {weekdays[i] for i in combo}
+        if all(d in chosen for d in empty):
+            continue
+        out.append(combo)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
