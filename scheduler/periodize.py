@@ -76,35 +76,14 @@ def compress(layout: BlockLayout, weeks: int, run_taper: int) -> BlockLayout:
         return layout
     if weeks < 3:
         return BlockLayout(0, 0, 0, max(weeks, 1))
-    base, strength, specific, taper = (
-        layout.base,
-        layout.strength,
-        layout.race_specific,
-        layout.taper,
-    )
+    parts = [layout.base, layout.strength, layout.race_specific, layout.taper]
     excess = layout.total - weeks
-    for floor_name in ("base", "strength", "specific2", "taper", "specific0"):
-        if excess == 0:
-            break
-        if floor_name == "base":
-            cut = min(base, excess)
-            base -= cut
-        elif floor_name == "strength":
-            cut = min(strength, excess)
-            strength -= cut
-        elif floor_name == "specific2":
-            cut = min(max(specific - 2, 0), excess)
-            specific -= cut
-        elif floor_name == "taper":
-            cut = min(max(taper - run_taper, 0), excess)
-            taper -= cut
-        else:
-            cut = min(specific, excess)
-            specific -= cut
+    # (phase index, weeks it keeps) in the order P3 gives weeks up.
+    for index, floor in ((0, 0), (1, 0), (2, 2), (3, run_taper), (2, 0), (3, 1)):
+        cut = min(max(parts[index] - floor, 0), excess)
+        parts[index] -= cut
         excess -= cut
-    if excess:
-        taper -= excess
-    return BlockLayout(base, strength, specific, taper)
+    return BlockLayout(*parts)
 
 
 @dataclass
