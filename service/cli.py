@@ -70,6 +70,10 @@ def main() -> None:
       racecal plan show                      the plan for the first athlete
       racecal plan show --json --weeks 4     machine-readable, four weeks
       racecal plan explain KEY               why a session is where it is
+
+    \b
+    Exit codes: 0 ok; 1 not found (e.g. an unknown session key);
+    2 bad input (config, calendar file, planning input).
     """
 
 
