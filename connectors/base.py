@@ -1,0 +1,148 @@
+"""The one small interface every calendar backend implements.
+
+A connector stands for one calendar. It lists events in a window, reports what changed since a
+cursor, and creates, updates and deletes the events racecal manages, each write guarded by the
+backend's concurrency token (etag). Backends translate their own failures into this tree at the
+edge, so nothing above `connectors/` sees an HTTP or library exception:
+
+    CalendarError
+    +-- NotFound      the event or the calendar is gone
+    +-- Conflict      the etag no longer matches, or the id already exists
+    +-- RateLimited   slow down; `retry_after` seconds when the server said so
+    +-- Unavailable   the server or the network failed; try again later
+    +-- AuthError     credentials rejected or expired; a person must act
+    +-- BadData       the backend returned something unusable; `where` names it
+
+Managed events are tagged with their session key (iCalendar `X-RACECAL-SESSION`, Google
+`extendedProperties.private.racecal_session`) and carry an id derived from the athlete and the
+key, so a repeated write can never duplicate an event and racecal never touches anything else.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+SESSION_PROPERTY = "X-RACECAL-SESSION"
+GOOGLE_SESSION_PROPERTY = "racecal_session"
+
+
+class CalendarError(Exception):
+    """Base of every error a connector raises."""
+
+
+class NotFound(CalendarError):
+    pass
+
+
+class Conflict(CalendarError):
+    pass
+
+
+class RateLimited(CalendarError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(CalendarError):
+    pass
+
+
+class AuthError(CalendarError):
+    pass
+
+
+class BadData(CalendarError):
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where = where
+        self.reason = reason
+
+
+def managed_id(athlete_id: str, session_key: str) -> str:
+    """The event id of a managed session: the same athlete and key always give the same id.
+    32 characters of base32hex in lower case, which Google accepts as a client-supplied id
+    ([a-v0-9]) and which is a valid iCalendar UID."""
+    digest = hashlib.sha256(f"{athlete_id}\x00{session_key}".encode()).digest()
+    return base64.b32hexencode(digest[:20]).decode("ascii").lower()
+
+
+@dataclass(frozen=True)
+class RemoteEvent:
+    """An event as the backend holds it."""
+
+    id: str
+    title: str
+    start: datetime | date
+    end: datetime | date
+    description: str = ""
+    location: str = ""
+    # Opaque events block time; transparent ones (and all-day ones) do not.
+    busy: bool = True
+    # Set on events racecal manages; None on everything else.
+    session_key: str | None = None
+    etag: str | None = None
+    created: date | None = None
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """A training session as racecal writes it."""
+
+    id: str
+    session_key: str
+    title: str
+    description: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """What changed since a cursor. `full` means `events` is the whole calendar (first read, or
+    the backend asked for a resync) and anything not in it is gone."""
+
+    events: tuple[RemoteEvent, ...]
+    removed: tuple[str, ...]
+    cursor: str
+    full: bool
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    writable: bool
+    # The backend reports changes since a cursor cheaply (sync token, ctag, mtime + hash).
+    incremental: bool
+
+
+class CalendarConnector(Protocol):
+    capabilities: Capabilities
+
+    def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
+        """Events overlapping [start, end), recurring ones expanded."""
+        ...
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        """Changes since `cursor`; None (or a cursor the backend no longer knows) gives a full
+        listing."""
+        ...
+
+    def create(self, event: SessionEvent) -> RemoteEvent:
+        """Raises Conflict when an event with that id exists."""
+        ...
+
+    def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+        """Raises Conflict when `etag` is stale, NotFound when the event is gone."""
+        ...
+
+    def delete(self, event_id: str, etag: str | None) -> None:
+        """Raises Conflict when `etag` is stale, NotFound when the event is gone."""
+        ...
