@@ -1,0 +1,202 @@
+"""A local .ics file as a writable calendar (the embedded default's training calendar).
+
+Every write rewrites the file atomically (temp file, fsync, rename) and keeps every component
+racecal did not create byte-for-byte as icalendar parsed it. An event's etag is a hash of its
+own serialized text, so a change made by the athlete's calendar app is a conflict for racecal.
+The change cursor is the file's content hash plus a snapshot of per-event etags kept in memory;
+an unknown cursor gives a full listing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import icalendar
+
+from connectors.base import (
+    SESSION_PROPERTY,
+    BadData,
+    Capabilities,
+    ChangeSet,
+    Conflict,
+    NotFound,
+    RemoteEvent,
+    SessionEvent,
+)
+
+PRODID = "-//racecal//training plan//EN"
+UID_DOMAIN = "racecal"
+
+
+class IcsFileCalendar:
+    capabilities = Capabilities(writable=True, incremental=True)
+
+    def __init__(self, path: Path, name: str = "Training") -> None:
+        self.path = path
+        self.name = name
+        # cursor -> {event id: etag} as of that cursor, for the incremental diff.
+        self._snapshots: dict[str, dict[str, str]] = {}
+
+    # -- reading ------------------------------------------------------------------------
+    def _read(self) -> icalendar.Calendar:
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return self._empty()
+        try:
+            calendar = icalendar.Calendar.from_ical(data)
+        except (ValueError, IndexError, KeyError) as exc:
+            raise BadData(str(self.path), f"not a valid iCalendar file ({exc})") from None
+        if not isinstance(calendar, icalendar.Calendar):
+            raise BadData(str(self.path), "no VCALENDAR")
+        return calendar
+
+    def _empty(self) -> icalendar.Calendar:
+        calendar = icalendar.Calendar()
+        calendar.add("prodid", PRODID)
+        calendar.add("version", "2.0")
+        calendar.add("x-wr-calname", self.name)
+        return calendar
+
+    def _remote_events(self, calendar: icalendar.Calendar) -> dict[str, RemoteEvent]:
+        out: dict[str, RemoteEvent] = {}
+        for component in calendar.walk("VEVENT"):
+            if isinstance(component, icalendar.Event) and "UID" in component:
+                event = _to_remote(component)
+                out[event.id] = event
+        return out
+
+    def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
+        found = self._remote_events(self._read()).values()
+        return sorted(
+            (e for e in found if _overlaps(e, start, end)),
+            key=lambda e: (_as_datetime(e.start, start), e.id),
+        )
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        current = self._remote_events(self._read())
+        etags = {i: e.etag or "" for i, e in current.items()}
+        token = hashlib.sha256(repr(sorted(etags.items())).encode()).hexdigest()[:32]
+        before = self._snapshots.get(cursor or "")
+        self._snapshots[token] = etags
+        if before is None:
+            events = tuple(current[i] for i in sorted(current))
+            return ChangeSet(events, (), token, full=True)
+        changed = tuple(current[i] for i in sorted(current) if before.get(i) != etags[i])
+        removed = tuple(sorted(i for i in before if i not in current))
+        return ChangeSet(changed, removed, token, full=False)
+
+    # -- writing ------------------------------------------------------------------------
+    def create(self, event: SessionEvent) -> RemoteEvent:
+        calendar = self._read()
+        if _find(calendar, event.id) is not None:
+            raise Conflict(f"{self.path}: event {event.id} exists")
+        calendar.add_component(_to_vevent(event))
+        self._write(calendar)
+        return _to_remote(_to_vevent(event))
+
+    def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+        calendar = self._read()
+        current = _find(calendar, event.id)
+        if current is None:
+            raise NotFound(f"{self.path}: event {event.id} is gone")
+        if etag is not None and _etag(current) != etag:
+            raise Conflict(f"{self.path}: event {event.id} was changed outside racecal")
+        replacement = _to_vevent(event, sequence=int(current.get("SEQUENCE", 0)) + 1)
+        calendar.subcomponents[calendar.subcomponents.index(current)] = replacement
+        self._write(calendar)
+        return _to_remote(replacement)
+
+    def delete(self, event_id: str, etag: str | None) -> None:
+        calendar = self._read()
+        current = _find(calendar, event_id)
+        if current is None:
+            raise NotFound(f"{self.path}: event {event_id} is gone")
+        if etag is not None and _etag(current) != etag:
+            raise Conflict(f"{self.path}: event {event_id} was changed outside racecal")
+        calendar.subcomponents.remove(current)
+        self._write(calendar)
+
+    def _write(self, calendar: icalendar.Calendar) -> None:
+        """Temp file in the same directory, fsync, rename: a reader sees the old file or the
+        new one, never half of it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+        )
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(calendar.to_ical())
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def _find(calendar: icalendar.Calendar, event_id: str) -> icalendar.Event | None:
+    for component in calendar.subcomponents:
+        if isinstance(component, icalendar.Event) and _event_id(component) == event_id:
+            return component
+    return None
+
+
+def _event_id(component: icalendar.Event) -> str:
+    """Managed events use `<id>@racecal` as UID; others keep their UID as the id."""
+    uid = str(component.get("UID", ""))
+    return uid.removesuffix(f"@{UID_DOMAIN}")
+
+
+def _etag(component: icalendar.Event) -> str:
+    return '"' + hashlib.sha256(component.to_ical()).hexdigest()[:24] + '"'
+
+
+def _to_vevent(event: SessionEvent, sequence: int = 0) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("uid", f"{event.id}@{UID_DOMAIN}")
+    # A fixed DTSTAMP keeps the text (and the etag) a function of the session alone, so an
+    # unchanged session rewrites to identical bytes.
+    vevent.add("dtstamp", datetime.combine(event.start.date(), time(0), tzinfo=UTC))
+    vevent.add("dtstart", event.start)
+    vevent.add("dtend", event.end)
+    vevent.add("summary", event.title)
+    vevent.add("description", event.description)
+    vevent.add("sequence", sequence)
+    vevent.add("transp", "OPAQUE")
+    vevent.add(SESSION_PROPERTY, event.session_key)
+    return vevent
+
+
+def _to_remote(component: icalendar.Event) -> RemoteEvent:
+    start = component.start
+    try:
+        end = component.end
+    except (KeyError, ValueError, IndexError):
+        end = start
+    key = component.get(SESSION_PROPERTY)
+    return RemoteEvent(
+        id=_event_id(component),
+        title=str(component.get("SUMMARY", "")),
+        start=start,
+        end=end,
+        description=str(component.get("DESCRIPTION", "")),
+        location=str(component.get("LOCATION", "")),
+        busy=str(component.get("TRANSP", "OPAQUE")).upper() != "TRANSPARENT",
+        session_key=str(key) if key is not None else None,
+        etag=_etag(component),
+    )
+
+
+def _as_datetime(value: datetime | date, like: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=like.tzinfo)
+    return datetime.combine(value, time(0), tzinfo=like.tzinfo)
+
+
+def _overlaps(event: RemoteEvent, start: datetime, end: datetime) -> bool:
+    return _as_datetime(event.start, start) < end and start < _as_datetime(event.end, start)
