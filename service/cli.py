@@ -22,6 +22,7 @@ from scheduler.plan import zone
 from service.config import AthleteConfig, ConfigError, config_path, load_config
 from service.planning import PlanResult, plan_for
 from service.render import render_plan
+from service.store import Store, StoreError
 
 CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
 
@@ -75,6 +76,29 @@ def main() -> None:
     Exit codes: 0 ok; 1 not found (e.g. an unknown session key);
     2 bad input (config, calendar file, planning input).
     """
+
+
+@main.group()
+def db() -> None:
+    """Manage the state store (SQLite by default, PostgreSQL by URL)."""
+
+
+@db.command("upgrade")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+def db_upgrade(config: str | None) -> None:
+    """Bring the store's schema to the newest revision (the daemon also does this on start).
+
+    \b
+    Example:
+      racecal db upgrade --config /etc/racecal/config.toml
+    """
+    try:
+        loaded = load_config(config_path(config))
+        store = Store.open(loaded.service.database_url, loaded.path.parent)
+        store.upgrade()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    click.echo(f"racecal: store at revision {store.revision()}")
 
 
 @main.group()

@@ -105,3 +105,12 @@ def test_help_shows_examples() -> None:
     code, out, _ = run("plan", "show", "--help")
     assert code == 0
     assert "Examples:" in out
+
+
+def test_db_upgrade_creates_the_store_next_to_the_config(tmp_path: Path) -> None:
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    (tmp_path / "c.toml").write_text(text, encoding="utf-8")
+    code, out, err = run("db", "upgrade", "--config", str(tmp_path / "c.toml"))
+    assert (code, err) == (0, "")
+    assert "store at revision 0001" in out
+    assert (tmp_path / "var" / "racecal.db").exists()

@@ -1,0 +1,147 @@
+"""The store's tables (SQLAlchemy 2). Times are stored in UTC and come back timezone-aware on
+SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; a naive datetime is a bug and is refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Athlete(Base):
+    __tablename__ = "athletes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set when the calendar backend rejects the stored credentials; a person must act.
+    needs_reauth: Mapped[bool] = mapped_column(default=False)
+
+
+class Calendar(Base):
+    """A calendar an athlete's data comes from or goes to, with its change cursor."""
+
+    __tablename__ = "calendars"
+    __table_args__ = (UniqueConstraint("athlete_id", "role", "locator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))  # races | busy | training
+    locator: Mapped[str] = mapped_column(Text)  # file path, URL or backend calendar id
+    cursor: Mapped[str | None] = mapped_column(Text, default=None)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class RaceSeen(Base):
+    __tablename__ = "races_seen"
+    __table_args__ = (UniqueConstraint("athlete_id", "uid"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    uid: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    race_date: Mapped[date] = mapped_column(Date)
+    first_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UtcDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class RaceDateChange(Base):
+    """Every date a race has had, so a moved race can be explained."""
+
+    __tablename__ = "race_date_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    race_id: Mapped[int] = mapped_column(ForeignKey("races_seen.id", ondelete="CASCADE"))
+    race_date: Mapped[date] = mapped_column(Date)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SessionWritten(Base):
+    """A managed event: the intent is recorded before the write, the outcome after."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (UniqueConstraint("athlete_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(Text)
+    remote_id: Mapped[str] = mapped_column(String(128))
+    etag: Mapped[str | None] = mapped_column(Text, default=None)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    start: Mapped[datetime] = mapped_column(UtcDateTime)
+    end: Mapped[datetime] = mapped_column(UtcDateTime)
+    # pending_create | pending_update | pending_delete | written | deleted
+    state: Mapped[str] = mapped_column(String(16))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AthleteEdit(Base):
+    """L9: a session the athlete moved (pinned, with their times) or deleted (a tombstone)."""
+
+    __tablename__ = "athlete_edits"
+    __table_args__ = (UniqueConstraint("athlete_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(8))  # pinned | deleted
+    start: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    end: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SyncRun(Base):
+    __tablename__ = "sync_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    deleted: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text, default=None)

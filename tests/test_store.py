@@ -1,0 +1,144 @@
+"""The store on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, user `postgres`).
+
+Each PostgreSQL test gets a database of its own. With CI=true a missing server fails the run;
+elsewhere it skips, so a laptop without PostgreSQL can still run the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from service.models import Athlete, RaceSeen, SessionWritten
+from service.store import Store
+
+PG_ADMIN = os.environ.get(
+    "RACECAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+TABLES = {
+    "athletes",
+    "calendars",
+    "races_seen",
+    "race_date_changes",
+    "sessions",
+    "athlete_edits",
+    "sync_runs",
+    "alembic_version",
+}
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"racecal_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and is not reachable: {exc}")
+        pytest.skip("PostgreSQL not reachable")
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = "sqlite:///var/racecal.db"
+        opened = Store.open(url, tmp_path)
+    else:
+        opened = Store.open(request.getfixturevalue("pg_url"))
+    opened.upgrade()
+    yield opened
+    opened.engine.dispose()
+
+
+def test_upgrade_from_empty_creates_every_table_at_head(store: Store) -> None:
+    assert set(inspect(store.engine).get_table_names()) >= TABLES
+    assert store.revision() == store.head() == "0001"
+    store.upgrade()  # idempotent
+    assert store.revision() == "0001"
+
+
+def test_times_come_back_aware_in_utc(store: Store) -> None:
+    berlin_evening = datetime(2027, 3, 28, 21, 30, tzinfo=timezone(timedelta(hours=2)))
+    with store.session() as s, s.begin():
+        s.add(Athlete(id="alex", created_at=berlin_evening))
+    with store.session() as s:
+        athlete = s.get(Athlete, "alex")
+        assert athlete is not None
+        assert athlete.created_at == berlin_evening
+        assert athlete.created_at.tzinfo is not None
+        assert athlete.created_at.utcoffset() == timedelta(0)
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    with store.session() as s, pytest.raises(Exception, match="naive datetime"), s.begin():
+        s.add(Athlete(id="x", created_at=datetime(2027, 1, 1)))  # noqa: DTZ001
+
+
+def test_session_keys_are_unique_per_athlete_and_foreign_keys_hold(store: Store) -> None:
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    row = {
+        "key": "r/w-03/long",
+        "remote_id": "abc",
+        "content_hash": "h",
+        "start": now,
+        "end": now + timedelta(hours=2),
+        "state": "written",
+        "updated_at": now,
+    }
+    with store.session() as s, s.begin():
+        s.add(Athlete(id="alex", created_at=now))
+        s.add(Athlete(id="sam", created_at=now))
+        s.add(SessionWritten(athlete_id="alex", **row))
+        s.add(SessionWritten(athlete_id="sam", **row))
+    with store.session() as s, pytest.raises(IntegrityError), s.begin():
+        s.add(SessionWritten(athlete_id="alex", **row))
+    with store.session() as s, pytest.raises(IntegrityError), s.begin():
+        s.add(SessionWritten(athlete_id="nobody", **{**row, "key": "other"}))
+
+
+def test_deleting_an_athlete_cascades(store: Store) -> None:
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    with store.session() as s, s.begin():
+        s.add(Athlete(id="alex", created_at=now))
+        s.add(
+            RaceSeen(
+                athlete_id="alex",
+                uid="u",
+                title="Marathon",
+                race_date=date(2027, 4, 25),
+                first_seen=now,
+                last_seen=now,
+            )
+        )
+    with store.session() as s, s.begin():
+        athlete = s.get(Athlete, "alex")
+        assert athlete is not None
+        s.delete(athlete)
+    with store.session() as s:
+        assert s.scalars(select(RaceSeen)).all() == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    store = Store.open("sqlite:///state/racecal.db", tmp_path)
+    store.upgrade()
+    assert (tmp_path / "state" / "racecal.db").exists()
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    store.engine.dispose()
