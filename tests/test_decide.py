@@ -1,0 +1,119 @@
+"""Compute, then act: real plans written to the in-memory calendar through `decide` and
+`execute`; the athlete's moves and deletions survive, unchanged input costs no writes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+
+from connectors.base import RemoteEvent, SessionEvent, managed_id
+from connectors.memory import MemoryCalendar
+from scheduler.model import Interval, Plan, PlanRequest
+from scheduler.plan import build_plan
+from service.decide import Create, Delete, Edits, Update, Written, decide, detect_edits, execute
+from tests.support import athlete, race, request
+
+TODAY = date(2026, 12, 7)
+NOW = datetime.combine(TODAY, time(0), tzinfo=UTC)
+FAR = datetime(2030, 1, 1, tzinfo=UTC)
+NO_EDITS = Edits({}, frozenset())
+
+
+def desired(plan: Plan) -> dict[str, SessionEvent]:
+    return {
+        s.key: SessionEvent(managed_id("t", s.key), s.key, s.title, s.description, s.start, s.end)
+        for s in plan.sessions
+    }
+
+
+def remote(calendar: MemoryCalendar) -> dict[str, RemoteEvent]:
+    return {e.id: e for e in calendar.events(NOW - timedelta(days=400), FAR)}
+
+
+def base_request(race_day: date) -> PlanRequest:
+    return request(athlete(), (race("m", race_day),), TODAY, 20)
+
+
+def sync(
+    calendar: MemoryCalendar,
+    req: PlanRequest,
+    written: dict[str, Written],
+    edits: Edits,
+    now: datetime = NOW,
+) -> tuple[list, dict[str, Written], Edits]:  # type: ignore[type-arg]
+    edits = detect_edits(written, remote(calendar), edits)
+    plan = build_plan(
+        replace(
+            req,
+            pinned=tuple((k, Interval(*v)) for k, v in sorted(edits.pinned.items())),
+            deleted=edits.deleted,
+        )
+    )
+    actions = decide(desired(plan), written, remote(calendar), edits, now)
+    return actions, execute(actions, calendar, written), edits
+
+
+def test_first_pass_creates_everything_and_a_second_pass_writes_nothing() -> None:
+    calendar = MemoryCalendar()
+    req = base_request(TODAY + timedelta(weeks=14, days=6))
+    actions, written, edits = sync(calendar, req, {}, NO_EDITS)
+    assert actions
+    assert all(isinstance(a, Create) for a in actions)
+    assert len(remote(calendar)) == len(actions)
+    again, written_again, _ = sync(calendar, req, written, edits)
+    assert again == []
+    assert written_again == written
+
+
+def test_moved_race_updates_in_place_and_never_recreates_a_key() -> None:
+    calendar = MemoryCalendar()
+    day = TODAY + timedelta(weeks=14, days=6)
+    _, written, edits = sync(calendar, base_request(day), {}, NO_EDITS)
+    ids_before = {k: w.remote_id for k, w in written.items()}
+    actions, after, _ = sync(calendar, base_request(day + timedelta(days=14)), written, edits)
+    created = {a.event.session_key for a in actions if isinstance(a, Create)}
+    deleted = {a.key for a in actions if isinstance(a, Delete)}
+    assert not created & deleted  # a moved session is an update, never delete + create
+    updates = [a for a in actions if isinstance(a, Update)]
+    assert updates
+    for action in updates:
+        assert action.event.id == ids_before[action.event.session_key]
+    assert {k: w.remote_id for k, w in after.items() if k in ids_before} == {
+        k: v for k, v in ids_before.items() if k in after
+    }
+
+
+def test_athlete_moves_and_deletions_survive_later_passes() -> None:
+    calendar = MemoryCalendar()
+    req = base_request(TODAY + timedelta(weeks=14, days=6))
+    _, written, edits = sync(calendar, req, {}, NO_EDITS)
+    lifts = sorted((w for w in written.values() if "strength" in w.key), key=lambda w: w.start)
+    moved, gone = lifts[3], lifts[5]
+    held = remote(calendar)[moved.remote_id]
+    calendar.put(
+        replace(held, start=held.start + timedelta(hours=1), end=held.end + timedelta(hours=1))
+    )
+    calendar.remove(gone.remote_id)
+    actions, written, edits = sync(calendar, req, written, edits)
+    assert moved.key in edits.pinned
+    assert gone.key in edits.deleted
+    touched = {getattr(a, "key", None) or a.event.session_key for a in actions}  # type: ignore[union-attr]
+    assert moved.key not in touched
+    assert gone.key not in touched
+    assert remote(calendar)[moved.remote_id].start == held.start + timedelta(hours=1)
+    assert gone.remote_id not in remote(calendar)
+    again, _, _ = sync(calendar, req, written, edits)
+    assert again == []
+
+
+def test_history_is_never_changed() -> None:
+    calendar = MemoryCalendar()
+    day = TODAY + timedelta(weeks=10, days=6)
+    _, written, edits = sync(calendar, base_request(day), {}, NO_EDITS)
+    later = NOW + timedelta(days=10)
+    moved = replace(base_request(day + timedelta(days=7)), today=TODAY + timedelta(days=10))
+    actions, _, _ = sync(calendar, moved, written, edits, now=later)
+    for action in actions:
+        key = action.key if isinstance(action, Delete) else action.event.session_key
+        if key in written:
+            assert written[key].start >= later
