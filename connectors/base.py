@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -145,4 +146,9 @@ class CalendarConnector(Protocol):
 
     def delete(self, event_id: str, etag: str | None) -> None:
         """Raises Conflict when `etag` is stale, NotFound when the event is gone."""
+        ...
+
+    def batch(self) -> AbstractContextManager[None]:
+        """Group the writes made inside it: a file is rewritten once, an API gets batch
+        requests. An exception inside discards what the backend has not yet sent."""
         ...

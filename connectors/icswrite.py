@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
@@ -40,9 +42,22 @@ class IcsFileCalendar:
         self.name = name
         # cursor -> {event id: etag} as of that cursor, for the incremental diff.
         self._snapshots: dict[str, dict[str, str]] = {}
+        # Inside batch(): the calendar being edited in memory, written once at the end.
+        self._pending: icalendar.Calendar | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        self._pending = self._read()
+        try:
+            yield
+            self._flush(self._pending)
+        finally:
+            self._pending = None
 
     # -- reading ------------------------------------------------------------------------
     def _read(self) -> icalendar.Calendar:
+        if self._pending is not None:
+            return self._pending
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
@@ -122,8 +137,14 @@ class IcsFileCalendar:
         self._write(calendar)
 
     def _write(self, calendar: icalendar.Calendar) -> None:
+        if self._pending is None:
+            self._flush(calendar)
+
+    def _flush(self, calendar: icalendar.Calendar) -> None:
         """Temp file in the same directory, fsync, rename: a reader sees the old file or the
         new one, never half of it."""
+        # Subscribing apps need a VTIMEZONE for every TZID the events use.
+        calendar.add_missing_timezones()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent

@@ -6,6 +6,7 @@ suite runs against it as against every other backend, so it cannot drift from th
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime, time
 
@@ -44,6 +45,9 @@ class MemoryCalendar:
         """Delete an event, as the athlete would."""
         if self._events.pop(event_id, None) is not None:
             self._bump(event_id, None)
+
+    def batch(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
         return sorted(

@@ -23,6 +23,7 @@ from service.config import AthleteConfig, ConfigError, config_path, load_config
 from service.planning import PlanResult, plan_for
 from service.render import render_plan
 from service.store import Store, StoreError
+from service.sync import run_pass
 
 CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
 
@@ -74,7 +75,7 @@ def main() -> None:
 
     \b
     Exit codes: 0 ok; 1 not found (e.g. an unknown session key);
-    2 bad input (config, calendar file, planning input).
+    2 bad input (config, calendar file, planning input); 3 a sync pass failed.
     """
 
 
@@ -99,6 +100,44 @@ def db_upgrade(config: str | None) -> None:
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
     click.echo(f"racecal: store at revision {store.revision()}")
+
+
+@main.command("sync")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+@click.option(
+    "--once", is_flag=True, required=True, help="Run one pass for every athlete and exit."
+)
+def sync_once(config: str | None, once: bool) -> None:
+    """Run one sync pass for every athlete: read races, plan, write what changed.
+
+    Exits 0 when every athlete's pass succeeded; otherwise 3, with one line per failed athlete.
+
+    \b
+    Example:
+      racecal sync --once --config config.example.toml
+    """
+    try:
+        loaded = load_config(config_path(config))
+        store = Store.open(loaded.service.database_url, loaded.path.parent)
+        store.upgrade()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    failed = 0
+    for entry in loaded.athletes:
+        now = datetime.now(zone(entry.athlete.timezone))
+        result = run_pass(store, entry, now)
+        for problem in result.problems:
+            click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", err=True)
+        if result.error:
+            failed += 1
+            click.echo(f"racecal: {entry.athlete.id}: {result.error}", err=True)
+        else:
+            click.echo(
+                f"racecal: {entry.athlete.id}: {result.created} created, "
+                f"{result.updated} updated, {result.deleted} deleted -> {entry.output_ics}"
+            )
+    if failed:
+        sys.exit(3)
 
 
 @main.group()

@@ -114,9 +114,11 @@ class SessionWritten(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     start: Mapped[datetime] = mapped_column(UtcDateTime)
     end: Mapped[datetime] = mapped_column(UtcDateTime)
-    # pending_create | pending_update | pending_delete | written | deleted
+    # pending_create | pending_update | pending_delete | written
     state: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The placed session as JSON: the planner's stability hint and, once started, its history.
+    payload: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class AthleteEdit(Base):

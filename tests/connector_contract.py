@@ -105,3 +105,14 @@ class ConnectorContract:
         assert [e.id for e in inside] == ["holiday"]
         assert inside[0].all_day
         assert outside == []
+
+    def test_writes_in_a_batch_are_all_there_after_it(self, calendar: CalendarConnector) -> None:
+        with calendar.batch():
+            a = calendar.create(session("k/a"))
+            calendar.create(session("k/b", hours=3))
+            calendar.update(session("k/a", hours=1), a.etag)
+        listed = calendar.events(T0 - timedelta(days=1), T0 + timedelta(days=1))
+        assert sorted((e.session_key, e.start) for e in listed) == [
+            ("k/a", T0 + timedelta(hours=1)),
+            ("k/b", T0 + timedelta(hours=3)),
+        ]

@@ -90,6 +90,7 @@ def upgrade() -> None:
         sa.Column("end", sa.DateTime(timezone=True), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["athlete_id"],
             ["athletes.id"],

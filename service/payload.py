@@ -1,0 +1,60 @@
+"""A placed session to and from the JSON the store keeps, so the next pass can hand the planner
+its previous placement (L8) and its history unchanged."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+from scheduler.model import Phase, PlacedSession, Reason
+
+
+def to_payload(session: PlacedSession) -> str:
+    return json.dumps(
+        {
+            "key": session.key,
+            "kind": session.kind,
+            "type": session.type,
+            "slot": session.slot,
+            "phase": session.phase.value,
+            "week": session.week.isoformat(),
+            "anchor": session.anchor,
+            "rel_week": session.rel_week,
+            "start": session.start.isoformat(),
+            "end": session.end.isoformat(),
+            "heavy_lower": session.heavy_lower,
+            "key_run": session.key_run,
+            "title": session.title,
+            "description": session.description,
+            "reasons": [[r.rule, r.text, r.about] for r in session.reasons],
+            "distance_km": session.distance_km,
+        },
+        sort_keys=True,
+    )
+
+
+def from_payload(text: str) -> PlacedSession | None:
+    """None for a payload this version cannot read (the session is then simply re-planned)."""
+    try:
+        data = json.loads(text)
+        return PlacedSession(
+            key=data["key"],
+            kind=data["kind"],
+            type=data["type"],
+            slot=data["slot"],
+            phase=Phase(data["phase"]),
+            week=date.fromisoformat(data["week"]),
+            anchor=data["anchor"],
+            rel_week=data["rel_week"],
+            start=datetime.fromisoformat(data["start"]),
+            end=datetime.fromisoformat(data["end"]),
+            heavy_lower=bool(data["heavy_lower"]),
+            key_run=bool(data["key_run"]),
+            title=data["title"],
+            description=data["description"],
+            reasons=tuple(Reason(*r) for r in data["reasons"]),
+            distance_km=data["distance_km"],
+            origin="kept",
+        )
+    except (KeyError, ValueError, TypeError):
+        return None

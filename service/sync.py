@@ -1,0 +1,335 @@
+"""One sync pass for one athlete: read races and busy time -> plan -> diff -> write -> record.
+
+Crash safety: before each write the store records the intent (a `pending_*` row with the
+deterministic event id); after it, the outcome. A pass killed between the two is reconciled at
+the start of the next one against what the calendar really holds, so nothing is duplicated and
+no athlete edit is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.base import (
+    CalendarConnector,
+    CalendarError,
+    Conflict,
+    NotFound,
+    RemoteEvent,
+    SessionEvent,
+    managed_id,
+)
+from connectors.icsfile import IcsError, read_busy, read_races
+from connectors.icswrite import IcsFileCalendar
+from scheduler.model import Interval, PlacedSession, PlanError, PlanRequest, Race
+from scheduler.plan import build_plan, zone
+from scheduler.races import resolve_priorities
+from service.config import AthleteConfig
+from service.decide import (
+    Action,
+    Create,
+    Delete,
+    Edits,
+    Update,
+    Written,
+    content_hash,
+    decide,
+    detect_edits,
+    remote_hash,
+)
+from service.models import Athlete, AthleteEdit, RaceDateChange, RaceSeen, SessionWritten, SyncRun
+from service.payload import from_payload, to_payload
+from service.store import Store
+
+
+@dataclass(frozen=True)
+class PassResult:
+    athlete: str
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    problems: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def writes(self) -> int:
+        return self.created + self.updated + self.deleted
+
+
+class PassFailed(Exception):
+    """The pass stopped; nothing more was written and the store keeps the last good state."""
+
+
+def run_pass(
+    store: Store,
+    entry: AthleteConfig,
+    now: datetime,
+    calendar: CalendarConnector | None = None,
+) -> PassResult:
+    athlete_id = entry.athlete.id
+    calendar = calendar or IcsFileCalendar(entry.output_ics)
+    with store.session() as s, s.begin():
+        if s.get(Athlete, athlete_id) is None:
+            s.add(Athlete(id=athlete_id, created_at=now))
+        run = SyncRun(athlete_id=athlete_id, started_at=now)
+        s.add(run)
+        s.flush()
+        run_id = run.id
+    counts = {"created": 0, "updated": 0, "deleted": 0}
+    problems: tuple[str, ...] = ()
+    error: str | None = None
+    try:
+        problems = _sync(store, entry, now, calendar, counts)
+    except (PassFailed, IcsError, PlanError, CalendarError) as exc:
+        error = str(exc)
+    with store.session() as s, s.begin():
+        row = s.get(SyncRun, run_id)
+        assert row is not None
+        row.finished_at = datetime.now(now.tzinfo)
+        row.created, row.updated, row.deleted = (
+            counts[k] for k in ("created", "updated", "deleted")
+        )
+        row.error = error
+    return PassResult(athlete_id, problems=problems, error=error, **counts)
+
+
+def _sync(
+    store: Store,
+    entry: AthleteConfig,
+    now: datetime,
+    calendar: CalendarConnector,
+    counts: dict[str, int],
+) -> tuple[str, ...]:
+    athlete = entry.athlete
+    tz = zone(athlete.timezone)
+    today = now.astimezone(tz).date()
+    # Races first: a broken race file ends the pass before anything is written.
+    races: list[Race] = []
+    problems: list[str] = []
+    for path in entry.race_ics:
+        read = read_races(path, tz)
+        races.extend(read.races)
+        problems.extend(read.problems)
+    monday = today - timedelta(days=today.weekday())
+    window = (
+        datetime.combine(monday - timedelta(days=7), datetime.min.time(), tzinfo=tz),
+        datetime.combine(
+            monday + timedelta(weeks=entry.plan_weeks + 2), datetime.min.time(), tzinfo=tz
+        ),
+    )
+    busy = tuple(i for path in entry.busy_ics for i in read_busy(path, tz, *window))
+    remote = {e.id: e for e in calendar.changes(None).events}
+
+    with store.session() as s, s.begin():
+        races = _record_races(s, athlete.id, races, now)
+        rows = {
+            r.key: r
+            for r in s.scalars(
+                select(SessionWritten).where(SessionWritten.athlete_id == athlete.id)
+            )
+        }
+        _reconcile(s, rows, remote)
+        written = {k: _as_written(r) for k, r in rows.items()}
+        edits = detect_edits(written, remote, _load_edits(s, athlete.id))
+        _save_edits(s, athlete.id, edits, now)
+        previous = tuple(p for r in rows.values() if (p := from_payload(r.payload)) is not None)
+
+    plan = build_plan(
+        PlanRequest(
+            athlete=athlete,
+            races=resolve_priorities(races, today),
+            today=today,
+            weeks=entry.plan_weeks,
+            busy=busy,
+            previous=previous,
+            pinned=tuple((k, Interval(*v)) for k, v in sorted(edits.pinned.items())),
+            deleted=edits.deleted,
+            now=now,
+        )
+    )
+    placed = {p.key: p for p in plan.sessions}
+    desired = {k: _event(athlete.id, p) for k, p in placed.items()}
+    actions = decide(desired, written, remote, edits, now)
+    if actions:
+        _record_intents(store, athlete.id, actions, placed, now)
+        etags = _write(calendar, actions, counts)
+        _record_outcomes(store, athlete.id, actions, etags)
+    return tuple(problems) + tuple(w.line() for w in plan.warnings)
+
+
+def _event(athlete_id: str, session: PlacedSession) -> SessionEvent:
+    return SessionEvent(
+        managed_id(athlete_id, session.key),
+        session.key,
+        session.title,
+        session.description,
+        session.start,
+        session.end,
+    )
+
+
+def _as_written(row: SessionWritten) -> Written:
+    return Written(row.key, row.remote_id, row.etag, row.content_hash, row.start, row.end)
+
+
+def _reconcile(s: Session, rows: dict[str, SessionWritten], remote: dict[str, RemoteEvent]) -> None:
+    """Settle writes a killed pass left pending: what the calendar holds is the truth."""
+    for key, row in list(rows.items()):
+        if row.state == "written":
+            continue
+        held = remote.get(row.remote_id)
+        if held is None:
+            if row.state in ("pending_create", "pending_delete"):
+                s.delete(row)
+                del rows[key]
+                continue
+            # pending_update of an event that is gone: the athlete deleted it.
+            row.state = "written"
+            continue
+        if not isinstance(held.start, datetime) or not isinstance(held.end, datetime):
+            continue
+        row.etag, row.start, row.end = held.etag, held.start, held.end
+        row.content_hash = remote_hash(held)
+        row.state = "written"
+
+
+def _key(action: Action) -> str:
+    return action.key if isinstance(action, Delete) else action.event.session_key
+
+
+def _rows(s: Session, athlete_id: str) -> dict[str, SessionWritten]:
+    return {
+        r.key: r
+        for r in s.scalars(select(SessionWritten).where(SessionWritten.athlete_id == athlete_id))
+    }
+
+
+def _record_intents(
+    store: Store,
+    athlete_id: str,
+    actions: list[Action],
+    placed: dict[str, PlacedSession],
+    now: datetime,
+) -> None:
+    """Before writing: every action as a pending row with its deterministic event id."""
+    with store.session() as s, s.begin():
+        rows = _rows(s, athlete_id)
+        for action in actions:
+            key = _key(action)
+            row = rows.get(key)
+            if isinstance(action, Delete):
+                assert row is not None
+                row.state = "pending_delete"
+            else:
+                event = action.event
+                if row is None:
+                    row = SessionWritten(athlete_id=athlete_id, key=key, remote_id=event.id)
+                    s.add(row)
+                row.state = "pending_create" if isinstance(action, Create) else "pending_update"
+                row.content_hash = content_hash(event)
+                row.start, row.end = event.start, event.end
+                row.payload = to_payload(placed[key])
+            row.updated_at = now
+
+
+def _write(
+    calendar: CalendarConnector, actions: list[Action], counts: dict[str, int]
+) -> dict[str, str | None]:
+    etags: dict[str, str | None] = {}
+    try:
+        with calendar.batch():
+            for action in actions:
+                key = _key(action)
+                if isinstance(action, Create):
+                    try:
+                        etags[key] = calendar.create(action.event).etag
+                    except Conflict:
+                        # Written by a pass killed before it could record that: adopt it.
+                        etags[key] = calendar.update(action.event, None).etag
+                    counts["created"] += 1
+                elif isinstance(action, Update):
+                    etags[key] = calendar.update(action.event, action.etag).etag
+                    counts["updated"] += 1
+                else:
+                    with contextlib.suppress(NotFound):
+                        calendar.delete(action.remote_id, action.etag)
+                    counts["deleted"] += 1
+    except Conflict as exc:
+        for name in counts:
+            counts[name] = 0
+        raise PassFailed(
+            f"an event changed in the calendar during the pass; it is re-read on "
+            f"the next pass ({exc})"
+        ) from exc
+    return etags
+
+
+def _record_outcomes(
+    store: Store, athlete_id: str, actions: list[Action], etags: dict[str, str | None]
+) -> None:
+    with store.session() as s, s.begin():
+        rows = _rows(s, athlete_id)
+        for action in actions:
+            row = rows[_key(action)]
+            if isinstance(action, Delete):
+                s.delete(row)
+            else:
+                row.etag, row.state = etags[_key(action)], "written"
+
+
+def _record_races(s: Session, athlete_id: str, races: list[Race], now: datetime) -> list[Race]:
+    """Remember when each race was first seen (P3 compresses against it) and every date it had;
+    races no longer in the calendar are marked removed."""
+    known = {r.uid: r for r in s.scalars(select(RaceSeen).where(RaceSeen.athlete_id == athlete_id))}
+    out = []
+    for race in races:
+        row = known.pop(race.uid, None)
+        if row is None:
+            row = RaceSeen(
+                athlete_id=athlete_id,
+                uid=race.uid,
+                title=race.title,
+                race_date=race.date,
+                first_seen=now,
+                last_seen=now,
+            )
+            s.add(row)
+            s.flush()
+            s.add(RaceDateChange(race_id=row.id, race_date=race.date, seen_at=now))
+        elif row.race_date != race.date:
+            row.race_date = race.date
+            s.add(RaceDateChange(race_id=row.id, race_date=race.date, seen_at=now))
+        row.title, row.last_seen, row.removed_at = race.title, now, None
+        first = row.first_seen.astimezone(now.tzinfo).date()
+        since = min(race.planned_since, first) if race.planned_since else first
+        out.append(replace(race, planned_since=since))
+    for row in known.values():
+        if row.removed_at is None:
+            row.removed_at = now
+    return out
+
+
+def _load_edits(s: Session, athlete_id: str) -> Edits:
+    rows = s.scalars(select(AthleteEdit).where(AthleteEdit.athlete_id == athlete_id)).all()
+    pinned = {r.key: (r.start, r.end) for r in rows if r.kind == "pinned" and r.start and r.end}
+    return Edits(pinned, frozenset(r.key for r in rows if r.kind == "deleted"))
+
+
+def _save_edits(s: Session, athlete_id: str, edits: Edits, now: datetime) -> None:
+    rows = {
+        r.key: r for r in s.scalars(select(AthleteEdit).where(AthleteEdit.athlete_id == athlete_id))
+    }
+    for key in edits.deleted:
+        row = rows.get(key) or AthleteEdit(athlete_id=athlete_id, key=key, seen_at=now)
+        row.kind, row.start, row.end = "deleted", None, None
+        s.add(row)
+    for key, (start, end) in edits.pinned.items():
+        row = rows.get(key) or AthleteEdit(athlete_id=athlete_id, key=key, seen_at=now)
+        if (row.kind, row.start, row.end) != ("pinned", start, end):
+            row.kind, row.start, row.end, row.seen_at = "pinned", start, end, now
+        s.add(row)

@@ -1,0 +1,115 @@
+"""One sync pass end to end on the example config: real .ics files in, a real .ics file out,
+state in SQLite. Moves, pins, deletions and broken input, counted in writes."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from service.config import AthleteConfig, load_config
+from service.store import Store
+from service.sync import run_pass
+
+ROOT = Path(__file__).resolve().parent.parent
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks before Hamburg
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Store, AthleteConfig]:
+    shutil.copy(ROOT / "config.example.toml", tmp_path / "config.toml")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    config = load_config(tmp_path / "config.toml")
+    store = Store.open(config.service.database_url, tmp_path)
+    store.upgrade()
+    return store, config.athletes[0]
+
+
+def output(entry: AthleteConfig) -> dict[str, icalendar.Event]:
+    cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
+    return {str(e["X-RACECAL-SESSION"]): e for e in cal.walk("VEVENT") if "X-RACECAL-SESSION" in e}
+
+
+def move_race(entry: AthleteConfig, title: str, days: int) -> None:
+    path = entry.race_ics[0]
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    for event in cal.walk("VEVENT"):
+        if str(event["SUMMARY"]) == title:
+            start, end = event.start, event.end
+            del event["DTSTART"], event["DTEND"]
+            event.add("dtstart", start + timedelta(days=days))
+            event.add("dtend", end + timedelta(days=days))
+    path.write_bytes(cal.to_ical())
+
+
+def test_first_pass_writes_the_plan_and_a_second_writes_nothing(setup) -> None:  # type: ignore[no-untyped-def]
+    store, entry = setup
+    first = run_pass(store, entry, NOW)
+    assert first.error is None
+    assert first.created == len(output(entry)) > 60
+    second = run_pass(store, entry, NOW)
+    assert (second.created, second.updated, second.deleted, second.error) == (0, 0, 0, None)
+
+
+def test_moving_the_A_race_updates_only_moved_sessions_keeping_uids(setup) -> None:  # type: ignore[no-untyped-def]
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    before = {k: (str(e["UID"]), e.start) for k, e in output(entry).items()}
+    move_race(entry, "Hamburg Marathon [A]", 14)
+    moved = run_pass(store, entry, NOW)
+    after = {k: (str(e["UID"]), e.start) for k, e in output(entry).items()}
+    assert moved.error is None
+    assert moved.updated > 10
+    same_keys = set(before) & set(after)
+    assert all(before[k][0] == after[k][0] for k in same_keys)  # UIDs unchanged
+    changed = sum(1 for k in same_keys if before[k][1] != after[k][1])
+    assert moved.updated >= changed
+    assert moved.created + moved.deleted < moved.updated  # moves are updates, not re-creates
+    back = run_pass(store, entry, NOW)
+    assert back.writes == 0
+
+
+def test_pinned_and_deleted_sessions_survive(setup) -> None:  # type: ignore[no-untyped-def]
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
+    lifts = sorted(
+        (e for e in cal.walk("VEVENT") if "Strength" in str(e["SUMMARY"])), key=lambda e: e.start
+    )
+    pinned, deleted = lifts[2], lifts[4]
+    pinned_key, deleted_key = str(pinned["X-RACECAL-SESSION"]), str(deleted["X-RACECAL-SESSION"])
+    new_start = pinned.start + timedelta(hours=2)
+    duration = pinned.end - pinned.start
+    del pinned["DTSTART"], pinned["DTEND"]
+    pinned.add("dtstart", new_start)
+    pinned.add("dtend", new_start + duration)
+    cal.subcomponents.remove(deleted)
+    entry.output_ics.write_bytes(cal.to_ical())
+    for _ in range(2):
+        result = run_pass(store, entry, NOW)
+        assert result.error is None
+        events = output(entry)
+        assert events[pinned_key].start == new_start
+        assert deleted_key not in events
+    move_race(entry, "Berliner Halbmarathon (B race)", 7)
+    run_pass(store, entry, NOW)
+    events = output(entry)
+    assert events[pinned_key].start == new_start
+    assert deleted_key not in events
+
+
+def test_broken_race_file_keeps_the_last_good_plan(setup) -> None:  # type: ignore[no-untyped-def]
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    good = entry.output_ics.read_bytes()
+    entry.race_ics[0].write_text("BEGIN:VCALENDAR\nthis is broken", encoding="utf-8")
+    result = run_pass(store, entry, NOW)
+    assert result.error is not None
+    assert str(entry.race_ics[0]) in result.error
+    assert "\n" not in result.error
+    assert entry.output_ics.read_bytes() == good
