@@ -45,6 +45,12 @@ class IcsFileCalendar:
         # Inside batch(): the calendar being edited in memory, written once at the end.
         self._pending: icalendar.Calendar | None = None
 
+    def _sweep(self) -> None:
+        """A writer killed between creating its temp file and renaming it leaves the temp
+        behind; it is garbage by the time anyone writes again."""
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         self._pending = self._read()
@@ -146,6 +152,7 @@ class IcsFileCalendar:
         # Subscribing apps need a VTIMEZONE for every TZID the events use.
         calendar.add_missing_timezones()
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._sweep()
         fd, tmp = tempfile.mkstemp(
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )

@@ -107,7 +107,12 @@ def db_upgrade(config: str | None) -> None:
 @click.option(
     "--once", is_flag=True, required=True, help="Run one pass for every athlete and exit."
 )
-def sync_once(config: str | None, once: bool) -> None:
+@click.option(
+    "--now",
+    metavar="ISO-8601",
+    help="Pretend it is this moment (with offset), e.g. to replay a pass; default: now.",
+)
+def sync_once(config: str | None, once: bool, now: str | None) -> None:
     """Run one sync pass for every athlete: read races, plan, write what changed.
 
     Exits 0 when every athlete's pass succeeded; otherwise 3, with one line per failed athlete.
@@ -122,10 +127,10 @@ def sync_once(config: str | None, once: bool) -> None:
         store.upgrade()
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
+    moment = _moment(now)
     failed = 0
     for entry in loaded.athletes:
-        now = datetime.now(zone(entry.athlete.timezone))
-        result = run_pass(store, entry, now)
+        result = run_pass(store, entry, moment or datetime.now(zone(entry.athlete.timezone)))
         for problem in result.problems:
             click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", err=True)
         if result.error:
@@ -138,6 +143,18 @@ def sync_once(config: str | None, once: bool) -> None:
             )
     if failed:
         sys.exit(3)
+
+
+def _moment(given: str | None) -> datetime | None:
+    if not given:
+        return None
+    try:
+        moment = datetime.fromisoformat(given)
+    except ValueError:
+        fail(f"--now: '{given}' is not an ISO 8601 date-time")
+    if moment.tzinfo is None:
+        fail(f"--now: '{given}' has no UTC offset; add one, e.g. +01:00")
+    return moment
 
 
 @main.group()
@@ -192,3 +209,7 @@ def explain(key: str, config: str | None, athlete: str | None, today: str | None
     if session is None:
         fail(f"no session with key '{key}' in the plan (see racecal plan show --json for keys)", 1)
     click.echo(explain_session(session))
+
+
+if __name__ == "__main__":
+    main()
