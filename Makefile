@@ -17,7 +17,7 @@ $(VENV)/.test-installed: $(BIN)/racecal
 	touch $@
 
 run: $(BIN)/racecal
-	$(BIN)/racecal plan show --config $(CONFIG)
+	$(BIN)/racecal run --config $(CONFIG)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check .

@@ -20,8 +20,10 @@ from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
 from service.config import AthleteConfig, ConfigError, config_path, load_config
+from service.daemon import Daemon, configure_logging
 from service.planning import PlanResult, plan_for
 from service.render import render_plan
+from service.status import athlete_status
 from service.store import Store, StoreError
 from service.sync import run_pass
 
@@ -100,6 +102,62 @@ def db_upgrade(config: str | None) -> None:
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
     click.echo(f"racecal: store at revision {store.revision()}")
+
+
+@main.command("run")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 1440),
+    default=15.0,
+    show_default=True,
+    help="Minutes between passes; a changed race or busy file triggers one at once.",
+)
+def run(config: str | None, interval: float) -> None:
+    """Run the service: sync every athlete now and every INTERVAL minutes, and whenever a local
+    race or busy file changes. SIGTERM or Ctrl-C finishes the current pass and exits 0.
+
+    \b
+    Example:
+      racecal run --config /etc/racecal/config.toml
+    """
+    try:
+        loaded = load_config(config_path(config))
+        store = Store.open(loaded.service.database_url, loaded.path.parent)
+        store.upgrade()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    configure_logging(loaded.service.log_format)
+    sys.exit(Daemon(loaded, store, interval).run())
+
+
+@main.command("status")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status(config: str | None, as_json: bool) -> None:
+    """Per athlete: last pass, races seen, sessions managed, pinned and deleted by you, last error.
+
+    \b
+    Example:
+      racecal status --json
+    """
+    try:
+        loaded = load_config(config_path(config))
+        store = Store.open(loaded.service.database_url, loaded.path.parent)
+        store.upgrade()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    rows = athlete_status(store, [a.athlete.id for a in loaded.athletes])
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, sort_keys=True))
+        return
+    for row in rows:
+        click.echo(
+            f"{row['athlete']}: last pass {row['last_pass'] or 'never'}"
+            f" ({row['last_result']}); races {row['races_seen']}; sessions "
+            f"{row['sessions_managed']}; pinned {row['pinned']}; deleted {row['deleted']}"
+            + (f"; last error: {row['last_error']}" if row["last_error"] else "")
+        )
 
 
 @main.command("sync")

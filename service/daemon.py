@@ -1,0 +1,180 @@
+"""`racecal run`: the long-running service.
+
+APScheduler 3 only triggers: one interval job per athlete (coalesced, one instance at a time,
+with a misfire grace) and one watcher job that notices a changed local .ics source within about
+a second. All pending work lives in the store, so a kill loses nothing APScheduler knew.
+Lifecycle: start -> READY -> (passes, WATCHDOG) -> SIGTERM/SIGINT -> STOPPING -> the current pass
+finishes -> exit 0. systemd's sd_notify protocol is a datagram on $NOTIFY_SOCKET.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import threading
+from datetime import datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from scheduler.plan import zone
+from service.config import AthleteConfig, Config
+from service.store import Store
+from service.sync import run_pass
+
+log = logging.getLogger("racecal")
+WATCH_SECONDS = 1.0
+
+
+def sd_notify(message: str) -> bool:
+    """Send one sd_notify message; False (and nothing else) when not run under systemd."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return False
+    if address.startswith("@"):
+        address = "\0" + address[1:]  # abstract namespace
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.connect(address)
+            sock.sendall(message.encode())
+        except OSError:
+            return False
+    return True
+
+
+class Daemon:
+    def __init__(self, config: Config, store: Store, interval_minutes: float = 15.0) -> None:
+        self.config = config
+        self.store = store
+        self.interval = interval_minutes
+        self.stop = threading.Event()
+        self.scheduler = BackgroundScheduler(timezone="UTC")
+        self._locks = {a.athlete.id: threading.Lock() for a in config.athletes}
+        self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
+
+    def pass_for(self, entry: AthleteConfig) -> None:
+        """One pass; never raises, so one athlete's trouble never stops the others."""
+        with self._locks[entry.athlete.id]:
+            started = datetime.now(zone(entry.athlete.timezone))
+            try:
+                result = run_pass(self.store, entry, started)
+            except Exception:  # a bug must not take the service down; it is logged in full
+                log.exception("athlete %s: pass crashed", entry.athlete.id)
+                return
+            took = (datetime.now(started.tzinfo) - started).total_seconds() * 1000
+            if result.error:
+                log.error("athlete %s: pass failed: %s", entry.athlete.id, result.error)
+            else:
+                log.info(
+                    "athlete %s: pass ok: %d created, %d updated, %d deleted in %.0f ms",
+                    entry.athlete.id,
+                    result.created,
+                    result.updated,
+                    result.deleted,
+                    took,
+                )
+            for problem in result.problems:
+                log.debug("athlete %s: %s", entry.athlete.id, problem)
+
+    def _stamp(self, entry: AthleteConfig) -> tuple[tuple[float, int], ...]:
+        stamps = []
+        for path in (*entry.race_ics, *entry.busy_ics):
+            try:
+                info = path.stat()
+                stamps.append((info.st_mtime, info.st_size))
+            except OSError:
+                stamps.append((0.0, -1))
+        return tuple(stamps)
+
+    def watch(self) -> None:
+        """A changed race or busy file triggers that athlete's pass now."""
+        for entry in self.config.athletes:
+            stamp = self._stamp(entry)
+            if self._stamps.get(entry.athlete.id) not in (None, stamp):
+                self.scheduler.add_job(
+                    self.pass_for,
+                    args=[entry],
+                    id=f"changed-{entry.athlete.id}",
+                    replace_existing=True,
+                )
+            self._stamps[entry.athlete.id] = stamp
+
+    def run(self, install_signals: bool = True) -> int:
+        # Handlers are restored on the way out, so tests and embedding callers get theirs back.
+        previous: list[tuple[signal.Signals, Any]] = []
+        if install_signals:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous.append((sig, signal.signal(sig, lambda *_: self.stop.set())))
+        try:
+            for entry in self.config.athletes:
+                self._stamps[entry.athlete.id] = self._stamp(entry)
+                self.scheduler.add_job(
+                    self.pass_for,
+                    "interval",
+                    args=[entry],
+                    minutes=self.interval,
+                    id=f"pass-{entry.athlete.id}",
+                    replace_existing=True,
+                    coalesce=True,
+                    max_instances=1,
+                    misfire_grace_time=300,
+                    next_run_time=datetime.now(zone("UTC")),
+                )
+            self.scheduler.add_job(
+                self.watch,
+                "interval",
+                seconds=WATCH_SECONDS,
+                id="watch",
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+            self.scheduler.start()
+            sd_notify("READY=1")
+            log.info(
+                "racecal running: %d athlete(s), a pass every %g min",
+                len(self.config.athletes),
+                self.interval,
+            )
+            watchdog = _watchdog_seconds()
+            while not self.stop.wait(watchdog or 3600):
+                if watchdog:
+                    sd_notify("WATCHDOG=1")
+            sd_notify("STOPPING=1")
+            log.info("racecal stopping: finishing the current pass")
+            self.scheduler.shutdown(wait=True)
+            return 0
+        finally:
+            for sig, handler in previous:
+                signal.signal(sig, handler)
+
+
+def _watchdog_seconds() -> float | None:
+    usec = os.environ.get("WATCHDOG_USEC")
+    return int(usec) / 2_000_000 if usec and usec.isdigit() else None
+
+
+def configure_logging(fmt: str) -> None:
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger("racecal")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO)
+    root.propagate = False
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(record.created, zone("UTC")).isoformat(),
+                "level": record.levelname.lower(),
+                "message": record.getMessage(),
+            }
+        )
