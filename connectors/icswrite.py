@@ -44,6 +44,9 @@ class IcsFileCalendar:
         self._snapshots: dict[str, dict[str, str]] = {}
         # Inside batch(): the calendar being edited in memory, written once at the end.
         self._pending: icalendar.Calendar | None = None
+        # The parsed events of the file's last seen content: an unchanged file (the common
+        # case for a daemon's pass) costs one read and one hash, not a parse.
+        self._parsed: tuple[str, dict[str, RemoteEvent]] | None = None
 
     def _sweep(self) -> None:
         """A writer killed between creating its temp file and renaming it leaves the temp
@@ -91,15 +94,27 @@ class IcsFileCalendar:
                 out[event.id] = event
         return out
 
+    def _current(self) -> dict[str, RemoteEvent]:
+        if self._pending is not None:
+            return self._remote_events(self._pending)
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return {}
+        digest = hashlib.sha256(data).hexdigest()
+        if self._parsed is None or self._parsed[0] != digest:
+            self._parsed = (digest, self._remote_events(self._read()))
+        return self._parsed[1]
+
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
-        found = self._remote_events(self._read()).values()
+        found = self._current().values()
         return sorted(
             (e for e in found if _overlaps(e, start, end)),
             key=lambda e: (_as_datetime(e.start, start), e.id),
         )
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        current = self._remote_events(self._read())
+        current = self._current()
         etags = {i: e.etag or "" for i, e in current.items()}
         token = hashlib.sha256(repr(sorted(etags.items())).encode()).hexdigest()[:32]
         before = self._snapshots.get(cursor or "")
@@ -157,11 +172,15 @@ class IcsFileCalendar:
             prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
         )
         try:
+            data = calendar.to_ical()
             with os.fdopen(fd, "wb") as handle:
-                handle.write(calendar.to_ical())
+                handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self.path)
+            # Primed from the bytes on disk, so cached etags are the ones a re-read computes.
+            written = icalendar.Calendar.from_ical(data)
+            self._parsed = (hashlib.sha256(data).hexdigest(), self._remote_events(written))
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

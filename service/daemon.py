@@ -20,6 +20,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from connectors.icswrite import IcsFileCalendar
 from scheduler.plan import zone
 from service.config import AthleteConfig, Config
 from service.store import Store
@@ -53,6 +54,8 @@ class Daemon:
         self.stop = threading.Event()
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._locks = {a.athlete.id: threading.Lock() for a in config.athletes}
+        # One connector per athlete for the life of the service, so its caches carry over.
+        self._calendars = {a.athlete.id: IcsFileCalendar(a.output_ics) for a in config.athletes}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
 
     def pass_for(self, entry: AthleteConfig) -> None:
@@ -60,7 +63,8 @@ class Daemon:
         with self._locks[entry.athlete.id]:
             started = datetime.now(zone(entry.athlete.timezone))
             try:
-                result = run_pass(self.store, entry, started)
+                calendar = self._calendars[entry.athlete.id]
+                result = run_pass(self.store, entry, started, calendar)
             except Exception:  # a bug must not take the service down; it is logged in full
                 log.exception("athlete %s: pass crashed", entry.athlete.id)
                 return
