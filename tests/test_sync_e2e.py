@@ -4,7 +4,7 @@ state in SQLite. Moves, pins, deletions and broken input, counted in writes."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -113,3 +113,39 @@ def test_broken_race_file_keeps_the_last_good_plan(setup) -> None:  # type: igno
     assert str(entry.race_ics[0]) in result.error
     assert "\n" not in result.error
     assert entry.output_ics.read_bytes() == good
+
+
+def test_adding_a_c_race_and_removing_the_b_race(setup) -> None:  # type: ignore[no-untyped-def]
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    before = output(entry)
+    path = entry.race_ics[0]
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    b_race = next(e for e in cal.walk("VEVENT") if "(B race)" in str(e["SUMMARY"]))
+    cal.subcomponents.remove(b_race)
+    c_race = icalendar.Event()
+    c_race.add("uid", "c-10k@example")
+    c_race.add("summary", "Stadtlauf 10 km #C")
+    c_race.add("dtstart", datetime(2027, 3, 13, 10, 0, tzinfo=BERLIN))  # a Saturday
+    c_race.add("dtend", datetime(2027, 3, 13, 11, 0, tzinfo=BERLIN))
+    c_race.add("dtstamp", NOW)
+    cal.add_component(c_race)
+    path.write_bytes(cal.to_ical())
+    result = run_pass(store, entry, NOW)
+    assert result.error is None
+    after = output(entry)
+    b_sunday = date(2027, 3, 28)
+    # The B race no longer replaces that week's long run...
+    assert any(
+        e.start.date() == b_sunday and "Long run" in str(e["SUMMARY"]) for e in after.values()
+    )
+    # ...and no heavy legs in the two days before the new C race (P5).
+    for e in after.values():
+        if e.start.date() in (date(2027, 3, 11), date(2027, 3, 12)):
+            assert not (
+                "Strength" in str(e["SUMMARY"])
+                and "upper body" not in str(e["SUMMARY"])
+                and "taper" not in str(e["SUMMARY"])
+            )
+    assert 0 < result.writes < len(before)
+    assert run_pass(store, entry, NOW).writes == 0
