@@ -19,6 +19,7 @@ from scheduler.model import Interval, Race
 from scheduler.races import race_from_event
 
 MAX_BYTES = 20 * 1024 * 1024
+EXPANSION_ERRORS = (ValueError, KeyError, IndexError, AttributeError, TypeError)
 
 
 class IcsError(ValueError):
@@ -34,6 +35,9 @@ class IcsError(ValueError):
 class RaceRead:
     races: tuple[Race, ...]
     problems: tuple[str, ...]
+    # Problems with events that read as races: planning without them would drop their blocks,
+    # so a sync pass keeps the last plan until they are fixed.
+    broken_races: tuple[str, ...] = ()
 
 
 def _load(path: Path) -> icalendar.Calendar:
@@ -75,13 +79,17 @@ def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
     calendar = _load(path)
     races: list[Race] = []
     problems: list[str] = []
+    broken: list[str] = []
     for event in calendar.walk("VEVENT"):
         if not isinstance(event, icalendar.Event):
             continue
         title = str(event.get("SUMMARY", "")).strip()
         name = f"event '{title or event.get('UID', '?')}'"
         if event.errors:
-            problems.append(f"{path}: {name}: {event.errors[0][0]} is malformed; skipped")
+            problem = f"{path}: {name}: {event.errors[0][0]} is malformed; skipped"
+            problems.append(problem)
+            if race_from_event("?", title, str(event.get("DESCRIPTION", "")), date.min):
+                broken.append(problem)
             continue
         if str(event.get("STATUS", "")).upper() == "CANCELLED":
             continue
@@ -101,7 +109,7 @@ def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
         )
         if race is not None:
             races.append(race)
-    return RaceRead(tuple(races), tuple(problems))
+    return RaceRead(tuple(races), tuple(problems), tuple(broken))
 
 
 def read_busy(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[Interval]:
@@ -112,8 +120,12 @@ def read_busy(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[
     busy: list[Interval] = []
     try:
         occurrences = recurring_ical_events.of(calendar).between(start, end)
-    except (ValueError, KeyError, IndexError) as exc:
-        raise IcsError(path, f"cannot expand recurring events: {exc}") from None
+    except EXPANSION_ERRORS as exc:
+        # Odd but real-world files trip the expansion library in several ways (a DTSTART list,
+        # mixed date and date-time recurrences); none of them may stop the other athletes.
+        raise IcsError(
+            path, f"cannot expand recurring events ({type(exc).__name__}: {str(exc)[:120]})"
+        ) from None
     for event in occurrences:
         if str(event.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
             continue

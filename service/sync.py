@@ -113,6 +113,8 @@ def _sync(
     problems: list[str] = []
     for path in entry.race_ics:
         read = read_races(path, tz)
+        if read.broken_races:
+            raise PassFailed(f"{read.broken_races[0]}; the last plan is kept until it is fixed")
         races.extend(read.races)
         problems.extend(read.problems)
     monday = today - timedelta(days=today.weekday())
