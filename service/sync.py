@@ -65,6 +65,13 @@ class PassFailed(Exception):
     """The pass stopped; nothing more was written and the store keeps the last good state."""
 
 
+class ChangedMeanwhile(PassFailed):
+    """An event changed in the calendar between our read and our write (etag mismatch)."""
+
+
+ATTEMPTS = 3  # re-read and re-diff this many times when the calendar changes under a pass
+
+
 def run_pass(
     store: Store,
     entry: AthleteConfig,
@@ -83,10 +90,17 @@ def run_pass(
     counts = {"created": 0, "updated": 0, "deleted": 0}
     problems: tuple[str, ...] = ()
     error: str | None = None
-    try:
-        problems = _sync(store, entry, now, calendar, counts)
-    except (PassFailed, IcsError, PlanError, CalendarError) as exc:
-        error = str(exc)
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            problems = _sync(store, entry, now, calendar, counts)
+            error = None
+            break
+        except ChangedMeanwhile as exc:
+            # Never overwrite the athlete's change: read again and diff again.
+            error = f"{exc} (after {attempt} attempt{'s' if attempt > 1 else ''})"
+        except (PassFailed, IcsError, PlanError, CalendarError) as exc:
+            error = str(exc)
+            break
     with store.session() as s, s.begin():
         row = s.get(SyncRun, run_id)
         assert row is not None
@@ -264,7 +278,7 @@ def _write(
     except Conflict as exc:
         for name in counts:
             counts[name] = 0
-        raise PassFailed(
+        raise ChangedMeanwhile(
             f"an event changed in the calendar during the pass; it is re-read on "
             f"the next pass ({exc})"
         ) from exc

@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 from connectors.base import RemoteEvent, SessionEvent, managed_id
 from connectors.memory import MemoryCalendar
 from scheduler.model import Interval, Plan, PlanRequest
 from scheduler.plan import build_plan
+from service.config import load_config
 from service.decide import Create, Delete, Edits, Update, Written, decide, detect_edits, execute
+from service.store import Store
+from service.sync import run_pass
 from tests.support import athlete, race, request
 
 TODAY = date(2026, 12, 7)
@@ -117,3 +122,41 @@ def test_history_is_never_changed() -> None:
         key = action.key if isinstance(action, Delete) else action.event.session_key
         if key in written:
             assert written[key].start >= later
+
+
+class ChangesUnderTheFirstWrite(MemoryCalendar):
+    """Another client (the athlete's phone) edits an event just before racecal's first update:
+    racecal's etag is stale for that one write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.armed = False
+
+    def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+        if self.armed:
+            self.armed = False
+            held = self._events[event.id]
+            self.put(replace(held, title=held.title + " (edited on the phone)"))
+        return super().update(event, etag)
+
+
+def test_a_conflict_rereads_and_rediffs_instead_of_overwriting(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    shutil.copy(root / "config.example.toml", tmp_path / "config.toml")
+    shutil.copytree(root / "examples", tmp_path / "examples")
+    config = load_config(tmp_path / "config.toml")
+    store = Store.open(config.service.database_url, tmp_path)
+    store.upgrade()
+    entry = config.athletes[0]
+    calendar = ChangesUnderTheFirstWrite()
+    now = datetime(2027, 1, 11, 4, 0, tzinfo=UTC)
+    assert run_pass(store, entry, now, calendar).error is None
+    races = entry.race_ics[0]
+    races.write_bytes(races.read_bytes().replace(b"20270425T", b"20270502T"))
+    calendar.armed = True
+    result = run_pass(store, entry, now, calendar)
+    assert result.error is None
+    assert result.updated > 0
+    assert not calendar.armed  # the phone's edit really landed between read and write
+    # The stale write was refused, the pass re-read and re-diffed, and the calendar converged:
+    assert run_pass(store, entry, now, calendar).writes == 0
