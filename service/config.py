@@ -59,6 +59,10 @@ class AthleteConfig:
     busy_ics: tuple[Path, ...]
     output_ics: Path
     plan_weeks: int
+    # http(s) calendars, fetched into `cache_dir` with conditional requests.
+    race_urls: tuple[str, ...] = ()
+    busy_urls: tuple[str, ...] = ()
+    cache_dir: Path = Path("var/cache")
 
 
 @dataclass(frozen=True)
@@ -168,13 +172,17 @@ class _Reader:
             )
         return WEEKDAYS.index(value.lower())
 
-    def paths(self, raw: dict[str, Any], key: str, where: str) -> tuple[Path, ...]:
+    def sources(
+        self, raw: dict[str, Any], key: str, where: str
+    ) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+        """Local files (relative to the config) and http(s) URLs, in the order given."""
         value = raw.get("ics", [])
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(f"{where}.{key}.ics", "expected a list of file paths")
-        return tuple(self.base / v for v in value)
+            raise self.fail(f"{where}.{key}.ics", "expected a list of file paths or URLs")
+        urls = tuple(v for v in value if v.startswith(("http://", "https://")))
+        return tuple(self.base / v for v in value if v not in urls), urls
 
     def athlete(self, raw: object, where: str) -> AthleteConfig:
         if not isinstance(raw, dict):
@@ -240,12 +248,17 @@ class _Reader:
             == "maintenance",
             runs_from_calendar=self.flag(raw, "runs_from_calendar", where),
         )
+        race_files, race_urls = self.sources(sections["races"], "races", where)
+        busy_files, busy_urls = self.sources(sections["busy"], "busy", where)
         return AthleteConfig(
             athlete=athlete,
-            race_ics=self.paths(sections["races"], "races", where),
-            busy_ics=self.paths(sections["busy"], "busy", where),
+            race_ics=race_files,
+            busy_ics=busy_files,
             output_ics=self.base / output,
             plan_weeks=int(self.number(raw, "plan_weeks", where, 16, 1, 104)),
+            race_urls=race_urls,
+            busy_urls=busy_urls,
+            cache_dir=self.base / "var" / "cache" / athlete_id,
         )
 
     def windows(self, raw: dict[str, Any], where: str) -> tuple[tuple[TimeWindow, ...], ...]:

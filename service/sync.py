@@ -25,6 +25,7 @@ from connectors.base import (
     managed_id,
 )
 from connectors.icsfile import IcsError, read_busy, read_races
+from connectors.icsurl import fetch
 from connectors.icswrite import IcsFileCalendar
 from scheduler.model import Interval, PlacedSession, PlanError, PlanRequest, Race
 from scheduler.plan import build_plan, zone
@@ -125,7 +126,14 @@ def _sync(
     # Races first: a broken race file ends the pass before anything is written.
     races: list[Race] = []
     problems: list[str] = []
-    for path in entry.race_ics:
+    race_paths, busy_paths = list(entry.race_ics), list(entry.busy_ics)
+    for urls, paths in ((entry.race_urls, race_paths), (entry.busy_urls, busy_paths)):
+        for url in urls:
+            fetched = fetch(url, entry.cache_dir)
+            paths.append(fetched.path)
+            if fetched.warning:
+                problems.append(fetched.warning)
+    for path in race_paths:
         read = read_races(path, tz)
         if read.broken_races:
             raise PassFailed(f"{read.broken_races[0]}; the last plan is kept until it is fixed")
@@ -138,7 +146,7 @@ def _sync(
             monday + timedelta(weeks=entry.plan_weeks + 2), datetime.min.time(), tzinfo=tz
         ),
     )
-    busy = tuple(i for path in entry.busy_ics for i in read_busy(path, tz, *window))
+    busy = tuple(i for path in busy_paths for i in read_busy(path, tz, *window))
     remote = {e.id: e for e in calendar.changes(None).events}
 
     with store.session() as s, s.begin():

@@ -117,3 +117,18 @@ def test_duplicate_athlete_ids(tmp_path: Path) -> None:
     path.write_text(GOOD + "\n" + athlete, encoding="utf-8")
     with pytest.raises(ConfigError, match=r"athletes\[1\].id: 'alex' is used twice"):
         load_config(path)
+
+
+def test_urls_and_files_are_told_apart(tmp_path: Path) -> None:
+    path = tmp_path / "racecal.toml"
+    path.write_text(
+        GOOD.replace(
+            'ics = ["examples/races.ics"]',
+            'ics = ["examples/races.ics", "https://cal.example/s3cr3t.ics"]',
+        ),
+        encoding="utf-8",
+    )
+    entry = load_config(path).athletes[0]
+    assert entry.race_ics == (tmp_path / "examples" / "races.ics",)
+    assert entry.race_urls == ("https://cal.example/s3cr3t.ics",)
+    assert entry.cache_dir == tmp_path / "var" / "cache" / "alex"

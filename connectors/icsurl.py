@@ -1,0 +1,103 @@
+"""Calendars published at an http(s) URL (a Google "secret address", an Outlook or Apple
+published calendar, a training app's feed), fetched into a local cache.
+
+Requests are conditional (If-None-Match / If-Modified-Since), so an unchanged feed costs one
+304; bodies are capped at MAX_BYTES; when the server cannot be reached the last good copy is
+used and the caller gets a one-line warning. URLs often carry a secret token: they are never
+logged or shown beyond their host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from connectors.icsfile import MAX_BYTES, IcsError
+
+TIMEOUT = 20.0
+USER_AGENT = "racecal (+calendar sync for runners)"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    path: Path
+    # True when the server answered 200 with a new body (False for 304 or a cached fallback).
+    changed: bool
+    warning: str | None = None
+
+
+def display(url: str) -> str:
+    """What may be shown of a URL: scheme and host, never the path (it holds the secret)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}/..."
+
+
+def fetch(url: str, cache_dir: Path) -> Fetched:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    name = hashlib.sha256(url.encode()).hexdigest()[:24]
+    body, meta_path = cache_dir / f"{name}.ics", cache_dir / f"{name}.json"
+    meta = _meta(meta_path)
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    if body.exists():
+        if meta.get("etag"):
+            request.add_header("If-None-Match", meta["etag"])
+        if meta.get("last_modified"):
+            request.add_header("If-Modified-Since", meta["last_modified"])
+    where = Path(display(url))
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            data = response.read(MAX_BYTES + 1)
+            if len(data) > MAX_BYTES:
+                raise IcsError(where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+            _write(body, data)
+            _write(
+                meta_path,
+                json.dumps(
+                    {
+                        "etag": response.headers.get("ETag"),
+                        "last_modified": response.headers.get("Last-Modified"),
+                    }
+                ).encode(),
+            )
+            return Fetched(body, changed=True)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 304 and body.exists():
+            return Fetched(body, changed=False)
+        reason = f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError) as exc:
+        reason = str(getattr(exc, "reason", exc))
+    if body.exists():
+        return Fetched(
+            body,
+            changed=False,
+            warning=f"{display(url)}: unreachable ({reason}); using the last copy",
+        )
+    raise IcsError(where, f"cannot be fetched ({reason})")
+
+
+def _meta(path: Path) -> dict[str, str]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return (
+        {k: v for k, v in loaded.items() if isinstance(v, str)} if isinstance(loaded, dict) else {}
+    )
+
+
+def _write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
