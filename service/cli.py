@@ -19,7 +19,7 @@ from connectors.icsfile import IcsError
 from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
-from service.config import AthleteConfig, ConfigError, config_path, load_config
+from service.config import AthleteConfig, Config, ConfigError, config_path, load_config
 from service.daemon import Daemon, configure_logging
 from service.planning import PlanResult, plan_for
 from service.render import render_plan
@@ -28,6 +28,17 @@ from service.store import Store, StoreError
 from service.sync import run_pass
 
 CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
+
+
+def _open(config: str | None) -> tuple[Config, Store]:
+    """The config and its store at the newest schema, or one line and exit 2."""
+    try:
+        loaded = load_config(config_path(config))
+        store = Store.open(loaded.service.database_url, loaded.path.parent)
+        store.upgrade()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    return loaded, store
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -95,12 +106,7 @@ def db_upgrade(config: str | None) -> None:
     Example:
       racecal db upgrade --config /etc/racecal/config.toml
     """
-    try:
-        loaded = load_config(config_path(config))
-        store = Store.open(loaded.service.database_url, loaded.path.parent)
-        store.upgrade()
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc))
+    _, store = _open(config)
     click.echo(f"racecal: store at revision {store.revision()}")
 
 
@@ -121,12 +127,7 @@ def run(config: str | None, interval: float) -> None:
     Example:
       racecal run --config /etc/racecal/config.toml
     """
-    try:
-        loaded = load_config(config_path(config))
-        store = Store.open(loaded.service.database_url, loaded.path.parent)
-        store.upgrade()
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc))
+    loaded, store = _open(config)
     configure_logging(loaded.service.log_format)
     sys.exit(Daemon(loaded, store, interval).run())
 
@@ -141,12 +142,7 @@ def status(config: str | None, as_json: bool) -> None:
     Example:
       racecal status --json
     """
-    try:
-        loaded = load_config(config_path(config))
-        store = Store.open(loaded.service.database_url, loaded.path.parent)
-        store.upgrade()
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc))
+    loaded, store = _open(config)
     rows = athlete_status(store, [a.athlete.id for a in loaded.athletes])
     if as_json:
         click.echo(json.dumps(rows, indent=2, sort_keys=True))
@@ -179,12 +175,7 @@ def sync_once(config: str | None, once: bool, now: str | None) -> None:
     Example:
       racecal sync --once --config config.example.toml
     """
-    try:
-        loaded = load_config(config_path(config))
-        store = Store.open(loaded.service.database_url, loaded.path.parent)
-        store.upgrade()
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc))
+    loaded, store = _open(config)
     moment = _moment(now)
     failed = 0
     for entry in loaded.athletes:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from connectors.icsfile import read_busy, read_races
 from connectors.icsurl import fetch
-from scheduler.model import Plan, PlanRequest, Race
+from scheduler.model import Interval, Plan, PlanRequest, Race
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
 from service.config import AthleteConfig
@@ -20,13 +20,20 @@ class PlanResult:
     problems: tuple[str, ...]
 
 
-def plan_for(
-    entry: AthleteConfig, today: date, weeks: int | None = None, now: datetime | None = None
-) -> PlanResult:
-    athlete = entry.athlete
-    tz = zone(athlete.timezone)
-    weeks = weeks or entry.plan_weeks
-    races: list[Race] = []
+@dataclass(frozen=True)
+class Sources:
+    """What an athlete's race and busy calendars hold for a plan from `today`."""
+
+    races: tuple[Race, ...]
+    busy: tuple[Interval, ...]
+    problems: tuple[str, ...]
+    # Malformed events that read as races (see connectors.icsfile.RaceRead).
+    broken_races: tuple[str, ...]
+
+
+def read_sources(entry: AthleteConfig, today: date, weeks: int) -> Sources:
+    """Files and URLs alike; the same race exported into two calendars counts once."""
+    tz = zone(entry.athlete.timezone)
     problems: list[str] = []
     race_paths, busy_paths = list(entry.race_ics), list(entry.busy_ics)
     for urls, paths in ((entry.race_urls, race_paths), (entry.busy_urls, busy_paths)):
@@ -35,25 +42,31 @@ def plan_for(
             paths.append(fetched.path)
             if fetched.warning:
                 problems.append(fetched.warning)
+    races: dict[str, Race] = {}
+    broken: list[str] = []
     for path in race_paths:
         read = read_races(path, tz)
-        races.extend(read.races)
+        races.update((race.uid, race) for race in read.races)
         problems.extend(read.problems)
+        broken.extend(read.broken_races)
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday - timedelta(days=7), time(0, 0), tzinfo=tz)
     end = datetime.combine(monday + timedelta(weeks=weeks + 2), time(0, 0), tzinfo=tz)
-    busy = [i for path in busy_paths for i in read_busy(path, tz, start, end)]
+    busy = tuple(i for path in busy_paths for i in read_busy(path, tz, start, end))
+    return Sources(tuple(races.values()), busy, tuple(problems), tuple(broken))
+
+
+def plan_for(
+    entry: AthleteConfig, today: date, weeks: int | None = None, now: datetime | None = None
+) -> PlanResult:
+    weeks = weeks or entry.plan_weeks
+    sources = read_sources(entry, today, weeks)
     request = PlanRequest(
-        athlete=athlete,
-        races=resolve_priorities(_unique(races), today),
+        athlete=entry.athlete,
+        races=resolve_priorities(sources.races, today),
         today=today,
         weeks=weeks,
-        busy=tuple(busy),
+        busy=sources.busy,
         now=now,
     )
-    return PlanResult(build_plan(request), tuple(problems))
-
-
-def _unique(races: list[Race]) -> list[Race]:
-    """The same event exported into two files counts once."""
-    return list({race.uid: race for race in races}.values())
+    return PlanResult(build_plan(request), sources.problems)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,8 +24,7 @@ from connectors.base import (
     SessionEvent,
     managed_id,
 )
-from connectors.icsfile import IcsError, read_busy, read_races
-from connectors.icsurl import fetch
+from connectors.icsfile import IcsError
 from connectors.icswrite import IcsFileCalendar
 from scheduler.model import Interval, PlacedSession, PlanError, PlanRequest, Race
 from scheduler.plan import build_plan, zone
@@ -45,6 +44,7 @@ from service.decide import (
 )
 from service.models import Athlete, AthleteEdit, RaceDateChange, RaceSeen, SessionWritten, SyncRun
 from service.payload import from_payload, to_payload
+from service.planning import read_sources
 from service.store import Store
 
 
@@ -123,34 +123,15 @@ def _sync(
     athlete = entry.athlete
     tz = zone(athlete.timezone)
     today = now.astimezone(tz).date()
-    # Races first: a broken race file ends the pass before anything is written.
-    races: list[Race] = []
-    problems: list[str] = []
-    race_paths, busy_paths = list(entry.race_ics), list(entry.busy_ics)
-    for urls, paths in ((entry.race_urls, race_paths), (entry.busy_urls, busy_paths)):
-        for url in urls:
-            fetched = fetch(url, entry.cache_dir)
-            paths.append(fetched.path)
-            if fetched.warning:
-                problems.append(fetched.warning)
-    for path in race_paths:
-        read = read_races(path, tz)
-        if read.broken_races:
-            raise PassFailed(f"{read.broken_races[0]}; the last plan is kept until it is fixed")
-        races.extend(read.races)
-        problems.extend(read.problems)
-    monday = today - timedelta(days=today.weekday())
-    window = (
-        datetime.combine(monday - timedelta(days=7), datetime.min.time(), tzinfo=tz),
-        datetime.combine(
-            monday + timedelta(weeks=entry.plan_weeks + 2), datetime.min.time(), tzinfo=tz
-        ),
-    )
-    busy = tuple(i for path in busy_paths for i in read_busy(path, tz, *window))
+    # Sources first: a broken race file ends the pass before anything is written.
+    sources = read_sources(entry, today, entry.plan_weeks)
+    if sources.broken_races:
+        raise PassFailed(f"{sources.broken_races[0]}; the last plan is kept until it is fixed")
+    busy = sources.busy
     remote = {e.id: e for e in calendar.changes(None).events}
 
     with store.session() as s, s.begin():
-        races = _record_races(s, athlete.id, races, now)
+        races = _record_races(s, athlete.id, list(sources.races), now)
         rows = {
             r.key: r
             for r in s.scalars(
@@ -183,7 +164,7 @@ def _sync(
         _record_intents(store, athlete.id, actions, placed, now)
         etags = _write(calendar, actions, counts)
         _record_outcomes(store, athlete.id, actions, etags)
-    return tuple(problems) + tuple(w.line() for w in plan.warnings)
+    return sources.problems + tuple(w.line() for w in plan.warnings)
 
 
 def _event(athlete_id: str, session: PlacedSession) -> SessionEvent:
