@@ -7,8 +7,10 @@ whatever the planner believes about itself.
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scheduler.model import (
@@ -22,6 +24,8 @@ from scheduler.model import (
     SameDayOrder,
     TimeWindow,
 )
+from service.config import AthleteConfig, load_config
+from service.store import Store
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKDAY_WINDOWS = (TimeWindow(time(6, 0), time(7, 30)), TimeWindow(time(17, 30), time(21, 0)))
@@ -212,3 +216,24 @@ HARD_RULES = (check_L1, check_L2, check_L3, check_L4, check_L5, check_L6, check_
 
 def violations(plan: Plan, req: PlanRequest) -> list[str]:
     return [v for check in HARD_RULES for v in check(plan, req)]
+
+
+# -- the example athlete in a scratch directory -------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def example_workspace(base: Path) -> Path:
+    """A copy of the example config and calendars in `base`; returns the config path."""
+    base.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "config.example.toml", base / "config.toml")
+    shutil.copytree(ROOT / "examples", base / "examples")
+    return base / "config.toml"
+
+
+def example_store(base: Path) -> tuple[Store, AthleteConfig]:
+    """The example workspace with its SQLite store at the newest schema."""
+    config = load_config(example_workspace(base))
+    store = Store.open(config.service.database_url, base)
+    store.upgrade()
+    return store, config.athletes[0]

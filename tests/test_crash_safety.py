@@ -4,7 +4,6 @@ times; after one clean pass the calendar equals the no-crash result and no UID i
 from __future__ import annotations
 
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,16 +13,15 @@ from pathlib import Path
 
 import icalendar
 
+from tests.support import example_workspace
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 50
 TODAY = "2027-01-11"
 
 
 def workdir(base: Path) -> Path:
-    base.mkdir()
-    shutil.copy(ROOT / "config.example.toml", base / "config.toml")
-    shutil.copytree(ROOT / "examples", base / "examples")
-    return base
+    return example_workspace(base).parent
 
 
 def sync(cwd: Path) -> subprocess.Popen[bytes]:

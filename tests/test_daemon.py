@@ -4,7 +4,6 @@ and `racecal status` reading the store it leaves."""
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import socket
 import subprocess
@@ -17,14 +16,13 @@ import icalendar
 from click.testing import CliRunner
 
 from service.cli import main
+from tests.support import example_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def workdir(base: Path) -> Path:
-    shutil.copy(ROOT / "config.example.toml", base / "config.toml")
-    shutil.copytree(ROOT / "examples", base / "examples")
-    return base
+    return example_workspace(base).parent
 
 
 def wait_for(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -12,11 +11,9 @@ from connectors.base import RemoteEvent, SessionEvent, managed_id
 from connectors.memory import MemoryCalendar
 from scheduler.model import Interval, Plan, PlanRequest
 from scheduler.plan import build_plan
-from service.config import load_config
 from service.decide import Create, Delete, Edits, Update, Written, decide, detect_edits, execute
-from service.store import Store
 from service.sync import run_pass
-from tests.support import athlete, race, request
+from tests.support import athlete, example_store, race, request
 
 TODAY = date(2026, 12, 7)
 NOW = datetime.combine(TODAY, time(0), tzinfo=UTC)
@@ -141,13 +138,7 @@ class ChangesUnderTheFirstWrite(MemoryCalendar):
 
 
 def test_a_conflict_rereads_and_rediffs_instead_of_overwriting(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parent.parent
-    shutil.copy(root / "config.example.toml", tmp_path / "config.toml")
-    shutil.copytree(root / "examples", tmp_path / "examples")
-    config = load_config(tmp_path / "config.toml")
-    store = Store.open(config.service.database_url, tmp_path)
-    store.upgrade()
-    entry = config.athletes[0]
+    store, entry = example_store(tmp_path)
     calendar = ChangesUnderTheFirstWrite()
     now = datetime(2027, 1, 11, 4, 0, tzinfo=UTC)
     assert run_pass(store, entry, now, calendar).error is None

@@ -5,7 +5,6 @@ and a sync pass whose race file breaks keeps serving the last good plan."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,9 +15,8 @@ import pytest
 import recurring_ical_events
 
 from connectors.icsfile import IcsError, read_busy, read_races
-from service.config import load_config
-from service.store import Store
 from service.sync import run_pass
+from tests.support import example_store
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -84,12 +82,7 @@ def test_broken_files_fail_in_one_line_or_yield_nothing_wrong(name: str, tmp_pat
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
 def test_a_broken_race_file_keeps_the_last_good_plan(name: str, tmp_path: Path) -> None:
-    shutil.copy(ROOT / "config.example.toml", tmp_path / "config.toml")
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    config = load_config(tmp_path / "config.toml")
-    store = Store.open(config.service.database_url, tmp_path)
-    store.upgrade()
-    entry = config.athletes[0]
+    store, entry = example_store(tmp_path)
     now = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)
     assert run_pass(store, entry, now).error is None
     good = entry.output_ics.read_bytes()

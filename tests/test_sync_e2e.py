@@ -3,7 +3,6 @@ state in SQLite. Moves, pins, deletions and broken input, counted in writes."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,9 +10,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from service.config import AthleteConfig, load_config
+from service.config import AthleteConfig
 from service.store import Store
 from service.sync import run_pass
+from tests.support import example_store
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -22,12 +22,7 @@ NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks b
 
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Store, AthleteConfig]:
-    shutil.copy(ROOT / "config.example.toml", tmp_path / "config.toml")
-    shutil.copytree(ROOT / "examples", tmp_path / "examples")
-    config = load_config(tmp_path / "config.toml")
-    store = Store.open(config.service.database_url, tmp_path)
-    store.upgrade()
-    return store, config.athletes[0]
+    return example_store(tmp_path)
 
 
 def output(entry: AthleteConfig) -> dict[str, icalendar.Event]:
