@@ -6,31 +6,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+from scheduler.explain import session_to_json
 from scheduler.model import Phase, PlacedSession, Reason
 
 
 def to_payload(session: PlacedSession) -> str:
-    return json.dumps(
-        {
-            "key": session.key,
-            "kind": session.kind,
-            "type": session.type,
-            "slot": session.slot,
-            "phase": session.phase.value,
-            "week": session.week.isoformat(),
-            "anchor": session.anchor,
-            "rel_week": session.rel_week,
-            "start": session.start.isoformat(),
-            "end": session.end.isoformat(),
-            "heavy_lower": session.heavy_lower,
-            "key_run": session.key_run,
-            "title": session.title,
-            "description": session.description,
-            "reasons": [[r.rule, r.text, r.about] for r in session.reasons],
-            "distance_km": session.distance_km,
-        },
-        sort_keys=True,
-    )
+    """The public JSON of `plan show --json`, plus the reasons a history entry must keep."""
+    data = session_to_json(session)
+    data["reasons"] = [[r.rule, r.text, r.about] for r in session.reasons]
+    return json.dumps(data, sort_keys=True)
 
 
 def from_payload(text: str) -> PlacedSession | None:
@@ -45,7 +29,7 @@ def from_payload(text: str) -> PlacedSession | None:
             phase=Phase(data["phase"]),
             week=date.fromisoformat(data["week"]),
             anchor=data["anchor"],
-            rel_week=data["rel_week"],
+            rel_week=None if data["weeks_to_race"] is None else -data["weeks_to_race"],
             start=datetime.fromisoformat(data["start"]),
             end=datetime.fromisoformat(data["end"]),
             heavy_lower=bool(data["heavy_lower"]),

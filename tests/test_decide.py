@@ -12,6 +12,7 @@ from connectors.memory import MemoryCalendar
 from scheduler.model import Interval, Plan, PlanRequest
 from scheduler.plan import build_plan
 from service.decide import Create, Delete, Edits, Update, Written, decide, detect_edits, execute
+from service.payload import from_payload, to_payload
 from service.sync import run_pass
 from tests.support import athlete, example_store, race, request
 
@@ -151,3 +152,11 @@ def test_a_conflict_rereads_and_rediffs_instead_of_overwriting(tmp_path: Path) -
     assert not calendar.armed  # the phone's edit really landed between read and write
     # The stale write was refused, the pass re-read and re-diffed, and the calendar converged:
     assert run_pass(store, entry, now, calendar).writes == 0
+
+
+def test_payload_round_trips_a_placed_session() -> None:
+    plan = build_plan(base_request(TODAY + timedelta(weeks=14, days=6)))
+    for session in plan.sessions[:20]:
+        back = from_payload(to_payload(session))
+        assert back == replace(session, origin="kept")
+    assert from_payload("{not json") is None
