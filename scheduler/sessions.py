@@ -6,7 +6,6 @@ its day and time and may swap a strength session for its upper-body variant (L3)
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,15 @@ from scheduler.model import (
 )
 from scheduler.periodize import OFFSEASON
 from scheduler.strength import StrengthRx, strength_rx
+from scheduler.volume import (
+    EASY_MAX_OF_LONG,
+    QUALITY_SHARE,
+    long_run_km,
+    minutes_for,
+    round_km,
+    volume_note,
+    weekly_volume,
+)
 
 # L10 values: accessory strength goes first, then easy runs, then main strength, key runs last.
 VALUE_ACCESSORY = 1
@@ -31,34 +39,6 @@ VALUE_LONG = 5
 
 KEY_RUN_TYPES = frozenset({"long", "tempo", "intervals", "hills", "race_pace"})  # R2
 
-# R5: peak weekly volume by distance, never more than PEAK_CAP_RATIO x the athlete's volume.
-PEAK_KM = {
-    DistanceClass.SHORT: 45.0,
-    DistanceClass.HALF: 55.0,
-    DistanceClass.MARATHON: 70.0,
-    DistanceClass.ULTRA: 85.0,
-}
-PEAK_CAP_RATIO = 1.5
-GROWTH = 1.10  # R5: at most ~10% a week
-DELOAD = 0.70  # P7 / R5: volume -30%
-OFFSEASON_VOLUME = 0.70  # P8 / R5: -30%
-TAPER_DROP = {  # R5 / P2: total drop across the running taper, reached in race week
-    DistanceClass.SHORT: 0.35,
-    DistanceClass.HALF: 0.45,
-    DistanceClass.MARATHON: 0.50,
-    DistanceClass.ULTRA: 0.50,
-}
-RECOVERY_VOLUME = (0.40, 0.60)  # P9: weeks +1 and +2, share of the athlete's volume
-# R4: long-run caps (km, minutes) per distance; the offseason caps like a 10K block.
-LONG_CAP = {
-    DistanceClass.SHORT: (18.0, 120),
-    DistanceClass.HALF: (24.0, 150),
-    DistanceClass.MARATHON: (34.0, 180),
-    DistanceClass.ULTRA: (40.0, 240),
-}
-LONG_SHARE = 0.30
-EASY_MAX_OF_LONG = 0.75
-QUALITY_SHARE = 0.16
 # R3: quality sessions by phase (the taper's one is a short sharpener).
 QUALITY = {
     Phase.OFFSEASON: 0,
@@ -143,56 +123,9 @@ def session_key(week: WeekPlan, slot: str) -> str:
     return f"{week.anchor}/w{week.rel:+03d}/{slot}"
 
 
-def _round_km(km: float) -> float:
-    return max(3.0, round(km * 2) / 2)
-
-
-def _minutes(km: float, pace_s: int, factor: float = 1.0) -> int:
-    return max(20, math.ceil(km * pace_s * factor / 60 / 5) * 5)
-
-
 def anchor_class(week: WeekPlan, races: dict[str, Race]) -> DistanceClass | None:
     race = races.get(week.anchor)
     return race.distance_class if race else None
-
-
-def weekly_volume(week: WeekPlan, athlete: Athlete, cls: DistanceClass | None) -> float:
-    """R5/P7/P8/P9: the week's planned running km, derived from its place in the block only,
-    so a week's volume never depends on the day the plan is computed."""
-    base = athlete.weekly_km
-    off = base if athlete.offseason_maintenance else base * OFFSEASON_VOLUME
-    if week.phase is Phase.OFFSEASON or cls is None:
-        return off
-    if week.phase is Phase.RECOVERY:
-        return base * RECOVERY_VOLUME[min(max(week.rel or 1, 1), 2) - 1]
-    peak = min(max(base, PEAK_KM[cls]), base * PEAK_CAP_RATIO)
-    growth_weeks = _growth_index(week.block_week - 1, week.build_weeks)
-
-    def nominal(n: int) -> float:
-        return min(peak, off * GROWTH ** (n + 1))
-
-    if week.deload:
-        return DELOAD * nominal(growth_weeks - 1) if growth_weeks else DELOAD * off
-    if week.run_taper:
-        # The taper drops from the volume of the last week before it.
-        last = week.block_week - week.run_taper - 1
-        peak_reached = nominal(_growth_index(last, week.build_weeks)) if last >= 0 else off
-        return peak_reached * (1 - TAPER_DROP[cls] * week.run_taper / week.run_taper_len)
-    return nominal(growth_weeks)
-
-
-def _growth_index(index: int, build_weeks: int) -> int:
-    """Full (non-deload) block weeks before the 0-based week `index`: P7 deloads fall on every
-    4th build week and do not count as growth."""
-    return index - sum(1 for j in range(min(index, build_weeks)) if (j + 1) % 4 == 0)
-
-
-def long_run_km(
-    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, volume: float
-) -> float:
-    cap_km, cap_min = LONG_CAP[cls or DistanceClass.SHORT]
-    by_time = cap_min * 60 / athlete.easy_pace_s_per_km
-    return _round_km(min(volume * LONG_SHARE, cap_km, by_time))
 
 
 def run_phase(week: WeekPlan) -> Phase:
@@ -263,7 +196,7 @@ def _run_specs(
 ) -> list[SessionSpec]:
     volume = weekly_volume(week, athlete, cls)
     phase = run_phase(week)
-    vol_reason = Reason("R5", f"week volume {volume:.0f} km ({_volume_note(week)})", "prescription")
+    vol_reason = Reason("R5", f"week volume {volume:.0f} km ({volume_note(week)})", "prescription")
     phase_reasons = week.reasons
     specs: list[SessionSpec] = []
     long_km = long_run_km(week, athlete, cls, volume)
@@ -290,7 +223,7 @@ def _run_specs(
             type="easy" if recovery else "long",
             slot="long",
             week=week,
-            minutes=_minutes(long_km, athlete.easy_pace_s_per_km),
+            minutes=minutes_for(long_km, athlete.easy_pace_s_per_km),
             key_run=not recovery,
             value=VALUE_EASY if recovery else VALUE_LONG,
             title=f"{'Easy' if recovery else 'Long'} run {long_km:g} km",
@@ -305,9 +238,9 @@ def _run_specs(
     q_count = min(QUALITY[phase], budget - 1 if budget >= 2 else budget)
     q_types = quality_types(phase, cls)[:q_count]
     for n, q_type in enumerate(q_types, start=1):
-        km = _round_km(min(max(volume * QUALITY_SHARE, 6.0), 16.0))
+        km = round_km(min(max(volume * QUALITY_SHARE, 6.0), 16.0))
         if phase is Phase.TAPER:
-            km = _round_km(km * 0.7)
+            km = round_km(km * 0.7)
         title, body = _quality_text(q_type, km, week, cls)
         specs.append(
             SessionSpec(
@@ -316,7 +249,7 @@ def _run_specs(
                 type=q_type,
                 slot=f"q{n}",
                 week=week,
-                minutes=_minutes(km, athlete.easy_pace_s_per_km, 0.95),
+                minutes=minutes_for(km, athlete.easy_pace_s_per_km, 0.95),
                 key_run=q_type in KEY_RUN_TYPES,
                 value=VALUE_QUALITY,
                 title=title,
@@ -343,7 +276,7 @@ def _run_specs(
     share = (volume - used_km) / easy_count if easy_count else 0.0
     # R4: the long run stays the week's longest; with few run days the week runs short of its
     # volume rather than turning an easy run into a second long run.
-    easy_km = _round_km(min(share, long_km * EASY_MAX_OF_LONG)) if easy_count else 0.0
+    easy_km = round_km(min(share, long_km * EASY_MAX_OF_LONG)) if easy_count else 0.0
     easy_reason = Reason(
         "R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"
     )
@@ -355,7 +288,7 @@ def _run_specs(
                 type="easy",
                 slot=f"easy-{n + 1}",
                 week=week,
-                minutes=_minutes(easy_km, athlete.easy_pace_s_per_km),
+                minutes=minutes_for(easy_km, athlete.easy_pace_s_per_km),
                 key_run=False,
                 value=VALUE_EASY,
                 title=f"Easy run {easy_km:g} km",
@@ -369,18 +302,6 @@ def _run_specs(
             )
         )
     return specs
-
-
-def _volume_note(week: WeekPlan) -> str:
-    if week.phase is Phase.OFFSEASON:
-        return "offseason, 30% under your usual volume"
-    if week.phase is Phase.RECOVERY:
-        return "recovery after the race"
-    if week.deload:
-        return "deload week, -30%"
-    if week.run_taper:
-        return f"running taper week {week.run_taper} of {week.run_taper_len}"
-    return "growing at most 10% a week"
 
 
 def _quality_text(
@@ -419,7 +340,7 @@ def _quality_text(
             f"Hill repeats {reps + 2} x 60 s",
             f"{km:g} km: 15 min easy, {reps + 2} x 60 s uphill hard, jog down, 10 min easy.",
         )
-    at_pace = max(2.0, _round_km(km * (0.35 if week.phase is Phase.TAPER else 0.55)))
+    at_pace = max(2.0, round_km(km * (0.35 if week.phase is Phase.TAPER else 0.55)))
     return (
         f"Race pace {km:g} km",
         f"{km:g} km with {at_pace:g} km at goal {race} pace in the middle.",

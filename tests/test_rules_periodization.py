@@ -10,7 +10,7 @@ from scheduler.model import Phase, Priority, WeekPlan
 from scheduler.periodize import periodize
 from scheduler.plan import build_plan
 from scheduler.races import resolve_priorities
-from scheduler.sessions import weekly_volume
+from scheduler.volume import weekly_volume
 from tests.support import athlete, by_day, race, request
 
 TODAY = date(2026, 12, 7)  # a Monday

@@ -12,8 +12,9 @@ import pytest
 from scheduler.model import ExternalRun, Phase, WeekPlan
 from scheduler.periodize import periodize
 from scheduler.plan import build_plan
-from scheduler.sessions import KEY_RUN_TYPES, weekly_volume
+from scheduler.sessions import KEY_RUN_TYPES
 from scheduler.strength import strength_rx
+from scheduler.volume import weekly_volume
 from tests.support import SUN, athlete, by_day, race, request
 
 TODAY = date(2026, 12, 7)
