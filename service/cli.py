@@ -115,11 +115,9 @@ def db_upgrade(config: str | None) -> None:
 @click.option(
     "--interval",
     type=click.FloatRange(0.1, 1440),
-    default=15.0,
-    show_default=True,
-    help="Minutes between passes; a changed race or busy file triggers one at once.",
+    help="Minutes between passes (default: [service] interval_minutes, 15).",
 )
-def run(config: str | None, interval: float) -> None:
+def run(config: str | None, interval: float | None) -> None:
     """Run the service: sync every athlete now and every INTERVAL minutes, and whenever a local
     race or busy file changes. SIGTERM or Ctrl-C finishes the current pass and exits 0.
 
@@ -129,7 +127,7 @@ def run(config: str | None, interval: float) -> None:
     """
     loaded, store = _open(config)
     configure_logging(loaded.service.log_format)
-    sys.exit(Daemon(loaded, store, interval).run())
+    sys.exit(Daemon(loaded, store, interval or loaded.service.interval_minutes).run())
 
 
 @main.command("status")
@@ -143,7 +141,9 @@ def status(config: str | None, as_json: bool) -> None:
       racecal status --json
     """
     loaded, store = _open(config)
-    rows = athlete_status(store, [a.athlete.id for a in loaded.athletes])
+    rows = athlete_status(
+        store, [a.athlete.id for a in loaded.athletes], loaded.service.interval_minutes
+    )
     if as_json:
         click.echo(json.dumps(rows, indent=2, sort_keys=True))
         return

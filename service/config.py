@@ -20,7 +20,7 @@ _ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _PACE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
-SERVICE_KEYS = {"database_url", "log_format"}
+SERVICE_KEYS = {"database_url", "log_format", "interval_minutes"}
 ATHLETE_KEYS = {
     "id",
     "timezone",
@@ -50,6 +50,7 @@ class ConfigError(ValueError):
 class ServiceConfig:
     database_url: str = "sqlite:///var/racecal.db"
     log_format: str = "text"
+    interval_minutes: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ def load_config(path: Path) -> Config:
             service_raw, "database_url", "service", ServiceConfig.database_url
         ),
         log_format=reader.choice(service_raw, "log_format", "service", ("text", "json"), "text"),
+        interval_minutes=reader.number(service_raw, "interval_minutes", "service", 15, 0.1, 1440),
     )
     entries = raw.get("athletes")
     if not isinstance(entries, list) or not entries:

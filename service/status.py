@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from service.models import Athlete, AthleteEdit, RaceSeen, SessionWritten, SyncRun
 from service.store import Store
 
 
-def athlete_status(store: Store, athlete_ids: list[str]) -> list[dict[str, object]]:
+def athlete_status(
+    store: Store, athlete_ids: list[str], interval_minutes: float
+) -> list[dict[str, object]]:
+    """The next pass is due one interval after the last one started (sooner when a watched
+    race or busy file changes)."""
     out: list[dict[str, object]] = []
     with store.session() as s:
         for athlete_id in athlete_ids:
@@ -34,6 +40,9 @@ def athlete_status(store: Store, athlete_ids: list[str]) -> list[dict[str, objec
                 {
                     "athlete": athlete_id,
                     "last_pass": last.started_at.isoformat() if last else None,
+                    "next_pass": (last.started_at + timedelta(minutes=interval_minutes)).isoformat()
+                    if last
+                    else None,
                     "last_result": "never run"
                     if last is None
                     else (

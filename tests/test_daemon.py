@@ -101,5 +101,6 @@ def test_status_reports_the_last_pass(tmp_path: Path) -> None:
     assert rows[0]["last_result"] == "ok"
     assert rows[0]["races_seen"] == 3
     assert rows[0]["sessions_managed"] > 60
+    assert rows[0]["next_pass"] == "2027-01-11T04:15:00+00:00"
     text = runner.invoke(main, ["status", "--config", config]).stdout
     assert text.startswith("alex: last pass ")

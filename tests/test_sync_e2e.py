@@ -65,8 +65,15 @@ def test_moving_the_A_race_updates_only_moved_sessions_keeping_uids(setup) -> No
     changed = sum(1 for k in same_keys if before[k][1] != after[k][1])
     assert moved.updated >= changed
     assert moved.created + moved.deleted < moved.updated  # moves are updates, not re-creates
-    back = run_pass(store, entry, NOW)
-    assert back.writes == 0
+    assert run_pass(store, entry, NOW).writes == 0
+    move_race(entry, "Hamburg Marathon [A]", -21)  # now a week earlier than at first
+    earlier = run_pass(store, entry, NOW)
+    assert earlier.error is None
+    assert earlier.updated > 10
+    assert {k: u for k, (u, _) in before.items() if k in output(entry)} == {
+        k: str(e["UID"]) for k, e in output(entry).items() if k in before
+    }
+    assert run_pass(store, entry, NOW).writes == 0
 
 
 def test_pinned_and_deleted_sessions_survive(setup) -> None:  # type: ignore[no-untyped-def]
