@@ -34,7 +34,7 @@ def _open(config: str | None) -> tuple[Config, Store]:
     """The config and its store at the newest schema, or one line and exit 2."""
     try:
         loaded = load_config(config_path(config))
-        store = Store.open(loaded.service.database_url, loaded.path.parent)
+        store = Store.open(loaded.service.database_url, loaded.state_dir)
         store.upgrade()
     except (ConfigError, StoreError) as exc:
         fail(str(exc))

@@ -71,6 +71,9 @@ class Config:
     path: Path
     service: ServiceConfig
     athletes: tuple[AthleteConfig, ...]
+    # Where relative state paths (the SQLite store, the output calendar, the URL cache) live:
+    # $STATE_DIRECTORY under systemd (StateDirectory=), else the config file's folder.
+    state_dir: Path = Path()
 
     def athlete(self, athlete_id: str | None) -> AthleteConfig:
         if athlete_id is None:
@@ -114,13 +117,15 @@ def load_config(path: Path) -> Config:
         if entry.athlete.id in seen:
             raise ConfigError(f"{path}: athletes[{i}].id: '{entry.athlete.id}' is used twice")
         seen.add(entry.athlete.id)
-    return Config(path=path, service=service, athletes=athletes)
+    return Config(path=path, service=service, athletes=athletes, state_dir=reader.state)
 
 
 class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.base = path.parent
+        state = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
+        self.state = Path(state) if state else self.base
 
     def fail(self, where: str, message: str) -> ConfigError:
         return ConfigError(f"{self.path}: {where}: {message}")
@@ -256,11 +261,11 @@ class _Reader:
             athlete=athlete,
             race_ics=race_files,
             busy_ics=busy_files,
-            output_ics=self.base / output,
+            output_ics=self.state / output,
             plan_weeks=int(self.number(raw, "plan_weeks", where, 16, 1, 104)),
             race_urls=race_urls,
             busy_urls=busy_urls,
-            cache_dir=self.base / "var" / "cache" / athlete_id,
+            cache_dir=self.state / "var" / "cache" / athlete_id,
         )
 
     def windows(self, raw: dict[str, Any], where: str) -> tuple[tuple[TimeWindow, ...], ...]:

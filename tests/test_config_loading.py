@@ -132,3 +132,21 @@ def test_urls_and_files_are_told_apart(tmp_path: Path) -> None:
     assert entry.race_ics == (tmp_path / "examples" / "races.ics",)
     assert entry.race_urls == ("https://cal.example/s3cr3t.ics",)
     assert entry.cache_dir == tmp_path / "var" / "cache" / "alex"
+
+
+def test_state_paths_follow_systemd_state_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "etc" / "racecal.toml"
+    path.parent.mkdir()
+    path.write_text(GOOD, encoding="utf-8")
+    state = tmp_path / "var-lib-racecal"
+    monkeypatch.setenv("STATE_DIRECTORY", str(state))
+    config = load_config(path)
+    entry = config.athletes[0]
+    assert config.state_dir == state
+    assert entry.output_ics == state / "var" / "training.ics"
+    assert entry.cache_dir == state / "var" / "cache" / "alex"
+    assert entry.race_ics == (path.parent / "examples" / "races.ics",)  # inputs stay put
+    monkeypatch.delenv("STATE_DIRECTORY")
+    assert load_config(path).state_dir == path.parent
