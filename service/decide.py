@@ -9,12 +9,13 @@ touched. The executor applies the actions; a dry run prints them.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from connectors.base import CalendarConnector, RemoteEvent, SessionEvent
+from connectors.base import CalendarConnector, Conflict, NotFound, RemoteEvent, SessionEvent
 
 
 @dataclass(frozen=True)
@@ -131,22 +132,37 @@ def decide(
     return actions
 
 
+def action_key(action: Action) -> str:
+    return action.key if isinstance(action, Delete) else action.event.session_key
+
+
+def perform(calendar: CalendarConnector, action: Action) -> str | None:
+    """Apply one action; the event's new etag (None after a delete). Conflict on an update or
+    delete propagates: the caller re-reads and re-diffs rather than overwrite."""
+    if isinstance(action, Create):
+        try:
+            return calendar.create(action.event).etag
+        except Conflict:
+            # Written by a pass killed before it could record that: adopt it.
+            return calendar.update(action.event, None).etag
+    if isinstance(action, Update):
+        return calendar.update(action.event, action.etag).etag
+    with contextlib.suppress(NotFound):  # already gone is what we wanted
+        calendar.delete(action.remote_id, action.etag)
+    return None
+
+
 def execute(
     actions: list[Action], calendar: CalendarConnector, written: Mapping[str, Written]
 ) -> dict[str, Written]:
-    """Apply `actions` in order and return what is written afterwards. Connector errors
-    propagate: the caller records the pass as failed and the next pass re-reads and re-diffs."""
+    """Apply `actions` in order and return what is written afterwards."""
     state = dict(written)
     for action in actions:
-        if isinstance(action, Create):
-            held = calendar.create(action.event)
-            state[action.event.session_key] = _written(action.event, held.etag)
-        elif isinstance(action, Update):
-            held = calendar.update(action.event, action.etag)
-            state[action.event.session_key] = _written(action.event, held.etag)
-        else:
-            calendar.delete(action.remote_id, action.etag)
+        etag = perform(calendar, action)
+        if isinstance(action, Delete):
             state.pop(action.key, None)
+        else:
+            state[action.event.session_key] = _written(action.event, etag)
     return state
 
 

@@ -8,7 +8,6 @@ no athlete edit is lost.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -19,7 +18,6 @@ from connectors.base import (
     CalendarConnector,
     CalendarError,
     Conflict,
-    NotFound,
     RemoteEvent,
     SessionEvent,
     managed_id,
@@ -37,9 +35,11 @@ from service.decide import (
     Edits,
     Update,
     Written,
+    action_key,
     content_hash,
     decide,
     detect_edits,
+    perform,
     remote_hash,
 )
 from service.models import Athlete, AthleteEdit, RaceDateChange, RaceSeen, SessionWritten, SyncRun
@@ -203,10 +203,6 @@ def _reconcile(s: Session, rows: dict[str, SessionWritten], remote: dict[str, Re
         row.state = "written"
 
 
-def _key(action: Action) -> str:
-    return action.key if isinstance(action, Delete) else action.event.session_key
-
-
 def _rows(s: Session, athlete_id: str) -> dict[str, SessionWritten]:
     return {
         r.key: r
@@ -225,7 +221,7 @@ def _record_intents(
     with store.session() as s, s.begin():
         rows = _rows(s, athlete_id)
         for action in actions:
-            key = _key(action)
+            key = action_key(action)
             row = rows.get(key)
             if isinstance(action, Delete):
                 assert row is not None
@@ -246,31 +242,16 @@ def _write(
     calendar: CalendarConnector, actions: list[Action], counts: dict[str, int]
 ) -> dict[str, str | None]:
     etags: dict[str, str | None] = {}
+    kinds = {Create: "created", Update: "updated", Delete: "deleted"}
     try:
         with calendar.batch():
             for action in actions:
-                key = _key(action)
-                if isinstance(action, Create):
-                    try:
-                        etags[key] = calendar.create(action.event).etag
-                    except Conflict:
-                        # Written by a pass killed before it could record that: adopt it.
-                        etags[key] = calendar.update(action.event, None).etag
-                    counts["created"] += 1
-                elif isinstance(action, Update):
-                    etags[key] = calendar.update(action.event, action.etag).etag
-                    counts["updated"] += 1
-                else:
-                    with contextlib.suppress(NotFound):
-                        calendar.delete(action.remote_id, action.etag)
-                    counts["deleted"] += 1
+                etags[action_key(action)] = perform(calendar, action)
+                counts[kinds[type(action)]] += 1
     except Conflict as exc:
         for name in counts:
             counts[name] = 0
-        raise ChangedMeanwhile(
-            f"an event changed in the calendar during the pass; it is re-read on "
-            f"the next pass ({exc})"
-        ) from exc
+        raise ChangedMeanwhile(f"an event changed in the calendar during the pass ({exc})") from exc
     return etags
 
 
@@ -280,11 +261,11 @@ def _record_outcomes(
     with store.session() as s, s.begin():
         rows = _rows(s, athlete_id)
         for action in actions:
-            row = rows[_key(action)]
+            row = rows[action_key(action)]
             if isinstance(action, Delete):
                 s.delete(row)
             else:
-                row.etag, row.state = etags[_key(action)], "written"
+                row.etag, row.state = etags[action_key(action)], "written"
 
 
 def _record_races(s: Session, athlete_id: str, races: list[Race], now: datetime) -> list[Race]:
