@@ -134,9 +134,10 @@ class Placer:
         self.last_weekday[spec.slot] = day.weekday()
 
     def drop(self, spec: SessionSpec, rule: str, why: str) -> None:
-        self.out.warnings.append(
-            PlanWarning(rule, f"dropped '{spec.title}' ({spec.key}): {why}", spec.week.start)
-        )
+        self._dropped(spec.title, spec.key, spec.week.start, rule, why)
+
+    def _dropped(self, title: str, key: str, week: date, rule: str, why: str) -> None:
+        self.out.warnings.append(PlanWarning(rule, f"dropped '{title}' ({key}): {why}", week))
 
     # -- runs -----------------------------------------------------------------------------
     def place_long(self, spec: SessionSpec) -> None:
@@ -231,12 +232,11 @@ class Placer:
                 self.board.unbook(day, victim.key)
                 session = ours[victim.key]
                 self.out.sessions.remove(session)
-                self.out.warnings.append(
-                    PlanWarning(
-                        "L6",
-                        f"dropped '{session.title}' ({session.key}): no full rest day left "
-                        "in the week; the lowest-value run goes (L10)",
-                        week,
-                    )
+                self._dropped(
+                    session.title,
+                    session.key,
+                    week,
+                    "L6",
+                    "no full rest day left in the week; the lowest-value run goes (L10)",
                 )
                 return
