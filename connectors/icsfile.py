@@ -23,11 +23,13 @@ EXPANSION_ERRORS = (ValueError, KeyError, IndexError, AttributeError, TypeError)
 
 
 class IcsError(ValueError):
-    """A calendar file that cannot be read; str() is one line naming the file."""
+    """A calendar that cannot be read; str() is one line naming the file or URL. `unparsable`
+    says the content was there but is not iCalendar (as opposed to not being had at all)."""
 
-    def __init__(self, path: Path, reason: str) -> None:
-        super().__init__(f"{path}: not a valid iCalendar file ({reason})")
-        self.path = path
+    def __init__(self, where: Path | str, reason: str, *, unparsable: bool = True) -> None:
+        text = f"not a valid iCalendar file ({reason})" if unparsable else reason
+        super().__init__(f"{where}: {text}")
+        self.where = where
         self.reason = reason
 
 

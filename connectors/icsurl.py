@@ -50,12 +50,14 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
             request.add_header("If-None-Match", meta["etag"])
         if meta.get("last_modified"):
             request.add_header("If-Modified-Since", meta["last_modified"])
-    where = Path(display(url))
+    where = display(url)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             data = response.read(MAX_BYTES + 1)
             if len(data) > MAX_BYTES:
-                raise IcsError(where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+                raise IcsError(
+                    where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB", unparsable=False
+                )
             _write(body, data)
             _write(
                 meta_path,
@@ -79,7 +81,7 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
             changed=False,
             warning=f"{display(url)}: unreachable ({reason}); using the last copy",
         )
-    raise IcsError(where, f"cannot be fetched ({reason})")
+    raise IcsError(where, f"cannot be fetched ({reason})", unparsable=False)
 
 
 def _meta(path: Path) -> dict[str, str]:
