@@ -28,7 +28,7 @@ QUALITY_DAY_ORDER = (1, 5, 3, 2, 4, 0, 6)  # L7: Tue quality, Sat tempo, then th
 
 @dataclass
 class Placement:
-    """What placement produced; `board` keeps every booking for the next week's rules."""
+    """What placement produced; the bookings themselves stay on the Placer's board."""
 
     sessions: list[PlacedSession]
     warnings: list[PlanWarning]
