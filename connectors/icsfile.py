@@ -76,9 +76,12 @@ def _created(event: icalendar.Event, tz: ZoneInfo) -> date | None:
 
 
 def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
+    return races_in(_load(path), path, tz)
+
+
+def races_in(calendar: icalendar.Calendar, path: Path | str, tz: ZoneInfo) -> RaceRead:
     """Every VEVENT that reads as a race (scheduler.races); others are ignored, broken ones are
-    reported and skipped."""
-    calendar = _load(path)
+    reported and skipped. `path` names the calendar in messages."""
     races: list[Race] = []
     problems: list[str] = []
     broken: list[str] = []
@@ -100,7 +103,7 @@ def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
         except (KeyError, ValueError, IndexError):
             problems.append(f"{path}: {name} has no usable DTSTART; skipped")
             continue
-        uid = str(event.get("UID", "")).strip() or f"{path.name}:{title}:{start}"
+        uid = str(event.get("UID", "")).strip() or f"{Path(str(path)).name}:{title}:{start}"
         race = race_from_event(
             uid,
             title,
@@ -115,10 +118,15 @@ def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
 
 
 def read_busy(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[Interval]:
+    return busy_in(_load(path), path, tz, start, end)
+
+
+def busy_in(
+    calendar: icalendar.Calendar, path: Path | str, tz: ZoneInfo, start: datetime, end: datetime
+) -> list[Interval]:
     """Timed, opaque events between `start` and `end`, recurrences expanded. All-day events do
     not block time: a holiday or a birthday on the calendar is not a meeting, and a runner on
     vacation still trains."""
-    calendar = _load(path)
     busy: list[Interval] = []
     try:
         occurrences = recurring_ical_events.of(calendar).between(start, end)

@@ -14,13 +14,12 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from pathlib import Path
 
 import icalendar
 
 from connectors.base import (
-    SESSION_PROPERTY,
     BadData,
     Capabilities,
     ChangeSet,
@@ -29,9 +28,7 @@ from connectors.base import (
     RemoteEvent,
     SessionEvent,
 )
-
-PRODID = "-//racecal//training plan//EN"
-UID_DOMAIN = "racecal"
+from connectors.vevent import PRODID, as_datetime, event_id, overlaps, to_remote, to_vevent
 
 
 class IcsFileCalendar:
@@ -109,8 +106,8 @@ class IcsFileCalendar:
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
         found = self._current().values()
         return sorted(
-            (e for e in found if _overlaps(e, start, end)),
-            key=lambda e: (_as_datetime(e.start, start), e.id),
+            (e for e in found if overlaps(e, start, end)),
+            key=lambda e: (as_datetime(e.start, start), e.id),
         )
 
     def changes(self, cursor: str | None) -> ChangeSet:
@@ -131,9 +128,9 @@ class IcsFileCalendar:
         calendar = self._read()
         if _find(calendar, event.id) is not None:
             raise Conflict(f"{self.path}: event {event.id} exists")
-        calendar.add_component(_to_vevent(event))
+        calendar.add_component(to_vevent(event))
         self._write(calendar)
-        return _to_remote(_to_vevent(event))
+        return _to_remote(to_vevent(event))
 
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
         calendar = self._read()
@@ -142,7 +139,7 @@ class IcsFileCalendar:
             raise NotFound(f"{self.path}: event {event.id} is gone")
         if etag is not None and _etag(current) != etag:
             raise Conflict(f"{self.path}: event {event.id} was changed outside racecal")
-        replacement = _to_vevent(event, sequence=int(current.get("SEQUENCE", 0)) + 1)
+        replacement = to_vevent(event, sequence=int(current.get("SEQUENCE", 0)) + 1)
         calendar.subcomponents[calendar.subcomponents.index(current)] = replacement
         self._write(calendar)
         return _to_remote(replacement)
@@ -186,64 +183,16 @@ class IcsFileCalendar:
             raise
 
 
-def _find(calendar: icalendar.Calendar, event_id: str) -> icalendar.Event | None:
+def _find(calendar: icalendar.Calendar, wanted: str) -> icalendar.Event | None:
     for component in calendar.subcomponents:
-        if isinstance(component, icalendar.Event) and _event_id(component) == event_id:
+        if isinstance(component, icalendar.Event) and event_id(component) == wanted:
             return component
     return None
-
-
-def _event_id(component: icalendar.Event) -> str:
-    """Managed events use `<id>@racecal` as UID; others keep their UID as the id."""
-    uid = str(component.get("UID", ""))
-    return uid.removesuffix(f"@{UID_DOMAIN}")
 
 
 def _etag(component: icalendar.Event) -> str:
     return '"' + hashlib.sha256(component.to_ical()).hexdigest()[:24] + '"'
 
 
-def _to_vevent(event: SessionEvent, sequence: int = 0) -> icalendar.Event:
-    vevent = icalendar.Event()
-    vevent.add("uid", f"{event.id}@{UID_DOMAIN}")
-    # A fixed DTSTAMP keeps the text (and the etag) a function of the session alone, so an
-    # unchanged session rewrites to identical bytes.
-    vevent.add("dtstamp", datetime.combine(event.start.date(), time(0), tzinfo=UTC))
-    vevent.add("dtstart", event.start)
-    vevent.add("dtend", event.end)
-    vevent.add("summary", event.title)
-    vevent.add("description", event.description)
-    vevent.add("sequence", sequence)
-    vevent.add("transp", "OPAQUE")
-    vevent.add(SESSION_PROPERTY, event.session_key)
-    return vevent
-
-
 def _to_remote(component: icalendar.Event) -> RemoteEvent:
-    start = component.start
-    try:
-        end = component.end
-    except (KeyError, ValueError, IndexError):
-        end = start
-    key = component.get(SESSION_PROPERTY)
-    return RemoteEvent(
-        id=_event_id(component),
-        title=str(component.get("SUMMARY", "")),
-        start=start,
-        end=end,
-        description=str(component.get("DESCRIPTION", "")),
-        location=str(component.get("LOCATION", "")),
-        busy=str(component.get("TRANSP", "OPAQUE")).upper() != "TRANSPARENT",
-        session_key=str(key) if key is not None else None,
-        etag=_etag(component),
-    )
-
-
-def _as_datetime(value: datetime | date, like: datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=like.tzinfo)
-    return datetime.combine(value, time(0), tzinfo=like.tzinfo)
-
-
-def _overlaps(event: RemoteEvent, start: datetime, end: datetime) -> bool:
-    return _as_datetime(event.start, start) < end and start < _as_datetime(event.end, start)
+    return to_remote(component, _etag(component))

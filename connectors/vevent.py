@@ -1,0 +1,76 @@
+"""A training session as an iCalendar VEVENT and back: the one text racecal writes to .ics files
+and CalDAV servers alike, so both backends show the athlete the same event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+import icalendar
+
+from connectors.base import SESSION_PROPERTY, RemoteEvent, SessionEvent
+
+PRODID = "-//racecal//training plan//EN"
+UID_DOMAIN = "racecal"
+
+
+def event_id(component: icalendar.Event) -> str:
+    """Managed events use `<id>@racecal` as UID; others keep their UID as the id."""
+    uid = str(component.get("UID", ""))
+    return uid.removesuffix(f"@{UID_DOMAIN}")
+
+
+def to_vevent(event: SessionEvent, sequence: int = 0) -> icalendar.Event:
+    vevent = icalendar.Event()
+    vevent.add("uid", f"{event.id}@{UID_DOMAIN}")
+    # A fixed DTSTAMP keeps the text (and the etag) a function of the session alone, so an
+    # unchanged session rewrites to identical bytes.
+    vevent.add("dtstamp", datetime.combine(event.start.date(), time(0), tzinfo=UTC))
+    vevent.add("dtstart", event.start)
+    vevent.add("dtend", event.end)
+    vevent.add("summary", event.title)
+    vevent.add("description", event.description)
+    vevent.add("sequence", sequence)
+    vevent.add("transp", "OPAQUE")
+    vevent.add(SESSION_PROPERTY, event.session_key)
+    return vevent
+
+
+def calendar_of(*components: icalendar.Event) -> icalendar.Calendar:
+    """A VCALENDAR around `components` with the VTIMEZONEs their TZIDs need."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    for component in components:
+        calendar.add_component(component)
+    calendar.add_missing_timezones()
+    return calendar
+
+
+def to_remote(component: icalendar.Event, etag: str | None) -> RemoteEvent:
+    start = component.start
+    try:
+        end = component.end
+    except (KeyError, ValueError, IndexError):
+        end = start
+    key = component.get(SESSION_PROPERTY)
+    return RemoteEvent(
+        id=event_id(component),
+        title=str(component.get("SUMMARY", "")),
+        start=start,
+        end=end,
+        description=str(component.get("DESCRIPTION", "")),
+        location=str(component.get("LOCATION", "")),
+        busy=str(component.get("TRANSP", "OPAQUE")).upper() != "TRANSPARENT",
+        session_key=str(key) if key is not None else None,
+        etag=etag,
+    )
+
+
+def as_datetime(value: datetime | date, like: datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=like.tzinfo)
+    return datetime.combine(value, time(0), tzinfo=like.tzinfo)
+
+
+def overlaps(event: RemoteEvent, start: datetime, end: datetime) -> bool:
+    return as_datetime(event.start, start) < end and start < as_datetime(event.end, start)
