@@ -115,6 +115,9 @@ class ChangeSet:
     removed: tuple[str, ...]
     cursor: str
     full: bool
+    # The calendar itself was deleted and created again: nothing racecal wrote is there, and
+    # its absence is not the athlete deleting sessions one by one.
+    reset: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,267 @@
+"""CalDAV calendars (Nextcloud, Fastmail, iCloud, Radicale, ...): races and busy time in, the
+training calendar out.
+
+Discovery and MKCALENDAR are the caldav library's. Session events are written by us, one object
+per session at `<training collection>/<event id>.ics` with UID `<event id>@racecal`: a create
+is `If-None-Match: *` (so a retried create cannot duplicate), an update and a delete carry
+`If-Match: <etag>` (so an athlete's edit is never overwritten). Change detection is the
+collection's sync token (`connectors.davsync`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import icalendar
+import recurring_ical_events
+
+from connectors.base import (
+    BadData,
+    Capabilities,
+    ChangeSet,
+    Conflict,
+    NotFound,
+    RemoteEvent,
+    SessionEvent,
+)
+from connectors.davhttp import DavHttp, Refused, RetryPolicy, where
+from connectors.davsync import DavCollection, DavObject, responses, text_of
+from connectors.vevent import calendar_of, to_remote, to_vevent
+
+log = logging.getLogger("racecal.caldav")
+
+QUERY_BODY = """<?xml version="1.0" encoding="utf-8"?>
+<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:prop><D:getetag/><C:calendar-data/></D:prop>
+<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">
+<C:time-range start="{start}" end="{end}"/></C:comp-filter></C:comp-filter></C:filter>
+</C:calendar-query>"""
+ICS_HEADERS = {"Content-Type": "text/calendar; charset=utf-8"}
+
+
+@dataclass(frozen=True)
+class CalDavSettings:
+    url: str
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+class CalDavAccount:
+    """One athlete's login on one server: finds calendars by name, creates the training one."""
+
+    def __init__(self, settings: CalDavSettings) -> None:
+        self.settings = settings
+        self.http = DavHttp(
+            settings.url, settings.username, settings.password, settings.timeout, settings.retry
+        )
+        self._principal: Any = None
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _home(self) -> Any:
+        if self._principal is None:
+            self._principal = self.http.call(where(self.settings.url), self.http.client.principal)
+        return self._principal
+
+    def calendar_urls(self) -> dict[str, str]:
+        """Display name -> collection URL of every calendar of the principal."""
+        calendars = self.http.call(where(self.settings.url), lambda: self._home().calendars())
+        found: dict[str, str] = {}
+        for calendar in calendars:
+            name = self.http.call(where(str(calendar.url)), calendar.get_display_name)
+            found.setdefault(str(name or calendar.url), str(calendar.url))
+        return found
+
+    def resolve(self, name: str) -> str:
+        """A calendar named in config: a URL or path is taken as it is, a display name is
+        looked up. NotFound names the calendars there are."""
+        if "/" in name:
+            return urljoin(self.settings.url, name)
+        known = self.calendar_urls()
+        if name in known:
+            return known[name]
+        listed = ", ".join(sorted(known)) or "none"
+        raise NotFound(f"{where(self.settings.url)}: no calendar named '{name}' (found: {listed})")
+
+    def make_calendar(self, name: str) -> str:
+        created = self.http.call(
+            where(self.settings.url), lambda: self._home().make_calendar(name=name)
+        )
+        return str(created.url)
+
+    def collection(self, name: str) -> DavCollection:
+        return DavCollection(self.http, self.resolve(name))
+
+    def training(self, name: str, create: bool = True) -> CalDavCalendar:
+        try:
+            url = self.resolve(name)
+        except NotFound:
+            if not create or "/" in name:
+                raise
+            url = self.make_calendar(name)
+            log.info("created the training calendar '%s' at %s", name, where(url))
+        return CalDavCalendar(self, url, name, recreate=create)
+
+
+class CalDavCalendar:
+    capabilities = Capabilities(writable=True, incremental=True)
+
+    def __init__(self, account: CalDavAccount, url: str, name: str, recreate: bool) -> None:
+        self.account = account
+        self.http = account.http
+        self.collection = DavCollection(self.http, url)
+        self.name = name
+        self.recreate = recreate
+        # The cursor handed out last, and the ids each object held then: deletions arrive as
+        # bare hrefs and are reported by the ids they had.
+        self._cursor: str | None = None
+        self._ids: dict[str, tuple[str, ...]] = {}
+        self._generation = 0
+
+    @property
+    def url(self) -> str:
+        return self.collection.url
+
+    def batch(self) -> AbstractContextManager[None]:
+        return nullcontext()  # CalDAV has no batch; each write is its own request
+
+    # -- reading ------------------------------------------------------------------------
+    def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
+        stamp = "%Y%m%dT%H%M%SZ"
+        body = QUERY_BODY.format(
+            start=start.astimezone(UTC).strftime(stamp), end=end.astimezone(UTC).strftime(stamp)
+        )
+        reply = self.http.send(
+            "REPORT",
+            self.url,
+            body,
+            {"Content-Type": "application/xml; charset=utf-8", "Depth": "1"},
+        )
+        found: list[RemoteEvent] = []
+        for href, _status, props in responses(reply.tree):
+            data = (
+                text_of(props, "{urn:ietf:params:xml:ns:caldav}calendar-data")
+                if props is not None
+                else None
+            )
+            if data is None:
+                continue
+            parsed = _calendar(data, self.collection.href_url(href))
+            etag = text_of(props, "{DAV:}getetag")
+            for component in recurring_ical_events.of(parsed).between(start, end):
+                found.append(to_remote(component, etag))
+        return sorted(found, key=lambda e: (str(e.start), e.id))
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        reset = False
+        try:
+            delta = self.collection.sync()
+        except NotFound:
+            if not self.recreate:
+                raise NotFound(f"{where(self.url)}: the training calendar is gone") from None
+            self._recreate()
+            delta = self.collection.sync()
+            reset = True
+        previous = self._ids
+        self._ids = {h: tuple(e.id for e in self._parse(o)) for h, o in self._objects()}
+        token = f"{self._generation}:{self.collection.token or self.collection.ctag or ''}"
+        known = cursor is not None and cursor == self._cursor and not delta.full and not reset
+        self._cursor = token
+        if not known:
+            events = tuple(e for _h, o in self._objects() for e in self._parse(o))
+            return ChangeSet(_sorted(events), (), token, full=True, reset=reset)
+        changed = tuple(e for o in delta.changed for e in self._parse(o))
+        removed = tuple(sorted({i for h in delta.removed for i in previous.get(h, ())}))
+        return ChangeSet(_sorted(changed), removed, token, full=False)
+
+    def _recreate(self) -> None:
+        log.warning(
+            "the training calendar '%s' was deleted; creating it again and rewriting the plan",
+            self.name,
+        )
+        url = self.account.make_calendar(self.name)
+        self.collection = DavCollection(self.http, url)
+        self._generation += 1
+
+    def _objects(self) -> Iterator[tuple[str, DavObject]]:
+        return iter(sorted(self.collection.objects.items()))
+
+    def _parse(self, obj: DavObject) -> list[RemoteEvent]:
+        parsed = _calendar(obj.text, self.collection.href_url(obj.href))
+        return [
+            to_remote(c, obj.etag)
+            for c in parsed.walk("VEVENT")
+            if isinstance(c, icalendar.Event) and "RECURRENCE-ID" not in c
+        ]
+
+    # -- writing ------------------------------------------------------------------------
+    def _href(self, event_id: str) -> str:
+        return urljoin(self.url, quote(event_id) + ".ics")
+
+    def _sequence(self, event_id: str) -> int:
+        held = self.collection.objects.get(self.collection.path + quote(event_id) + ".ics")
+        if held is None:
+            return 0
+        for component in _calendar(held.text, event_id).walk("VEVENT"):
+            return int(component.get("SEQUENCE", 0)) + 1
+        return 0
+
+    def _put(self, event: SessionEvent, headers: dict[str, str], sequence: int) -> RemoteEvent:
+        vevent = to_vevent(event, sequence)
+        body = calendar_of(vevent).to_ical().decode("utf-8")
+        reply = self.http.send("PUT", self._href(event.id), body, {**ICS_HEADERS, **headers})
+        return to_remote(vevent, reply.headers.get("etag"))
+
+    def create(self, event: SessionEvent) -> RemoteEvent:
+        try:
+            return self._put(event, {"If-None-Match": "*"}, 0)
+        except Refused as exc:
+            if exc.status == 412:
+                raise Conflict(f"{where(self._href(event.id))}: event exists") from None
+            raise
+
+    def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+        try:
+            return self._put(event, {"If-Match": etag or "*"}, self._sequence(event.id))
+        except Refused as exc:
+            if exc.status != 412:
+                raise
+            self._exists(event.id)
+            raise Conflict(f"{where(self._href(event.id))}: changed outside racecal") from None
+
+    def delete(self, event_id: str, etag: str | None) -> None:
+        headers = {"If-Match": etag} if etag else {}
+        try:
+            self.http.send("DELETE", self._href(event_id), "", headers)
+        except Refused as exc:
+            if exc.status != 412:
+                raise
+            self._exists(event_id)
+            raise Conflict(f"{where(self._href(event_id))}: changed outside racecal") from None
+
+    def _exists(self, event_id: str) -> None:
+        """A 412 means gone or changed; NotFound (raised by the GET) tells them apart."""
+        self.http.send("GET", self._href(event_id))
+
+
+def _calendar(text: str, where_from: str) -> icalendar.Calendar:
+    try:
+        parsed = icalendar.Calendar.from_ical(text)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise BadData(where(where_from), f"not a valid iCalendar object ({exc})") from None
+    if not isinstance(parsed, icalendar.Calendar):
+        raise BadData(where(where_from), "no VCALENDAR")
+    return parsed
+
+
+def _sorted(events: tuple[RemoteEvent, ...]) -> tuple[RemoteEvent, ...]:
+    return tuple(sorted(events, key=lambda e: e.id))

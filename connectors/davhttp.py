@@ -1,0 +1,197 @@
+"""HTTP to a CalDAV server: the caldav library's client, our error tree, one retry layer.
+
+The caldav client does authentication (Basic, Digest, Bearer, negotiated from the 401) and
+keeps the connection; everything it raises is translated here, at the edge, so the rest of
+racecal only sees `connectors.base` errors. Retries are ours alone (tenacity): connection
+errors, 429 and 5xx are retried with exponential backoff and jitter, honouring Retry-After, up
+to a bounded total time; the pass then ends and the next one tries again. Credentials and
+bodies never reach a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from caldav.davclient import DAVClient
+from caldav.lib import error as dav_error
+from caldav.lib.http_sync import requests as http_library
+from tenacity import (
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+from tenacity import Retrying as _Retrying
+
+from connectors.base import AuthError, CalendarError, NotFound, RateLimited, Unavailable
+
+log = logging.getLogger("racecal.caldav")
+T = TypeVar("T")
+
+VALID_SYNC_TOKEN = "{DAV:}valid-sync-token"
+
+
+class StaleToken(CalendarError):
+    """The server no longer knows our sync token (RFC 6578 3.2): list everything again."""
+
+
+class Refused(CalendarError):
+    """A 4xx the caller must interpret (412 on a conditional write, 403 on a REPORT the server
+    does not offer)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    # The parsed XML (an lxml element) when the body was XML, else None and the body in `text`.
+    tree: Any
+    text: str
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    # Total time one request may spend on retries before the pass gives up on it.
+    max_seconds: float = 60.0
+    attempts: int = 6
+    first_wait: float = 0.5
+
+
+def where(url: str) -> str:
+    """A URL fit for a message: no user info, no query (tokens travel there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+class DavHttp:
+    """One client per athlete account; not shared between threads."""
+
+    def __init__(
+        self,
+        url: str,
+        username: str | None,
+        password: str | None,
+        timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.url = url
+        self.client = DAVClient(
+            url=url,
+            username=username,
+            password=password,
+            timeout=int(timeout),
+            # Our retry layer owns 429/503; the client's own would sleep without bound.
+            rate_limit_handle=False,
+        )
+        self.retry = retry or RetryPolicy()
+        # Requests sent (retries included): the figure the benchmarks and status report.
+        self.requests = 0
+
+    def close(self) -> None:
+        self.client.close()
+
+    def send(
+        self, method: str, url: str, body: str = "", headers: Mapping[str, str] | None = None
+    ) -> Reply:
+        """One request with retries; 2xx and 3xx come back, the rest raise."""
+        reply: Reply = self._retrying()(self._once, method, url, body, dict(headers or {}))
+        return reply
+
+    def call(self, what: str, action: Callable[[], T]) -> T:
+        """A caldav library call (discovery, MKCALENDAR) under the same errors and retries."""
+
+        def once() -> T:
+            self.requests += 1
+            with _translated(what):
+                return action()
+
+        return self._retrying()(once)
+
+    def _retrying(self) -> _Retrying:
+        return _Retrying(
+            retry=retry_if_exception_type((Unavailable, RateLimited)),
+            stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.max_seconds),
+            wait=_wait(self.retry.first_wait),
+            reraise=True,
+            before_sleep=_note_retry,
+        )
+
+    def _once(self, method: str, url: str, body: str, headers: dict[str, str]) -> Reply:
+        self.requests += 1
+        name = where(url)
+        with _translated(name):
+            response = self.client.request(url, method, body, headers)
+        status = int(response.status)
+        tree = getattr(response, "tree", None)
+        text = "" if tree is not None else response.raw
+        reply = Reply(status, {k.lower(): v for k, v in response.headers.items()}, tree, text)
+        if status >= 500:
+            raise Unavailable(f"{name}: server error (HTTP {status})")
+        if status == 404:
+            raise NotFound(f"{name}: not found (HTTP 404)")
+        if status in (409, 412) and tree is not None and _expired(tree):
+            raise StaleToken(f"{name}: sync token expired")
+        if status >= 400:
+            raise Refused(f"{name}: refused (HTTP {status})", status)
+        return reply
+
+
+@contextmanager
+def _translated(name: str) -> Iterator[None]:
+    """The caldav library's and the HTTP library's failures as our error tree."""
+    try:
+        yield
+    except dav_error.RateLimitError as exc:
+        if exc.status == 503:
+            raise Unavailable(f"{name}: server unavailable (HTTP 503)") from None
+        raise RateLimited(
+            f"{name}: rate limited (HTTP 429)", retry_after=exc.retry_after_seconds
+        ) from None
+    except dav_error.AuthorizationError as exc:
+        if VALID_SYNC_TOKEN in (exc.preconditions or []):
+            raise StaleToken(f"{name}: sync token expired") from None
+        if exc.status == 403:
+            raise Refused(f"{name}: forbidden (HTTP 403)", 403) from None
+        raise AuthError(f"{name}: credentials rejected (HTTP 401)") from None
+    except dav_error.NotFoundError:
+        raise NotFound(f"{name}: not found (HTTP 404)") from None
+    except dav_error.DAVError as exc:
+        status = exc.status or 0
+        if status >= 500 or not status:
+            raise Unavailable(f"{name}: server error (HTTP {status or '?'})") from None
+        raise Refused(f"{name}: refused (HTTP {status})", status) from None
+    except http_library.exceptions.RequestException as exc:
+        raise Unavailable(f"{name}: cannot connect ({type(exc).__name__})") from None
+
+
+def _expired(tree: Any) -> bool:
+    return tree.find(f".//{VALID_SYNC_TOKEN}") is not None or tree.tag == VALID_SYNC_TOKEN
+
+
+def _wait(first: float) -> Any:
+    backoff = wait_exponential_jitter(multiplier=first, max=30.0, jitter=first)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            return min(exc.retry_after, 120.0)
+        return float(backoff(state))
+
+    return wait
+
+
+def _note_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    log.debug("retrying after %s (attempt %d)", exc, state.attempt_number)

@@ -1,0 +1,65 @@
+"""The CalDAV connector keeps the connector contract against a real Radicale server; the
+athlete's own app is a second CalDAV client (the caldav library's high-level API)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import icalendar
+import pytest
+from caldav.davclient import DAVClient
+
+from connectors.base import CalendarConnector, RemoteEvent
+from connectors.caldav import CalDavAccount, CalDavCalendar, CalDavSettings
+from connectors.davhttp import RetryPolicy
+from tests.connector_contract import ConnectorContract
+from tests.radicale_server import Radicale
+
+FAST = RetryPolicy(max_seconds=2, attempts=3, first_wait=0.05)
+
+
+def account_for(server: Radicale, user: str | None = None) -> CalDavAccount:
+    return CalDavAccount(
+        CalDavSettings(server.url, user or f"u{uuid.uuid4().hex[:10]}", "x", retry=FAST)
+    )
+
+
+def athlete_app_put(calendar: CalDavCalendar, event: RemoteEvent) -> None:
+    """Write an event the way another CalDAV client would: its own object, its own UID."""
+    client = DAVClient(url=calendar.url, username=calendar.account.settings.username, password="x")
+    vevent = icalendar.Event()
+    uid = f"{event.id}@racecal" if event.session_key else event.id
+    vevent.add("uid", uid)
+    vevent.add("summary", event.title)
+    vevent.add("dtstart", event.start)
+    vevent.add("dtend", event.end)
+    vevent.add("dtstamp", datetime(2027, 1, 1, tzinfo=UTC))
+    if event.session_key:
+        vevent.add("x-racecal-session", event.session_key)
+    if not event.busy:
+        vevent.add("transp", "TRANSPARENT")
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//another app//EN")
+    cal.add("version", "2.0")
+    cal.add_component(vevent)
+    target = client.calendar(url=calendar.url)
+    existing = [o for o in target.objects(load_objects=True) if uid in o.data]
+    if existing:
+        existing[0].data = cal.to_ical().decode()
+        existing[0].save(increase_seqno=False)
+    else:
+        target.save_event(cal.to_ical().decode())
+
+
+class TestCalDavCalendar(ConnectorContract):
+    @pytest.fixture
+    def calendar(self, radicale: Radicale) -> Iterator[CalDavCalendar]:
+        account = account_for(radicale)
+        yield account.training("Training")
+        account.close()
+
+    def outside_edit(self, calendar: CalendarConnector, event: RemoteEvent) -> None:
+        assert isinstance(calendar, CalDavCalendar)
+        athlete_app_put(calendar, event)
