@@ -26,6 +26,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
+from urllib.parse import urlsplit
 
 SESSION_PROPERTY = "X-RACECAL-SESSION"
 GOOGLE_SESSION_PROPERTY = "racecal_session"
@@ -62,6 +63,13 @@ class BadData(CalendarError):
         super().__init__(f"{where}: {reason}")
         self.where = where
         self.reason = reason
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for a message or a log line: no user info, no query (tokens travel there)."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}{parts.path}"
 
 
 def managed_id(athlete_id: str, session_key: str) -> str:

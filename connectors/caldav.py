@@ -29,8 +29,9 @@ from connectors.base import (
     NotFound,
     RemoteEvent,
     SessionEvent,
+    safe_url,
 )
-from connectors.davhttp import DavHttp, Refused, RetryPolicy, where
+from connectors.davhttp import DavHttp, Refused, RetryPolicy
 from connectors.davsync import DavCollection, DavObject, responses, text_of
 from connectors.vevent import calendar_of, to_remote, to_vevent
 
@@ -69,15 +70,17 @@ class CalDavAccount:
 
     def _home(self) -> Any:
         if self._principal is None:
-            self._principal = self.http.call(where(self.settings.url), self.http.client.principal)
+            self._principal = self.http.call(
+                safe_url(self.settings.url), self.http.client.principal
+            )
         return self._principal
 
     def calendar_urls(self) -> dict[str, str]:
         """Display name -> collection URL of every calendar of the principal."""
-        calendars = self.http.call(where(self.settings.url), lambda: self._home().calendars())
+        calendars = self.http.call(safe_url(self.settings.url), lambda: self._home().calendars())
         found: dict[str, str] = {}
         for calendar in calendars:
-            name = self.http.call(where(str(calendar.url)), calendar.get_display_name)
+            name = self.http.call(safe_url(str(calendar.url)), calendar.get_display_name)
             found.setdefault(str(name or calendar.url), str(calendar.url))
         return found
 
@@ -90,11 +93,13 @@ class CalDavAccount:
         if name in known:
             return known[name]
         listed = ", ".join(sorted(known)) or "none"
-        raise NotFound(f"{where(self.settings.url)}: no calendar named '{name}' (found: {listed})")
+        raise NotFound(
+            f"{safe_url(self.settings.url)}: no calendar named '{name}' (found: {listed})"
+        )
 
     def make_calendar(self, name: str) -> str:
         created = self.http.call(
-            where(self.settings.url), lambda: self._home().make_calendar(name=name)
+            safe_url(self.settings.url), lambda: self._home().make_calendar(name=name)
         )
         return str(created.url)
 
@@ -108,7 +113,7 @@ class CalDavAccount:
             if not create or "/" in name:
                 raise
             url = self.make_calendar(name)
-            log.info("created the training calendar '%s' at %s", name, where(url))
+            log.info("created the training calendar '%s' at %s", name, safe_url(url))
         return CalDavCalendar(self, url, name, recreate=create)
 
 
@@ -167,7 +172,7 @@ class CalDavCalendar:
             delta = self.collection.sync()
         except NotFound:
             if not self.recreate:
-                raise NotFound(f"{where(self.url)}: the training calendar is gone") from None
+                raise NotFound(f"{safe_url(self.url)}: the training calendar is gone") from None
             self._recreate()
             delta = self.collection.sync()
             reset = True
@@ -226,7 +231,7 @@ class CalDavCalendar:
             return self._put(event, {"If-None-Match": "*"}, 0)
         except Refused as exc:
             if exc.status == 412:
-                raise Conflict(f"{where(self._href(event.id))}: event exists") from None
+                raise Conflict(f"{safe_url(self._href(event.id))}: event exists") from None
             raise
 
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
@@ -236,7 +241,7 @@ class CalDavCalendar:
             if exc.status != 412:
                 raise
             self._exists(event.id)
-            raise Conflict(f"{where(self._href(event.id))}: changed outside racecal") from None
+            raise Conflict(f"{safe_url(self._href(event.id))}: changed outside racecal") from None
 
     def delete(self, event_id: str, etag: str | None) -> None:
         headers = {"If-Match": etag} if etag else {}
@@ -246,7 +251,7 @@ class CalDavCalendar:
             if exc.status != 412:
                 raise
             self._exists(event_id)
-            raise Conflict(f"{where(self._href(event_id))}: changed outside racecal") from None
+            raise Conflict(f"{safe_url(self._href(event_id))}: changed outside racecal") from None
 
     def _exists(self, event_id: str) -> None:
         """A 412 means gone or changed; NotFound (raised by the GET) tells them apart."""
@@ -257,9 +262,9 @@ def _calendar(text: str, where_from: str) -> icalendar.Calendar:
     try:
         parsed = icalendar.Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError) as exc:
-        raise BadData(where(where_from), f"not a valid iCalendar object ({exc})") from None
+        raise BadData(safe_url(where_from), f"not a valid iCalendar object ({exc})") from None
     if not isinstance(parsed, icalendar.Calendar):
-        raise BadData(where(where_from), "no VCALENDAR")
+        raise BadData(safe_url(where_from), "no VCALENDAR")
     return parsed
 
 

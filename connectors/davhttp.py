@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
@@ -29,7 +28,14 @@ from tenacity import (
 )
 from tenacity import Retrying as _Retrying
 
-from connectors.base import AuthError, CalendarError, NotFound, RateLimited, Unavailable
+from connectors.base import (
+    AuthError,
+    CalendarError,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    safe_url,
+)
 
 log = logging.getLogger("racecal.caldav")
 T = TypeVar("T")
@@ -65,14 +71,6 @@ class RetryPolicy:
     max_seconds: float = 60.0
     attempts: int = 6
     first_wait: float = 0.5
-
-
-def where(url: str) -> str:
-    """A URL fit for a message: no user info, no query (tokens travel there)."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 class DavHttp:
@@ -130,7 +128,7 @@ class DavHttp:
 
     def _once(self, method: str, url: str, body: str, headers: dict[str, str]) -> Reply:
         self.requests += 1
-        name = where(url)
+        name = safe_url(url)
         with _translated(name):
             response = self.client.request(url, method, body, headers)
         status = int(response.status)

@@ -15,10 +15,12 @@ from typing import NoReturn
 import click
 from rich.console import Console
 
+from connectors.base import CalendarError
 from connectors.icsfile import IcsError
 from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
+from service.calendars import SourceError, training_target
 from service.config import AthleteConfig, Config, ConfigError, config_path, load_config
 from service.daemon import Daemon, configure_logging
 from service.planning import PlanResult, plan_for
@@ -66,7 +68,7 @@ def _plan(
         entry = load_config(config_path(config)).athlete(athlete)
         day, now = _when(entry, today)
         result = plan_for(entry, day, weeks, now)
-    except (ConfigError, IcsError, PlanError) as exc:
+    except (ConfigError, IcsError, PlanError, SourceError, CalendarError) as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.filename or ''}: {exc.strerror or exc}")
@@ -188,7 +190,7 @@ def sync_once(config: str | None, once: bool, now: str | None) -> None:
         else:
             click.echo(
                 f"racecal: {entry.athlete.id}: {result.created} created, "
-                f"{result.updated} updated, {result.deleted} deleted -> {entry.output_ics}"
+                f"{result.updated} updated, {result.deleted} deleted -> {training_target(entry)}"
             )
     if failed:
         sys.exit(3)

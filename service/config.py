@@ -38,6 +38,17 @@ ATHLETE_KEYS = {
     "races",
     "busy",
     "output",
+    "caldav",
+}
+CALDAV_KEYS = {
+    "url",
+    "username",
+    "password_env",
+    "password_file",
+    "races",
+    "busy",
+    "training",
+    "create_training",
 }
 WINDOW_KEYS = {"weekdays", "weekend", *WEEKDAYS}
 
@@ -54,6 +65,24 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
+class CalDavConfig:
+    """An athlete's CalDAV account. The password is not read here but when connecting, from
+    an environment variable or a file only its owner can read."""
+
+    url: str
+    username: str | None
+    password_env: str | None
+    password_file: Path | None
+    # Calendars by display name, path or URL.
+    races: tuple[str, ...]
+    busy: tuple[str, ...]
+    # The calendar sessions are written to; None keeps writing the .ics output.
+    training: str | None
+    create_training: bool = True
+    where: str = "caldav"
+
+
+@dataclass(frozen=True)
 class AthleteConfig:
     athlete: Athlete
     race_ics: tuple[Path, ...]
@@ -64,6 +93,7 @@ class AthleteConfig:
     race_urls: tuple[str, ...] = ()
     busy_urls: tuple[str, ...] = ()
     cache_dir: Path = Path("var/cache")
+    caldav: CalDavConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +196,8 @@ class _Reader:
             )
         return float(value)
 
-    def flag(self, raw: dict[str, Any], key: str, where: str) -> bool:
-        value = raw.get(key, False)
+    def flag(self, raw: dict[str, Any], key: str, where: str, default: bool = False) -> bool:
+        value = raw.get(key, default)
         if not isinstance(value, bool):
             raise self.fail(f"{where}.{key}", f"expected true or false, got {value!r}")
         return value
@@ -255,6 +285,7 @@ class _Reader:
             == "maintenance",
             runs_from_calendar=self.flag(raw, "runs_from_calendar", where),
         )
+        caldav = self.caldav(raw.get("caldav"), f"{where}.caldav")
         race_files, race_urls = self.sources(sections["races"], "races", where)
         busy_files, busy_urls = self.sources(sections["busy"], "busy", where)
         return AthleteConfig(
@@ -266,7 +297,54 @@ class _Reader:
             race_urls=race_urls,
             busy_urls=busy_urls,
             cache_dir=self.state / "var" / "cache" / athlete_id,
+            caldav=caldav,
         )
+
+    def caldav(self, raw: object, where: str) -> CalDavConfig | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict):
+            raise self.fail(where, "expected a table")
+        self.unknown(raw, CALDAV_KEYS, where)
+        url = self.string(raw, "url", where)
+        if not url.startswith(("http://", "https://")):
+            raise self.fail(f"{where}.url", f"{url!r}: expected an http(s) URL")
+        if "@" in url.split("/")[2]:
+            raise self.fail(f"{where}.url", "put the username in 'username', not in the URL")
+        secrets = [k for k in ("password_env", "password_file") if k in raw]
+        if len(secrets) > 1:
+            raise self.fail(where, "give password_env or password_file, not both")
+        if "password" in raw:
+            raise self.fail(
+                f"{where}.password",
+                "passwords do not belong in the config: use password_env or password_file",
+            )
+        names = {k: self.names(raw, k, where) for k in ("races", "busy")}
+        training = raw.get("training")
+        if training is not None and (not isinstance(training, str) or not training):
+            raise self.fail(f"{where}.training", "expected a calendar name, path or URL")
+        if not names["races"] and not names["busy"] and training is None:
+            raise self.fail(where, "name at least one of races, busy or training")
+        file = raw.get("password_file")
+        return CalDavConfig(
+            url=url,
+            username=self.string(raw, "username", where) if "username" in raw else None,
+            password_env=self.string(raw, "password_env", where) if "password_env" in raw else None,
+            password_file=self.base / self.string(raw, "password_file", where) if file else None,
+            races=names["races"],
+            busy=names["busy"],
+            training=training,
+            create_training=self.flag(raw, "create_training", where, default=True),
+            where=where,
+        )
+
+    def names(self, raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+        value = raw.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(f"{where}.{key}", 'expected a list of calendar names like ["Races"]')
+        return tuple(value)
 
     def windows(self, raw: dict[str, Any], where: str) -> tuple[tuple[TimeWindow, ...], ...]:
         self.unknown(raw, WINDOW_KEYS, where)

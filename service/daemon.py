@@ -20,8 +20,8 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from connectors.icswrite import IcsFileCalendar
 from scheduler.plan import zone
+from service.calendars import AthleteCalendars
 from service.config import AthleteConfig, Config
 from service.store import Store
 from service.sync import run_pass
@@ -55,7 +55,7 @@ class Daemon:
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._locks = {a.athlete.id: threading.Lock() for a in config.athletes}
         # One connector per athlete for the life of the service, so its caches carry over.
-        self._calendars = {a.athlete.id: IcsFileCalendar(a.output_ics) for a in config.athletes}
+        self._calendars = {a.athlete.id: AthleteCalendars(a) for a in config.athletes}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
 
     def pass_for(self, entry: AthleteConfig) -> None:
@@ -150,6 +150,8 @@ class Daemon:
             sd_notify("STOPPING=1")
             log.info("racecal stopping: finishing the current pass")
             self.scheduler.shutdown(wait=True)
+            for calendars in self._calendars.values():
+                calendars.close()
             return 0
         finally:
             for sig, handler in previous:

@@ -112,7 +112,12 @@ def decide(
     for key in sorted(desired):
         event = desired[key]
         row = written.get(key)
-        if key in edits.deleted or key in edits.pinned:
+        if key in edits.deleted:
+            continue  # L9: the athlete deleted it; it stays deleted
+        if key in edits.pinned:
+            if row is None:
+                # Lost with its calendar (deleted and re-created): back where the athlete put it.
+                actions.append(Create(event))
             continue  # L9: the athlete owns this event now, as they left it
         if row is None:
             actions.append(Create(event))

@@ -10,6 +10,7 @@ from connectors.icsurl import fetch
 from scheduler.model import Interval, Plan, PlanRequest, Race
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
+from service.calendars import AthleteCalendars
 from service.config import AthleteConfig
 
 
@@ -31,8 +32,12 @@ class Sources:
     broken_races: tuple[str, ...]
 
 
-def read_sources(entry: AthleteConfig, today: date, weeks: int) -> Sources:
-    """Files and URLs alike; the same race exported into two calendars counts once."""
+def read_sources(
+    entry: AthleteConfig, today: date, weeks: int, calendars: AthleteCalendars | None = None
+) -> Sources:
+    """Files, URLs and CalDAV calendars alike; the same race in two calendars counts once.
+    `calendars` carries CalDAV sessions and sync tokens from one pass to the next; without it
+    the athlete's CalDAV calendars are read once and closed."""
     tz = zone(entry.athlete.timezone)
     problems: list[str] = []
     race_paths, busy_paths = list(entry.race_ics), list(entry.busy_ics)
@@ -52,8 +57,20 @@ def read_sources(entry: AthleteConfig, today: date, weeks: int) -> Sources:
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday - timedelta(days=7), time(0, 0), tzinfo=tz)
     end = datetime.combine(monday + timedelta(weeks=weeks + 2), time(0, 0), tzinfo=tz)
-    busy = tuple(i for path in busy_paths for i in read_busy(path, tz, start, end))
-    return Sources(tuple(races.values()), busy, tuple(problems), tuple(broken))
+    busy = [i for path in busy_paths for i in read_busy(path, tz, start, end)]
+    if entry.caldav is not None:
+        own = calendars or AthleteCalendars(entry)
+        try:
+            remote = own.read_remote(tz, start, end)
+        finally:
+            if calendars is None:
+                own.close()
+        races.update((race.uid, race) for race in remote.races)
+        busy.extend(remote.busy)
+        problems.extend(remote.problems)
+        broken.extend(remote.broken)
+    busy.sort(key=lambda i: (i.start, i.end))
+    return Sources(tuple(races.values()), tuple(busy), tuple(problems), tuple(broken))
 
 
 def plan_for(

@@ -23,10 +23,10 @@ from connectors.base import (
     managed_id,
 )
 from connectors.icsfile import IcsError
-from connectors.icswrite import IcsFileCalendar
 from scheduler.model import Interval, PlacedSession, PlanError, PlanRequest, Race
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
+from service.calendars import AthleteCalendars, SourceError
 from service.config import AthleteConfig
 from service.decide import (
     Action,
@@ -77,10 +77,14 @@ def run_pass(
     store: Store,
     entry: AthleteConfig,
     now: datetime,
-    calendar: CalendarConnector | None = None,
+    calendars: AthleteCalendars | CalendarConnector | None = None,
 ) -> PassResult:
+    """One pass. Give the same `calendars` to every pass of an athlete (the daemon does) and a
+    pass where nothing changed costs one change query per calendar; a bare connector is taken
+    as the athlete's training calendar."""
     athlete_id = entry.athlete.id
-    calendar = calendar or IcsFileCalendar(entry.output_ics)
+    if not isinstance(calendars, AthleteCalendars):
+        calendars = AthleteCalendars(entry, calendars)
     with store.session() as s, s.begin():
         if s.get(Athlete, athlete_id) is None:
             s.add(Athlete(id=athlete_id, created_at=now))
@@ -93,14 +97,17 @@ def run_pass(
     error: str | None = None
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            problems = _sync(store, entry, now, calendar, counts)
+            problems = _sync(store, entry, now, calendars, counts)
             error = None
             break
         except ChangedMeanwhile as exc:
             # Never overwrite the athlete's change: read again and diff again.
             error = f"{exc} (after {attempt} attempt{'s' if attempt > 1 else ''})"
-        except (PassFailed, IcsError, PlanError, CalendarError) as exc:
+            calendars.forget()
+        except (PassFailed, IcsError, PlanError, CalendarError, SourceError) as exc:
             error = str(exc)
+            # What the calendar holds after a failed write is unknown: list it whole next time.
+            calendars.forget()
             break
     with store.session() as s, s.begin():
         row = s.get(SyncRun, run_id)
@@ -117,27 +124,29 @@ def _sync(
     store: Store,
     entry: AthleteConfig,
     now: datetime,
-    calendar: CalendarConnector,
+    calendars: AthleteCalendars,
     counts: dict[str, int],
 ) -> tuple[str, ...]:
     athlete = entry.athlete
     tz = zone(athlete.timezone)
     today = now.astimezone(tz).date()
     # Sources first: a broken race file ends the pass before anything is written.
-    sources = read_sources(entry, today, entry.plan_weeks)
+    sources = read_sources(entry, today, entry.plan_weeks, calendars)
     if sources.broken_races:
         raise PassFailed(f"{sources.broken_races[0]}; the last plan is kept until it is fixed")
     busy = sources.busy
-    remote = {e.id: e for e in calendar.changes(None).events}
+    calendar = calendars.training()
+    remote, reset = calendars.remote()
 
     with store.session() as s, s.begin():
         races = _record_races(s, athlete.id, list(sources.races), now)
-        rows = {
-            r.key: r
-            for r in s.scalars(
-                select(SessionWritten).where(SessionWritten.athlete_id == athlete.id)
-            )
-        }
+        rows = _rows(s, athlete.id)
+        if reset:
+            # The whole calendar was deleted and made again: write every session anew rather
+            # than read the empty calendar as the athlete deleting them one by one.
+            for row in rows.values():
+                s.delete(row)
+            rows = {}
         _reconcile(s, rows, remote)
         written = {k: _as_written(r) for k, r in rows.items()}
         edits = detect_edits(written, remote, _load_edits(s, athlete.id))

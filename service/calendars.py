@@ -1,0 +1,188 @@
+"""The calendars one athlete's passes read and write, kept open across passes.
+
+The daemon holds one `AthleteCalendars` per athlete, so a CalDAV login, its discovered calendar
+URLs, their sync tokens and the mirror of the training calendar live from one pass to the next:
+a pass where nothing changed costs one request per watched calendar. A fresh process starts
+with full listings.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import ModuleType
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import icalendar
+
+from connectors.base import CalendarConnector, ChangeSet, NotFound, RemoteEvent, safe_url
+from connectors.icsfile import busy_in, races_in
+from connectors.icswrite import IcsFileCalendar
+from scheduler.model import Interval, Race
+from service.config import AthleteConfig, CalDavConfig
+
+if TYPE_CHECKING:
+    from connectors.caldav import CalDavAccount
+    from connectors.davsync import DavCollection
+
+log = logging.getLogger("racecal.calendars")
+
+
+class SourceError(Exception):
+    """A configured calendar cannot be used (missing, unreadable secret); one line."""
+
+
+@dataclass
+class RemoteRead:
+    races: list[Race] = field(default_factory=list)
+    busy: list[Interval] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+
+
+def caldav_password(config: CalDavConfig) -> str | None:
+    """From the named environment variable or a file no one else can read; never logged."""
+    if config.password_env:
+        value = os.environ.get(config.password_env)
+        if not value:
+            raise SourceError(
+                f"{config.where}.password_env: environment variable "
+                f"{config.password_env} is not set"
+            )
+        return value
+    if config.password_file:
+        try:
+            mode = config.password_file.stat().st_mode
+            text = config.password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SourceError(
+                f"{config.where}.password_file: cannot read {config.password_file} ({exc.strerror})"
+            ) from None
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise SourceError(
+                f"{config.where}.password_file: {config.password_file} is readable by others; "
+                "chmod 600 it"
+            )
+        return text
+    return None
+
+
+def training_target(entry: AthleteConfig) -> str:
+    """Where the athlete's sessions are written, for messages."""
+    config = entry.caldav
+    if config is not None and config.training is not None:
+        return f"CalDAV calendar '{config.training}' at {safe_url(config.url)}"
+    return str(entry.output_ics)
+
+
+def _caldav() -> ModuleType:
+    """connectors.caldav, which needs the `caldav` extra: imported only for athletes using it."""
+    try:
+        return importlib.import_module("connectors.caldav")
+    except ImportError:
+        raise SourceError(
+            "CalDAV support is not installed (pip install 'racecal[caldav]')"
+        ) from None
+
+
+class AthleteCalendars:
+    def __init__(self, entry: AthleteConfig, training: CalendarConnector | None = None) -> None:
+        self.entry = entry
+        self._training = training
+        self._account: CalDavAccount | None = None
+        self._races: list[DavCollection] | None = None
+        self._busy: list[DavCollection] | None = None
+        # The training calendar as of the last pass, kept current by its change cursor.
+        self._mirror: dict[str, RemoteEvent] = {}
+        self._cursor: str | None = None
+
+    def _dav(self, config: CalDavConfig) -> CalDavAccount:
+        if self._account is None:
+            module = _caldav()
+            settings = module.CalDavSettings(config.url, config.username, caldav_password(config))
+            self._account = module.CalDavAccount(settings)
+        return self._account
+
+    def training(self) -> CalendarConnector:
+        if self._training is None:
+            config = self.entry.caldav
+            if config is not None and config.training is not None:
+                account = self._dav(config)
+                self._training = account.training(config.training, config.create_training)
+            else:
+                self._training = IcsFileCalendar(self.entry.output_ics)
+        return self._training
+
+    def remote(self) -> tuple[dict[str, RemoteEvent], bool]:
+        """Every event of the training calendar now, and whether the calendar was re-created
+        since the last look. One cheap change query on a calendar that did not change."""
+        changes: ChangeSet = self.training().changes(self._cursor)
+        if changes.full:
+            self._mirror = {e.id: e for e in changes.events}
+        else:
+            for event_id in changes.removed:
+                self._mirror.pop(event_id, None)
+            self._mirror.update((e.id, e) for e in changes.events)
+        self._cursor = changes.cursor
+        return dict(self._mirror), changes.reset
+
+    def forget(self) -> None:
+        """Drop the mirror: the next look is a full listing."""
+        self._mirror, self._cursor = {}, None
+
+    def read_remote(self, tz: ZoneInfo, start: datetime, end: datetime) -> RemoteRead:
+        """Races and busy time (between `start` and `end`) from the athlete's CalDAV calendars."""
+        out = RemoteRead()
+        config = self.entry.caldav
+        if config is None or not (config.races or config.busy):
+            return out
+        if self._races is None or self._busy is None:
+            account = self._dav(config)
+            self._races = [_collection(account, n, "race") for n in config.races]
+            self._busy = [_collection(account, n, "busy") for n in config.busy]
+        for kind, collections in (("race", self._races), ("busy", self._busy)):
+            for collection in collections:
+                try:
+                    collection.sync()
+                except NotFound:
+                    self._races = self._busy = None
+                    raise SourceError(
+                        f"{config.where}: the {kind} calendar {safe_url(collection.url)} is gone"
+                    ) from None
+                for name, calendar in _objects(collection, out.problems):
+                    if kind == "race":
+                        read = races_in(calendar, name, tz)
+                        out.races.extend(read.races)
+                        out.problems.extend(read.problems)
+                        out.broken.extend(read.broken_races)
+                    else:
+                        out.busy.extend(busy_in(calendar, name, tz, start, end))
+        return out
+
+    def close(self) -> None:
+        if self._account is not None:
+            self._account.close()
+
+
+def _collection(account: CalDavAccount, name: str, kind: str) -> DavCollection:
+    try:
+        return account.collection(name)
+    except NotFound as exc:
+        raise SourceError(f"{kind} calendar: {exc}") from None
+
+
+def _objects(
+    collection: DavCollection, problems: list[str]
+) -> Iterator[tuple[str, icalendar.Calendar]]:
+    for href, calendar, reason in collection.calendars():
+        name = safe_url(collection.href_url(href))
+        if calendar is None:
+            problems.append(f"{name}: not a valid iCalendar object ({reason}); skipped")
+            continue
+        yield name, calendar
