@@ -88,7 +88,9 @@ class DavHttp:
         self.client = DAVClient(
             url=url,
             username=username,
-            password=password,
+            # A server without authentication still wants a user name (Radicale answers an
+            # anonymous request with 401): a user with no secret logs in with an empty one.
+            password=password if password is not None or username is None else "",
             timeout=int(timeout),
             # Our retry layer owns 429/503; the client's own would sleep without bound.
             rate_limit_handle=False,

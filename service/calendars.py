@@ -105,7 +105,12 @@ class AthleteCalendars:
     def _dav(self, config: CalDavConfig) -> CalDavAccount:
         if self._account is None:
             module = _caldav()
-            settings = module.CalDavSettings(config.url, config.username, caldav_password(config))
+            settings = module.CalDavSettings(
+                config.url,
+                config.username,
+                caldav_password(config),
+                retry=module.RetryPolicy(max_seconds=config.retry_seconds),
+            )
             self._account = module.CalDavAccount(settings)
         return self._account
 

@@ -49,6 +49,7 @@ CALDAV_KEYS = {
     "busy",
     "training",
     "create_training",
+    "retry_seconds",
 }
 WINDOW_KEYS = {"weekdays", "weekend", *WEEKDAYS}
 
@@ -79,6 +80,9 @@ class CalDavConfig:
     # The calendar sessions are written to; None keeps writing the .ics output.
     training: str | None
     create_training: bool = True
+    # How long one request may keep retrying (connection errors, 429, 5xx) before the pass
+    # ends and the next one tries again.
+    retry_seconds: float = 60.0
     where: str = "caldav"
 
 
@@ -335,6 +339,7 @@ class _Reader:
             busy=names["busy"],
             training=training,
             create_training=self.flag(raw, "create_training", where, default=True),
+            retry_seconds=self.number(raw, "retry_seconds", where, 60, 0, 3600),
             where=where,
         )
 
