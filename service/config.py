@@ -340,7 +340,7 @@ class _Reader:
             training=training,
             create_training=self.flag(raw, "create_training", where, default=True),
             retry_seconds=self.number(raw, "retry_seconds", where, 60, 0, 3600),
-            where=where,
+            where=f"{self.path}: {where}",
         )
 
     def names(self, raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.base import (
+    AuthError,
     CalendarConnector,
     CalendarError,
     Conflict,
@@ -56,6 +57,7 @@ class PassResult:
     deleted: int = 0
     problems: tuple[str, ...] = ()
     error: str | None = None
+    needs_reauth: bool = False
 
     @property
     def writes(self) -> int:
@@ -95,6 +97,7 @@ def run_pass(
     counts = {"created": 0, "updated": 0, "deleted": 0}
     problems: tuple[str, ...] = ()
     error: str | None = None
+    needs_reauth = False
     for attempt in range(1, ATTEMPTS + 1):
         try:
             problems = _sync(store, entry, now, calendars, counts)
@@ -104,6 +107,11 @@ def run_pass(
             # Never overwrite the athlete's change: read again and diff again.
             error = f"{exc} (after {attempt} attempt{'s' if attempt > 1 else ''})"
             calendars.forget()
+        except AuthError as exc:
+            error = f"{exc}; needs re-auth: fix the credentials, other athletes go on"
+            needs_reauth = True
+            calendars.forget()
+            break
         except (PassFailed, IcsError, PlanError, CalendarError, SourceError) as exc:
             error = str(exc)
             # What the calendar holds after a failed write is unknown: list it whole next time.
@@ -117,7 +125,13 @@ def run_pass(
             counts[k] for k in ("created", "updated", "deleted")
         )
         row.error = error
-    return PassResult(athlete_id, problems=problems, error=error, **counts)
+        athlete_row = s.get(Athlete, athlete_id)
+        assert athlete_row is not None
+        if error is None or needs_reauth:
+            athlete_row.needs_reauth = needs_reauth
+    return PassResult(
+        athlete_id, problems=problems, error=error, needs_reauth=needs_reauth, **counts
+    )
 
 
 def _sync(

@@ -63,10 +63,12 @@ def split(path: Path) -> list[str]:
 
 
 class World:
-    def __init__(self, server: Radicale, base: Path, password: str = "x") -> None:
+    def __init__(
+        self, server: Radicale, base: Path, password: str = "x", user: str | None = None
+    ) -> None:
         self.server = server
         self.base = base
-        self.user = f"u{uuid.uuid4().hex[:10]}"
+        self.user = user or f"u{uuid.uuid4().hex[:10]}"
         self.password = password
         self.app = DAVClient(url=server.url, username=self.user, password=password)
         principal = self.app.principal()

@@ -1,0 +1,98 @@
+"""Credentials for a CalDAV server that checks them (Radicale with an htpasswd file): the
+password comes from the environment or a 0600 file, a wrong one marks the athlete `needs
+re-auth` with one line, and no secret reaches an error or a log."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from service.calendars import AthleteCalendars
+from service.status import athlete_status
+from service.sync import run_pass
+from tests.caldav_world import World
+from tests.radicale_server import Radicale
+
+NOW = datetime(2027, 1, 11, 5, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+SECRET = "correct-horse-battery"
+ENV = "RACECAL_TEST_CALDAV_PASSWORD"
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    folder = tmp_path_factory.mktemp("radicale-auth")
+    users = folder / "users"
+    users.write_text(f"alex:{SECRET}\n")
+    server = Radicale(folder, htpasswd=users)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def world(guarded: Radicale, tmp_path: Path) -> World:
+    return World(guarded, tmp_path, password=SECRET, user="alex")
+
+
+def test_the_right_password_from_the_environment_syncs(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(ENV, SECRET)
+    entry, store = world.config(f'password_env = "{ENV}"'), world.store()
+    result = run_pass(store, entry, NOW, AthleteCalendars(entry))
+    assert result.error is None, result.error
+    assert result.created > 60
+
+
+def test_a_wrong_password_marks_the_athlete_and_leaks_nothing(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv(ENV, SECRET)
+    entry, store = world.config(f'password_env = "{ENV}"'), world.store()
+    assert run_pass(store, entry, NOW, AthleteCalendars(entry)).error is None
+    written = {k: e.start for k, e in world.sessions().items()}
+    monkeypatch.setenv(ENV, "wrong-" + SECRET)
+    caplog.set_level(logging.DEBUG)
+    result = run_pass(store, entry, NOW, AthleteCalendars(entry))
+    assert result.needs_reauth
+    assert result.error is not None
+    assert "credentials rejected (HTTP 401)" in result.error
+    assert "\n" not in result.error
+    [state] = athlete_status(store, ["alex"], 15)
+    assert state["needs_reauth"] is True
+    assert SECRET not in result.error
+    assert SECRET not in caplog.text
+    assert {k: e.start for k, e in world.sessions().items()} == written  # nothing lost
+    monkeypatch.setenv(ENV, SECRET)
+    healed = run_pass(store, entry, NOW, AthleteCalendars(entry))
+    assert (healed.error, healed.writes) == (None, 0)
+    [state] = athlete_status(store, ["alex"], 15)
+    assert state["needs_reauth"] is False
+
+
+def test_a_password_file_must_be_private(world: World) -> None:
+    secret_file = world.base / "caldav.secret"
+    world.base.mkdir(parents=True, exist_ok=True)
+    secret_file.write_text(SECRET + "\n")
+    os.chmod(secret_file, 0o644)
+    entry, store = world.config('password_file = "caldav.secret"'), world.store()
+    refused = run_pass(store, entry, NOW, AthleteCalendars(entry))
+    assert refused.error is not None
+    assert "caldav.secret is readable by others; chmod 600 it" in refused.error
+    os.chmod(secret_file, 0o600)
+    assert run_pass(store, entry, NOW, AthleteCalendars(entry)).error is None
+
+
+def test_an_unset_password_variable_is_named(world: World) -> None:
+    entry, store = world.config('password_env = "RACECAL_NOT_SET_ANYWHERE"'), world.store()
+    result = run_pass(store, entry, NOW, AthleteCalendars(entry))
+    assert result.error == (
+        f"{world.base / 'config.toml'}: athletes[0].caldav.password_env: environment variable "
+        "RACECAL_NOT_SET_ANYWHERE is not set"
+    )
