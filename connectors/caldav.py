@@ -33,7 +33,7 @@ from connectors.base import (
 )
 from connectors.davhttp import DavHttp, Refused, RetryPolicy
 from connectors.davsync import DavCollection, DavObject, responses, text_of
-from connectors.vevent import calendar_of, to_remote, to_vevent
+from connectors.vevent import object_for, to_remote, to_vevent
 
 log = logging.getLogger("racecal.caldav")
 
@@ -222,7 +222,7 @@ class CalDavCalendar:
 
     def _put(self, event: SessionEvent, headers: dict[str, str], sequence: int) -> RemoteEvent:
         vevent = to_vevent(event, sequence)
-        body = calendar_of(vevent).to_ical().decode("utf-8")
+        body = object_for(event, sequence).to_ical().decode("utf-8")
         reply = self.http.send("PUT", self._href(event.id), body, {**ICS_HEADERS, **headers})
         return to_remote(vevent, reply.headers.get("etag"))
 

@@ -35,15 +35,41 @@ def to_vevent(event: SessionEvent, sequence: int = 0) -> icalendar.Event:
     return vevent
 
 
-def calendar_of(*components: icalendar.Event) -> icalendar.Calendar:
-    """A VCALENDAR around `components` with the VTIMEZONEs their TZIDs need."""
+def object_for(event: SessionEvent, sequence: int = 0) -> icalendar.Calendar:
+    """One session as a calendar object of its own (CalDAV stores one per event), with a
+    VTIMEZONE that servers keep intact: its transitions span only the event's year and the
+    next, one observance per transition. Servers that re-serialize through vobject (Radicale)
+    keep one value of a multi-valued RDATE, which shifts summer times by an hour for any client
+    that trusts the VTIMEZONE."""
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    for component in components:
-        calendar.add_component(component)
-    calendar.add_missing_timezones()
+    tzid = getattr(event.start.tzinfo, "key", None)
+    if isinstance(tzid, str):
+        calendar.add_component(_timezone(tzid, event.start.year))
+    calendar.add_component(to_vevent(event, sequence))
     return calendar
+
+
+def _timezone(tzid: str, year: int) -> icalendar.Timezone:
+    full = icalendar.Timezone.from_tzid(
+        tzid, first_date=date(year, 1, 1), last_date=date(year + 2, 1, 1)
+    )
+    out = icalendar.Timezone()
+    out.add("tzid", tzid)
+    for observance in full.subcomponents:
+        onsets = [observance.decoded("DTSTART")]
+        rdates = observance.get("RDATE", [])
+        for rdate in rdates if isinstance(rdates, list) else [rdates]:
+            onsets.extend(period.dt for period in rdate.dts)
+        for onset in onsets:
+            single = type(observance)()
+            for name, value in observance.property_items(recursive=False):
+                if name not in ("BEGIN", "END", "DTSTART", "RDATE"):
+                    single.add(name, value)
+            single.add("dtstart", onset)
+            out.add_component(single)
+    return out
 
 
 def to_remote(component: icalendar.Event, etag: str | None) -> RemoteEvent:
