@@ -15,6 +15,7 @@ from connectors.base import CalendarConnector, RemoteEvent
 from connectors.caldav import CalDavAccount, CalDavCalendar, CalDavSettings
 from connectors.davhttp import RetryPolicy
 from tests.connector_contract import ConnectorContract
+from tests.connector_contract import session as session_event
 from tests.radicale_server import Radicale
 
 FAST = RetryPolicy(max_seconds=2, attempts=3, first_wait=0.05)
@@ -63,3 +64,55 @@ class TestCalDavCalendar(ConnectorContract):
     def outside_edit(self, calendar: CalendarConnector, event: RemoteEvent) -> None:
         assert isinstance(calendar, CalDavCalendar)
         athlete_app_put(calendar, event)
+
+
+class TestCalDavCalendarWithoutSyncTokens(TestCalDavCalendar):
+    """The same contract on the CTag path a server without RFC 6578 takes."""
+
+    @pytest.fixture
+    def calendar(self, radicale: Radicale) -> Iterator[CalDavCalendar]:
+        account = account_for(radicale)
+        training = account.training("Training")
+        training.collection.mode = "ctag"
+        yield training
+        account.close()
+
+
+def test_an_expired_sync_token_gives_one_full_listing(radicale: Radicale) -> None:
+    account = account_for(radicale)
+    training = account.training("Training")
+    created = training.create(session_event("k/a"))
+    first = training.changes(None)
+    training.collection.token = "http://radicale.org/ns/sync/" + "0" * 64  # forgotten by it
+    again = training.changes(first.cursor)
+    assert again.full
+    assert [e.id for e in again.events] == [created.id]
+    assert training.collection.token not in (None, "http://radicale.org/ns/sync/" + "0" * 64)
+    account.close()
+
+
+def test_a_quiet_calendar_costs_one_request_per_look(radicale: Radicale) -> None:
+    account = account_for(radicale)
+    training = account.training("Training")
+    training.create(session_event("k/a"))
+    cursor = training.changes(None).cursor
+    before = radicale.requests
+    for _ in range(5):
+        quiet = training.changes(cursor)
+        assert (quiet.events, quiet.removed, quiet.full) == ((), (), False)
+        cursor = quiet.cursor
+    assert radicale.requests - before == 5
+    account.close()
+
+
+def test_the_ctag_path_costs_one_request_when_nothing_changed(radicale: Radicale) -> None:
+    account = account_for(radicale)
+    training = account.training("Training")
+    training.collection.mode = "ctag"
+    training.create(session_event("k/a"))
+    cursor = training.changes(None).cursor
+    before = radicale.requests
+    quiet = training.changes(cursor)
+    assert (quiet.events, quiet.full) == ((), False)
+    assert radicale.requests - before == 1
+    account.close()
