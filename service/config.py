@@ -309,6 +309,11 @@ class _Reader:
             return None
         if not isinstance(raw, dict):
             raise self.fail(where, "expected a table")
+        if "password" in raw:
+            raise self.fail(
+                f"{where}.password",
+                "passwords do not belong in the config: use password_env or password_file",
+            )
         self.unknown(raw, CALDAV_KEYS, where)
         url = self.string(raw, "url", where)
         if not url.startswith(("http://", "https://")):
@@ -318,11 +323,6 @@ class _Reader:
         secrets = [k for k in ("password_env", "password_file") if k in raw]
         if len(secrets) > 1:
             raise self.fail(where, "give password_env or password_file, not both")
-        if "password" in raw:
-            raise self.fail(
-                f"{where}.password",
-                "passwords do not belong in the config: use password_env or password_file",
-            )
         names = {k: self.names(raw, k, where) for k in ("races", "busy")}
         training = raw.get("training")
         if training is not None and (not isinstance(training, str) or not training):

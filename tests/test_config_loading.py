@@ -150,3 +150,80 @@ def test_state_paths_follow_systemd_state_directory(
     assert entry.race_ics == (path.parent / "examples" / "races.ics",)  # inputs stay put
     monkeypatch.delenv("STATE_DIRECTORY")
     assert load_config(path).state_dir == path.parent
+
+
+CALDAV = """
+[athletes.caldav]
+url = "https://cloud.example.com/remote.php/dav"
+username = "alex"
+password_env = "RACECAL_ALEX_CALDAV"
+races = ["Races"]
+training = "Training"
+"""
+
+
+def with_caldav(tmp_path: Path, table: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(GOOD + table, encoding="utf-8")
+    return path
+
+
+def test_a_caldav_table_loads(tmp_path: Path) -> None:
+    entry = load_config(with_caldav(tmp_path, CALDAV)).athletes[0]
+    assert entry.caldav is not None
+    assert (entry.caldav.races, entry.caldav.busy, entry.caldav.training) == (
+        ("Races",),
+        (),
+        "Training",
+    )
+    assert entry.caldav.password_env == "RACECAL_ALEX_CALDAV"
+    assert entry.caldav.retry_seconds == 60
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            'password_env = "RACECAL_ALEX_CALDAV"',
+            'password = "hunter2"',
+            "athletes[0].caldav.password: passwords do not belong in the config",
+        ),
+        (
+            'password_env = "RACECAL_ALEX_CALDAV"',
+            'password_env = "X"\npassword_file = "y"',
+            "athletes[0].caldav: give password_env or password_file, not both",
+        ),
+        (
+            'url = "https://cloud.example.com/remote.php/dav"',
+            'url = "cloud.example.com"',
+            "athletes[0].caldav.url: 'cloud.example.com': expected an http(s) URL",
+        ),
+        (
+            'url = "https://cloud.example.com/remote.php/dav"',
+            'url = "https://alex:pw@cloud.example.com/dav"',
+            "athletes[0].caldav.url: put the username in 'username', not in the URL",
+        ),
+        (
+            'races = ["Races"]\ntraining = "Training"',
+            "",
+            "athletes[0].caldav: name at least one of races, busy or training",
+        ),
+        (
+            'races = ["Races"]',
+            "races = [1]",
+            'athletes[0].caldav.races: expected a list of calendar names like ["Races"]',
+        ),
+        (
+            'training = "Training"',
+            'training = "Training"\nsync = true',
+            "athletes[0].caldav.sync: unknown key",
+        ),
+    ],
+)
+def test_caldav_mistakes_are_one_line(tmp_path: Path, old: str, new: str, message: str) -> None:
+    path = with_caldav(tmp_path, CALDAV.replace(old, new))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: {message}")
+    assert "hunter2" not in str(err.value)
+    assert "\n" not in str(err.value)
