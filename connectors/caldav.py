@@ -11,7 +11,6 @@ collection's sync token (`connectors.davsync`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -126,10 +125,10 @@ class CalDavCalendar:
         self.collection = DavCollection(self.http, url)
         self.name = name
         self.recreate = recreate
-        # The cursor handed out last, and the ids each object held then: deletions arrive as
-        # bare hrefs and are reported by the ids they had.
+        # The cursor handed out last, and the events each object held then: deletions arrive
+        # as bare hrefs and are reported by the ids they had.
         self._cursor: str | None = None
-        self._ids: dict[str, tuple[str, ...]] = {}
+        self._events: dict[str, list[RemoteEvent]] = {}
         self._generation = 0
 
     @property
@@ -176,16 +175,21 @@ class CalDavCalendar:
             self._recreate()
             delta = self.collection.sync()
             reset = True
-        previous = self._ids
-        self._ids = {h: tuple(e.id for e in self._parse(o)) for h, o in self._objects()}
+        # Parsed once per change: a quiet pass parses nothing.
+        previous = self._events
+        if delta.full:
+            self._events = {o.href: self._parse(o) for o in delta.changed}
+        else:
+            self._events = {h: e for h, e in previous.items() if h not in delta.removed}
+            self._events.update((o.href, self._parse(o)) for o in delta.changed)
         token = f"{self._generation}:{self.collection.token or self.collection.ctag or ''}"
         known = cursor is not None and cursor == self._cursor and not delta.full and not reset
         self._cursor = token
         if not known:
-            events = tuple(e for _h, o in self._objects() for e in self._parse(o))
+            events = tuple(e for h in sorted(self._events) for e in self._events[h])
             return ChangeSet(_sorted(events), (), token, full=True, reset=reset)
-        changed = tuple(e for o in delta.changed for e in self._parse(o))
-        removed = tuple(sorted({i for h in delta.removed for i in previous.get(h, ())}))
+        changed = tuple(e for o in delta.changed for e in self._events[o.href])
+        removed = tuple(sorted({e.id for h in delta.removed for e in previous.get(h, ())}))
         return ChangeSet(_sorted(changed), removed, token, full=False)
 
     def _recreate(self) -> None:
@@ -196,9 +200,6 @@ class CalDavCalendar:
         url = self.account.make_calendar(self.name)
         self.collection = DavCollection(self.http, url)
         self._generation += 1
-
-    def _objects(self) -> Iterator[tuple[str, DavObject]]:
-        return iter(sorted(self.collection.objects.items()))
 
     def _parse(self, obj: DavObject) -> list[RemoteEvent]:
         parsed = _calendar(obj.text, self.collection.href_url(obj.href))
@@ -240,7 +241,11 @@ class CalDavCalendar:
         except Refused as exc:
             if exc.status != 412:
                 raise
-            self._exists(event.id)
+            held = self._held(event.id)
+            if _same(held, event):
+                # Our own write, applied by the server, whose reply was lost on the way back
+                # (the retry then met the new etag): it is done.
+                return held
             raise Conflict(f"{safe_url(self._href(event.id))}: changed outside racecal") from None
 
     def delete(self, event_id: str, etag: str | None) -> None:
@@ -257,6 +262,15 @@ class CalDavCalendar:
         """A 412 means gone or changed; NotFound (raised by the GET) tells them apart."""
         self.http.send("GET", self._href(event_id))
 
+    def _held(self, event_id: str) -> RemoteEvent:
+        """The event as the server holds it now; NotFound when it is gone."""
+        reply = self.http.send("GET", self._href(event_id))
+        parsed = _calendar(reply.text, self._href(event_id))
+        for component in parsed.walk("VEVENT"):
+            if isinstance(component, icalendar.Event):
+                return to_remote(component, reply.headers.get("etag"))
+        raise BadData(safe_url(self._href(event_id)), "no VEVENT in the object")
+
 
 def _calendar(text: str, where_from: str) -> icalendar.Calendar:
     try:
@@ -266,6 +280,16 @@ def _calendar(text: str, where_from: str) -> icalendar.Calendar:
     if not isinstance(parsed, icalendar.Calendar):
         raise BadData(safe_url(where_from), "no VCALENDAR")
     return parsed
+
+
+def _same(held: RemoteEvent, event: SessionEvent) -> bool:
+    return (held.session_key, held.title, held.description, held.start, held.end) == (
+        event.session_key,
+        event.title,
+        event.description,
+        event.start,
+        event.end,
+    )
 
 
 def _sorted(events: tuple[RemoteEvent, ...]) -> tuple[RemoteEvent, ...]:

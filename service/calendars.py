@@ -109,7 +109,11 @@ class AthleteCalendars:
                 config.url,
                 config.username,
                 caldav_password(config),
-                retry=module.RetryPolicy(max_seconds=config.retry_seconds),
+                # Backoff scaled to the budget, so a short budget still gets a few attempts.
+                retry=module.RetryPolicy(
+                    max_seconds=config.retry_seconds,
+                    first_wait=min(0.5, config.retry_seconds / 10),
+                ),
             )
             self._account = module.CalDavAccount(settings)
         return self._account

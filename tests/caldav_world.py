@@ -42,7 +42,7 @@ username = "{user}"
 races = ["Races"]
 busy = ["Personal"]
 training = "Training"
-retry_seconds = 1
+retry_seconds = {retry}
 """
 
 
@@ -79,11 +79,12 @@ class World:
         for text in split(ROOT / "examples" / "busy.ics"):
             self.personal.save_event(text)
 
-    def config(self, secret: str = "") -> AthleteConfig:
+    def config(self, secret: str = "", retry: float = 1) -> AthleteConfig:
         base = self.base
         base.mkdir(parents=True, exist_ok=True)
         path = base / "config.toml"
-        path.write_text(CONFIG.format(url=self.server.url, user=self.user, secret=secret))
+        text = CONFIG.format(url=self.server.url, user=self.user, secret=secret, retry=retry)
+        path.write_text(text)
         return load_config(path).athletes[0]
 
     def store(self) -> Store:

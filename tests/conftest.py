@@ -15,7 +15,7 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
     server = Radicale(tmp_path_factory.mktemp("radicale"))
     server.start()
     yield server
-    server.stop()
+    server.remove()
 
 
 @pytest.fixture
@@ -24,4 +24,4 @@ def own_radicale(tmp_path: Path) -> Iterator[Radicale]:
     server = Radicale(tmp_path)
     server.start()
     yield server
-    server.stop()
+    server.remove()

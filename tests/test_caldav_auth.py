@@ -32,7 +32,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
     server = Radicale(folder, htpasswd=users)
     server.start()
     yield server
-    server.stop()
+    server.remove()
 
 
 @pytest.fixture
