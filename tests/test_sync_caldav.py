@@ -222,3 +222,22 @@ def test_outage_mid_pass_then_the_next_pass_converges(
     expected[key] = (expected[key][0], start.isoformat(), got[key][2])  # the athlete's move
     assert got == expected
     assert world.sessions()[key].start == start + timedelta(0)
+
+
+def test_caldav_sources_read_the_same_races_and_busy_time_as_the_files(
+    world: World, tmp_path: Path
+) -> None:
+    """The example races and the recurring Outlook meetings, one object per event on the
+    server, give exactly what the .ics files give."""
+    from service.planning import read_sources  # noqa: PLC0415
+    from tests.support import example_store  # noqa: PLC0415
+
+    _store, from_files = example_store(tmp_path / "files")
+    today = NOW.date()
+    files = read_sources(from_files, today, 16)
+    served = read_sources(world.config(), today, 16)
+    assert sorted((r.uid, r.date, r.priority) for r in served.races) == sorted(
+        (r.uid, r.date, r.priority) for r in files.races
+    )
+    assert len(files.busy) > 16 * 3  # recurring meetings expanded
+    assert served.busy == files.busy
