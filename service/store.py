@@ -22,6 +22,10 @@ class StoreError(RuntimeError):
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Python's sqlite3 opens a transaction before DML only, so each CREATE TABLE of a
+    # migration committed on its own and a process killed mid-upgrade left half a schema that
+    # no later upgrade could finish. Transactions are begun explicitly instead (_begin).
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL keeps readers (racecal status) off the writer's back and survives SIGKILL mid-pass.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -43,7 +47,12 @@ def make_engine(url: str, base: Path | None = None) -> Engine:
     engine = create_engine(parsed, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin)
     return engine
+
+
+def _begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:

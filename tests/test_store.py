@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from service.models import Athlete, RaceSeen, SessionWritten
-from service.store import Store
+from service.store import Store, StoreError
 
 PG_ADMIN = os.environ.get(
     "RACECAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -142,3 +142,26 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.engine.dispose()
+
+
+def test_an_upgrade_cut_short_leaves_no_half_schema(tmp_path: Path) -> None:
+    """A process killed mid-upgrade must not leave tables without their revision: the whole
+    migration is one transaction on SQLite too."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    store = Store.open("sqlite:///cut.db", tmp_path)
+    created = 0
+
+    def cut(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        nonlocal created
+        created += statement.lstrip().upper().startswith("CREATE TABLE")
+        if created == 3:
+            raise RuntimeError("power cut after the third table")
+
+    event.listen(store.engine, "after_cursor_execute", cut)
+    with pytest.raises(StoreError):
+        store.upgrade()
+    event.remove(store.engine, "after_cursor_execute", cut)
+    assert inspect(store.engine).get_table_names() == []
+    store.upgrade()
+    assert store.revision() == store.head()
