@@ -30,8 +30,9 @@ from connectors.base import (
     SessionEvent,
     safe_url,
 )
-from connectors.davhttp import DavHttp, Refused, RetryPolicy
+from connectors.davhttp import DavHttp, Refused
 from connectors.davsync import DavCollection, DavObject, responses, text_of
+from connectors.retry import RetryPolicy
 from connectors.vevent import object_for, to_remote, to_vevent
 
 log = logging.getLogger("racecal.caldav")

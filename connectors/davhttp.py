@@ -19,14 +19,6 @@ from typing import Any, TypeVar
 from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http_library
-from tenacity import (
-    RetryCallState,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
-from tenacity import Retrying as _Retrying
 
 from connectors.base import (
     AuthError,
@@ -36,6 +28,7 @@ from connectors.base import (
     Unavailable,
     safe_url,
 )
+from connectors.retry import RetryPolicy
 
 log = logging.getLogger("racecal.caldav")
 T = TypeVar("T")
@@ -63,14 +56,6 @@ class Reply:
     # The parsed XML (an lxml element) when the body was XML, else None and the body in `text`.
     tree: Any
     text: str
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    # Total time one request may spend on retries before the pass gives up on it.
-    max_seconds: float = 60.0
-    attempts: int = 6
-    first_wait: float = 0.5
 
 
 class DavHttp:
@@ -106,8 +91,8 @@ class DavHttp:
         self, method: str, url: str, body: str = "", headers: Mapping[str, str] | None = None
     ) -> Reply:
         """One request with retries; 2xx and 3xx come back, the rest raise."""
-        reply: Reply = self._retrying()(self._once, method, url, body, dict(headers or {}))
-        return reply
+        sent = dict(headers or {})
+        return self.retry.run(lambda: self._once(method, url, body, sent))
 
     def call(self, what: str, action: Callable[[], T]) -> T:
         """A caldav library call (discovery, MKCALENDAR) under the same errors and retries."""
@@ -117,16 +102,7 @@ class DavHttp:
             with _translated(what):
                 return action()
 
-        return self._retrying()(once)
-
-    def _retrying(self) -> _Retrying:
-        return _Retrying(
-            retry=retry_if_exception_type((Unavailable, RateLimited)),
-            stop=stop_after_attempt(self.retry.attempts) | stop_after_delay(self.retry.max_seconds),
-            wait=_wait(self.retry.first_wait),
-            reraise=True,
-            before_sleep=_note_retry,
-        )
+        return self.retry.run(once)
 
     def _once(self, method: str, url: str, body: str, headers: dict[str, str]) -> Reply:
         self.requests += 1
@@ -178,20 +154,3 @@ def _translated(name: str) -> Iterator[None]:
 
 def _expired(tree: Any) -> bool:
     return tree.find(f".//{VALID_SYNC_TOKEN}") is not None or tree.tag == VALID_SYNC_TOKEN
-
-
-def _wait(first: float) -> Any:
-    backoff = wait_exponential_jitter(multiplier=first, max=30.0, jitter=first)
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, 120.0)
-        return float(backoff(state))
-
-    return wait
-
-
-def _note_retry(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    log.debug("retrying after %s (attempt %d)", exc, state.attempt_number)

@@ -24,6 +24,7 @@ import icalendar
 from connectors.base import CalendarConnector, ChangeSet, NotFound, RemoteEvent, safe_url
 from connectors.icsfile import busy_in, races_in
 from connectors.icswrite import IcsFileCalendar
+from connectors.retry import RetryPolicy
 from scheduler.model import Interval, Race
 from service.config import AthleteConfig, CalDavConfig
 
@@ -109,11 +110,7 @@ class AthleteCalendars:
                 config.url,
                 config.username,
                 caldav_password(config),
-                # Backoff scaled to the budget, so a short budget still gets a few attempts.
-                retry=module.RetryPolicy(
-                    max_seconds=config.retry_seconds,
-                    first_wait=min(0.5, config.retry_seconds / 10),
-                ),
+                retry=RetryPolicy().scaled(config.retry_seconds),
             )
             self._account = module.CalDavAccount(settings)
         return self._account

@@ -13,7 +13,7 @@ from caldav.davclient import DAVClient
 
 from connectors.base import CalendarConnector, RemoteEvent
 from connectors.caldav import CalDavAccount, CalDavCalendar, CalDavSettings
-from connectors.davhttp import RetryPolicy
+from connectors.retry import RetryPolicy
 from tests.connector_contract import ConnectorContract
 from tests.connector_contract import session as session_event
 from tests.radicale_server import Radicale
