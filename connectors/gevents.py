@@ -1,0 +1,119 @@
+"""Google Calendar event resources and our types, both ways.
+
+Events read for races and busy time become iCalendar VEVENTs (Google's `recurrence` lines are
+iCalendar already), so the race and busy rules of `connectors.icsfile` apply unchanged,
+recurrences included. Sessions become event bodies with the client-supplied id, the session
+key in a private extended property, a colour per kind and no reminders.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+
+from connectors.base import GOOGLE_SESSION_PROPERTY, RemoteEvent, SessionEvent
+
+# Google's event colour ids: 2 sage for runs, 6 tangerine for strength, 11 tomato for key runs.
+COLORS = {"run": "2", "strength": "6", "key": "11"}
+
+
+def kind_of(session_key: str) -> str:
+    slot = session_key.rsplit("/", 1)[-1]
+    if slot.startswith("strength"):
+        return "strength"
+    return "key" if slot.startswith(("q", "long")) else "run"
+
+
+def to_body(event: SessionEvent, transparency: str = "opaque") -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "summary": event.title,
+        "description": event.description,
+        "start": _when(event.start),
+        "end": _when(event.end),
+        "colorId": COLORS[kind_of(event.session_key)],
+        "transparency": transparency,
+        "reminders": {"useDefault": False},
+        "extendedProperties": {"private": {GOOGLE_SESSION_PROPERTY: event.session_key}},
+    }
+
+
+def _when(moment: datetime) -> dict[str, str]:
+    when = {"dateTime": moment.isoformat()}
+    key = getattr(moment.tzinfo, "key", None)
+    if isinstance(key, str):
+        when["timeZone"] = key
+    return when
+
+
+def parse_when(when: dict[str, Any]) -> datetime | date:
+    if "dateTime" in when:
+        moment = datetime.fromisoformat(str(when["dateTime"]).replace("Z", "+00:00"))
+        zone = _zone(when.get("timeZone"))
+        return moment.astimezone(zone) if zone else moment
+    return date.fromisoformat(str(when["date"]))
+
+
+def _zone(name: object) -> ZoneInfo | None:
+    if not isinstance(name, str):
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def to_remote(item: dict[str, Any]) -> RemoteEvent:
+    private = item.get("extendedProperties", {}).get("private", {})
+    key = private.get(GOOGLE_SESSION_PROPERTY)
+    start = parse_when(item.get("start", {}))
+    end = parse_when(item.get("end", {})) if item.get("end") else start
+    return RemoteEvent(
+        id=str(item["id"]),
+        title=str(item.get("summary", "")),
+        start=start,
+        end=end,
+        description=str(item.get("description", "")),
+        location=str(item.get("location", "")),
+        busy=item.get("transparency", "opaque") != "transparent",
+        session_key=str(key) if key is not None else None,
+        etag=item.get("etag"),
+    )
+
+
+def to_vevent(item: dict[str, Any]) -> icalendar.Event:
+    """An event resource as the VEVENT an iCalendar export of it would hold."""
+    vevent = icalendar.Event()
+    vevent.add("uid", item.get("iCalUID") or item["id"])
+    vevent.add("summary", item.get("summary", ""))
+    if item.get("description"):
+        vevent.add("description", item["description"])
+    if item.get("location"):
+        vevent.add("location", item["location"])
+    for name in ("start", "end"):
+        when = item.get(name)
+        if when:
+            vevent.add(f"dt{name}", _local(when))
+    if "originalStartTime" in item:
+        vevent.add("recurrence-id", _local(item["originalStartTime"]))
+    if item.get("created"):
+        vevent.add("created", parse_when({"dateTime": item["created"]}))
+    if item.get("transparency") == "transparent":
+        vevent.add("transp", "TRANSPARENT")
+    if item.get("status") == "cancelled":
+        vevent.add("status", "CANCELLED")
+    for line in item.get("recurrence", []):
+        # Google's recurrence lines are iCalendar content lines: let icalendar read them.
+        parsed = icalendar.Event.from_ical(f"BEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\n")
+        for name, value in parsed.property_items(recursive=False):
+            if name in ("RRULE", "EXDATE", "RDATE", "EXRULE"):
+                vevent.add(name, value, encode=False)
+    return vevent
+
+
+def _local(when: dict[str, Any]) -> datetime | date:
+    """A start or end on the event's own wall clock, so a recurrence follows its DST."""
+    return parse_when(when)

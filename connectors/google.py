@@ -1,0 +1,468 @@
+"""Google Calendar: races and busy time in, the training calendar out, on
+google-api-python-client with the bundled discovery document.
+
+Every calendar racecal watches is followed by its own `syncToken` stream (all pages; a 410 means
+one full listing), so a pass where nothing changed costs one request per watched calendar.
+Writes go in batch requests of at most 50 calls; sessions use client-supplied ids, so a retried
+insert answers 409 and is adopted; updates carry `If-Match`, and a 412 is checked against what
+the event now holds (our own write whose reply was lost counts as done). httplib2 is not
+thread-safe: each thread gets its own authorized client.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import google_auth_httplib2
+import httplib2
+import icalendar
+from google.auth.exceptions import RefreshError, TransportError
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
+
+from connectors.base import (
+    AuthError,
+    CalendarError,
+    Capabilities,
+    ChangeSet,
+    Conflict,
+    NotFound,
+    RateLimited,
+    RemoteEvent,
+    SessionEvent,
+    Unavailable,
+)
+from connectors.gevents import to_body, to_remote, to_vevent
+from connectors.retry import RetryPolicy
+
+log = logging.getLogger("racecal.google")
+
+SCOPES = (
+    "https://www.googleapis.com/auth/calendar.events.readonly",
+    "https://www.googleapis.com/auth/calendar.app.created",
+)
+GOOGLE_ROOT = "https://www.googleapis.com/"
+BATCH_LIMIT = 50
+PAGE_SIZE = 2500
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+class Gone(NotFound):
+    """410: a deleted event, or a sync token the server no longer honours."""
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    credentials: Any  # google.auth.credentials.Credentials
+    # The API root, e.g. "http://127.0.0.1:8080/" for a local server; None is Google.
+    root: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float = 30.0
+    transparency: str = "opaque"
+
+
+class GoogleAccount:
+    def __init__(self, settings: GoogleSettings) -> None:
+        self.settings = settings
+        self.root = (settings.root or GOOGLE_ROOT).rstrip("/") + "/"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # HTTP requests sent (a batch is one): what the quota and the benchmarks count.
+        self.requests = 0
+
+    def service(self) -> Any:
+        service = getattr(self._local, "service", None)
+        if service is None:
+            http = google_auth_httplib2.AuthorizedHttp(
+                self.settings.credentials, http=httplib2.Http(timeout=self.settings.timeout)
+            )
+            service = build(
+                "calendar",
+                "v3",
+                http=http,
+                static_discovery=True,
+                cache_discovery=False,
+                client_options={"api_endpoint": self.root + "calendar/v3/"},
+            )
+            self._local.service = service
+        return service
+
+    def new_batch(self) -> BatchHttpRequest:
+        # new_batch_http_request() would post to Google whatever the endpoint.
+        return BatchHttpRequest(batch_uri=self.root + "batch/calendar/v3")
+
+    def execute(self, what: str, make: Callable[[Any], Any]) -> Any:
+        """Build a request from the thread's service and run it under our errors and
+        retries; `what` names the calendar in messages."""
+
+        def once() -> Any:
+            self._count()
+            with translated(what):
+                return make(self.service()).execute(num_retries=0)
+
+        return self.settings.retry.run(once)
+
+    def list_page(self, what: str, params: dict[str, Any]) -> Any:
+        return self.execute(what, lambda s: s.events().list(**params))
+
+    def _count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+    def create_calendar(self, name: str, timezone: str) -> str:
+        body = {"summary": name, "timeZone": timezone, "description": "Training plan by racecal"}
+        created = self.execute(f"calendar '{name}'", lambda s: s.calendars().insert(body=body))
+        return str(created["id"])
+
+
+@contextmanager
+def translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except HttpError as exc:
+        raise error_for(what, exc) from None
+    except RefreshError:
+        raise AuthError(
+            f"{what}: Google refused the stored authorization (revoked or expired); "
+            "run 'racecal auth google' again"
+        ) from None
+    except (TimeoutError, httplib2.HttpLib2Error, TransportError, OSError) as exc:
+        raise Unavailable(f"{what}: cannot reach Google ({type(exc).__name__})") from None
+
+
+def error_for(what: str, exc: HttpError) -> CalendarError:
+    status = int(exc.status_code or exc.resp.status)
+    details = exc.error_details if isinstance(exc.error_details, list) else []
+    reason = str(details[0].get("reason", "")) if details and isinstance(details[0], dict) else ""
+    text = f"{what}: HTTP {status}{f' {reason}' if reason else ''}"
+    if status == 429 or (status == 403 and reason in RATE_REASONS):
+        after = exc.resp.get("retry-after") if exc.resp is not None else None
+        seconds = float(after) if after and str(after).replace(".", "", 1).isdigit() else None
+        return RateLimited(text, retry_after=seconds)
+    if status >= 500:
+        return Unavailable(text)
+    if status == 401:
+        return AuthError(f"{text}; run 'racecal auth google' again")
+    if status == 404:
+        return NotFound(text)
+    if status == 410:
+        return Gone(text)
+    if status in (409, 412):
+        return Conflict(text)
+    return CalendarError(f"{text} (not retried)")
+
+
+class GoogleCollection:
+    """One calendar followed by its sync-token stream, mirrored in memory."""
+
+    def __init__(self, account: GoogleAccount, calendar_id: str) -> None:
+        self.account = account
+        self.calendar_id = calendar_id
+        self.items: dict[str, dict[str, Any]] = {}
+        self.token: str | None = None
+        self._ical: icalendar.Calendar | None = None
+
+    @property
+    def name(self) -> str:
+        return f"Google calendar '{self.calendar_id}'"
+
+    def sync(self) -> tuple[list[dict[str, Any]], list[str], bool]:
+        """(changed items, removed ids, whether this was a full listing)."""
+        try:
+            return self._pages(self.token)
+        except Gone:
+            log.info("%s: sync token expired; listing it whole", self.name)
+            return self._pages(None)
+
+    def _pages(self, token: str | None) -> tuple[list[dict[str, Any]], list[str], bool]:
+        changed: dict[str, dict[str, Any]] = {}
+        removed: set[str] = set()
+        page: str | None = None
+        while True:
+            params: dict[str, Any] = {"calendarId": self.calendar_id, "maxResults": PAGE_SIZE}
+            if token:
+                params["syncToken"] = token
+            if page:
+                params["pageToken"] = page
+            reply = self.account.list_page(self.name, params)
+            for item in reply.get("items", []):
+                if item.get("status") == "cancelled" and "recurringEventId" not in item:
+                    removed.add(item["id"])
+                    changed.pop(item["id"], None)
+                else:
+                    changed[item["id"]] = item
+                    removed.discard(item["id"])
+            page = reply.get("nextPageToken")
+            if not page:
+                self.token = reply.get("nextSyncToken")
+                break
+        full = token is None
+        if full:
+            removed = set(self.items) - set(changed)
+            self.items = dict(changed)
+        else:
+            for item_id in removed:
+                self.items.pop(item_id, None)
+            self.items.update(changed)
+        if changed or removed or full:
+            self._ical = None
+        return list(changed.values()), sorted(removed), full
+
+    def calendar(self) -> icalendar.Calendar:
+        """The mirrored events as one iCalendar calendar (built once per change)."""
+        if self._ical is None:
+            calendar = icalendar.Calendar()
+            calendar.add("prodid", "-//racecal//google mirror//EN")
+            calendar.add("version", "2.0")
+            for item in self.items.values():
+                if "start" in item:
+                    calendar.add_component(to_vevent(item))
+            self._ical = calendar
+        return self._ical
+
+
+@dataclass
+class _Call:
+    kind: str  # insert | update | delete
+    event_id: str
+    make: Callable[[Any], Any]
+    event: SessionEvent | None = None
+
+
+class GoogleCalendar:
+    """The training calendar as a `CalendarConnector`."""
+
+    capabilities = Capabilities(writable=True, incremental=True)
+
+    def __init__(
+        self,
+        account: GoogleAccount,
+        calendar_id: str,
+        recreate: Callable[[], str] | None = None,
+    ) -> None:
+        self.account = account
+        self.calendar_id = calendar_id
+        self.recreate = recreate
+        self.collection = GoogleCollection(account, calendar_id)
+        self._events: dict[str, RemoteEvent] = {}
+        self._cursor: str | None = None
+        self._generation = 0
+        self._queue: list[_Call] | None = None
+
+    @property
+    def name(self) -> str:
+        return f"Google calendar '{self.calendar_id}'"
+
+    # -- reading ------------------------------------------------------------------------
+    def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
+        found: list[RemoteEvent] = []
+        page: str | None = None
+        while True:
+            params: dict[str, Any] = {
+                "calendarId": self.calendar_id,
+                "timeMin": start.astimezone(UTC).isoformat(),
+                "timeMax": end.astimezone(UTC).isoformat(),
+                "singleEvents": True,
+                "maxResults": PAGE_SIZE,
+            }
+            if page:
+                params["pageToken"] = page
+            reply = self.account.list_page(self.name, params)
+            found.extend(to_remote(i) for i in reply.get("items", []) if "start" in i)
+            page = reply.get("nextPageToken")
+            if not page:
+                return sorted(found, key=lambda e: (str(e.start), e.id))
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        reset = False
+        try:
+            changed, removed, full = self.collection.sync()
+        except NotFound:
+            if self.recreate is None:
+                raise NotFound(f"{self.name}: the training calendar is gone") from None
+            log.warning("the training calendar was deleted; creating it again")
+            self.calendar_id = self.recreate()
+            self.collection = GoogleCollection(self.account, self.calendar_id)
+            self._generation += 1
+            changed, removed, full = self.collection.sync()
+            reset = True
+        previous = self._events
+        parsed = {i["id"]: to_remote(i) for i in changed if "start" in i}
+        if full:
+            self._events = parsed
+        else:
+            self._events = {k: v for k, v in previous.items() if k not in removed}
+            self._events.update(parsed)
+        token = f"{self._generation}:{self.collection.token or ''}"
+        known = cursor is not None and cursor == self._cursor and not full and not reset
+        self._cursor = token
+        if not known:
+            events = tuple(self._events[k] for k in sorted(self._events))
+            return ChangeSet(events, (), token, full=True, reset=reset)
+        gone = tuple(sorted(i for i in removed if i in previous))
+        return ChangeSet(tuple(parsed[k] for k in sorted(parsed)), gone, token, full=False)
+
+    # -- writing ------------------------------------------------------------------------
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        self._queue = []
+        try:
+            yield
+            queued, self._queue = self._queue, None
+            self._flush(queued)
+        finally:
+            self._queue = None
+
+    def create(self, event: SessionEvent) -> RemoteEvent:
+        body = to_body(event, self.account.settings.transparency)
+        call = _Call(
+            "insert",
+            event.id,
+            lambda s: s.events().insert(calendarId=self.calendar_id, body=body, sendUpdates="none"),
+            event,
+        )
+        return self._run(call)
+
+    def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+        body = to_body(event, self.account.settings.transparency)
+
+        def make(service: Any) -> Any:
+            request = service.events().update(
+                calendarId=self.calendar_id, eventId=event.id, body=body, sendUpdates="none"
+            )
+            if etag:
+                request.headers["If-Match"] = etag
+            return request
+
+        return self._run(_Call("update", event.id, make, event))
+
+    def delete(self, event_id: str, etag: str | None) -> None:
+        def make(service: Any) -> Any:
+            request = service.events().delete(
+                calendarId=self.calendar_id, eventId=event_id, sendUpdates="none"
+            )
+            if etag:
+                request.headers["If-Match"] = etag
+            return request
+
+        self._run(_Call("delete", event_id, make))
+
+    def _run(self, call: _Call) -> RemoteEvent:
+        if self._queue is not None:
+            self._queue.append(call)
+            return _placeholder(call) if call.event else _GONE
+        try:
+            reply = self.account.execute(self.name, call.make)
+        except CalendarError as exc:
+            return self._settle(call, exc)
+        return to_remote(reply) if reply else _GONE
+
+    def _settle(self, call: _Call, exc: CalendarError) -> RemoteEvent:
+        """What a failed call means for its intent; raises when it really failed."""
+        if call.kind == "insert" and isinstance(exc, Conflict):
+            raise Conflict(f"{self.name}: event {call.event_id} exists") from None
+        if call.kind == "update" and isinstance(exc, Conflict) and call.event is not None:
+            held = self._held(call.event_id)
+            if held is not None and _same(held, call.event):
+                return held  # our own write whose reply was lost
+            raise Conflict(f"{self.name}: event {call.event_id} changed outside racecal")
+        if call.kind == "delete" and isinstance(exc, Gone):
+            raise NotFound(f"{self.name}: event {call.event_id} is gone")
+        raise exc
+
+    def _held(self, event_id: str) -> RemoteEvent | None:
+        try:
+            item = self.account.execute(
+                self.name,
+                lambda s: s.events().get(calendarId=self.calendar_id, eventId=event_id),
+            )
+        except NotFound:
+            return None
+        return to_remote(item)
+
+    def _flush(self, calls: list[_Call]) -> None:
+        """Batches of at most 50; a call that failed inside a batch for a reason worth a retry
+        (429, 5xx) is sent again alone, with backoff; adoption (409) and 412 checks follow."""
+        failures: list[tuple[_Call, CalendarError]] = []
+        for start in range(0, len(calls), BATCH_LIMIT):
+            chunk = calls[start : start + BATCH_LIMIT]
+            outcomes = self._send_batch(chunk)
+            failures.extend((c, e) for c, e in zip(chunk, outcomes, strict=True) if e is not None)
+        conflict: Conflict | None = None
+        for call, exc in failures:
+            try:
+                if isinstance(exc, RateLimited | Unavailable):
+                    self._run(call)
+                else:
+                    self._settle(call, exc)
+            except NotFound:
+                if call.kind != "delete":
+                    raise
+            except Conflict as err:
+                if call.kind == "insert" and call.event is not None:
+                    # Written by an earlier try whose reply was lost, or by a killed pass.
+                    self.update(call.event, None)
+                else:
+                    conflict = conflict or err
+        if conflict is not None:
+            raise conflict
+
+    def _send_batch(self, chunk: list[_Call]) -> list[CalendarError | None]:
+        def once() -> list[CalendarError | None]:
+            outcomes: list[CalendarError | None] = [None] * len(chunk)
+
+            def done(request_id: str, _response: Any, exception: Exception | None) -> None:
+                if exception is not None:
+                    index = int(request_id)
+                    if isinstance(exception, HttpError):
+                        outcomes[index] = error_for(self.name, exception)
+                    else:
+                        outcomes[index] = Unavailable(f"{self.name}: {type(exception).__name__}")
+
+            batch = self.account.new_batch()
+            service = self.account.service()
+            for index, call in enumerate(chunk):
+                batch.add(call.make(service), callback=done, request_id=str(index))
+            self.account._count()
+            with translated(self.name):
+                batch.execute(http=service._http)
+            return outcomes
+
+        # A batch that failed as a whole is sent again whole: inserts answer 409, updates
+        # 412 and deletes 410 where the first try got through, and each is settled above.
+        result: list[CalendarError | None] = self.account.settings.retry.run(once)
+        return result
+
+
+_GONE = RemoteEvent("", "", datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))
+
+
+def _placeholder(call: _Call) -> RemoteEvent:
+    """What a queued write will have made; its etag comes with the next change listing."""
+    event = call.event
+    assert event is not None
+    return RemoteEvent(
+        event.id,
+        event.title,
+        event.start,
+        event.end,
+        event.description,
+        session_key=event.session_key,
+    )
+
+
+def _same(held: RemoteEvent, event: SessionEvent) -> bool:
+    return (held.session_key, held.title, held.description, held.start, held.end) == (
+        event.session_key,
+        event.title,
+        event.description,
+        event.start,
+        event.end,
+    )
