@@ -26,7 +26,8 @@ from connectors.icsfile import busy_in, races_in
 from connectors.icswrite import IcsFileCalendar
 from connectors.retry import RetryPolicy
 from scheduler.model import Interval, Race
-from service.config import AthleteConfig, CalDavConfig
+from service.config import AthleteConfig
+from service.remote_config import CalDavConfig
 
 if TYPE_CHECKING:
     from connectors.caldav import CalDavAccount

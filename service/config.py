@@ -13,6 +13,14 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.model import Athlete, SameDayOrder, TimeWindow
+from service.remote_config import (
+    CalDavConfig,
+    GoogleAthleteConfig,
+    GoogleConfig,
+    parse_caldav,
+    parse_google,
+    parse_google_athlete,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_CONFIG = Path("config.example.toml")
@@ -39,17 +47,7 @@ ATHLETE_KEYS = {
     "busy",
     "output",
     "caldav",
-}
-CALDAV_KEYS = {
-    "url",
-    "username",
-    "password_env",
-    "password_file",
-    "races",
-    "busy",
-    "training",
-    "create_training",
-    "retry_seconds",
+    "google",
 }
 WINDOW_KEYS = {"weekdays", "weekend", *WEEKDAYS}
 
@@ -66,27 +64,6 @@ class ServiceConfig:
 
 
 @dataclass(frozen=True)
-class CalDavConfig:
-    """An athlete's CalDAV account. The password is not read here but when connecting, from
-    an environment variable or a file only its owner can read."""
-
-    url: str
-    username: str | None
-    password_env: str | None
-    password_file: Path | None
-    # Calendars by display name, path or URL.
-    races: tuple[str, ...]
-    busy: tuple[str, ...]
-    # The calendar sessions are written to; None keeps writing the .ics output.
-    training: str | None
-    create_training: bool = True
-    # How long one request may keep retrying (connection errors, 429, 5xx) before the pass
-    # ends and the next one tries again.
-    retry_seconds: float = 60.0
-    where: str = "caldav"
-
-
-@dataclass(frozen=True)
 class AthleteConfig:
     athlete: Athlete
     race_ics: tuple[Path, ...]
@@ -98,6 +75,7 @@ class AthleteConfig:
     busy_urls: tuple[str, ...] = ()
     cache_dir: Path = Path("var/cache")
     caldav: CalDavConfig | None = None
+    google: GoogleAthleteConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +86,7 @@ class Config:
     # Where relative state paths (the SQLite store, the output calendar, the URL cache) live:
     # $STATE_DIRECTORY under systemd (StateDirectory=), else the config file's folder.
     state_dir: Path = Path()
+    google: GoogleConfig | None = None
 
     def athlete(self, athlete_id: str | None) -> AthleteConfig:
         if athlete_id is None:
@@ -132,7 +111,8 @@ def load_config(path: Path) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc})") from None
     reader = _Reader(path)
-    reader.unknown(raw, {"service", "athletes"}, "")
+    reader.unknown(raw, {"service", "athletes", "google"}, "")
+    google = parse_google(reader, reader.table(raw, "google", "google"))
     service_raw = reader.table(raw, "service", "service")
     reader.unknown(service_raw, SERVICE_KEYS, "service")
     service = ServiceConfig(
@@ -151,7 +131,11 @@ def load_config(path: Path) -> Config:
         if entry.athlete.id in seen:
             raise ConfigError(f"{path}: athletes[{i}].id: '{entry.athlete.id}' is used twice")
         seen.add(entry.athlete.id)
-    return Config(path=path, service=service, athletes=athletes, state_dir=reader.state)
+    if google is None and any(a.google for a in athletes):
+        raise ConfigError(f"{path}: google: a [google] table with client_secrets is needed")
+    return Config(
+        path=path, service=service, athletes=athletes, state_dir=reader.state, google=google
+    )
 
 
 class _Reader:
@@ -289,7 +273,8 @@ class _Reader:
             == "maintenance",
             runs_from_calendar=self.flag(raw, "runs_from_calendar", where),
         )
-        caldav = self.caldav(raw.get("caldav"), f"{where}.caldav")
+        caldav = parse_caldav(self, raw.get("caldav"), f"{where}.caldav")
+        google = parse_google_athlete(self, raw.get("google"), f"{where}.google", athlete_id)
         race_files, race_urls = self.sources(sections["races"], "races", where)
         busy_files, busy_urls = self.sources(sections["busy"], "busy", where)
         return AthleteConfig(
@@ -302,54 +287,8 @@ class _Reader:
             busy_urls=busy_urls,
             cache_dir=self.state / "var" / "cache" / athlete_id,
             caldav=caldav,
+            google=google,
         )
-
-    def caldav(self, raw: object, where: str) -> CalDavConfig | None:
-        if raw is None:
-            return None
-        if not isinstance(raw, dict):
-            raise self.fail(where, "expected a table")
-        if "password" in raw:
-            raise self.fail(
-                f"{where}.password",
-                "passwords do not belong in the config: use password_env or password_file",
-            )
-        self.unknown(raw, CALDAV_KEYS, where)
-        url = self.string(raw, "url", where)
-        if not url.startswith(("http://", "https://")):
-            raise self.fail(f"{where}.url", f"{url!r}: expected an http(s) URL")
-        if "@" in url.split("/")[2]:
-            raise self.fail(f"{where}.url", "put the username in 'username', not in the URL")
-        secrets = [k for k in ("password_env", "password_file") if k in raw]
-        if len(secrets) > 1:
-            raise self.fail(where, "give password_env or password_file, not both")
-        names = {k: self.names(raw, k, where) for k in ("races", "busy")}
-        training = raw.get("training")
-        if training is not None and (not isinstance(training, str) or not training):
-            raise self.fail(f"{where}.training", "expected a calendar name, path or URL")
-        if not names["races"] and not names["busy"] and training is None:
-            raise self.fail(where, "name at least one of races, busy or training")
-        file = raw.get("password_file")
-        return CalDavConfig(
-            url=url,
-            username=self.string(raw, "username", where) if "username" in raw else None,
-            password_env=self.string(raw, "password_env", where) if "password_env" in raw else None,
-            password_file=self.base / self.string(raw, "password_file", where) if file else None,
-            races=names["races"],
-            busy=names["busy"],
-            training=training,
-            create_training=self.flag(raw, "create_training", where, default=True),
-            retry_seconds=self.number(raw, "retry_seconds", where, 60, 0, 3600),
-            where=f"{self.path}: {where}",
-        )
-
-    def names(self, raw: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
-        value = raw.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            raise self.fail(f"{where}.{key}", 'expected a list of calendar names like ["Races"]')
-        return tuple(value)
 
     def windows(self, raw: dict[str, Any], where: str) -> tuple[tuple[TimeWindow, ...], ...]:
         self.unknown(raw, WINDOW_KEYS, where)
