@@ -32,6 +32,8 @@ from service.remote_config import CalDavConfig
 if TYPE_CHECKING:
     from connectors.caldav import CalDavAccount
     from connectors.davsync import DavCollection
+    from service.google_account import GoogleSide
+    from service.store import Store
 
 log = logging.getLogger("racecal.calendars")
 
@@ -77,6 +79,8 @@ def caldav_password(config: CalDavConfig) -> str | None:
 
 def training_target(entry: AthleteConfig) -> str:
     """Where the athlete's sessions are written, for messages."""
+    if entry.google is not None:
+        return f"Google calendar '{entry.google.training_id or entry.google.training}'"
     config = entry.caldav
     if config is not None and config.training is not None:
         return f"CalDAV calendar '{config.training}' at {safe_url(config.url)}"
@@ -93,10 +97,31 @@ def _caldav() -> ModuleType:
         ) from None
 
 
+def _google_side(entry: AthleteConfig, store: Store | None) -> GoogleSide:
+    """service.google_account, which needs the `google` extra: imported only when used."""
+    config = entry.google
+    assert config is not None
+    try:
+        module = importlib.import_module("service.google_account")
+    except ImportError:
+        raise SourceError(
+            f"{config.where}: Google support is not installed (pip install 'racecal[google]')"
+        ) from None
+    side: GoogleSide = module.GoogleSide(config, entry.athlete.id, entry.athlete.timezone, store)
+    return side
+
+
 class AthleteCalendars:
-    def __init__(self, entry: AthleteConfig, training: CalendarConnector | None = None) -> None:
+    def __init__(
+        self,
+        entry: AthleteConfig,
+        training: CalendarConnector | None = None,
+        store: Store | None = None,
+    ) -> None:
         self.entry = entry
+        self.store = store
         self._training = training
+        self._google: GoogleSide | None = None
         self._account: CalDavAccount | None = None
         self._races: list[DavCollection] | None = None
         self._busy: list[DavCollection] | None = None
@@ -116,10 +141,17 @@ class AthleteCalendars:
             self._account = module.CalDavAccount(settings)
         return self._account
 
+    def google(self) -> GoogleSide:
+        if self._google is None:
+            self._google = _google_side(self.entry, self.store)
+        return self._google
+
     def training(self) -> CalendarConnector:
         if self._training is None:
             config = self.entry.caldav
-            if config is not None and config.training is not None:
+            if self.entry.google is not None:
+                self._training = self.google().training()
+            elif config is not None and config.training is not None:
                 account = self._dav(config)
                 self._training = account.training(config.training, config.create_training)
             else:
@@ -146,6 +178,12 @@ class AthleteCalendars:
     def read_remote(self, tz: ZoneInfo, start: datetime, end: datetime) -> RemoteRead:
         """Races and busy time (between `start` and `end`) from the athlete's CalDAV calendars."""
         out = RemoteRead()
+        if self.entry.google is not None:
+            races, busy, problems, broken = self.google().read(tz, start, end)
+            out.races.extend(races)
+            out.busy.extend(busy)
+            out.problems.extend(problems)
+            out.broken.extend(broken)
         config = self.entry.caldav
         if config is None or not (config.races or config.busy):
             return out

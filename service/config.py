@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -131,8 +131,15 @@ def load_config(path: Path) -> Config:
         if entry.athlete.id in seen:
             raise ConfigError(f"{path}: athletes[{i}].id: '{entry.athlete.id}' is used twice")
         seen.add(entry.athlete.id)
-    if google is None and any(a.google for a in athletes):
-        raise ConfigError(f"{path}: google: a [google] table with client_secrets is needed")
+    if any(a.google for a in athletes):
+        if google is None:
+            raise ConfigError(f"{path}: google: a [google] table is needed for Google athletes")
+        athletes = tuple(
+            replace(a, google=replace(a.google, api_endpoint=google.api_endpoint))
+            if a.google
+            else a
+            for a in athletes
+        )
     return Config(
         path=path, service=service, athletes=athletes, state_dir=reader.state, google=google
     )

@@ -55,7 +55,7 @@ class Daemon:
         self.scheduler = BackgroundScheduler(timezone="UTC")
         self._locks = {a.athlete.id: threading.Lock() for a in config.athletes}
         # One connector per athlete for the life of the service, so its caches carry over.
-        self._calendars = {a.athlete.id: AthleteCalendars(a) for a in config.athletes}
+        self._calendars = {a.athlete.id: AthleteCalendars(a, store=store) for a in config.athletes}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
 
     def pass_for(self, entry: AthleteConfig) -> None:

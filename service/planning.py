@@ -58,7 +58,7 @@ def read_sources(
     start = datetime.combine(monday - timedelta(days=7), time(0, 0), tzinfo=tz)
     end = datetime.combine(monday + timedelta(weeks=weeks + 2), time(0, 0), tzinfo=tz)
     busy = [i for path in busy_paths for i in read_busy(path, tz, start, end)]
-    if entry.caldav is not None:
+    if entry.caldav is not None or entry.google is not None:
         own = calendars or AthleteCalendars(entry)
         try:
             remote = own.read_remote(tz, start, end)

@@ -79,6 +79,8 @@ class GoogleAthleteConfig:
     transparency: str = "opaque"
     retry_seconds: float = 60.0
     where: str = "google"
+    # From [google]: the API root racecal talks to (None: Google itself).
+    api_endpoint: str | None = None
 
 
 def parse_caldav(self: Reader, raw: object, where: str) -> CalDavConfig | None:

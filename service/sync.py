@@ -19,6 +19,7 @@ from connectors.base import (
     CalendarConnector,
     CalendarError,
     Conflict,
+    NotFound,
     RemoteEvent,
     SessionEvent,
     managed_id,
@@ -86,7 +87,7 @@ def run_pass(
     as the athlete's training calendar."""
     athlete_id = entry.athlete.id
     if not isinstance(calendars, AthleteCalendars):
-        calendars = AthleteCalendars(entry, calendars)
+        calendars = AthleteCalendars(entry, calendars, store)
     with store.session() as s, s.begin():
         if s.get(Athlete, athlete_id) is None:
             s.add(Athlete(id=athlete_id, created_at=now))
@@ -271,7 +272,8 @@ def _write(
             for action in actions:
                 etags[action_key(action)] = perform(calendar, action)
                 counts[kinds[type(action)]] += 1
-    except Conflict as exc:
+    except (Conflict, NotFound) as exc:
+        # Changed or deleted in the calendar since we read it: never overwrite, re-read.
         for name in counts:
             counts[name] = 0
         raise ChangedMeanwhile(f"an event changed in the calendar during the pass ({exc})") from exc
