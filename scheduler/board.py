@@ -1,20 +1,22 @@
 """The week board placement works on: windows, busy time and booked sessions per local day.
 
 Times are whole minutes since the epoch (UTC), so overlap and gap arithmetic stays exact across
-DST changes; local dates and wall-clock windows are converted once per day.
+DST changes; local dates and wall-clock windows are converted once per day. Days are ints
+counted from the board's first day, a Monday: the rules ask about a day's neighbours thousands
+of times a plan, and int arithmetic is far cheaper than date arithmetic; `index` and `to_date`
+convert at the edges.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.model import Athlete, Interval, Race
 
 GRID = 15  # start times snap to quarter hours
-DAY = timedelta(days=1)
 
 
 def to_minutes(moment: datetime) -> int:
@@ -22,10 +24,10 @@ def to_minutes(moment: datetime) -> int:
 
 
 def from_minutes(minutes: int, tz: ZoneInfo) -> datetime:
-    return datetime.fromtimestamp(minutes * 60, UTC).astimezone(tz)
+    return datetime.fromtimestamp(minutes * 60, tz)
 
 
-@dataclass
+@dataclass(slots=True)
 class Booked:
     start: int
     end: int
@@ -47,31 +49,39 @@ class Board:
         now: int,
         span: tuple[date, date],
     ) -> None:
+        first, last = span
+        if first.weekday() != 0:
+            raise ValueError(f"a board starts on a Monday, not on {first:%A}")
         self.athlete = athlete
         self.tz = tz
         self.now = now
-        # Local midnights of every day in `span`, so a minute's local date is one bisect
+        self.day0 = first
+        days = (last - first).days + 1
+        self._dates = [first + timedelta(days=i) for i in range(days)]
+        # Local midnights of every day in `span`, so a minute's local day is one bisect
         # instead of a timezone conversion (busy calendars hold thousands of events).
-        first, last = span
-        self._day0 = first
-        self._midnights = self._local_midnights(first, (last - first).days + 1)
-        self.booked: dict[date, list[Booked]] = {}
-        self.race_days: dict[date, list[Race]] = {}
+        self._midnights = self._local_midnights(first, days)
+        self.booked: dict[int, list[Booked]] = {}
+        self.race_days: dict[int, list[Race]] = {}
         for race in races:
-            self.race_days.setdefault(race.date, []).append(race)
+            self.race_days.setdefault(self.index(race.date), []).append(race)
         # Derived day flags, kept in step by book()/unbook(): the rules ask these thousands
         # of times a plan.
-        self._kinds: set[tuple[date, str]] = set()
-        self._key: set[date] = set(self.race_days)
-        self._hard: set[date] = set(self.race_days)
-        self._long: set[date] = set(self.race_days)
-        self._windows: dict[date, list[tuple[int, int]]] = {}
-        self._busy: dict[date, list[tuple[int, int]]] = {}
-        lo, hi = self._midnights[0], self._midnights[-1]
+        self._runs: set[int] = set()
+        self._lifts: set[int] = set()
+        self._key_runs: set[int] = set()
+        self._key: set[int] = set(self.race_days)
+        self._hard: set[int] = set(self.race_days)
+        self._long: set[int] = set(self.race_days)
+        self._windows: dict[int, list[tuple[int, int]]] = {}
+        self._busy = self._bucket(busy)
+
+    def _bucket(self, busy: tuple[Interval, ...]) -> dict[int, list[tuple[int, int]]]:
+        """Busy intervals by the local days they touch, each day's sorted by start."""
         midnights = self._midnights
-        day_of = [first + timedelta(days=i) for i in range(len(midnights))]
+        lo, hi = midnights[0], midnights[-1]
         last_index = len(midnights) - 1
-        busy_by_day = self._busy
+        by_day: dict[int, list[tuple[int, int]]] = {}
         for interval in busy:
             start = int(interval.start.timestamp()) // 60
             end = int(interval.end.timestamp()) // 60
@@ -79,10 +89,15 @@ class Board:
                 continue
             index = max(bisect_right(midnights, start) - 1, 0)
             while index < last_index and midnights[index] < end:
-                busy_by_day.setdefault(day_of[index], []).append((start, end))
+                spans = by_day.get(index)
+                if spans is None:
+                    by_day[index] = [(start, end)]
+                else:
+                    spans.append((start, end))
                 index += 1
-        for spans in self._busy.values():
+        for spans in by_day.values():
             spans.sort()
+        return by_day
 
     # -- time ---------------------------------------------------------------------------
     def _local_midnights(self, first: date, days: int) -> list[int]:
@@ -101,53 +116,70 @@ class Board:
                 out.extend(self.at(day + timedelta(days=i), time(0, 0)) for i in range(span))
         return out
 
-    def local_date(self, minutes: int) -> date:
+    def index(self, day: date) -> int:
+        return (day - self.day0).days
+
+    def to_date(self, day: int) -> date:
+        if 0 <= day < len(self._dates):
+            return self._dates[day]
+        return self.day0 + timedelta(days=day)
+
+    def local_day(self, minutes: int) -> int:
         index = bisect_right(self._midnights, minutes) - 1
         if 0 <= index < len(self._midnights) - 1:
-            return self._day0 + timedelta(days=index)
-        return from_minutes(minutes, self.tz).date()
+            return index
+        return self.index(from_minutes(minutes, self.tz).date())
 
     def at(self, day: date, clock: time) -> int:
         return to_minutes(datetime.combine(day, clock, tzinfo=self.tz))
 
-    def windows(self, day: date) -> list[tuple[int, int]]:
+    def windows(self, day: int) -> list[tuple[int, int]]:
         spans = self._windows.get(day)
         if spans is None:
-            windows = self.athlete.windows[day.weekday()]
-            index = (day - self._day0).days
-            if 0 <= index < len(self._midnights) - 1 and (
-                self._midnights[index + 1] - self._midnights[index] == 1440
-            ):
+            windows = self.athlete.windows[day % 7]
+            midnights = self._midnights
+            if 0 <= day < len(midnights) - 1 and midnights[day + 1] - midnights[day] == 1440:
                 # No DST change inside the day: wall-clock minutes add to local midnight.
-                midnight = self._midnights[index]
+                midnight = midnights[day]
                 spans = [(midnight + _clock(w.start), midnight + _clock(w.end)) for w in windows]
             else:
-                spans = [(self.at(day, w.start), self.at(day, w.end)) for w in windows]
+                on = self.to_date(day)
+                spans = [(self.at(on, w.start), self.at(on, w.end)) for w in windows]
             self._windows[day] = spans
         return spans
 
-    def busy(self, day: date) -> list[tuple[int, int]]:
+    def busy(self, day: int) -> list[tuple[int, int]]:
         return self._busy.get(day, [])
 
     # -- what the day holds ---------------------------------------------------------------
-    def on(self, day: date) -> list[Booked]:
+    def on(self, day: int) -> list[Booked]:
         return self.booked.get(day, [])
 
-    def book(self, day: date, item: Booked) -> None:
-        self.booked.setdefault(day, []).append(item)
+    def book(self, day: int, item: Booked) -> None:
+        items = self.booked.get(day)
+        if items is None:
+            self.booked[day] = [item]
+        else:
+            items.append(item)
         self._flag(day, item)
 
-    def unbook(self, day: date, key: str) -> None:
+    def unbook(self, day: int, key: str) -> None:
         self.booked[day] = [b for b in self.on(day) if b.key != key]
-        self._kinds = {k for k in self._kinds if k[0] != day}
-        for flags in (self._key, self._hard, self._long):
-            if day not in self.race_days:
+        for flags in (self._runs, self._lifts, self._key_runs):
+            flags.discard(day)
+        if day not in self.race_days:
+            for flags in (self._key, self._hard, self._long):
                 flags.discard(day)
         for item in self.booked[day]:
             self._flag(day, item)
 
-    def _flag(self, day: date, item: Booked) -> None:
-        self._kinds.add((day, item.kind))
+    def _flag(self, day: int, item: Booked) -> None:
+        if item.kind == "run":
+            self._runs.add(day)
+            if item.key_run:
+                self._key_runs.add(day)
+        elif item.kind == "strength":
+            self._lifts.add(day)
         if item.key_run:
             self._key.add(day)
         if item.key_run or item.heavy:
@@ -155,31 +187,37 @@ class Board:
         if item.long:
             self._long.add(day)
 
-    def races_on(self, day: date) -> list[Race]:
+    def races_on(self, day: int) -> list[Race]:
         return self.race_days.get(day, [])
 
-    def key_day(self, day: date) -> bool:
+    def key_day(self, day: int) -> bool:
         """R2: a key run or a race."""
         return day in self._key
 
-    def hard(self, day: date) -> bool:
+    def hard(self, day: int) -> bool:
         """L4: a key run, a race or heavy strength."""
         return day in self._hard
 
-    def has(self, day: date, kind: str) -> bool:
-        return (day, kind) in self._kinds
+    def has_run(self, day: int) -> bool:
+        return day in self._runs
 
-    def after_long(self, day: date) -> bool:
-        return day - DAY in self._long
+    def has_key_run(self, day: int) -> bool:
+        return day in self._key_runs
 
-    def empty(self, day: date) -> bool:
+    def has_strength(self, day: int) -> bool:
+        return day in self._lifts
+
+    def after_long(self, day: int) -> bool:
+        return day - 1 in self._long
+
+    def empty(self, day: int) -> bool:
         """L6: a full rest day holds no session and no race."""
-        return not self.on(day) and not self.race_days.get(day)
+        return not self.booked.get(day) and day not in self.race_days
 
     # -- finding time ---------------------------------------------------------------------
     def fit(
         self,
-        day: date,
+        day: int,
         minutes: int,
         *,
         lo: int | None = None,
@@ -200,13 +238,20 @@ class Board:
             top = min(stop, hi) if hi is not None else stop
             t = _snap(max(start, floor))
             while t + minutes <= top:
-                clash = next((o for o in obstacles if o[0] < t + minutes and o[1] > t), None)
+                end = t + minutes
+                clash = None
+                for o_start, o_end in obstacles:
+                    if o_start >= end:
+                        break  # sorted by start: no later obstacle reaches back into [t, end)
+                    if o_end > t:
+                        clash = o_end
+                        break
                 if clash is None:
-                    return t, t + minutes
-                t = _snap(clash[1])
+                    return t, end
+                t = _snap(clash)
         return None
 
-    def _inside(self, day: date, start: int, end: int, obstacles: list[tuple[int, int]]) -> bool:
+    def _inside(self, day: int, start: int, end: int, obstacles: list[tuple[int, int]]) -> bool:
         in_window = any(ws <= start and end <= we for ws, we in self.windows(day))
         return in_window and not any(o[0] < end and o[1] > start for o in obstacles)
 

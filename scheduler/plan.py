@@ -65,11 +65,11 @@ def build_plan(request: PlanRequest) -> Plan:
     history = [s for s in request.previous if to_minutes(s.start) < now]
     future_prev = {s.key: s for s in request.previous if to_minutes(s.start) >= now}
     for s in history:
-        board.book(s.start.astimezone(tz).date(), _booked(s))
+        board.book(board.index(s.start.astimezone(tz).date()), _booked(s))
     for run in request.external_runs:
         start, end = to_minutes(run.start), to_minutes(run.end)
         long = run.key_run and end - start >= 90
-        board.book(board.local_date(start), Booked(start, end, "run", run.key_run, False, long, ""))
+        board.book(board.local_day(start), Booked(start, end, "run", run.key_run, False, long, ""))
 
     done = {s.key for s in history} | request.deleted
     pins = dict(request.pinned)
@@ -140,7 +140,7 @@ def _pin(spec: SessionSpec, where: Interval, tz: ZoneInfo, board: Board) -> Plac
     start, end = to_minutes(where.start), to_minutes(where.end)
     heavy = spec.heavy_lower
     board.book(
-        board.local_date(start),
+        board.local_day(start),
         Booked(
             start,
             end,
