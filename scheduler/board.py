@@ -10,6 +10,7 @@ convert at the edges.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -74,6 +75,8 @@ class Board:
         self._hard: set[int] = set(self.race_days)
         self._long: set[int] = set(self.race_days)
         self._windows: dict[int, list[tuple[int, int]]] = {}
+        # Each weekday's windows as minutes after local midnight.
+        self._offsets = [[(_clock(w.start), _clock(w.end)) for w in day] for day in athlete.windows]
         self._busy = self._bucket(busy)
 
     def _bucket(self, busy: tuple[Interval, ...]) -> dict[int, list[tuple[int, int]]]:
@@ -136,14 +139,16 @@ class Board:
     def windows(self, day: int) -> list[tuple[int, int]]:
         spans = self._windows.get(day)
         if spans is None:
-            windows = self.athlete.windows[day % 7]
             midnights = self._midnights
             if 0 <= day < len(midnights) - 1 and midnights[day + 1] - midnights[day] == 1440:
                 # No DST change inside the day: wall-clock minutes add to local midnight.
                 midnight = midnights[day]
-                spans = [(midnight + _clock(w.start), midnight + _clock(w.end)) for w in windows]
+                spans = [
+                    (midnight + start, midnight + end) for start, end in self._offsets[day % 7]
+                ]
             else:
                 on = self.to_date(day)
+                windows = self.athlete.windows[day % 7]
                 spans = [(self.at(on, w.start), self.at(on, w.end)) for w in windows]
             self._windows[day] = spans
         return spans
@@ -226,39 +231,35 @@ class Board:
     ) -> tuple[int, int] | None:
         """The first free start in the day's windows (preferred window first, L8) where the
         session overlaps no busy time and no booked session (L5); `prefer` is tried first."""
-        busy = self._busy.get(day, [])
+        busy = self._busy.get(day, ())
         booked = self.booked.get(day)
-        obstacles = sorted(busy + [(b.start, b.end) for b in booked]) if booked else busy
-        floor = max(self.now, lo) if lo is not None else self.now
+        obstacles = sorted([*busy, *[(b.start, b.end) for b in booked]]) if booked else busy
+        floor = self.now if lo is None or lo < self.now else lo
         if prefer is not None and prefer >= floor:
             end = prefer + minutes
             if (hi is None or end <= hi) and self._inside(day, prefer, end, obstacles):
                 return prefer, end
         for start, stop in self.windows(day):
-            top = min(stop, hi) if hi is not None else stop
-            t = _snap(max(start, floor))
-            while t + minutes <= top:
-                end = t + minutes
-                clash = None
+            top = stop if hi is None or stop < hi else hi
+            # Snap up to the quarter-hour grid.
+            t = -(-(start if start > floor else floor) // GRID) * GRID
+            end = t + minutes
+            while end <= top:
                 for o_start, o_end in obstacles:
                     if o_start >= end:
-                        break  # sorted by start: no later obstacle reaches back into [t, end)
+                        return t, end  # sorted by start: nothing later reaches into [t, end)
                     if o_end > t:
-                        clash = o_end
+                        t = -(-o_end // GRID) * GRID
+                        end = t + minutes
                         break
-                if clash is None:
+                else:
                     return t, end
-                t = _snap(clash)
         return None
 
-    def _inside(self, day: int, start: int, end: int, obstacles: list[tuple[int, int]]) -> bool:
+    def _inside(self, day: int, start: int, end: int, obstacles: Sequence[tuple[int, int]]) -> bool:
         in_window = any(ws <= start and end <= we for ws, we in self.windows(day))
         return in_window and not any(o[0] < end and o[1] > start for o in obstacles)
 
 
 def _clock(moment: time) -> int:
     return moment.hour * 60 + moment.minute
-
-
-def _snap(minutes: int) -> int:
-    return -(-minutes // GRID) * GRID

@@ -6,8 +6,9 @@ its day and time and may swap a strength session for its upper-body variant (L3)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from scheduler.model import (
     Athlete,
@@ -59,8 +60,10 @@ STRENGTH_PER_WEEK = {
 }
 
 
-@dataclass(frozen=True)
-class SessionSpec:
+class SessionSpec(NamedTuple):
+    """Immutable like the model's values; a named tuple because a plan builds hundreds of
+    these and a frozen dataclass costs several times as much to create."""
+
     key: str
     kind: str  # "run" | "strength"
     type: str
@@ -117,10 +120,15 @@ class SessionSpec:
 def session_key(week: WeekPlan, slot: str) -> str:
     """Stable identity: (race uid | offseason, week relative to the race, slot). Offseason weeks
     are named by ISO week so a far race moving does not rename them."""
+    return _key_prefix(week) + slot
+
+
+def _key_prefix(week: WeekPlan) -> str:
+    """What every key of the week starts with; the slot follows."""
     if week.anchor == OFFSEASON or week.rel is None:
         year, number, _ = week.start.isocalendar()
-        return f"{OFFSEASON}/{year}-W{number:02d}/{slot}"
-    return f"{week.anchor}/w{week.rel:+03d}/{slot}"
+        return f"{OFFSEASON}/{year}-W{number:02d}/"
+    return f"{week.anchor}/w{week.rel:+03d}/"
 
 
 def anchor_class(week: WeekPlan, races: dict[str, Race]) -> DistanceClass | None:
@@ -170,8 +178,10 @@ def week_specs(week: WeekPlan, athlete: Athlete, races: dict[str, Race]) -> tupl
     specs: list[SessionSpec] = []
     if not athlete.runs_from_calendar:
         runs = _run_specs(week, athlete, cls, len(athlete.run_days))
-        replaced = replaced_slots(week, athlete, {s.slot for s in runs})
-        specs.extend(s for s in runs if s.slot not in replaced)
+        if week.races:
+            replaced = replaced_slots(week, athlete, {s.slot for s in runs})
+            runs = [s for s in runs if s.slot not in replaced]
+        specs.extend(runs)
     specs.extend(_strength_specs(week, athlete))
     return tuple(specs)
 
@@ -191,6 +201,13 @@ def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[st
     return replaced
 
 
+# Reasons whose text never varies, built once rather than per session.
+RECOVERY_EASY = Reason("P9", "recovery: easy runs only", "prescription")
+KEY_QUALITY = Reason("R2", "a key run", "prescription")
+NOT_KEY_QUALITY = Reason("R2", "not a key run (strides)", "prescription")
+RUN_DAY = Reason("R1", "one of your run days", "prescription")
+
+
 def _run_specs(
     week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, run_days: int
 ) -> list[SessionSpec]:
@@ -198,32 +215,31 @@ def _run_specs(
     phase = run_phase(week)
     vol_reason = Reason("R5", f"week volume {volume:.0f} km ({volume_note(week)})", "prescription")
     phase_reasons = week.reasons
+    prefix = _key_prefix(week)
+    pace = athlete.easy_pace_s_per_km
     specs: list[SessionSpec] = []
     long_km = long_run_km(week, athlete, cls, volume)
     recovery = week.phase is Phase.RECOVERY
-    long_reasons = (
-        *phase_reasons,
-        Reason(
-            "R4",
-            f"long run {long_km:g} km: ~30% of the week, capped for the distance",
-            "prescription",
-        ),
-        vol_reason,
-    )
     if recovery:
+        long_reasons = (*phase_reasons, RECOVERY_EASY, vol_reason)
+    else:
         long_reasons = (
             *phase_reasons,
-            Reason("P9", "recovery: easy runs only", "prescription"),
+            Reason(
+                "R4",
+                f"long run {long_km:g} km: ~30% of the week, capped for the distance",
+                "prescription",
+            ),
             vol_reason,
         )
     specs.append(
         SessionSpec(
-            key=session_key(week, "long"),
+            key=prefix + "long",
             kind="run",
             type="easy" if recovery else "long",
             slot="long",
             week=week,
-            minutes=minutes_for(long_km, athlete.easy_pace_s_per_km),
+            minutes=minutes_for(long_km, pace),
             key_run=not recovery,
             value=VALUE_EASY if recovery else VALUE_LONG,
             title=f"{'Easy' if recovery else 'Long'} run {long_km:g} km",
@@ -242,30 +258,23 @@ def _run_specs(
         if phase is Phase.TAPER:
             km = round_km(km * 0.7)
         title, body = _quality_text(q_type, km, week, cls)
+        key_run = q_type in KEY_RUN_TYPES
         specs.append(
             SessionSpec(
-                key=session_key(week, f"q{n}"),
+                key=f"{prefix}q{n}",
                 kind="run",
                 type=q_type,
                 slot=f"q{n}",
                 week=week,
-                minutes=minutes_for(km, athlete.easy_pace_s_per_km, 0.95),
-                key_run=q_type in KEY_RUN_TYPES,
+                minutes=minutes_for(km, pace, 0.95),
+                key_run=key_run,
                 value=VALUE_QUALITY,
                 title=title,
                 description=body,
                 reasons=(
                     *phase_reasons,
-                    Reason(
-                        "R3",
-                        f"{len(q_types)} quality session(s) in {phase.value} weeks",
-                        "prescription",
-                    ),
-                    Reason(
-                        "R2",
-                        "a key run" if q_type in KEY_RUN_TYPES else "not a key run (strides)",
-                        "prescription",
-                    ),
+                    _quality_count(len(q_types), phase),
+                    KEY_QUALITY if key_run else NOT_KEY_QUALITY,
                     vol_reason,
                 ),
                 distance_km=km,
@@ -273,35 +282,46 @@ def _run_specs(
         )
         used_km += km
     easy_count = max(budget - len(q_types), 0)
-    share = (volume - used_km) / easy_count if easy_count else 0.0
+    if not easy_count:
+        return specs
+    share = (volume - used_km) / easy_count
     # R4: the long run stays the week's longest; with few run days the week runs short of its
     # volume rather than turning an easy run into a second long run.
-    easy_km = round_km(min(share, long_km * EASY_MAX_OF_LONG)) if easy_count else 0.0
-    easy_reason = Reason(
-        "R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"
+    easy_km = round_km(min(share, long_km * EASY_MAX_OF_LONG))
+    easy_reasons = (
+        *phase_reasons,
+        RUN_DAY,
+        Reason("R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"),
     )
-    for n in range(easy_count):
+    minutes = minutes_for(easy_km, pace)
+    title = f"Easy run {easy_km:g} km"
+    description = f"{easy_km:g} km easy. Conversational pace; walk breaks are fine."
+    for slot in EASY_SLOTS[:easy_count]:
         specs.append(
             SessionSpec(
-                key=session_key(week, f"easy-{n + 1}"),
+                key=prefix + slot,
                 kind="run",
                 type="easy",
-                slot=f"easy-{n + 1}",
+                slot=slot,
                 week=week,
-                minutes=minutes_for(easy_km, athlete.easy_pace_s_per_km),
+                minutes=minutes,
                 key_run=False,
                 value=VALUE_EASY,
-                title=f"Easy run {easy_km:g} km",
-                description=f"{easy_km:g} km easy. Conversational pace; walk breaks are fine.",
-                reasons=(
-                    *phase_reasons,
-                    Reason("R1", "one of your run days", "prescription"),
-                    easy_reason,
-                ),
+                title=title,
+                description=description,
+                reasons=easy_reasons,
                 distance_km=easy_km,
             )
         )
     return specs
+
+
+EASY_SLOTS = tuple(f"easy-{n}" for n in range(1, 8))
+
+
+@lru_cache(maxsize=64)
+def _quality_count(count: int, phase: Phase) -> Reason:
+    return Reason("R3", f"{count} quality session(s) in {phase.value} weeks", "prescription")
 
 
 def _quality_text(
@@ -352,37 +372,37 @@ def _strength_specs(week: WeekPlan, athlete: Athlete) -> list[SessionSpec]:
     parity = week.start.isocalendar()[1] % 2 if week.rel is None else week.rel % 2
     # S3: alternate A and B; three a week run ABA then BAB.
     order = {3: ("ABA", "BAB"), 2: ("AB", "AB"), 1: ("A", "B")}[count][parity]
+    prefix = _key_prefix(week)
+    why = _strength_reasons(count, week.phase, order)
     specs = []
     for n, template in enumerate(order, start=1):
-        accessory = n == 3
         rx = strength_rx(week, template, athlete)
+        slot = STRENGTH_SLOTS[n - 1]
         specs.append(
             SessionSpec(
-                key=session_key(week, f"strength-{n}"),
+                key=prefix + slot,
                 kind="strength",
                 type=f"strength-{template.lower()}",
-                slot=f"strength-{n}",
+                slot=slot,
                 week=week,
                 minutes=rx.minutes,
                 key_run=False,
-                value=VALUE_ACCESSORY if accessory else VALUE_MAIN_STRENGTH,
+                value=VALUE_ACCESSORY if n == 3 else VALUE_MAIN_STRENGTH,
                 title=rx.title,
                 description=rx.body(),
-                reasons=(
-                    *week.reasons,
-                    Reason(
-                        "S1",
-                        f"{count} strength session(s) a week in {week.phase.value}",
-                        "prescription",
-                    ),
-                    Reason(
-                        "S3",
-                        f"sessions alternate A and B: this week {'-'.join(order)}",
-                        "prescription",
-                    ),
-                    *rx.reasons,
-                ),
+                reasons=(*week.reasons, *why, *rx.reasons),
                 strength=rx,
             )
         )
     return specs
+
+
+STRENGTH_SLOTS = ("strength-1", "strength-2", "strength-3")
+
+
+@lru_cache(maxsize=64)
+def _strength_reasons(count: int, phase: Phase, order: str) -> tuple[Reason, Reason]:
+    return (
+        Reason("S1", f"{count} strength session(s) a week in {phase.value}", "prescription"),
+        Reason("S3", f"sessions alternate A and B: this week {'-'.join(order)}", "prescription"),
+    )
