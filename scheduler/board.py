@@ -2,9 +2,9 @@
 
 Times are whole minutes since the epoch (UTC), so overlap and gap arithmetic stays exact across
 DST changes; local dates and wall-clock windows are converted once per day. Days are ints
-counted from the board's first day, a Monday: the rules ask about a day's neighbours thousands
-of times a plan, and int arithmetic is far cheaper than date arithmetic; `index` and `to_date`
-convert at the edges.
+counted from the board's first day, a Monday, so `day % 7` is the weekday: the rules ask about
+a day's neighbours thousands of times a plan, and int arithmetic is far cheaper than date
+arithmetic. `index` and `to_date` convert at the edges.
 """
 
 from __future__ import annotations
@@ -13,11 +13,13 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from scheduler.model import Athlete, Interval, Race
 
 GRID = 15  # start times snap to quarter hours
+MIDNIGHT = time(0, 0)
 
 
 def to_minutes(moment: datetime) -> int:
@@ -26,6 +28,10 @@ def to_minutes(moment: datetime) -> int:
 
 def from_minutes(minutes: int, tz: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(minutes * 60, tz)
+
+
+def local_minutes(day: date, clock: time, tz: ZoneInfo) -> int:
+    return to_minutes(datetime.combine(day, clock, tzinfo=tz))
 
 
 @dataclass(slots=True)
@@ -41,6 +47,10 @@ class Booked:
 
 
 class Board:
+    """The day sets (`run_days` .. `long_days`) are derived from the bookings and kept in step
+    by book()/unbook(); the rules read them directly, as they ask them thousands of times a
+    plan and a method call would cost more than the lookup."""
+
     def __init__(
         self,
         athlete: Athlete,
@@ -57,74 +67,49 @@ class Board:
         self.tz = tz
         self.now = now
         self.day0 = first
-        days = (last - first).days + 1
-        self._dates = [first + timedelta(days=i) for i in range(days)]
         # Local midnights of every day in `span`, so a minute's local day is one bisect
         # instead of a timezone conversion (busy calendars hold thousands of events).
-        self._midnights = self._local_midnights(first, days)
+        self._midnights = _local_midnights(tz, first, (last - first).days + 1)
         self.booked: dict[int, list[Booked]] = {}
         self.race_days: dict[int, list[Race]] = {}
         for race in races:
             self.race_days.setdefault(self.index(race.date), []).append(race)
-        # Derived day flags, kept in step by book()/unbook(): the rules ask these thousands
-        # of times a plan.
-        self._runs: set[int] = set()
-        self._lifts: set[int] = set()
-        self._key_runs: set[int] = set()
-        self._key: set[int] = set(self.race_days)
-        self._hard: set[int] = set(self.race_days)
-        self._long: set[int] = set(self.race_days)
+        self.run_days: set[int] = set()
+        self.lift_days: set[int] = set()
+        self.key_run_days: set[int] = set()  # R2: a key run is booked
+        self.key_days: set[int] = set(self.race_days)  # R2: a key run or a race
+        self.hard_days: set[int] = set(self.race_days)  # L4: key run, race or heavy strength
+        self.long_days: set[int] = set(self.race_days)  # L3: long run or race
         self._windows: dict[int, list[tuple[int, int]]] = {}
         # Each weekday's windows as minutes after local midnight.
         self._offsets = [[(_clock(w.start), _clock(w.end)) for w in day] for day in athlete.windows]
         self._busy = self._bucket(busy)
 
-    def _bucket(self, busy: tuple[Interval, ...]) -> dict[int, list[tuple[int, int]]]:
+    def _bucket(self, busy: tuple[Interval, ...]) -> list[list[tuple[int, int]]]:
         """Busy intervals by the local days they touch, each day's sorted by start."""
         midnights = self._midnights
         lo, hi = midnights[0], midnights[-1]
         last_index = len(midnights) - 1
-        by_day: dict[int, list[tuple[int, int]]] = {}
+        by_day: list[list[tuple[int, int]]] = [[] for _ in range(last_index)]
         for interval in busy:
             start = int(interval.start.timestamp()) // 60
             end = int(interval.end.timestamp()) // 60
             if end <= start or end <= lo or start >= hi:
                 continue
-            index = max(bisect_right(midnights, start) - 1, 0)
+            index = bisect_right(midnights, start) - 1 if start >= lo else 0
             while index < last_index and midnights[index] < end:
-                spans = by_day.get(index)
-                if spans is None:
-                    by_day[index] = [(start, end)]
-                else:
-                    spans.append((start, end))
+                by_day[index].append((start, end))
                 index += 1
-        for spans in by_day.values():
-            spans.sort()
+        for spans in by_day:
+            if len(spans) > 1:
+                spans.sort()
         return by_day
 
     # -- time ---------------------------------------------------------------------------
-    def _local_midnights(self, first: date, days: int) -> list[int]:
-        """Converting every day is the planner's single largest cost; a week whose two ends
-        are exactly 7 x 24 h apart has no DST change inside, so its days are filled in."""
-        out: list[int] = []
-        week = 7 * 1440
-        for offset in range(0, days, 7):
-            day = first + timedelta(days=offset)
-            start = self.at(day, time(0, 0))
-            span = min(7, days - offset)
-            end = self.at(day + timedelta(days=span), time(0, 0))
-            if span == 7 and end - start == week:
-                out.extend(start + i * 1440 for i in range(7))
-            else:
-                out.extend(self.at(day + timedelta(days=i), time(0, 0)) for i in range(span))
-        return out
-
     def index(self, day: date) -> int:
         return (day - self.day0).days
 
     def to_date(self, day: int) -> date:
-        if 0 <= day < len(self._dates):
-            return self._dates[day]
         return self.day0 + timedelta(days=day)
 
     def local_day(self, minutes: int) -> int:
@@ -133,8 +118,8 @@ class Board:
             return index
         return self.index(from_minutes(minutes, self.tz).date())
 
-    def at(self, day: date, clock: time) -> int:
-        return to_minutes(datetime.combine(day, clock, tzinfo=self.tz))
+    def at(self, day: int, clock: time) -> int:
+        return local_minutes(self.to_date(day), clock, self.tz)
 
     def windows(self, day: int) -> list[tuple[int, int]]:
         spans = self._windows.get(day)
@@ -147,14 +132,13 @@ class Board:
                     (midnight + start, midnight + end) for start, end in self._offsets[day % 7]
                 ]
             else:
-                on = self.to_date(day)
                 windows = self.athlete.windows[day % 7]
-                spans = [(self.at(on, w.start), self.at(on, w.end)) for w in windows]
+                spans = [(self.at(day, w.start), self.at(day, w.end)) for w in windows]
             self._windows[day] = spans
         return spans
 
-    def busy(self, day: int) -> list[tuple[int, int]]:
-        return self._busy.get(day, [])
+    def busy(self, day: int) -> Sequence[tuple[int, int]]:
+        return self._busy[day] if 0 <= day < len(self._busy) else ()
 
     # -- what the day holds ---------------------------------------------------------------
     def on(self, day: int) -> list[Booked]:
@@ -170,50 +154,30 @@ class Board:
 
     def unbook(self, day: int, key: str) -> None:
         self.booked[day] = [b for b in self.on(day) if b.key != key]
-        for flags in (self._runs, self._lifts, self._key_runs):
+        for flags in (self.run_days, self.lift_days, self.key_run_days):
             flags.discard(day)
         if day not in self.race_days:
-            for flags in (self._key, self._hard, self._long):
+            for flags in (self.key_days, self.hard_days, self.long_days):
                 flags.discard(day)
         for item in self.booked[day]:
             self._flag(day, item)
 
     def _flag(self, day: int, item: Booked) -> None:
         if item.kind == "run":
-            self._runs.add(day)
+            self.run_days.add(day)
             if item.key_run:
-                self._key_runs.add(day)
+                self.key_run_days.add(day)
         elif item.kind == "strength":
-            self._lifts.add(day)
+            self.lift_days.add(day)
         if item.key_run:
-            self._key.add(day)
+            self.key_days.add(day)
         if item.key_run or item.heavy:
-            self._hard.add(day)
+            self.hard_days.add(day)
         if item.long:
-            self._long.add(day)
+            self.long_days.add(day)
 
     def races_on(self, day: int) -> list[Race]:
         return self.race_days.get(day, [])
-
-    def key_day(self, day: int) -> bool:
-        """R2: a key run or a race."""
-        return day in self._key
-
-    def hard(self, day: int) -> bool:
-        """L4: a key run, a race or heavy strength."""
-        return day in self._hard
-
-    def has_run(self, day: int) -> bool:
-        return day in self._runs
-
-    def has_key_run(self, day: int) -> bool:
-        return day in self._key_runs
-
-    def has_strength(self, day: int) -> bool:
-        return day in self._lifts
-
-    def after_long(self, day: int) -> bool:
-        return day - 1 in self._long
 
     def empty(self, day: int) -> bool:
         """L6: a full rest day holds no session and no race."""
@@ -231,7 +195,7 @@ class Board:
     ) -> tuple[int, int] | None:
         """The first free start in the day's windows (preferred window first, L8) where the
         session overlaps no busy time and no booked session (L5); `prefer` is tried first."""
-        busy = self._busy.get(day, ())
+        busy = self.busy(day)
         booked = self.booked.get(day)
         obstacles = sorted([*busy, *[(b.start, b.end) for b in booked]]) if booked else busy
         floor = self.now if lo is None or lo < self.now else lo
@@ -239,7 +203,7 @@ class Board:
             end = prefer + minutes
             if (hi is None or end <= hi) and self._inside(day, prefer, end, obstacles):
                 return prefer, end
-        for start, stop in self.windows(day):
+        for start, stop in self._windows.get(day) or self.windows(day):
             top = stop if hi is None or stop < hi else hi
             # Snap up to the quarter-hour grid.
             t = -(-(start if start > floor else floor) // GRID) * GRID
@@ -259,6 +223,25 @@ class Board:
     def _inside(self, day: int, start: int, end: int, obstacles: Sequence[tuple[int, int]]) -> bool:
         in_window = any(ws <= start and end <= we for ws, we in self.windows(day))
         return in_window and not any(o[0] < end and o[1] > start for o in obstacles)
+
+
+@lru_cache(maxsize=256)
+def _local_midnights(tz: ZoneInfo, first: date, days: int) -> tuple[int, ...]:
+    """Converting every day is costly and athletes share zones and plan dates, so the answer
+    is cached. A week whose two ends are exactly 7 x 24 h apart has no DST change inside, so
+    its days are filled in."""
+    out: list[int] = []
+    week = 7 * 1440
+    for offset in range(0, days, 7):
+        day = first + timedelta(days=offset)
+        start = local_minutes(day, MIDNIGHT, tz)
+        span = min(7, days - offset)
+        end = local_minutes(day + timedelta(days=span), MIDNIGHT, tz)
+        if span == 7 and end - start == week:
+            out.extend(start + i * 1440 for i in range(7))
+        else:
+            out.extend(local_minutes(day + timedelta(days=i), MIDNIGHT, tz) for i in range(span))
+    return tuple(out)
 
 
 def _clock(moment: time) -> int:

@@ -3,11 +3,12 @@ board, the cheapest set of days per week that breaks no hard rule; L10 drops wha
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from functools import lru_cache
 from itertools import combinations, pairwise
 from typing import NamedTuple
 
+from scheduler.board import MIDNIGHT
 from scheduler.model import Priority, Reason, SameDayOrder
 from scheduler.place import WEEKDAYS, Placer
 from scheduler.sessions import SessionSpec
@@ -74,9 +75,9 @@ class StrengthPlacer:
             return
         specs = sorted(specs, key=lambda s: s.slot)
         days = self.p.days(week)
-        options = {d: self._strength_option(d, specs[0]) for d in days}
+        options = self._strength_options(days, specs[0].heavy_lower)
         while specs:
-            best = self._best_combo(week, days, specs, options)
+            best = self._best_combo(week, specs, options)
             if best is None:
                 self._drop_lowest(week, specs)
                 continue
@@ -107,41 +108,51 @@ class StrengthPlacer:
                 "(rest days, no back-to-back hard days, clear of key runs)",
             )
 
-    def _strength_option(self, day: int, spec: SessionSpec) -> _Option | None:
+    def _strength_options(self, days: list[int], heavy_lower: bool) -> dict[int, _Option | None]:
+        """What each day allows the week's first (main) strength session, and at what cost."""
         board = self.board
-        if day in board.race_days:
-            return None  # L3: no strength on a race day
-        if board.has_strength(day) or board.has_strength(day - 1) or board.has_strength(day + 1):
-            return None  # L2
-        key_run_day = board.has_key_run(day)
-        if key_run_day and self.lift_first:
-            return None  # L3 puts the key run first; a lift-first athlete lifts elsewhere
-        upper_only = board.after_long(day)
-        heavy = spec.heavy_lower and not upper_only and self._heavy_ok(day)
-        # L3 makes the day after a long run upper-body only; elsewhere the upper variant stands
-        # in when L1/L4 rule out heavy lower-body work.
-        upper = upper_only or (spec.heavy_lower and not heavy)
-        cost = 0.1 * (day % 7)
-        if not board.has_run(day):
-            cost += 2.0
-        elif key_run_day:
-            cost += 1.0
-        if upper:
-            cost += UPPER_COST
-        if heavy and board.key_day(day + 2):
-            cost += L1_SOFT_COST  # a key run two days on is nearly always inside 48 h
-        return _Option(day, heavy, upper, upper_only, cost)
-
-    def _heavy_ok(self, day: int) -> bool:
-        board = self.board
-        if board.hard(day - 1) or board.hard(day + 1):
-            return False  # L4
-        return day not in self.heavy_blocked  # L1 / P5
+        races, lifts, long_days = board.race_days, board.lift_days, board.long_days
+        hard, blocked = board.hard_days, self.heavy_blocked
+        options: dict[int, _Option | None] = {}
+        for day in days:
+            if day in races:
+                options[day] = None  # L3: no strength on a race day
+                continue
+            if day in lifts or day - 1 in lifts or day + 1 in lifts:
+                options[day] = None  # L2
+                continue
+            key_run_day = day in board.key_run_days
+            if key_run_day and self.lift_first:
+                # L3 puts the key run first; a lift-first athlete lifts elsewhere.
+                options[day] = None
+                continue
+            upper_only = day - 1 in long_days
+            # L4 (no hard day either side), then L1/P5 (clear of the next race).
+            heavy = (
+                heavy_lower
+                and not upper_only
+                and not (day - 1 in hard or day + 1 in hard)
+                and day not in blocked
+            )
+            # L3 makes the day after a long run upper-body only; elsewhere the upper variant
+            # stands in when L1/L4 rule out heavy lower-body work.
+            upper = upper_only or (heavy_lower and not heavy)
+            cost = 0.1 * (day % 7)
+            if day not in board.run_days:
+                cost += 2.0
+            elif key_run_day:
+                cost += 1.0
+            if upper:
+                cost += UPPER_COST
+            if heavy and day + 2 in board.key_days:
+                cost += L1_SOFT_COST  # a key run two days on is nearly always inside 48 h
+            options[day] = _Option(day, heavy, upper, upper_only, cost)
+        return options
 
     def _key_within(self, day: int, end: int, window: int) -> bool:
         board = self.board
         for d in (day, day + 1, day + 2):
-            if board.races_on(d) and board.at(board.to_date(d), time(0, 0)) - end < window:
+            if d in board.race_days and board.at(d, MIDNIGHT) - end < window:
                 return True
             if any(b.key_run and 0 <= b.start - end < window for b in board.on(d)):
                 return True
@@ -170,28 +181,30 @@ class StrengthPlacer:
     def _best_combo(
         self,
         week: date,
-        days: list[int],
         specs: list[SessionSpec],
         options: dict[int, _Option | None],
     ) -> tuple[int, ...] | None:
         """The cheapest set of days for the week's strength sessions (in slot order) that keeps
         L2 and L6; exhaustive, as a week has at most C(7, 3) = 35 choices."""
-        usable = [(d, option) for d, option in options.items() if option is not None]
-        first = self.board.index(week)
-        empty = tuple(d - first for d in range(first, first + 7) if self.board.empty(d))
-        valid = _valid_combos(tuple(d % 7 for d, _ in usable), len(specs), empty)
-        costs = [self._day_costs(spec, usable) for spec in specs]
-        best = _cheapest(valid, costs)
-        return tuple(usable[i][0] for i in best) if best is not None else None
+        usable = [option for option in options.values() if option is not None]
+        board = self.board
+        first = board.index(week)
+        booked, races = board.booked, board.race_days
+        empty = tuple(i for i in range(7) if not booked.get(first + i) and first + i not in races)
+        valid = _valid_combos(tuple([o.day % 7 for o in usable]), len(specs), empty)
+        best = _cheapest(valid, [self._day_costs(spec, usable) for spec in specs])
+        return tuple([usable[i].day for i in best]) if best is not None else None
 
-    def _day_costs(self, spec: SessionSpec, usable: list[tuple[int, _Option]]) -> list[float]:
-        prev = self.p.prev_day(spec)
+    def _day_costs(self, spec: SessionSpec, usable: list[_Option]) -> list[float]:
+        prev = self.p.prev_day(spec) if self.p.previous else None
         last = self.p.last_weekday.get(spec.slot)
+        if prev is None and last is None:
+            return [option.cost for option in usable]
         costs = []
-        for day, option in usable:
-            if day == prev:
+        for option in usable:
+            if option.day == prev:
                 costs.append(option.cost - STABLE_BONUS)  # L8: keep the previous placement
-            elif day % 7 == last:
+            elif option.day % 7 == last:
                 costs.append(option.cost - SAME_WEEKDAY_BONUS)  # L8: same weekday as last week
             else:
                 costs.append(option.cost)
@@ -236,22 +249,36 @@ def _cheapest(
     valid: tuple[tuple[int, ...], ...], costs: list[list[float]]
 ) -> tuple[int, ...] | None:
     """The valid combo of least total cost. `valid` comes in ascending order, so keeping the
-    first of equal costs is the tie-break by combo; sums add in slot order, so a total is the
-    same float whichever way it is spelled."""
+    first of equal costs is the tie-break by combo. Sums add in slot order, so a total is the
+    same float whichever way it is spelled; the common sizes are spelled out because a
+    generator per combo costs more than the addition."""
     best: tuple[int, ...] | None = None
     best_cost = 0.0
-    if len(costs) == 2:
+    if len(costs) == 1:
+        (first,) = costs
+        for combo in valid:
+            cost = first[combo[0]]
+            if best is None or cost < best_cost:
+                best, best_cost = combo, cost
+    elif len(costs) == 2:
         first, second = costs
         for combo in valid:
             a, b = combo
             cost = first[a] + second[b]
             if best is None or cost < best_cost:
                 best, best_cost = combo, cost
-        return best
-    for combo in valid:
-        cost = sum(costs[n][i] for n, i in enumerate(combo))
-        if best is None or cost < best_cost:
-            best, best_cost = combo, cost
+    elif len(costs) == 3:
+        first, second, third = costs
+        for combo in valid:
+            a, b, c = combo
+            cost = first[a] + second[b] + third[c]
+            if best is None or cost < best_cost:
+                best, best_cost = combo, cost
+    else:
+        for combo in valid:
+            cost = sum(costs[n][i] for n, i in enumerate(combo))
+            if best is None or cost < best_cost:
+                best, best_cost = combo, cost
     return best
 
 

@@ -140,16 +140,16 @@ class Placer:
         description: str | None = None,
     ) -> None:
         start, end = span
-        self.board.book(day, Booked(start, end, spec.kind, key_run, heavy, long, spec.key))
-        if self.prev_start(spec, day) == start:
+        board = self.board
+        board.book(day, Booked(start, end, spec.kind, key_run, heavy, long, spec.key))
+        if self.previous and self.prev_start(spec, day) == start:
             reasons.append(KEPT_SLOT)
-        tz = self.board.tz
-        local_start = from_minutes(start, tz)
+        local_start = from_minutes(start, board.tz)
         reasons.append(self._window_reason(day, start, local_start))
         self.out.sessions.append(
             spec.placed(
                 local_start,
-                from_minutes(end, tz),
+                from_minutes(end, board.tz),
                 tuple(reasons),
                 heavy=heavy,
                 key_run=key_run,
@@ -193,22 +193,24 @@ class Placer:
     def _place_run(
         self, spec: SessionSpec, order: list[int], *, key_run: bool, long: bool, rule_day: Reason
     ) -> None:
-        before = self.prev_day(spec)
+        before = self.prev_day(spec) if self.previous else None
         if before is not None:
             order = sorted(order, key=lambda d: d != before)
         board = self.board
+        races, runs, hard = board.race_days, board.run_days, board.hard_days
         # Why each day was refused, so a dropped session's warning names the real obstacle.
         refused: dict[str, list[int]] = {}
         for day in order:
-            if day in board.race_days or board.has_run(day):
+            if day in races or day in runs:
                 continue
             if key_run and day in self.no_key:
                 refused.setdefault("P5", []).append(day)
                 continue
-            if key_run and (board.hard(day - 1) or board.hard(day + 1)):
+            if key_run and (day - 1 in hard or day + 1 in hard):
                 refused.setdefault("L4", []).append(day)
                 continue
-            span = board.fit(day, spec.minutes, prefer=self.prev_start(spec, day))
+            prefer = self.prev_start(spec, day) if self.previous else None
+            span = board.fit(day, spec.minutes, prefer=prefer)
             if span is None:
                 refused.setdefault("L5", []).append(day)
                 continue

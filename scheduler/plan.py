@@ -77,7 +77,8 @@ def build_plan(request: PlanRequest) -> Plan:
     races = {r.uid: r for r in request.races}
     specs: list[SessionSpec] = []
     for week in weeks:
-        specs.extend(s for s in week_specs(week, athlete, races) if s.key not in done)
+        week_todo = week_specs(week, athlete, races)
+        specs.extend([s for s in week_todo if s.key not in done] if done else week_todo)
     pinned = [_pin(s, pins[s.key], tz, board) for s in specs if s.key in pins]
     todo = [s for s in specs if s.key not in pins]
 
