@@ -195,19 +195,23 @@ class Board:
     ) -> tuple[int, int] | None:
         """The first free start in the day's windows (preferred window first, L8) where the
         session overlaps no busy time and no booked session (L5); `prefer` is tried first."""
-        busy = self.busy(day)
-        booked = self.booked.get(day)
-        obstacles = sorted([*busy, *[(b.start, b.end) for b in booked]]) if booked else busy
         floor = self.now if lo is None or lo < self.now else lo
+        obstacles: Sequence[tuple[int, int]] | None = None
         if prefer is not None and prefer >= floor:
             end = prefer + minutes
-            if (hi is None or end <= hi) and self._inside(day, prefer, end, obstacles):
-                return prefer, end
+            if hi is None or end <= hi:
+                obstacles = self._obstacles(day)
+                if self._inside(day, prefer, end, obstacles):
+                    return prefer, end
         for start, stop in self._windows.get(day) or self.windows(day):
             top = stop if hi is None or stop < hi else hi
             # Snap up to the quarter-hour grid.
             t = -(-(start if start > floor else floor) // GRID) * GRID
             end = t + minutes
+            if end > top:
+                continue  # no room in this window, whatever is booked (the common case)
+            if obstacles is None:
+                obstacles = self._obstacles(day)
             while end <= top:
                 for o_start, o_end in obstacles:
                     if o_start >= end:
@@ -219,6 +223,12 @@ class Board:
                 else:
                     return t, end
         return None
+
+    def _obstacles(self, day: int) -> Sequence[tuple[int, int]]:
+        """Busy time and booked sessions of the day, sorted by start."""
+        busy = self.busy(day)
+        booked = self.booked.get(day)
+        return sorted([*busy, *[(b.start, b.end) for b in booked]]) if booked else busy
 
     def _inside(self, day: int, start: int, end: int, obstacles: Sequence[tuple[int, int]]) -> bool:
         in_window = any(ws <= start and end <= we for ws, we in self.windows(day))

@@ -18,7 +18,7 @@ from scheduler.model import (
 )
 from scheduler.periodize import periodize
 from scheduler.place import Placer
-from scheduler.sessions import SessionSpec, week_specs
+from scheduler.sessions import SessionSpec, SpecBuilder
 
 MAX_WEEKS = 104
 SHORTEST_SESSION = 30  # minutes: the recovery strength session
@@ -74,10 +74,10 @@ def build_plan(request: PlanRequest) -> Plan:
     done = {s.key for s in history} | request.deleted
     pins = dict(request.pinned)
     placer = Placer(board, today, future_prev)
-    races = {r.uid: r for r in request.races}
+    builder = SpecBuilder(athlete, {r.uid: r for r in request.races})
     specs: list[SessionSpec] = []
     for week in weeks:
-        week_todo = week_specs(week, athlete, races)
+        week_todo = builder.week(week)
         specs.extend([s for s in week_todo if s.key not in done] if done else week_todo)
     pinned = [_pin(s, pins[s.key], tz, board) for s in specs if s.key in pins]
     todo = [s for s in specs if s.key not in pins]

@@ -20,35 +20,14 @@ from scheduler.model import (
     WeekPlan,
 )
 from scheduler.periodize import OFFSEASON
+from scheduler.runs import KEY_RUN_TYPES, RunRx, RunShape, run_prescriptions, run_shape
 from scheduler.strength import StrengthRx, strength_rx
-from scheduler.volume import (
-    EASY_MAX_OF_LONG,
-    QUALITY_SHARE,
-    long_run_km,
-    minutes_for,
-    round_km,
-    volume_note,
-    weekly_volume,
-)
 
-# L10 values: accessory strength goes first, then easy runs, then main strength, key runs last.
+# L10 values of strength: accessory strength goes first, then easy runs, then main strength,
+# key runs last (run values in scheduler.runs).
 VALUE_ACCESSORY = 1
-VALUE_EASY = 2
 VALUE_MAIN_STRENGTH = 3
-VALUE_QUALITY = 4
-VALUE_LONG = 5
 
-KEY_RUN_TYPES = frozenset({"long", "tempo", "intervals", "hills", "race_pace"})  # R2
-
-# R3: quality sessions by phase (the taper's one is a short sharpener).
-QUALITY = {
-    Phase.OFFSEASON: 0,
-    Phase.BASE: 1,
-    Phase.STRENGTH: 1,
-    Phase.RACE_SPECIFIC: 2,
-    Phase.TAPER: 1,
-    Phase.RECOVERY: 0,
-}
 # S1: strength sessions a week by phase.
 STRENGTH_PER_WEEK = {
     Phase.OFFSEASON: 3,
@@ -139,32 +118,6 @@ def anchor_class(week: WeekPlan, races: dict[str, Race]) -> DistanceClass | None
     return race.distance_class if race else None
 
 
-def run_phase(week: WeekPlan) -> Phase:
-    """The strength taper (P1) is longer than the running one (P2): until the running taper
-    starts, the runs stay race-specific."""
-    if week.phase is Phase.TAPER and week.run_taper == 0:
-        return Phase.RACE_SPECIFIC
-    return week.phase
-
-
-def quality_types(phase: Phase, cls: DistanceClass | None) -> tuple[str, ...]:
-    """R3: which workouts, in order of importance."""
-    if phase is Phase.BASE:
-        return ("strides",)
-    if phase is Phase.STRENGTH:
-        return ("intervals",)
-    if phase is Phase.TAPER:
-        return ("intervals",) if cls is DistanceClass.SHORT else ("race_pace",)
-    if phase is Phase.RACE_SPECIFIC:
-        return {
-            DistanceClass.SHORT: ("intervals", "tempo"),
-            DistanceClass.HALF: ("tempo", "race_pace"),
-            DistanceClass.MARATHON: ("race_pace", "tempo"),
-            DistanceClass.ULTRA: ("tempo", "hills"),
-        }[cls or DistanceClass.SHORT]
-    return ()
-
-
 def _strength_count(week: WeekPlan, athlete: Athlete) -> int:
     count = STRENGTH_PER_WEEK[week.phase]
     if week.phase is Phase.OFFSEASON and athlete.offseason_maintenance:
@@ -175,18 +128,55 @@ def _strength_count(week: WeekPlan, athlete: Athlete) -> int:
     return min(count, max(2, athlete.max_strength_per_week))
 
 
+class SpecBuilder:
+    """Every session each week of one athlete's plan asks for, before placement. Weeks of the
+    same shape (most offseason weeks) share their run prescriptions, so those are worked out
+    once per shape; only the keys and the week's phase reasons differ."""
+
+    def __init__(self, athlete: Athlete, races: dict[str, Race]) -> None:
+        self.athlete = athlete
+        self.races = races
+        self.run_days = len(athlete.run_days)
+        self._runs: dict[tuple[RunShape, DistanceClass | None], tuple[RunRx, ...]] = {}
+
+    def week(self, week: WeekPlan) -> tuple[SessionSpec, ...]:
+        athlete = self.athlete
+        specs: list[SessionSpec] = []
+        if not athlete.runs_from_calendar:
+            cls = anchor_class(week, self.races)
+            shape = (run_shape(week), cls)
+            runs = self._runs.get(shape)
+            if runs is None:
+                runs = self._runs[shape] = run_prescriptions(week, athlete, cls, self.run_days)
+            if week.races:
+                replaced = replaced_slots(week, athlete, {r.slot for r in runs})
+                runs = tuple(r for r in runs if r.slot not in replaced)
+            prefix = _key_prefix(week)
+            phase_reasons = week.reasons
+            specs.extend(
+                SessionSpec(
+                    key=prefix + r.slot,
+                    kind="run",
+                    type=r.type,
+                    slot=r.slot,
+                    week=week,
+                    minutes=r.minutes,
+                    key_run=r.key_run,
+                    value=r.value,
+                    title=r.title,
+                    description=r.description,
+                    reasons=(*phase_reasons, *r.reasons),
+                    distance_km=r.distance_km,
+                )
+                for r in runs
+            )
+        specs.extend(_strength_specs(week, athlete))
+        return tuple(specs)
+
+
 def week_specs(week: WeekPlan, athlete: Athlete, races: dict[str, Race]) -> tuple[SessionSpec, ...]:
     """Every session the week asks for, before placement."""
-    cls = anchor_class(week, races)
-    specs: list[SessionSpec] = []
-    if not athlete.runs_from_calendar:
-        runs = _run_specs(week, athlete, cls, len(athlete.run_days))
-        if week.races:
-            replaced = replaced_slots(week, athlete, {s.slot for s in runs})
-            runs = [s for s in runs if s.slot not in replaced]
-        specs.extend(runs)
-    specs.extend(_strength_specs(week, athlete))
-    return tuple(specs)
+    return SpecBuilder(athlete, races).week(week)
 
 
 def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[str, Race]:
@@ -202,172 +192,6 @@ def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[st
         if slot:
             replaced[slot] = race
     return replaced
-
-
-# Reasons whose text never varies, built once rather than per session.
-RECOVERY_EASY = Reason("P9", "recovery: easy runs only", "prescription")
-KEY_QUALITY = Reason("R2", "a key run", "prescription")
-NOT_KEY_QUALITY = Reason("R2", "not a key run (strides)", "prescription")
-RUN_DAY = Reason("R1", "one of your run days", "prescription")
-
-
-def _run_specs(
-    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, run_days: int
-) -> list[SessionSpec]:
-    volume = weekly_volume(week, athlete, cls)
-    phase = run_phase(week)
-    vol_reason = Reason("R5", f"week volume {volume:.0f} km ({volume_note(week)})", "prescription")
-    phase_reasons = week.reasons
-    prefix = _key_prefix(week)
-    pace = athlete.easy_pace_s_per_km
-    specs: list[SessionSpec] = []
-    long_km = long_run_km(week, athlete, cls, volume)
-    recovery = week.phase is Phase.RECOVERY
-    if recovery:
-        long_reasons = (*phase_reasons, RECOVERY_EASY, vol_reason)
-    else:
-        long_reasons = (
-            *phase_reasons,
-            Reason(
-                "R4",
-                f"long run {long_km:g} km: ~30% of the week, capped for the distance",
-                "prescription",
-            ),
-            vol_reason,
-        )
-    specs.append(
-        SessionSpec(
-            key=prefix + "long",
-            kind="run",
-            type="easy" if recovery else "long",
-            slot="long",
-            week=week,
-            minutes=minutes_for(long_km, pace),
-            key_run=not recovery,
-            value=VALUE_EASY if recovery else VALUE_LONG,
-            title=f"{'Easy' if recovery else 'Long'} run {long_km:g} km",
-            description=f"{long_km:g} km at an easy, conversational pace.",
-            reasons=long_reasons,
-            distance_km=long_km,
-        )
-    )
-    used_km = long_km
-    budget = max(run_days - 1, 0)
-    # Keep one easy run when the week has room for it.
-    q_count = min(QUALITY[phase], budget - 1 if budget >= 2 else budget)
-    q_types = quality_types(phase, cls)[:q_count]
-    for n, q_type in enumerate(q_types, start=1):
-        km = round_km(min(max(volume * QUALITY_SHARE, 6.0), 16.0))
-        if phase is Phase.TAPER:
-            km = round_km(km * 0.7)
-        title, body = _quality_text(q_type, km, week, cls)
-        key_run = q_type in KEY_RUN_TYPES
-        specs.append(
-            SessionSpec(
-                key=f"{prefix}q{n}",
-                kind="run",
-                type=q_type,
-                slot=f"q{n}",
-                week=week,
-                minutes=minutes_for(km, pace, 0.95),
-                key_run=key_run,
-                value=VALUE_QUALITY,
-                title=title,
-                description=body,
-                reasons=(
-                    *phase_reasons,
-                    _quality_count(len(q_types), phase),
-                    KEY_QUALITY if key_run else NOT_KEY_QUALITY,
-                    vol_reason,
-                ),
-                distance_km=km,
-            )
-        )
-        used_km += km
-    easy_count = max(budget - len(q_types), 0)
-    if not easy_count:
-        return specs
-    share = (volume - used_km) / easy_count
-    # R4: the long run stays the week's longest; with few run days the week runs short of its
-    # volume rather than turning an easy run into a second long run.
-    easy_km = round_km(min(share, long_km * EASY_MAX_OF_LONG))
-    easy_reasons = (
-        *phase_reasons,
-        RUN_DAY,
-        Reason("R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"),
-    )
-    minutes = minutes_for(easy_km, pace)
-    title = f"Easy run {easy_km:g} km"
-    description = f"{easy_km:g} km easy. Conversational pace; walk breaks are fine."
-    for slot in EASY_SLOTS[:easy_count]:
-        specs.append(
-            SessionSpec(
-                key=prefix + slot,
-                kind="run",
-                type="easy",
-                slot=slot,
-                week=week,
-                minutes=minutes,
-                key_run=False,
-                value=VALUE_EASY,
-                title=title,
-                description=description,
-                reasons=easy_reasons,
-                distance_km=easy_km,
-            )
-        )
-    return specs
-
-
-EASY_SLOTS = tuple(f"easy-{n}" for n in range(1, 8))
-
-
-@lru_cache(maxsize=64)
-def _quality_count(count: int, phase: Phase) -> Reason:
-    return Reason("R3", f"{count} quality session(s) in {phase.value} weeks", "prescription")
-
-
-def _quality_text(
-    q_type: str, km: float, week: WeekPlan, cls: DistanceClass | None
-) -> tuple[str, str]:
-    reps = 4 + min(max(week.block_week - 1, 0) // 2, 4)
-    race = {
-        DistanceClass.SHORT: "10K",
-        DistanceClass.HALF: "half marathon",
-        DistanceClass.MARATHON: "marathon",
-        DistanceClass.ULTRA: "ultra",
-    }[cls or DistanceClass.SHORT]
-    if q_type == "strides":
-        return (
-            f"Easy run {km:g} km + strides",
-            f"{km:g} km easy, then 6 x 20 s strides (fast, relaxed) with full recovery.",
-        )
-    if q_type == "intervals":
-        if week.phase is Phase.TAPER:
-            return (
-                "Sharpener 4 x 400 m",
-                f"{km:g} km: 15 min easy, 4 x 400 m at 5K pace, 200 m jog, 10 min easy.",
-            )
-        return (
-            f"Intervals {reps} x 800 m",
-            f"{km:g} km: 15 min easy, {reps} x 800 m at 5K-10K pace with 400 m jog, 10 min easy.",
-        )
-    if q_type == "tempo":
-        minutes = 15 + 5 * min(reps - 4, 3)
-        return (
-            f"Tempo run {km:g} km",
-            f"{km:g} km: 15 min easy, {minutes} min at threshold (comfortably hard), 10 min easy.",
-        )
-    if q_type == "hills":
-        return (
-            f"Hill repeats {reps + 2} x 60 s",
-            f"{km:g} km: 15 min easy, {reps + 2} x 60 s uphill hard, jog down, 10 min easy.",
-        )
-    at_pace = max(2.0, round_km(km * (0.35 if week.phase is Phase.TAPER else 0.55)))
-    return (
-        f"Race pace {km:g} km",
-        f"{km:g} km with {at_pace:g} km at goal {race} pace in the middle.",
-    )
 
 
 def _strength_specs(week: WeekPlan, athlete: Athlete) -> list[SessionSpec]:
@@ -409,3 +233,14 @@ def _strength_reasons(count: int, phase: Phase, order: str) -> tuple[Reason, Rea
         Reason("S1", f"{count} strength session(s) a week in {phase.value}", "prescription"),
         Reason("S3", f"sessions alternate A and B: this week {'-'.join(order)}", "prescription"),
     )
+
+
+__all__ = [
+    "KEY_RUN_TYPES",
+    "SessionSpec",
+    "SpecBuilder",
+    "anchor_class",
+    "replaced_slots",
+    "session_key",
+    "week_specs",
+]
