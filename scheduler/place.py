@@ -63,6 +63,7 @@ class Placer:
         self.athlete = board.athlete
         self.out = Placement([], [])
         self._week_days: dict[date, list[int]] = {}
+        self._run_days: dict[date, list[int]] = {}
         self._reasons: dict[tuple[int, int, int, int], Reason] = {}
         self._labels = [
             [f"{w.start:%H:%M}-{w.end:%H:%M}" for w in day] for day in self.athlete.windows
@@ -151,10 +152,10 @@ class Placer:
                 local_start,
                 from_minutes(end, board.tz),
                 tuple(reasons),
-                heavy=heavy,
-                key_run=key_run,
-                title=title,
-                description=description,
+                heavy,
+                key_run,
+                title,
+                description,
             )
         )
         self.last_weekday[spec.slot] = day % 7
@@ -186,8 +187,11 @@ class Placer:
         self._place_run(spec, order, key_run=spec.key_run, long=False, rule_day=QUALITY_DAY)
 
     def place_easy(self, spec: SessionSpec) -> None:
-        run_days = self.athlete.run_days
-        order = [d for d in self.days(spec.week.start) if d % 7 in run_days]
+        week = spec.week.start
+        order = self._run_days.get(week)
+        if order is None:
+            run_days = self.athlete.run_days
+            order = self._run_days[week] = [d for d in self.days(week) if d % 7 in run_days]
         self._place_run(spec, order, key_run=False, long=False, rule_day=ON_RUN_DAY)
 
     def _place_run(
@@ -230,8 +234,9 @@ class Placer:
         """L6: a week needs one empty day; the lowest-value run planned this pass goes (L10)."""
         first = self.board.index(week)
         days = range(first, first + 7)
-        if any(self.board.empty(d) for d in days):
-            return
+        booked, races = self.board.booked, self.board.race_days
+        if any(not booked.get(d) and d not in races for d in days):
+            return  # the common case: some day is already empty
         ours = {
             s.key: s
             for s in self.out.sessions

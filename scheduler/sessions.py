@@ -68,7 +68,6 @@ class SessionSpec(NamedTuple):
         start: datetime,
         end: datetime,
         reasons: tuple[Reason, ...],
-        *,
         heavy: bool,
         key_run: bool,
         title: str | None = None,
@@ -128,19 +127,32 @@ def _strength_count(week: WeekPlan, athlete: Athlete) -> int:
     return min(count, max(2, athlete.max_strength_per_week))
 
 
+class StrengthSlot(NamedTuple):
+    """One strength session of a week, everything but its key; `reasons` follow the week's
+    phase reasons."""
+
+    slot: str
+    type: str
+    value: int
+    rx: StrengthRx
+    reasons: tuple[Reason, ...]
+
+
 class SpecBuilder:
     """Every session each week of one athlete's plan asks for, before placement. Weeks of the
-    same shape (most offseason weeks) share their run prescriptions, so those are worked out
-    once per shape; only the keys and the week's phase reasons differ."""
+    same shape (most offseason weeks) share their prescriptions, so those are worked out once
+    per shape; only the keys and the week's phase reasons differ."""
 
     def __init__(self, athlete: Athlete, races: dict[str, Race]) -> None:
         self.athlete = athlete
         self.races = races
         self.run_days = len(athlete.run_days)
         self._runs: dict[tuple[RunShape, DistanceClass | None], tuple[RunRx, ...]] = {}
+        self._lifts: dict[tuple[Phase, bool, int, int, int, int], tuple[StrengthSlot, ...]] = {}
 
     def week(self, week: WeekPlan) -> tuple[SessionSpec, ...]:
         athlete = self.athlete
+        prefix = _key_prefix(week)
         specs: list[SessionSpec] = []
         if not athlete.runs_from_calendar:
             cls = anchor_class(week, self.races)
@@ -151,7 +163,6 @@ class SpecBuilder:
             if week.races:
                 replaced = replaced_slots(week, athlete, {r.slot for r in runs})
                 runs = tuple(r for r in runs if r.slot not in replaced)
-            prefix = _key_prefix(week)
             phase_reasons = week.reasons
             specs.extend(
                 SessionSpec(
@@ -170,8 +181,43 @@ class SpecBuilder:
                 )
                 for r in runs
             )
-        specs.extend(_strength_specs(week, athlete))
+        specs.extend(
+            SessionSpec(
+                key=prefix + lift.slot,
+                kind="strength",
+                type=lift.type,
+                slot=lift.slot,
+                week=week,
+                minutes=lift.rx.minutes,
+                key_run=False,
+                value=lift.value,
+                title=lift.rx.title,
+                description=lift.rx.body(),
+                reasons=(*week.reasons, *lift.reasons),
+                strength=lift.rx,
+            )
+            for lift in self._strength(week)
+        )
         return tuple(specs)
+
+    def _strength(self, week: WeekPlan) -> tuple[StrengthSlot, ...]:
+        # What strength_slots reads from the week: S3's A/B parity and S5's 4-week cycle
+        # count ISO weeks outside a block.
+        rel, block_week = week.rel, week.block_week
+        iso = week.start.isocalendar()[1] if rel is None or not block_week else 0
+        parity = iso % 2 if rel is None else rel % 2
+        shape = (
+            week.phase,
+            week.deload,
+            block_week,
+            week.build_weeks,
+            (block_week or iso) % 4,
+            parity,
+        )
+        lifts = self._lifts.get(shape)
+        if lifts is None:
+            lifts = self._lifts[shape] = strength_slots(week, self.athlete)
+        return lifts
 
 
 def week_specs(week: WeekPlan, athlete: Athlete, races: dict[str, Race]) -> tuple[SessionSpec, ...]:
@@ -194,34 +240,26 @@ def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[st
     return replaced
 
 
-def _strength_specs(week: WeekPlan, athlete: Athlete) -> list[SessionSpec]:
+def strength_slots(week: WeekPlan, athlete: Athlete) -> tuple[StrengthSlot, ...]:
+    """S1's count of sessions, alternating A and B (S3), each with its prescription."""
     count = _strength_count(week, athlete)
     parity = week.start.isocalendar()[1] % 2 if week.rel is None else week.rel % 2
     # S3: alternate A and B; three a week run ABA then BAB.
     order = {3: ("ABA", "BAB"), 2: ("AB", "AB"), 1: ("A", "B")}[count][parity]
-    prefix = _key_prefix(week)
     why = _strength_reasons(count, week.phase, order)
-    specs = []
+    slots = []
     for n, template in enumerate(order, start=1):
         rx = strength_rx(week, template, athlete)
-        slot = STRENGTH_SLOTS[n - 1]
-        specs.append(
-            SessionSpec(
-                key=prefix + slot,
-                kind="strength",
+        slots.append(
+            StrengthSlot(
+                slot=STRENGTH_SLOTS[n - 1],
                 type=f"strength-{template.lower()}",
-                slot=slot,
-                week=week,
-                minutes=rx.minutes,
-                key_run=False,
                 value=VALUE_ACCESSORY if n == 3 else VALUE_MAIN_STRENGTH,
-                title=rx.title,
-                description=rx.body(),
-                reasons=(*week.reasons, *why, *rx.reasons),
-                strength=rx,
+                rx=rx,
+                reasons=(*why, *rx.reasons),
             )
         )
-    return specs
+    return tuple(slots)
 
 
 STRENGTH_SLOTS = ("strength-1", "strength-2", "strength-3")
