@@ -164,11 +164,11 @@ class StrengthPlacer:
         board = self.board
         runs = [b for b in board.on(day) if b.kind == "run"]
         minutes = UPPER_MINUTES if upper else spec.minutes
-        prefer = self.p.prev_start(spec, day)
+        prefer = self.p.prev_start(spec, day) if self.p.previous else None
         order = self.p.athlete.same_day_order
         if not runs:
             return board.fit(day, minutes, prefer=prefer), ""
-        if any(r.key_run for r in runs):
+        if day in board.key_run_days:
             lo = max(r.end for r in runs) + L3_GAP
             return board.fit(day, minutes, lo=lo, prefer=prefer), KEY_RUN_FIRST
         first, last = min(r.start for r in runs), max(r.end for r in runs)

@@ -96,7 +96,9 @@ def build_plan(request: PlanRequest) -> Plan:
         if spec.kind == "strength":
             strength.setdefault(spec.week.start, []).append(spec)
     lifts = StrengthPlacer(placer)
-    for week in weeks:
+    # The look-ahead week past the horizon only needs its runs (rules across the last Sunday
+    # look at them); its strength and rest day could change nothing before it.
+    for week in weeks[: request.weeks]:
         placer.ensure_rest_day(week.start)
         lifts.place_strength(week.start, strength.get(week.start, []))
 
