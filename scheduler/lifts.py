@@ -152,6 +152,8 @@ class StrengthPlacer:
     def _key_within(self, day: int, end: int, window: int) -> bool:
         board = self.board
         for d in (day, day + 1, day + 2):
+            if d not in board.key_days:
+                continue  # no race and no key run that day
             if d in board.race_days and board.at(d, MIDNIGHT) - end < window:
                 return True
             if any(b.key_run and 0 <= b.start - end < window for b in board.on(d)):
