@@ -1,20 +1,25 @@
 """The week board placement works on: windows, busy time and booked sessions per local day.
 
 Times are whole minutes since the epoch (UTC), so overlap and gap arithmetic stays exact across
-DST changes; local dates and wall-clock windows are converted once per day.
+DST changes; local dates and wall-clock windows are converted once per day. Days are ints
+counted from the board's first day, a Monday, so `day % 7` is the weekday: the rules ask about
+a day's neighbours thousands of times a plan, and int arithmetic is far cheaper than date
+arithmetic. `index` and `to_date` convert at the edges.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from scheduler.model import Athlete, Interval, Race
 
 GRID = 15  # start times snap to quarter hours
-DAY = timedelta(days=1)
+MIDNIGHT = time(0, 0)
 
 
 def to_minutes(moment: datetime) -> int:
@@ -22,10 +27,14 @@ def to_minutes(moment: datetime) -> int:
 
 
 def from_minutes(minutes: int, tz: ZoneInfo) -> datetime:
-    return datetime.fromtimestamp(minutes * 60, UTC).astimezone(tz)
+    return datetime.fromtimestamp(minutes * 60, tz)
 
 
-@dataclass
+def local_minutes(day: date, clock: time, tz: ZoneInfo) -> int:
+    return to_minutes(datetime.combine(day, clock, tzinfo=tz))
+
+
+@dataclass(slots=True)
 class Booked:
     start: int
     end: int
@@ -38,6 +47,10 @@ class Booked:
 
 
 class Board:
+    """The day sets (`run_days` .. `long_days`) are derived from the bookings and kept in step
+    by book()/unbook(); the rules read them directly, as they ask them thousands of times a
+    plan and a method call would cost more than the lookup."""
+
     def __init__(
         self,
         athlete: Athlete,
@@ -47,139 +60,133 @@ class Board:
         now: int,
         span: tuple[date, date],
     ) -> None:
+        first, last = span
+        if first.weekday() != 0:
+            raise ValueError(f"a board starts on a Monday, not on {first:%A}")
         self.athlete = athlete
         self.tz = tz
         self.now = now
-        # Local midnights of every day in `span`, so a minute's local date is one bisect
+        self.day0 = first
+        # Local midnights of every day in `span`, so a minute's local day is one bisect
         # instead of a timezone conversion (busy calendars hold thousands of events).
-        first, last = span
-        self._day0 = first
-        self._midnights = self._local_midnights(first, (last - first).days + 1)
-        self.booked: dict[date, list[Booked]] = {}
-        self.race_days: dict[date, list[Race]] = {}
+        self._midnights = _local_midnights(tz, first, (last - first).days + 1)
+        self.booked: dict[int, list[Booked]] = {}
+        self.race_days: dict[int, list[Race]] = {}
         for race in races:
-            self.race_days.setdefault(race.date, []).append(race)
-        # Derived day flags, kept in step by book()/unbook(): the rules ask these thousands
-        # of times a plan.
-        self._kinds: set[tuple[date, str]] = set()
-        self._key: set[date] = set(self.race_days)
-        self._hard: set[date] = set(self.race_days)
-        self._long: set[date] = set(self.race_days)
-        self._windows: dict[date, list[tuple[int, int]]] = {}
-        self._busy: dict[date, list[tuple[int, int]]] = {}
-        lo, hi = self._midnights[0], self._midnights[-1]
+            self.race_days.setdefault(self.index(race.date), []).append(race)
+        self.run_days: set[int] = set()
+        self.lift_days: set[int] = set()
+        self.key_run_days: set[int] = set()  # R2: a key run is booked
+        self.key_days: set[int] = set(self.race_days)  # R2: a key run or a race
+        self.hard_days: set[int] = set(self.race_days)  # L4: key run, race or heavy strength
+        self.long_days: set[int] = set(self.race_days)  # L3: long run or race
+        self._windows: dict[int, list[tuple[int, int]]] = {}
+        # Each weekday's windows as minutes after local midnight.
+        self._offsets = [[(_clock(w.start), _clock(w.end)) for w in day] for day in athlete.windows]
+        self._busy = self._bucket(busy)
+
+    def _bucket(self, busy: tuple[Interval, ...]) -> list[list[tuple[int, int]]]:
+        """Busy intervals by the local days they touch, each day's sorted by start."""
         midnights = self._midnights
-        day_of = [first + timedelta(days=i) for i in range(len(midnights))]
+        lo, hi = midnights[0], midnights[-1]
         last_index = len(midnights) - 1
-        busy_by_day = self._busy
+        by_day: list[list[tuple[int, int]]] = [[] for _ in range(last_index)]
         for interval in busy:
             start = int(interval.start.timestamp()) // 60
             end = int(interval.end.timestamp()) // 60
             if end <= start or end <= lo or start >= hi:
                 continue
-            index = max(bisect_right(midnights, start) - 1, 0)
+            index = bisect_right(midnights, start) - 1 if start >= lo else 0
             while index < last_index and midnights[index] < end:
-                busy_by_day.setdefault(day_of[index], []).append((start, end))
+                by_day[index].append((start, end))
                 index += 1
-        for spans in self._busy.values():
-            spans.sort()
+        for spans in by_day:
+            if len(spans) > 1:
+                spans.sort()
+        return by_day
 
     # -- time ---------------------------------------------------------------------------
-    def _local_midnights(self, first: date, days: int) -> list[int]:
-        """Converting every day is the planner's single largest cost; a week whose two ends
-        are exactly 7 x 24 h apart has no DST change inside, so its days are filled in."""
-        out: list[int] = []
-        week = 7 * 1440
-        for offset in range(0, days, 7):
-            day = first + timedelta(days=offset)
-            start = self.at(day, time(0, 0))
-            span = min(7, days - offset)
-            end = self.at(day + timedelta(days=span), time(0, 0))
-            if span == 7 and end - start == week:
-                out.extend(start + i * 1440 for i in range(7))
-            else:
-                out.extend(self.at(day + timedelta(days=i), time(0, 0)) for i in range(span))
-        return out
+    def index(self, day: date) -> int:
+        return (day - self.day0).days
 
-    def local_date(self, minutes: int) -> date:
+    def to_date(self, day: int) -> date:
+        return self.day0 + timedelta(days=day)
+
+    def local_day(self, minutes: int) -> int:
         index = bisect_right(self._midnights, minutes) - 1
         if 0 <= index < len(self._midnights) - 1:
-            return self._day0 + timedelta(days=index)
-        return from_minutes(minutes, self.tz).date()
+            return index
+        return self.index(from_minutes(minutes, self.tz).date())
 
-    def at(self, day: date, clock: time) -> int:
-        return to_minutes(datetime.combine(day, clock, tzinfo=self.tz))
+    def at(self, day: int, clock: time) -> int:
+        return local_minutes(self.to_date(day), clock, self.tz)
 
-    def windows(self, day: date) -> list[tuple[int, int]]:
+    def windows(self, day: int) -> list[tuple[int, int]]:
         spans = self._windows.get(day)
         if spans is None:
-            windows = self.athlete.windows[day.weekday()]
-            index = (day - self._day0).days
-            if 0 <= index < len(self._midnights) - 1 and (
-                self._midnights[index + 1] - self._midnights[index] == 1440
-            ):
+            midnights = self._midnights
+            if 0 <= day < len(midnights) - 1 and midnights[day + 1] - midnights[day] == 1440:
                 # No DST change inside the day: wall-clock minutes add to local midnight.
-                midnight = self._midnights[index]
-                spans = [(midnight + _clock(w.start), midnight + _clock(w.end)) for w in windows]
+                midnight = midnights[day]
+                spans = [
+                    (midnight + start, midnight + end) for start, end in self._offsets[day % 7]
+                ]
             else:
+                windows = self.athlete.windows[day % 7]
                 spans = [(self.at(day, w.start), self.at(day, w.end)) for w in windows]
             self._windows[day] = spans
         return spans
 
-    def busy(self, day: date) -> list[tuple[int, int]]:
-        return self._busy.get(day, [])
+    def busy(self, day: int) -> Sequence[tuple[int, int]]:
+        return self._busy[day] if 0 <= day < len(self._busy) else ()
 
     # -- what the day holds ---------------------------------------------------------------
-    def on(self, day: date) -> list[Booked]:
+    def on(self, day: int) -> list[Booked]:
         return self.booked.get(day, [])
 
-    def book(self, day: date, item: Booked) -> None:
-        self.booked.setdefault(day, []).append(item)
+    def book(self, day: int, item: Booked) -> None:
+        items = self.booked.get(day)
+        if items is None:
+            self.booked[day] = [item]
+        else:
+            items.append(item)
         self._flag(day, item)
 
-    def unbook(self, day: date, key: str) -> None:
+    def unbook(self, day: int, key: str) -> None:
         self.booked[day] = [b for b in self.on(day) if b.key != key]
-        self._kinds = {k for k in self._kinds if k[0] != day}
-        for flags in (self._key, self._hard, self._long):
-            if day not in self.race_days:
+        for flags in (self.run_days, self.lift_days, self.key_run_days):
+            flags.discard(day)
+        if day not in self.race_days:
+            for flags in (self.key_days, self.hard_days, self.long_days):
                 flags.discard(day)
         for item in self.booked[day]:
             self._flag(day, item)
 
-    def _flag(self, day: date, item: Booked) -> None:
-        self._kinds.add((day, item.kind))
+    def _flag(self, day: int, item: Booked) -> None:
+        if item.kind == "run":
+            self.run_days.add(day)
+            if item.key_run:
+                self.key_run_days.add(day)
+        elif item.kind == "strength":
+            self.lift_days.add(day)
         if item.key_run:
-            self._key.add(day)
+            self.key_days.add(day)
         if item.key_run or item.heavy:
-            self._hard.add(day)
+            self.hard_days.add(day)
         if item.long:
-            self._long.add(day)
+            self.long_days.add(day)
 
-    def races_on(self, day: date) -> list[Race]:
+    def races_on(self, day: int) -> list[Race]:
         return self.race_days.get(day, [])
 
-    def key_day(self, day: date) -> bool:
-        """R2: a key run or a race."""
-        return day in self._key
-
-    def hard(self, day: date) -> bool:
-        """L4: a key run, a race or heavy strength."""
-        return day in self._hard
-
-    def has(self, day: date, kind: str) -> bool:
-        return (day, kind) in self._kinds
-
-    def after_long(self, day: date) -> bool:
-        return day - DAY in self._long
-
-    def empty(self, day: date) -> bool:
+    def empty(self, day: int) -> bool:
         """L6: a full rest day holds no session and no race."""
-        return not self.on(day) and not self.race_days.get(day)
+        return not self.booked.get(day) and day not in self.race_days
 
     # -- finding time ---------------------------------------------------------------------
     def fit(
         self,
-        day: date,
+        day: int,
         minutes: int,
         *,
         lo: int | None = None,
@@ -188,32 +195,64 @@ class Board:
     ) -> tuple[int, int] | None:
         """The first free start in the day's windows (preferred window first, L8) where the
         session overlaps no busy time and no booked session (L5); `prefer` is tried first."""
-        busy = self._busy.get(day, [])
-        booked = self.booked.get(day)
-        obstacles = sorted(busy + [(b.start, b.end) for b in booked]) if booked else busy
-        floor = max(self.now, lo) if lo is not None else self.now
+        floor = self.now if lo is None or lo < self.now else lo
+        obstacles: Sequence[tuple[int, int]] | None = None
         if prefer is not None and prefer >= floor:
             end = prefer + minutes
-            if (hi is None or end <= hi) and self._inside(day, prefer, end, obstacles):
-                return prefer, end
-        for start, stop in self.windows(day):
-            top = min(stop, hi) if hi is not None else stop
-            t = _snap(max(start, floor))
-            while t + minutes <= top:
-                clash = next((o for o in obstacles if o[0] < t + minutes and o[1] > t), None)
-                if clash is None:
-                    return t, t + minutes
-                t = _snap(clash[1])
+            if hi is None or end <= hi:
+                obstacles = self._obstacles(day)
+                if self._inside(day, prefer, end, obstacles):
+                    return prefer, end
+        for start, stop in self._windows.get(day) or self.windows(day):
+            top = stop if hi is None or stop < hi else hi
+            # Snap up to the quarter-hour grid.
+            t = -(-(start if start > floor else floor) // GRID) * GRID
+            end = t + minutes
+            if end > top:
+                continue  # no room in this window, whatever is booked (the common case)
+            if obstacles is None:
+                obstacles = self._obstacles(day)
+            while end <= top:
+                for o_start, o_end in obstacles:
+                    if o_start >= end:
+                        return t, end  # sorted by start: nothing later reaches into [t, end)
+                    if o_end > t:
+                        t = -(-o_end // GRID) * GRID
+                        end = t + minutes
+                        break
+                else:
+                    return t, end
         return None
 
-    def _inside(self, day: date, start: int, end: int, obstacles: list[tuple[int, int]]) -> bool:
+    def _obstacles(self, day: int) -> Sequence[tuple[int, int]]:
+        """Busy time and booked sessions of the day, sorted by start."""
+        busy = self.busy(day)
+        booked = self.booked.get(day)
+        return sorted([*busy, *[(b.start, b.end) for b in booked]]) if booked else busy
+
+    def _inside(self, day: int, start: int, end: int, obstacles: Sequence[tuple[int, int]]) -> bool:
         in_window = any(ws <= start and end <= we for ws, we in self.windows(day))
         return in_window and not any(o[0] < end and o[1] > start for o in obstacles)
 
 
+@lru_cache(maxsize=256)
+def _local_midnights(tz: ZoneInfo, first: date, days: int) -> tuple[int, ...]:
+    """Converting every day is costly and athletes share zones and plan dates, so the answer
+    is cached. A week whose two ends are exactly 7 x 24 h apart has no DST change inside, so
+    its days are filled in."""
+    out: list[int] = []
+    week = 7 * 1440
+    for offset in range(0, days, 7):
+        day = first + timedelta(days=offset)
+        start = local_minutes(day, MIDNIGHT, tz)
+        span = min(7, days - offset)
+        end = local_minutes(day + timedelta(days=span), MIDNIGHT, tz)
+        if span == 7 and end - start == week:
+            out.extend(start + i * 1440 for i in range(7))
+        else:
+            out.extend(local_minutes(day + timedelta(days=i), MIDNIGHT, tz) for i in range(span))
+    return tuple(out)
+
+
 def _clock(moment: time) -> int:
     return moment.hour * 60 + moment.minute
-
-
-def _snap(minutes: int) -> int:
-    return -(-minutes // GRID) * GRID

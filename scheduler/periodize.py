@@ -29,6 +29,10 @@ RUN_TAPER_WEEKS = {
     DistanceClass.ULTRA: 3,
 }
 RECOVERY_WEEKS = 2  # P1, P9
+NO_A_RACE = Reason("P4", "no A race ahead: offseason", "phase")
+OFFSEASON_STRENGTH = Reason(
+    "P8", "offseason: running volume down, strength takes priority", "phase"
+)
 
 
 def monday(day: date) -> date:
@@ -207,6 +211,7 @@ def periodize(
     for i in range(weeks + extra_weeks):
         week = first + i * WEEK
         slot = slots.get(week) or _offseason_slot(week, next_block)
+        in_week = by_week_races.get(week)
         plan.append(
             WeekPlan(
                 start=week,
@@ -214,7 +219,7 @@ def periodize(
                 anchor=slot.anchor,
                 rel=slot.rel,
                 deload=slot.deload,
-                races=tuple(sorted(by_week_races.get(week, ()), key=lambda r: (r.date, r.uid))),
+                races=tuple(sorted(in_week, key=lambda r: (r.date, r.uid))) if in_week else (),
                 run_taper=slot.run_taper,
                 run_taper_len=slot.run_taper_len,
                 block_week=slot.block_week,
@@ -235,8 +240,8 @@ def _offseason_slot(week: date, blocks: dict[date, Race]) -> _Slot:
         )
         reasons: tuple[Reason, ...] = (Reason("P4", why, "phase"),)
     else:
-        reasons = (Reason("P4", "no A race ahead: offseason", "phase"),)
-    reasons += (Reason("P8", "offseason: running volume down, strength takes priority", "phase"),)
+        reasons = (NO_A_RACE,)
+    reasons += (OFFSEASON_STRENGTH,)
     return _Slot(phase=Phase.OFFSEASON, anchor=OFFSEASON, rel=None, reasons=reasons)
 
 

@@ -10,9 +10,9 @@ placed is dropped by L10 and reported as a warning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from scheduler.board import DAY, Board, Booked, from_minutes
+from scheduler.board import Board, Booked, from_minutes
 from scheduler.model import (
     PlacedSession,
     PlanWarning,
@@ -24,6 +24,21 @@ from scheduler.sessions import SessionSpec
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 B_EASY_DAYS_AFTER = 3  # P5: easy days after a B race
 QUALITY_DAY_ORDER = (1, 5, 3, 2, 4, 0, 6)  # L7: Tue quality, Sat tempo, then the rest
+QUALITY_RANK = tuple(QUALITY_DAY_ORDER.index(weekday) for weekday in range(7))
+
+# Reasons whose text never varies, built once rather than per session.
+KEPT_SLOT = Reason("L8", "kept its previous slot (stability beats optimality)", "placement")
+NO_HARD_NEIGHBOUR = Reason("L4", "no hard day the day before or after", "placement")
+ON_RUN_DAY = Reason("R1", "on one of your run days", "placement")
+QUALITY_DAY = Reason(
+    "L7", "quality early in the week or on Saturday, away from the long run", "placement"
+)
+# Why a run was refused a day, formatted only if the run ends up dropped.
+REFUSALS = {
+    "P5": "{day:%a} is an easy day after a race",
+    "L4": "{day:%a} is next to a hard day",
+    "L5": "{day:%a} has no free {minutes} min in your windows",
+}
 
 
 @dataclass
@@ -37,58 +52,72 @@ class Placement:
 class Placer:
     def __init__(self, board: Board, today: date, previous: dict[str, PlacedSession]) -> None:
         self.board = board
-        self.today = today
-        self.previous = previous
+        # Days are the board's ints from here on (see scheduler.board).
+        self.today = board.index(today)
+        tz = board.tz
+        # L8: each previous session's local day and start, converted once.
+        self.previous = {
+            key: (board.index(s.start.astimezone(tz).date()), int(s.start.timestamp()) // 60)
+            for key, s in previous.items()
+        }
         self.athlete = board.athlete
         self.out = Placement([], [])
-        self._week_days: dict[date, list[date]] = {}
+        self._week_days: dict[date, list[int]] = {}
+        self._run_days: dict[date, list[int]] = {}
         self._reasons: dict[tuple[int, int, int, int], Reason] = {}
         self._labels = [
             [f"{w.start:%H:%M}-{w.end:%H:%M}" for w in day] for day in self.athlete.windows
         ]
+        lr = self.athlete.long_run_day
+        self._long_day = Reason(
+            "L7", f"long run on your long-run day ({WEEKDAYS[lr]})", "placement"
+        )
         self.no_key = self._no_keydays()
         # L8: last week's weekday per slot, for "same weekday as last week".
         self.last_weekday: dict[str, int] = {}
 
     # -- shared ---------------------------------------------------------------------------
-    def prev_start(self, spec: SessionSpec, day: date) -> int | None:
+    def prev_day(self, spec: SessionSpec) -> int | None:
         prev = self.previous.get(spec.key)
-        if prev is None or self.local_day(prev) != day:
+        return None if prev is None else prev[0]
+
+    def prev_start(self, spec: SessionSpec, day: int) -> int | None:
+        prev = self.previous.get(spec.key)
+        if prev is None or prev[0] != day:
             return None
-        return int(prev.start.timestamp()) // 60
+        return prev[1]
 
-    def local_day(self, session: PlacedSession) -> date:
-        return session.start.astimezone(self.board.tz).date()
-
-    def days(self, week: date) -> list[date]:
+    def days(self, week: date) -> list[int]:
+        """The week's days from today on."""
         days = self._week_days.get(week)
         if days is None:
-            days = [week + timedelta(days=i) for i in range(7)]
-            days = [d for d in days if d >= self.today]
+            first = self.board.index(week)
+            days = [d for d in range(first, first + 7) if d >= self.today]
             self._week_days[week] = days
         return days
 
-    def _no_keydays(self) -> set[date]:
+    def _no_keydays(self) -> set[int]:
         """P5/P9: easy days after a B race, and the rest of an A race's week."""
-        blocked: set[date] = set()
+        blocked: set[int] = set()
         for day, races in self.board.race_days.items():
             for race in races:
                 if race.priority is Priority.B:
-                    blocked.update(day + timedelta(days=i) for i in range(1, B_EASY_DAYS_AFTER + 1))
+                    blocked.update(range(day + 1, day + B_EASY_DAYS_AFTER + 1))
                 if race.priority is Priority.A:
-                    blocked.update(day + timedelta(days=i) for i in range(1, 7 - day.weekday()))
+                    blocked.update(range(day + 1, day + 7 - day % 7))
         return blocked
 
-    def _window_reason(self, day: date, start: int, local: datetime) -> Reason:
+    def _window_reason(self, day: int, start: int, local: datetime) -> Reason:
         index = 0
         for i, (ws, we) in enumerate(self.board.windows(day)):
             if ws <= start < we:
                 index = i
                 break
-        memo = (day.weekday(), index, local.hour, local.minute)
+        weekday = day % 7
+        memo = (weekday, index, local.hour, local.minute)
         reason = self._reasons.get(memo)
         if reason is None:
-            label = self._labels[day.weekday()][index]
+            label = self._labels[weekday][index]
             reason = Reason(
                 "L5",
                 f"{local.hour:02d}:{local.minute:02d}: first free time in your {label} window, "
@@ -101,7 +130,7 @@ class Placer:
     def emit(
         self,
         spec: SessionSpec,
-        day: date,
+        day: int,
         span: tuple[int, int],
         reasons: list[Reason],
         *,
@@ -112,26 +141,24 @@ class Placer:
         description: str | None = None,
     ) -> None:
         start, end = span
-        self.board.book(day, Booked(start, end, spec.kind, key_run, heavy, long, spec.key))
-        if self.prev_start(spec, day) == start:
-            reasons.append(
-                Reason("L8", "kept its previous slot (stability beats optimality)", "placement")
-            )
-        tz = self.board.tz
-        local_start = from_minutes(start, tz)
+        board = self.board
+        board.book(day, Booked(start, end, spec.kind, key_run, heavy, long, spec.key))
+        if self.previous and self.prev_start(spec, day) == start:
+            reasons.append(KEPT_SLOT)
+        local_start = from_minutes(start, board.tz)
         reasons.append(self._window_reason(day, start, local_start))
         self.out.sessions.append(
             spec.placed(
                 local_start,
-                from_minutes(end, tz),
+                from_minutes(end, board.tz),
                 tuple(reasons),
-                heavy=heavy,
-                key_run=key_run,
-                title=title,
-                description=description,
+                heavy,
+                key_run,
+                title,
+                description,
             )
         )
-        self.last_weekday[spec.slot] = day.weekday()
+        self.last_weekday[spec.slot] = day % 7
 
     def drop(self, spec: SessionSpec, rule: str, why: str) -> None:
         self._dropped(spec.title, spec.key, spec.week.start, rule, why)
@@ -141,86 +168,75 @@ class Placer:
 
     # -- runs -----------------------------------------------------------------------------
     def place_long(self, spec: SessionSpec) -> None:
-        days = self.days(spec.week.start)
-        run_days = [d for d in days if d.weekday() in self.athlete.run_days]
+        run_days = self.athlete.run_days
         lr = self.athlete.long_run_day
-        order = sorted(run_days, key=lambda d: (d.weekday() != lr, abs(d.weekday() - lr), d))
+        order = sorted(
+            (d for d in self.days(spec.week.start) if d % 7 in run_days),
+            key=lambda d: (d % 7 != lr, abs(d % 7 - lr), d),
+        )
         self._place_run(
-            spec,
-            order,
-            key_run=spec.key_run,
-            long=spec.key_run,
-            rule_day=(Reason("L7", f"long run on your long-run day ({WEEKDAYS[lr]})", "placement")),
+            spec, order, key_run=spec.key_run, long=spec.key_run, rule_day=self._long_day
         )
 
     def place_quality(self, spec: SessionSpec) -> None:
-        days = self.days(spec.week.start)
+        run_days = self.athlete.run_days
         order = sorted(
-            (d for d in days if d.weekday() in self.athlete.run_days),
-            key=lambda d: QUALITY_DAY_ORDER.index(d.weekday()),
+            (d for d in self.days(spec.week.start) if d % 7 in run_days),
+            key=lambda d: QUALITY_RANK[d % 7],
         )
-        self._place_run(
-            spec,
-            order,
-            key_run=spec.key_run,
-            long=False,
-            rule_day=Reason(
-                "L7",
-                "quality early in the week or on Saturday, away from the long run",
-                "placement",
-            ),
-        )
+        self._place_run(spec, order, key_run=spec.key_run, long=False, rule_day=QUALITY_DAY)
 
     def place_easy(self, spec: SessionSpec) -> None:
-        days = self.days(spec.week.start)
-        order = [d for d in days if d.weekday() in self.athlete.run_days]
-        self._place_run(
-            spec,
-            order,
-            key_run=False,
-            long=False,
-            rule_day=Reason("R1", "on one of your run days", "placement"),
-        )
+        week = spec.week.start
+        order = self._run_days.get(week)
+        if order is None:
+            run_days = self.athlete.run_days
+            order = self._run_days[week] = [d for d in self.days(week) if d % 7 in run_days]
+        self._place_run(spec, order, key_run=False, long=False, rule_day=ON_RUN_DAY)
 
     def _place_run(
-        self, spec: SessionSpec, order: list[date], *, key_run: bool, long: bool, rule_day: Reason
+        self, spec: SessionSpec, order: list[int], *, key_run: bool, long: bool, rule_day: Reason
     ) -> None:
-        prev = self.previous.get(spec.key)
-        if prev is not None:
-            before = self.local_day(prev)
+        before = self.prev_day(spec) if self.previous else None
+        if before is not None:
             order = sorted(order, key=lambda d: d != before)
+        board = self.board
+        races, runs, hard = board.race_days, board.run_days, board.hard_days
         # Why each day was refused, so a dropped session's warning names the real obstacle.
-        refused: dict[str, list[str]] = {}
+        refused: dict[str, list[int]] = {}
         for day in order:
-            if self.board.races_on(day) or self.board.has(day, "run"):
+            if day in races or day in runs:
                 continue
             if key_run and day in self.no_key:
-                refused.setdefault("P5", []).append(f"{day:%a} is an easy day after a race")
+                refused.setdefault("P5", []).append(day)
                 continue
-            if key_run and (self.board.hard(day - DAY) or self.board.hard(day + DAY)):
-                refused.setdefault("L4", []).append(f"{day:%a} is next to a hard day")
+            if key_run and (day - 1 in hard or day + 1 in hard):
+                refused.setdefault("L4", []).append(day)
                 continue
-            span = self.board.fit(day, spec.minutes, prefer=self.prev_start(spec, day))
+            prefer = self.prev_start(spec, day) if self.previous else None
+            span = board.fit(day, spec.minutes, prefer=prefer)
             if span is None:
-                refused.setdefault("L5", []).append(
-                    f"{day:%a} has no free {spec.minutes} min in your windows"
-                )
+                refused.setdefault("L5", []).append(day)
                 continue
-            reasons = [rule_day]
-            if key_run:
-                reasons.append(Reason("L4", "no hard day the day before or after", "placement"))
+            reasons = [rule_day, NO_HARD_NEIGHBOUR] if key_run else [rule_day]
             self.emit(spec, day, span, reasons, heavy=False, key_run=key_run, long=long)
             return
-        if spec.week.start >= self.today:
+        if board.index(spec.week.start) >= self.today:
             rule = next(iter(refused), "L5")
-            why = "; ".join(r for notes in refused.values() for r in notes) or "no run day left"
-            self.drop(spec, rule, why)
+            why = "; ".join(
+                REFUSALS[r].format(day=board.to_date(day), minutes=spec.minutes)
+                for r, days in refused.items()
+                for day in days
+            )
+            self.drop(spec, rule, why or "no run day left")
 
     def ensure_rest_day(self, week: date) -> None:
         """L6: a week needs one empty day; the lowest-value run planned this pass goes (L10)."""
-        days = [week + timedelta(days=i) for i in range(7)]
-        if any(self.board.empty(d) for d in days):
-            return
+        first = self.board.index(week)
+        days = range(first, first + 7)
+        booked, races = self.board.booked, self.board.race_days
+        if any(not booked.get(d) and d not in races for d in days):
+            return  # the common case: some day is already empty
         ours = {
             s.key: s
             for s in self.out.sessions

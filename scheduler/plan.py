@@ -18,7 +18,7 @@ from scheduler.model import (
 )
 from scheduler.periodize import periodize
 from scheduler.place import Placer
-from scheduler.sessions import SessionSpec, week_specs
+from scheduler.sessions import SessionSpec, SpecBuilder
 
 MAX_WEEKS = 104
 SHORTEST_SESSION = 30  # minutes: the recovery strength session
@@ -65,19 +65,20 @@ def build_plan(request: PlanRequest) -> Plan:
     history = [s for s in request.previous if to_minutes(s.start) < now]
     future_prev = {s.key: s for s in request.previous if to_minutes(s.start) >= now}
     for s in history:
-        board.book(s.start.astimezone(tz).date(), _booked(s))
+        board.book(board.index(s.start.astimezone(tz).date()), _booked(s))
     for run in request.external_runs:
         start, end = to_minutes(run.start), to_minutes(run.end)
         long = run.key_run and end - start >= 90
-        board.book(board.local_date(start), Booked(start, end, "run", run.key_run, False, long, ""))
+        board.book(board.local_day(start), Booked(start, end, "run", run.key_run, False, long, ""))
 
     done = {s.key for s in history} | request.deleted
     pins = dict(request.pinned)
     placer = Placer(board, today, future_prev)
-    races = {r.uid: r for r in request.races}
+    builder = SpecBuilder(athlete, {r.uid: r for r in request.races})
     specs: list[SessionSpec] = []
     for week in weeks:
-        specs.extend(s for s in week_specs(week, athlete, races) if s.key not in done)
+        week_todo = builder.week(week)
+        specs.extend([s for s in week_todo if s.key not in done] if done else week_todo)
     pinned = [_pin(s, pins[s.key], tz, board) for s in specs if s.key in pins]
     todo = [s for s in specs if s.key not in pins]
 
@@ -95,7 +96,9 @@ def build_plan(request: PlanRequest) -> Plan:
         if spec.kind == "strength":
             strength.setdefault(spec.week.start, []).append(spec)
     lifts = StrengthPlacer(placer)
-    for week in weeks:
+    # The look-ahead week past the horizon only needs its runs (rules across the last Sunday
+    # look at them); its strength and rest day could change nothing before it.
+    for week in weeks[: request.weeks]:
         placer.ensure_rest_day(week.start)
         lifts.place_strength(week.start, strength.get(week.start, []))
 
@@ -140,7 +143,7 @@ def _pin(spec: SessionSpec, where: Interval, tz: ZoneInfo, board: Board) -> Plac
     start, end = to_minutes(where.start), to_minutes(where.end)
     heavy = spec.heavy_lower
     board.book(
-        board.local_date(start),
+        board.local_day(start),
         Booked(
             start,
             end,

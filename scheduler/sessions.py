@@ -6,8 +6,9 @@ its day and time and may swap a strength session for its upper-body variant (L3)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import NamedTuple
 
 from scheduler.model import (
     Athlete,
@@ -19,35 +20,14 @@ from scheduler.model import (
     WeekPlan,
 )
 from scheduler.periodize import OFFSEASON
+from scheduler.runs import KEY_RUN_TYPES, RunRx, RunShape, run_prescriptions, run_shape
 from scheduler.strength import StrengthRx, strength_rx
-from scheduler.volume import (
-    EASY_MAX_OF_LONG,
-    QUALITY_SHARE,
-    long_run_km,
-    minutes_for,
-    round_km,
-    volume_note,
-    weekly_volume,
-)
 
-# L10 values: accessory strength goes first, then easy runs, then main strength, key runs last.
+# L10 values of strength: accessory strength goes first, then easy runs, then main strength,
+# key runs last (run values in scheduler.runs).
 VALUE_ACCESSORY = 1
-VALUE_EASY = 2
 VALUE_MAIN_STRENGTH = 3
-VALUE_QUALITY = 4
-VALUE_LONG = 5
 
-KEY_RUN_TYPES = frozenset({"long", "tempo", "intervals", "hills", "race_pace"})  # R2
-
-# R3: quality sessions by phase (the taper's one is a short sharpener).
-QUALITY = {
-    Phase.OFFSEASON: 0,
-    Phase.BASE: 1,
-    Phase.STRENGTH: 1,
-    Phase.RACE_SPECIFIC: 2,
-    Phase.TAPER: 1,
-    Phase.RECOVERY: 0,
-}
 # S1: strength sessions a week by phase.
 STRENGTH_PER_WEEK = {
     Phase.OFFSEASON: 3,
@@ -59,8 +39,10 @@ STRENGTH_PER_WEEK = {
 }
 
 
-@dataclass(frozen=True)
-class SessionSpec:
+class SessionSpec(NamedTuple):
+    """Immutable like the model's values; a named tuple because a plan builds hundreds of
+    these and a frozen dataclass costs several times as much to create."""
+
     key: str
     kind: str  # "run" | "strength"
     type: str
@@ -86,72 +68,53 @@ class SessionSpec:
         start: datetime,
         end: datetime,
         reasons: tuple[Reason, ...],
-        *,
         heavy: bool,
         key_run: bool,
         title: str | None = None,
         description: str | None = None,
         origin: str = "planned",
     ) -> PlacedSession:
+        week = self.week
+        # Positional, in PlacedSession's field order: this runs once per placed session and
+        # keyword passing costs a third more.
         return PlacedSession(
-            key=self.key,
-            kind=self.kind,
-            type=self.type,
-            slot=self.slot,
-            phase=self.week.phase,
-            week=self.week.start,
-            anchor=self.week.anchor,
-            rel_week=self.week.rel,
-            start=start,
-            end=end,
-            heavy_lower=heavy,
-            key_run=key_run,
-            title=title or self.title,
-            description=description or self.description,
-            reasons=(*self.reasons, *reasons),
-            distance_km=self.distance_km,
-            origin=origin,
+            self.key,
+            self.kind,
+            self.type,
+            self.slot,
+            week.phase,
+            week.start,
+            week.anchor,
+            week.rel,
+            start,
+            end,
+            heavy,
+            key_run,
+            title or self.title,
+            description or self.description,
+            (*self.reasons, *reasons),
+            self.distance_km,
+            origin,
         )
 
 
 def session_key(week: WeekPlan, slot: str) -> str:
     """Stable identity: (race uid | offseason, week relative to the race, slot). Offseason weeks
     are named by ISO week so a far race moving does not rename them."""
+    return _key_prefix(week) + slot
+
+
+def _key_prefix(week: WeekPlan) -> str:
+    """What every key of the week starts with; the slot follows."""
     if week.anchor == OFFSEASON or week.rel is None:
         year, number, _ = week.start.isocalendar()
-        return f"{OFFSEASON}/{year}-W{number:02d}/{slot}"
-    return f"{week.anchor}/w{week.rel:+03d}/{slot}"
+        return f"{OFFSEASON}/{year}-W{number:02d}/"
+    return f"{week.anchor}/w{week.rel:+03d}/"
 
 
 def anchor_class(week: WeekPlan, races: dict[str, Race]) -> DistanceClass | None:
     race = races.get(week.anchor)
     return race.distance_class if race else None
-
-
-def run_phase(week: WeekPlan) -> Phase:
-    """The strength taper (P1) is longer than the running one (P2): until the running taper
-    starts, the runs stay race-specific."""
-    if week.phase is Phase.TAPER and week.run_taper == 0:
-        return Phase.RACE_SPECIFIC
-    return week.phase
-
-
-def quality_types(phase: Phase, cls: DistanceClass | None) -> tuple[str, ...]:
-    """R3: which workouts, in order of importance."""
-    if phase is Phase.BASE:
-        return ("strides",)
-    if phase is Phase.STRENGTH:
-        return ("intervals",)
-    if phase is Phase.TAPER:
-        return ("intervals",) if cls is DistanceClass.SHORT else ("race_pace",)
-    if phase is Phase.RACE_SPECIFIC:
-        return {
-            DistanceClass.SHORT: ("intervals", "tempo"),
-            DistanceClass.HALF: ("tempo", "race_pace"),
-            DistanceClass.MARATHON: ("race_pace", "tempo"),
-            DistanceClass.ULTRA: ("tempo", "hills"),
-        }[cls or DistanceClass.SHORT]
-    return ()
 
 
 def _strength_count(week: WeekPlan, athlete: Athlete) -> int:
@@ -164,16 +127,102 @@ def _strength_count(week: WeekPlan, athlete: Athlete) -> int:
     return min(count, max(2, athlete.max_strength_per_week))
 
 
+class StrengthSlot(NamedTuple):
+    """One strength session of a week, everything but its key; `reasons` follow the week's
+    phase reasons."""
+
+    slot: str
+    type: str
+    value: int
+    rx: StrengthRx
+    reasons: tuple[Reason, ...]
+
+
+class SpecBuilder:
+    """Every session each week of one athlete's plan asks for, before placement. Weeks of the
+    same shape (most offseason weeks) share their prescriptions, so those are worked out once
+    per shape; only the keys and the week's phase reasons differ."""
+
+    def __init__(self, athlete: Athlete, races: dict[str, Race]) -> None:
+        self.athlete = athlete
+        self.races = races
+        self.run_days = len(athlete.run_days)
+        self._runs: dict[tuple[RunShape, DistanceClass | None], tuple[RunRx, ...]] = {}
+        self._lifts: dict[tuple[Phase, bool, int, int, int, int], tuple[StrengthSlot, ...]] = {}
+
+    def week(self, week: WeekPlan) -> tuple[SessionSpec, ...]:
+        athlete = self.athlete
+        prefix = _key_prefix(week)
+        specs: list[SessionSpec] = []
+        if not athlete.runs_from_calendar:
+            cls = anchor_class(week, self.races)
+            shape = (run_shape(week), cls)
+            runs = self._runs.get(shape)
+            if runs is None:
+                runs = self._runs[shape] = run_prescriptions(week, athlete, cls, self.run_days)
+            if week.races:
+                replaced = replaced_slots(week, athlete, {r.slot for r in runs})
+                runs = tuple(r for r in runs if r.slot not in replaced)
+            phase_reasons = week.reasons
+            specs.extend(
+                SessionSpec(
+                    key=prefix + r.slot,
+                    kind="run",
+                    type=r.type,
+                    slot=r.slot,
+                    week=week,
+                    minutes=r.minutes,
+                    key_run=r.key_run,
+                    value=r.value,
+                    title=r.title,
+                    description=r.description,
+                    reasons=(*phase_reasons, *r.reasons),
+                    distance_km=r.distance_km,
+                )
+                for r in runs
+            )
+        specs.extend(
+            SessionSpec(
+                key=prefix + lift.slot,
+                kind="strength",
+                type=lift.type,
+                slot=lift.slot,
+                week=week,
+                minutes=lift.rx.minutes,
+                key_run=False,
+                value=lift.value,
+                title=lift.rx.title,
+                description=lift.rx.body(),
+                reasons=(*week.reasons, *lift.reasons),
+                strength=lift.rx,
+            )
+            for lift in self._strength(week)
+        )
+        return tuple(specs)
+
+    def _strength(self, week: WeekPlan) -> tuple[StrengthSlot, ...]:
+        # What strength_slots reads from the week: S3's A/B parity and S5's 4-week cycle
+        # count ISO weeks outside a block.
+        rel, block_week = week.rel, week.block_week
+        iso = week.start.isocalendar()[1] if rel is None or not block_week else 0
+        parity = iso % 2 if rel is None else rel % 2
+        shape = (
+            week.phase,
+            week.deload,
+            block_week,
+            week.build_weeks,
+            (block_week or iso) % 4,
+            parity,
+        )
+        lifts = self._lifts.get(shape)
+        if lifts is None:
+            lifts = self._lifts[shape] = strength_slots(week, self.athlete)
+        return lifts
+
+
 def week_specs(week: WeekPlan, athlete: Athlete, races: dict[str, Race]) -> tuple[SessionSpec, ...]:
     """Every session the week asks for, before placement."""
-    cls = anchor_class(week, races)
-    specs: list[SessionSpec] = []
-    if not athlete.runs_from_calendar:
-        runs = _run_specs(week, athlete, cls, len(athlete.run_days))
-        replaced = replaced_slots(week, athlete, {s.slot for s in runs})
-        specs.extend(s for s in runs if s.slot not in replaced)
-    specs.extend(_strength_specs(week, athlete))
-    return tuple(specs)
+    return SpecBuilder(athlete, races).week(week)
 
 
 def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[str, Race]:
@@ -191,198 +240,45 @@ def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[st
     return replaced
 
 
-def _run_specs(
-    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, run_days: int
-) -> list[SessionSpec]:
-    volume = weekly_volume(week, athlete, cls)
-    phase = run_phase(week)
-    vol_reason = Reason("R5", f"week volume {volume:.0f} km ({volume_note(week)})", "prescription")
-    phase_reasons = week.reasons
-    specs: list[SessionSpec] = []
-    long_km = long_run_km(week, athlete, cls, volume)
-    recovery = week.phase is Phase.RECOVERY
-    long_reasons = (
-        *phase_reasons,
-        Reason(
-            "R4",
-            f"long run {long_km:g} km: ~30% of the week, capped for the distance",
-            "prescription",
-        ),
-        vol_reason,
-    )
-    if recovery:
-        long_reasons = (
-            *phase_reasons,
-            Reason("P9", "recovery: easy runs only", "prescription"),
-            vol_reason,
-        )
-    specs.append(
-        SessionSpec(
-            key=session_key(week, "long"),
-            kind="run",
-            type="easy" if recovery else "long",
-            slot="long",
-            week=week,
-            minutes=minutes_for(long_km, athlete.easy_pace_s_per_km),
-            key_run=not recovery,
-            value=VALUE_EASY if recovery else VALUE_LONG,
-            title=f"{'Easy' if recovery else 'Long'} run {long_km:g} km",
-            description=f"{long_km:g} km at an easy, conversational pace.",
-            reasons=long_reasons,
-            distance_km=long_km,
-        )
-    )
-    used_km = long_km
-    budget = max(run_days - 1, 0)
-    # Keep one easy run when the week has room for it.
-    q_count = min(QUALITY[phase], budget - 1 if budget >= 2 else budget)
-    q_types = quality_types(phase, cls)[:q_count]
-    for n, q_type in enumerate(q_types, start=1):
-        km = round_km(min(max(volume * QUALITY_SHARE, 6.0), 16.0))
-        if phase is Phase.TAPER:
-            km = round_km(km * 0.7)
-        title, body = _quality_text(q_type, km, week, cls)
-        specs.append(
-            SessionSpec(
-                key=session_key(week, f"q{n}"),
-                kind="run",
-                type=q_type,
-                slot=f"q{n}",
-                week=week,
-                minutes=minutes_for(km, athlete.easy_pace_s_per_km, 0.95),
-                key_run=q_type in KEY_RUN_TYPES,
-                value=VALUE_QUALITY,
-                title=title,
-                description=body,
-                reasons=(
-                    *phase_reasons,
-                    Reason(
-                        "R3",
-                        f"{len(q_types)} quality session(s) in {phase.value} weeks",
-                        "prescription",
-                    ),
-                    Reason(
-                        "R2",
-                        "a key run" if q_type in KEY_RUN_TYPES else "not a key run (strides)",
-                        "prescription",
-                    ),
-                    vol_reason,
-                ),
-                distance_km=km,
-            )
-        )
-        used_km += km
-    easy_count = max(budget - len(q_types), 0)
-    share = (volume - used_km) / easy_count if easy_count else 0.0
-    # R4: the long run stays the week's longest; with few run days the week runs short of its
-    # volume rather than turning an easy run into a second long run.
-    easy_km = round_km(min(share, long_km * EASY_MAX_OF_LONG)) if easy_count else 0.0
-    easy_reason = Reason(
-        "R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"
-    )
-    for n in range(easy_count):
-        specs.append(
-            SessionSpec(
-                key=session_key(week, f"easy-{n + 1}"),
-                kind="run",
-                type="easy",
-                slot=f"easy-{n + 1}",
-                week=week,
-                minutes=minutes_for(easy_km, athlete.easy_pace_s_per_km),
-                key_run=False,
-                value=VALUE_EASY,
-                title=f"Easy run {easy_km:g} km",
-                description=f"{easy_km:g} km easy. Conversational pace; walk breaks are fine.",
-                reasons=(
-                    *phase_reasons,
-                    Reason("R1", "one of your run days", "prescription"),
-                    easy_reason,
-                ),
-                distance_km=easy_km,
-            )
-        )
-    return specs
-
-
-def _quality_text(
-    q_type: str, km: float, week: WeekPlan, cls: DistanceClass | None
-) -> tuple[str, str]:
-    reps = 4 + min(max(week.block_week - 1, 0) // 2, 4)
-    race = {
-        DistanceClass.SHORT: "10K",
-        DistanceClass.HALF: "half marathon",
-        DistanceClass.MARATHON: "marathon",
-        DistanceClass.ULTRA: "ultra",
-    }[cls or DistanceClass.SHORT]
-    if q_type == "strides":
-        return (
-            f"Easy run {km:g} km + strides",
-            f"{km:g} km easy, then 6 x 20 s strides (fast, relaxed) with full recovery.",
-        )
-    if q_type == "intervals":
-        if week.phase is Phase.TAPER:
-            return (
-                "Sharpener 4 x 400 m",
-                f"{km:g} km: 15 min easy, 4 x 400 m at 5K pace, 200 m jog, 10 min easy.",
-            )
-        return (
-            f"Intervals {reps} x 800 m",
-            f"{km:g} km: 15 min easy, {reps} x 800 m at 5K-10K pace with 400 m jog, 10 min easy.",
-        )
-    if q_type == "tempo":
-        minutes = 15 + 5 * min(reps - 4, 3)
-        return (
-            f"Tempo run {km:g} km",
-            f"{km:g} km: 15 min easy, {minutes} min at threshold (comfortably hard), 10 min easy.",
-        )
-    if q_type == "hills":
-        return (
-            f"Hill repeats {reps + 2} x 60 s",
-            f"{km:g} km: 15 min easy, {reps + 2} x 60 s uphill hard, jog down, 10 min easy.",
-        )
-    at_pace = max(2.0, round_km(km * (0.35 if week.phase is Phase.TAPER else 0.55)))
-    return (
-        f"Race pace {km:g} km",
-        f"{km:g} km with {at_pace:g} km at goal {race} pace in the middle.",
-    )
-
-
-def _strength_specs(week: WeekPlan, athlete: Athlete) -> list[SessionSpec]:
+def strength_slots(week: WeekPlan, athlete: Athlete) -> tuple[StrengthSlot, ...]:
+    """S1's count of sessions, alternating A and B (S3), each with its prescription."""
     count = _strength_count(week, athlete)
     parity = week.start.isocalendar()[1] % 2 if week.rel is None else week.rel % 2
     # S3: alternate A and B; three a week run ABA then BAB.
     order = {3: ("ABA", "BAB"), 2: ("AB", "AB"), 1: ("A", "B")}[count][parity]
-    specs = []
+    why = _strength_reasons(count, week.phase, order)
+    slots = []
     for n, template in enumerate(order, start=1):
-        accessory = n == 3
         rx = strength_rx(week, template, athlete)
-        specs.append(
-            SessionSpec(
-                key=session_key(week, f"strength-{n}"),
-                kind="strength",
+        slots.append(
+            StrengthSlot(
+                slot=STRENGTH_SLOTS[n - 1],
                 type=f"strength-{template.lower()}",
-                slot=f"strength-{n}",
-                week=week,
-                minutes=rx.minutes,
-                key_run=False,
-                value=VALUE_ACCESSORY if accessory else VALUE_MAIN_STRENGTH,
-                title=rx.title,
-                description=rx.body(),
-                reasons=(
-                    *week.reasons,
-                    Reason(
-                        "S1",
-                        f"{count} strength session(s) a week in {week.phase.value}",
-                        "prescription",
-                    ),
-                    Reason(
-                        "S3",
-                        f"sessions alternate A and B: this week {'-'.join(order)}",
-                        "prescription",
-                    ),
-                    *rx.reasons,
-                ),
-                strength=rx,
+                value=VALUE_ACCESSORY if n == 3 else VALUE_MAIN_STRENGTH,
+                rx=rx,
+                reasons=(*why, *rx.reasons),
             )
         )
-    return specs
+    return tuple(slots)
+
+
+STRENGTH_SLOTS = ("strength-1", "strength-2", "strength-3")
+
+
+@lru_cache(maxsize=64)
+def _strength_reasons(count: int, phase: Phase, order: str) -> tuple[Reason, Reason]:
+    return (
+        Reason("S1", f"{count} strength session(s) a week in {phase.value}", "prescription"),
+        Reason("S3", f"sessions alternate A and B: this week {'-'.join(order)}", "prescription"),
+    )
+
+
+__all__ = [
+    "KEY_RUN_TYPES",
+    "SessionSpec",
+    "SpecBuilder",
+    "anchor_class",
+    "replaced_slots",
+    "session_key",
+    "week_specs",
+]
