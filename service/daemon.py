@@ -106,12 +106,17 @@ class Daemon:
                 )
             self._stamps[entry.athlete.id] = stamp
 
+    def _on_signal(self, *_: object) -> None:
+        # The handler runs on the main thread between bytecodes, possibly while that thread
+        # holds the stop Event's internal lock inside wait(): setting it here could deadlock.
+        threading.Thread(target=self.stop.set, name="racecal-stop", daemon=True).start()
+
     def run(self, install_signals: bool = True) -> int:
         # Handlers are restored on the way out, so tests and embedding callers get theirs back.
         previous: list[tuple[signal.Signals, Any]] = []
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
-                previous.append((sig, signal.signal(sig, lambda *_: self.stop.set())))
+                previous.append((sig, signal.signal(sig, self._on_signal)))
         try:
             for entry in self.config.athletes:
                 self._stamps[entry.athlete.id] = self._stamp(entry)
