@@ -21,6 +21,7 @@ from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
 from service.calendars import SourceError, training_target
+from service.cli_auth import auth
 from service.config import AthleteConfig, Config, ConfigError, config_path, load_config
 from service.daemon import Daemon, configure_logging
 from service.planning import PlanResult, plan_for
@@ -92,6 +93,9 @@ def main() -> None:
     Exit codes: 0 ok; 1 not found (e.g. an unknown session key);
     2 bad input (config, calendar file, planning input); 3 a sync pass failed.
     """
+
+
+main.add_command(auth)
 
 
 @main.group()
