@@ -29,8 +29,13 @@ typecheck: $(VENV)/.test-installed
 test: lint typecheck
 	$(BIN)/pytest
 
-bench: $(BIN)/racecal
+# The planner as developers run it (pure Python) and as production installs run it (compiled
+# with mypyc, RACECAL_COMPILE=1; see setup.py).
+bench: $(VENV)/.test-installed
+	rm -rf var/compiled
+	RACECAL_COMPILE=1 $(BIN)/pip install --quiet --no-build-isolation --no-deps --target var/compiled .
 	$(BIN)/python bench/plan_speed.py
+	PYTHONPATH=var/compiled $(BIN)/python bench/plan_speed.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

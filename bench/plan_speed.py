@@ -7,6 +7,7 @@ machine: median < 5 ms, p95 < 15 ms. Usage: python bench/plan_speed.py [--athlet
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import resource
 import statistics
@@ -14,6 +15,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
+import scheduler.plan as plan_module
+from scheduler.explain import plan_to_json
 from scheduler.model import Athlete, Interval, PlanRequest, Priority, Race, TimeWindow
 from scheduler.plan import build_plan
 
@@ -63,7 +66,11 @@ def main() -> None:
     parser.add_argument("--athletes", type=int, default=1000)
     parser.add_argument("--weeks", type=int, default=52)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--dump", metavar="FILE", help="also write every plan as a JSON line (for comparisons)"
+    )
     args = parser.parse_args()
+    dump = open(args.dump, "w", encoding="utf-8") if args.dump else None  # noqa: SIM115
     rng = random.Random(args.seed)
     timings = []
     sessions = 0
@@ -80,10 +87,16 @@ def main() -> None:
         plan = build_plan(request)
         timings.append((time.perf_counter() - started) * 1000)
         sessions += len(plan.sessions)
+        if dump:
+            dump.write(json.dumps(plan_to_json(plan), sort_keys=True) + "\n")
+    if dump:
+        dump.close()
     timings.sort()
     p95 = timings[int(len(timings) * 0.95) - 1]
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    build = "compiled (mypyc)" if plan_module.__file__.endswith(".so") else "pure Python"
     print(f"plan_speed: {args.athletes} athletes x {args.weeks} weeks, 5 races, 20 busy/week")
+    print(f"  planner:              {build}")
     print(f"  sessions placed:      {sessions} ({sessions / args.athletes:.0f} per athlete)")
     print(f"  median ms/athlete:    {statistics.median(timings):.2f}  (target < 5)")
     print(f"  p95 ms/athlete:       {p95:.2f}  (target < 15)")
