@@ -391,8 +391,7 @@ class GoogleCalendar:
         """Batches of at most 50; a call that failed inside a batch for a reason worth a retry
         (429, 5xx) is sent again alone, with backoff; adoption (409) and 412 checks follow."""
         failures: list[tuple[_Call, CalendarError]] = []
-        for start in range(0, len(calls), BATCH_LIMIT):
-            chunk = calls[start : start + BATCH_LIMIT]
+        for chunk in _chunks(calls):
             outcomes = self._send_batch(chunk)
             failures.extend((c, e) for c, e in zip(chunk, outcomes, strict=True) if e is not None)
         conflict: Conflict | None = None
@@ -439,6 +438,21 @@ class GoogleCalendar:
         # 412 and deletes 410 where the first try got through, and each is settled above.
         result: list[CalendarError | None] = self.account.settings.retry.run(once)
         return result
+
+
+def _chunks(calls: list[_Call]) -> Iterator[list[_Call]]:
+    """Batches of at most 50 calls, none touching an event twice: Google may run the calls of
+    a batch in any order."""
+    chunk: list[_Call] = []
+    ids: set[str] = set()
+    for call in calls:
+        if len(chunk) == BATCH_LIMIT or call.event_id in ids:
+            yield chunk
+            chunk, ids = [], set()
+        chunk.append(call)
+        ids.add(call.event_id)
+    if chunk:
+        yield chunk
 
 
 _GONE = RemoteEvent("", "", datetime.min.replace(tzinfo=UTC), datetime.min.replace(tzinfo=UTC))

@@ -135,7 +135,12 @@ def load_config(path: Path) -> Config:
         if google is None:
             raise ConfigError(f"{path}: google: a [google] table is needed for Google athletes")
         athletes = tuple(
-            replace(a, google=replace(a.google, api_endpoint=google.api_endpoint))
+            replace(
+                a,
+                google=replace(
+                    a.google, api_endpoint=google.api_endpoint, token_uri=google.token_uri
+                ),
+            )
             if a.google
             else a
             for a in athletes

@@ -5,6 +5,7 @@ and busy calendars followed by sync token. Imported only for athletes with [athl
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import stat
@@ -31,6 +32,7 @@ from service.remote_config import GoogleAthleteConfig
 from service.store import Store
 
 log = logging.getLogger("racecal.google")
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
 def credentials(config: GoogleAthleteConfig, athlete_id: str) -> Any:
@@ -50,7 +52,23 @@ def credentials(config: GoogleAthleteConfig, athlete_id: str) -> Any:
         )
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise AuthError(f"{config.where}.token_file: {path} is readable by others; chmod 600 it")
-    return Credentials.from_authorized_user_file(str(path), list(SCOPES))  # type: ignore[no-untyped-call]
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        refresh_token, client_id = info["refresh_token"], info["client_id"]
+    except (ValueError, KeyError, TypeError):
+        raise AuthError(
+            f"{config.where}.token_file: {path} is not a racecal token; "
+            f"run 'racecal auth google --athlete {athlete_id}'"
+        ) from None
+    # Built by hand: from_authorized_user_file always refreshes at Google's endpoint.
+    return Credentials(  # type: ignore[no-untyped-call]
+        token=info.get("token"),
+        refresh_token=refresh_token,
+        token_uri=config.token_uri or GOOGLE_TOKEN_URI,
+        client_id=client_id,
+        client_secret=info.get("client_secret"),
+        scopes=list(SCOPES),
+    )
 
 
 def save_token(path: Path, token_json: str) -> None:

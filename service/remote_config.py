@@ -21,7 +21,7 @@ CALDAV_KEYS = {
     "create_training",
     "retry_seconds",
 }
-GOOGLE_KEYS = {"client_secrets", "api_endpoint", "webhook_url"}
+GOOGLE_KEYS = {"client_secrets", "api_endpoint", "token_uri", "webhook_url"}
 GOOGLE_ATHLETE_KEYS = {
     "races",
     "busy",
@@ -63,6 +63,8 @@ class GoogleConfig:
     client_secrets: Path | None
     # Another Calendar API root (a local server in tests, an emulator); None is Google.
     api_endpoint: str | None = None
+    # Where access tokens are refreshed; None is Google's own endpoint.
+    token_uri: str | None = None
     webhook_url: str | None = None
 
 
@@ -79,8 +81,9 @@ class GoogleAthleteConfig:
     transparency: str = "opaque"
     retry_seconds: float = 60.0
     where: str = "google"
-    # From [google]: the API root racecal talks to (None: Google itself).
+    # From [google]: the API root and token endpoint racecal talks to (None: Google's).
     api_endpoint: str | None = None
+    token_uri: str | None = None
 
 
 def parse_caldav(self: Reader, raw: object, where: str) -> CalDavConfig | None:
@@ -136,11 +139,12 @@ def parse_google(self: Reader, raw: dict[str, Any]) -> GoogleConfig | None:
     if not raw:
         return None
     self.unknown(raw, GOOGLE_KEYS, "google")
-    endpoint = raw.get("api_endpoint")
-    if endpoint is not None and (
-        not isinstance(endpoint, str) or not endpoint.startswith(("http://", "https://"))
-    ):
-        raise self.fail("google.api_endpoint", f"{endpoint!r}: expected an http(s) URL")
+    endpoint, token_uri = raw.get("api_endpoint"), raw.get("token_uri")
+    for key, value in (("api_endpoint", endpoint), ("token_uri", token_uri)):
+        if value is not None and (
+            not isinstance(value, str) or not value.startswith(("http://", "https://"))
+        ):
+            raise self.fail(f"google.{key}", f"{value!r}: expected an http(s) URL")
     hook = raw.get("webhook_url")
     if hook is not None and (not isinstance(hook, str) or not hook.startswith("https://")):
         raise self.fail("google.webhook_url", f"{hook!r}: expected an https:// URL")
@@ -150,6 +154,7 @@ def parse_google(self: Reader, raw: dict[str, Any]) -> GoogleConfig | None:
     return GoogleConfig(
         client_secrets=self.base / secrets if secrets else None,
         api_endpoint=endpoint,
+        token_uri=token_uri,
         webhook_url=hook,
     )
 

@@ -97,12 +97,12 @@ class ConnectorContract:
 
     def test_all_day_events_are_listed_in_their_window(self, calendar: CalendarConnector) -> None:
         day = RemoteEvent(
-            "holiday", "Public holiday", date(2027, 3, 2), date(2027, 3, 3), busy=False
+            "feiertag", "Public holiday", date(2027, 3, 2), date(2027, 3, 3), busy=False
         )
         self.outside_edit(calendar, day)
         inside = calendar.events(T0 + timedelta(days=1), T0 + timedelta(days=1, hours=1))
         outside = calendar.events(T0 + timedelta(days=3), T0 + timedelta(days=4))
-        assert [e.id for e in inside] == ["holiday"]
+        assert [e.id for e in inside] == ["feiertag"]
         assert inside[0].all_day
         assert outside == []
 

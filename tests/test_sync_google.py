@@ -1,0 +1,178 @@
+"""Sync passes end to end against the local Calendar v3 server with the real client: races and
+recurring meetings read from the athlete's primary calendar, sessions in a "Training" calendar
+racecal creates, requests counted at the server."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from service.calendars import AthleteCalendars
+from service.status import athlete_status
+from service.sync import run_pass
+from tests.fakes.google_calendar import FakeGoogleCalendar
+from tests.google_world import GoogleWorld
+
+NOW = datetime(2027, 1, 11, 5, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+WATCHED = 2  # primary (races and busy time) and Training
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeGoogleCalendar]:
+    with FakeGoogleCalendar() as server:
+        yield server
+
+
+@pytest.fixture
+def world(fake: FakeGoogleCalendar, tmp_path: Path, request: pytest.FixtureRequest) -> GoogleWorld:
+    fake.faults(rate=0)
+    name = "a" + str(abs(hash(request.node.name)) % 10**8)
+    return GoogleWorld(fake, tmp_path, athlete=name)
+
+
+def test_first_pass_creates_the_calendar_and_a_quiet_pass_costs_one_request_per_calendar(
+    world: GoogleWorld, fake: FakeGoogleCalendar
+) -> None:
+    entry, store = world.config(), world.store()
+    calendars = AthleteCalendars(entry, store=store)
+    first = run_pass(store, entry, NOW, calendars)
+    assert first.error is None, first.error
+    sessions = world.sessions()
+    assert first.created == len(sessions) > 60
+    assert all(s["colorId"] in {"2", "6", "11"} for s in sessions.values())
+    assert {m for m, v in fake.send_updates} <= {"none"} or all(
+        v == "none" for _m, v in fake.send_updates
+    )
+    before = len(fake.log)
+    quiet = run_pass(store, entry, NOW, calendars)
+    assert (quiet.writes, quiet.error) == (0, None)
+    assert len(fake.log) - before == WATCHED
+    # A new process finds the calendar by the id it stored (the scope cannot list calendars).
+    fresh = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    assert (fresh.writes, fresh.error) == (0, None)
+    assert [c for c in world.app().calendarList().list().execute()["items"]
+            if c.get("summary") == "Training"].__len__() == 1  # fmt: skip
+
+
+def test_a_moved_race_costs_one_list_per_calendar_plus_a_batch_per_50_writes(
+    world: GoogleWorld, fake: FakeGoogleCalendar
+) -> None:
+    entry, store = world.config(), world.store()
+    calendars = AthleteCalendars(entry, store=store)
+    run_pass(store, entry, NOW, calendars)
+    before_ids = {k: s["id"] for k, s in world.sessions().items()}
+    world.move_race("Hamburg Marathon [A]", days=14)
+    sent = len(fake.log)
+    moved = run_pass(store, entry, NOW, calendars)
+    assert moved.error is None
+    assert moved.updated > 10
+    assert len(fake.log) - sent == WATCHED + math.ceil(moved.writes / 50)
+    after_ids = {k: s["id"] for k, s in world.sessions().items()}
+    assert all(before_ids[k] == after_ids[k] for k in set(before_ids) & set(after_ids))
+
+
+def test_race_removed_and_athlete_edits_kept(world: GoogleWorld) -> None:
+    entry, store = world.config(), world.store()
+    calendars = AthleteCalendars(entry, store=store)
+    run_pass(store, entry, NOW, calendars)
+    keys = sorted(k for k in world.sessions() if "/w-" in k)
+    start, end = world.move_session(keys[-1], hours=2)
+    world.delete_session(keys[-2])
+    world.remove_race("Berliner Halbmarathon (B race)")
+    result = run_pass(store, entry, NOW, calendars)
+    assert result.error is None, result.error
+    sessions = world.sessions()
+    assert keys[-2] not in sessions
+    assert (sessions[keys[-1]]["start"]["dateTime"], sessions[keys[-1]]["end"]["dateTime"]) == (
+        start,
+        end,
+    )
+    assert not any("Berliner" in s.get("description", "") for s in sessions.values())
+    assert run_pass(store, entry, NOW, calendars).writes == 0
+
+
+def test_a_deleted_training_calendar_is_created_again(
+    world: GoogleWorld, fake: FakeGoogleCalendar
+) -> None:
+    entry, store = world.config(), world.store()
+    calendars = AthleteCalendars(entry, store=store)
+    first = run_pass(store, entry, NOW, calendars)
+    old = world.training_id()
+    fake.delete_calendar(old, user=world.user)
+    again = run_pass(store, entry, NOW, calendars)
+    assert again.error is None, again.error
+    assert world.training_id() != old
+    assert again.created == first.created == len(world.sessions())
+    fresh = AthleteCalendars(entry, store=store)  # the new id was stored
+    assert run_pass(store, entry, NOW, fresh).writes == 0
+
+
+def test_a_revoked_token_marks_the_athlete_and_the_next_good_pass_clears_it(
+    world: GoogleWorld, fake: FakeGoogleCalendar
+) -> None:
+    entry, store = world.config(), world.store()
+    assert run_pass(store, entry, NOW, AthleteCalendars(entry, store=store)).error is None
+    fake.revoke()
+    try:
+        result = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    finally:
+        fake.revoke(False)
+    assert result.needs_reauth
+    assert result.error is not None
+    assert "racecal auth google" in result.error
+    assert "\n" not in result.error
+    assert "not-a-secret" not in result.error
+    [state] = athlete_status(store, [entry.athlete.id], 15)
+    assert state["needs_reauth"] is True
+    healed = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    assert (healed.error, healed.writes) == (None, 0)
+
+
+def test_30_percent_faults_over_200_passes_end_on_the_fault_free_calendar(
+    fake: FakeGoogleCalendar, tmp_path: Path
+) -> None:
+    clean = GoogleWorld(fake, tmp_path / "clean", athlete="clean")
+    faulty = GoogleWorld(fake, tmp_path / "faulty", athlete="faulty")
+    clean_entry, clean_store = clean.config(), clean.store()
+    entry, store = faulty.config(retry=0.2), faulty.store()
+    clean_calendars = AthleteCalendars(clean_entry, store=clean_store)
+    calendars = AthleteCalendars(entry, store=store)
+    failed = 0
+    fake.faults(rate=0.3, seed=11)
+    try:
+        for n in range(200):
+            if n % 40 == 20:
+                fake.faults(rate=0)
+                clean.move_race("Hamburg Marathon [A]", days=7)
+                faulty.move_race("Hamburg Marathon [A]", days=7)
+                assert run_pass(clean_store, clean_entry, NOW, clean_calendars).error is None
+                fake.faults(rate=0.3, seed=n)
+            failed += run_pass(store, entry, NOW, calendars).error is not None
+    finally:
+        fake.faults(rate=0)
+    assert run_pass(clean_store, clean_entry, NOW, clean_calendars).error is None
+    settled = run_pass(store, entry, NOW, calendars)
+    assert settled.error is None
+    assert failed > 0
+    assert sum(fake.injected.values()) > 100
+
+    def shape(world: GoogleWorld) -> dict[str, tuple[str, str, str]]:
+        """Sessions by key, the race's id in the key replaced by its title (each world's
+        races got their own ids)."""
+        titles = {f"{i}@google.com": t for t, i in world.race_ids.items()}
+        out = {}
+        for key, s in world.sessions().items():
+            anchor, _, rest = key.partition("/")
+            out[f"{titles.get(anchor, anchor)}/{rest}"] = (
+                s["summary"],
+                s["start"]["dateTime"],
+                s["end"]["dateTime"],
+            )
+        return out
+
+    assert shape(faulty) == shape(clean)  # sessions() fails on a key held twice
