@@ -68,6 +68,8 @@ class DavCollection:
         self.loaded = False
         # "sync" until the server shows it has no sync-collection, then "ctag" for good.
         self.mode = "sync"
+        # Bumped on every change, so readers can keep what they derived from the objects.
+        self.version = 0
         self._parsed: dict[str, tuple[str | None, icalendar.Calendar | None, str]] = {}
 
     def href_url(self, href: str) -> str:
@@ -174,6 +176,8 @@ class DavCollection:
                 self.objects.pop(href, None)
             self.objects.update(changed)
         self.loaded = True
+        if changed or removed or full:
+            self.version += 1
         gone = tuple(sorted(h for h in removed if h not in changed))
         return Delta(tuple(changed[h] for h in sorted(changed)), gone, full)
 

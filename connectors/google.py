@@ -11,6 +11,8 @@ thread-safe: each thread gets its own authorized client.
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -23,7 +25,8 @@ import google_auth_httplib2
 import httplib2
 import icalendar
 from google.auth.exceptions import RefreshError, TransportError
-from googleapiclient.discovery import build
+from googleapiclient import discovery_cache
+from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 
@@ -83,13 +86,12 @@ class GoogleAccount:
             http = google_auth_httplib2.AuthorizedHttp(
                 self.settings.credentials, http=httplib2.Http(timeout=self.settings.timeout)
             )
-            service = build(
-                "calendar",
-                "v3",
-                http=http,
-                static_discovery=True,
-                cache_discovery=False,
-                client_options={"api_endpoint": self.root + "calendar/v3/"},
+            service = _Service(
+                build_from_document(
+                    _discovery(),
+                    http=http,
+                    client_options={"api_endpoint": self.root + "calendar/v3/"},
+                )
             )
             self._local.service = service
         return service
@@ -120,6 +122,32 @@ class GoogleAccount:
         body = {"summary": name, "timeZone": timezone, "description": "Training plan by racecal"}
         created = self.execute(f"calendar '{name}'", lambda s: s.calendars().insert(body=body))
         return str(created["id"])
+
+
+@functools.cache
+def _discovery() -> dict[str, Any]:
+    """The Calendar v3 discovery document bundled with the client, parsed once per process
+    (json.loads of it is ~2 ms per client otherwise)."""
+    document = discovery_cache.get_static_doc("calendar", "v3")
+    assert document is not None, "google-api-python-client ships the calendar v3 document"
+    parsed: dict[str, Any] = json.loads(document)
+    return parsed
+
+
+class _Service:
+    """A thread's client with its resource collections built once: building
+    `service.events()` costs ~4 ms of CPU, more than a quiet pass's own work."""
+
+    def __init__(self, service: Any) -> None:
+        self.http = service._http
+        self._events = service.events()
+        self._calendars = service.calendars()
+
+    def events(self) -> Any:
+        return self._events
+
+    def calendars(self) -> Any:
+        return self._calendars
 
 
 @contextmanager
@@ -168,6 +196,8 @@ class GoogleCollection:
         self.items: dict[str, dict[str, Any]] = {}
         self.token: str | None = None
         self._ical: icalendar.Calendar | None = None
+        # Bumped on every change, so readers can keep what they derived from the events.
+        self.version = 0
 
     @property
     def name(self) -> str:
@@ -213,6 +243,7 @@ class GoogleCollection:
             self.items.update(changed)
         if changed or removed or full:
             self._ical = None
+            self.version += 1
         return list(changed.values()), sorted(removed), full
 
     def calendar(self) -> icalendar.Calendar:
@@ -431,7 +462,7 @@ class GoogleCalendar:
                 batch.add(call.make(service), callback=done, request_id=str(index))
             self.account._count()
             with translated(self.name):
-                batch.execute(http=service._http)
+                batch.execute(http=service.http)
             return outcomes
 
         # A batch that failed as a whole is sent again whole: inserts answer 409, updates

@@ -127,6 +127,10 @@ class AthleteCalendars:
         self._busy: list[DavCollection] | None = None
         # The training calendar as of the last pass, kept current by its change cursor.
         self._mirror: dict[str, RemoteEvent] = {}
+        # Counts looks at the training calendar that found something new.
+        self._training_changes = 0
+        # (day, inputs) of the last pass that found nothing to write, and what it reported.
+        self.settled: tuple[object, tuple[str, ...]] | None = None
         self._cursor: str | None = None
 
     def _dav(self, config: CalDavConfig) -> CalDavAccount:
@@ -162,6 +166,8 @@ class AthleteCalendars:
         """Every event of the training calendar now, and whether the calendar was re-created
         since the last look. One cheap change query on a calendar that did not change."""
         changes: ChangeSet = self.training().changes(self._cursor)
+        if changes.full or changes.events or changes.removed:
+            self._training_changes += 1
         if changes.full:
             self._mirror = {e.id: e for e in changes.events}
         else:
@@ -173,7 +179,20 @@ class AthleteCalendars:
 
     def forget(self) -> None:
         """Drop the mirror: the next look is a full listing."""
-        self._mirror, self._cursor = {}, None
+        self._mirror, self._cursor, self.settled = {}, None, None
+
+    def inputs(self) -> object | None:
+        """A value that changes whenever anything a plan depends on in the calendars changed;
+        None when some input is not followed by change tracking (.ics files and URLs)."""
+        entry = self.entry
+        if entry.race_ics or entry.busy_ics or entry.race_urls or entry.busy_urls:
+            return None
+        versions: list[int] = [self._training_changes]
+        if self._google is not None:
+            versions.extend(c.version for c in self._google.collections.values())
+        for collection in (*(self._races or ()), *(self._busy or ())):
+            versions.append(collection.version)
+        return tuple(versions)
 
     def read_remote(self, tz: ZoneInfo, start: datetime, end: datetime) -> RemoteRead:
         """Races and busy time (between `start` and `end`) from the athlete's CalDAV calendars."""

@@ -32,6 +32,8 @@ from service.remote_config import GoogleAthleteConfig
 from service.store import Store
 
 log = logging.getLogger("racecal.google")
+# races, busy intervals, problems, broken races
+Read = tuple[list[Race], list[Interval], list[str], list[str]]
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
@@ -99,6 +101,7 @@ class GoogleSide:
                 transparency=config.transparency,
             )
         )
+        self._derived: tuple[object, Read] | None = None
         # One stream per calendar id, even when it is both the race and the busy calendar.
         self.collections = {
             cid: GoogleCollection(self.account, cid) for cid in (*config.races, *config.busy)
@@ -149,9 +152,7 @@ class GoogleSide:
             s.add(row)
 
     # -- races and busy time --------------------------------------------------------------
-    def read(
-        self, tz: ZoneInfo, start: datetime, end: datetime
-    ) -> tuple[list[Race], list[Interval], list[str], list[str]]:
+    def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> Read:
         for collection in self.collections.values():
             try:
                 collection.sync()
@@ -160,6 +161,9 @@ class GoogleSide:
                     f"{self.config.where}: the calendar '{collection.calendar_id}' is gone "
                     "or not shared with this account"
                 ) from None
+        key = (tz.key, start, end, tuple(c.version for c in self.collections.values()))
+        if self._derived is not None and self._derived[0] == key:
+            return self._derived[1]  # nothing changed: the same races and busy time
         races: list[Race] = []
         busy: list[Interval] = []
         problems: list[str] = []
@@ -175,4 +179,5 @@ class GoogleSide:
                     self.collections[cid].calendar(), f"Google calendar '{cid}'", tz, start, end
                 )
             )
+        self._derived = (key, (races, busy, problems, broken))
         return races, busy, problems, broken

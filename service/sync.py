@@ -152,6 +152,11 @@ def _sync(
     busy = sources.busy
     calendar = calendars.training()
     remote, reset = calendars.remote()
+    inputs = calendars.inputs()
+    settled = (today, inputs)
+    if inputs is not None and calendars.settled and calendars.settled[0] == settled:
+        # Nothing the plan depends on changed since a pass that had nothing to write.
+        return calendars.settled[1]
 
     with store.session() as s, s.begin():
         races = _record_races(s, athlete.id, list(sources.races), now)
@@ -184,11 +189,15 @@ def _sync(
     placed = {p.key: p for p in plan.sessions}
     desired = {k: _event(athlete.id, p) for k, p in placed.items()}
     actions = decide(desired, written, remote, edits, now)
+    problems = sources.problems + tuple(w.line() for w in plan.warnings)
     if actions:
         _record_intents(store, athlete.id, actions, placed, now)
         etags = _write(calendar, actions, counts)
         _record_outcomes(store, athlete.id, actions, etags)
-    return sources.problems + tuple(w.line() for w in plan.warnings)
+        calendars.settled = None  # our writes come back as changes; the next pass looks
+    elif inputs is not None:
+        calendars.settled = (settled, problems)
+    return problems
 
 
 def _event(athlete_id: str, session: PlacedSession) -> SessionEvent:
