@@ -142,12 +142,15 @@ def _race(race: Race) -> str:
 
 def _session(session: PlacedSession) -> str:
     explanation = explain_session(session)
+    # The hover text is the why (phase, prescription, day and time with their rules); the
+    # exercise list would make a tooltip taller than the screen, so it is only in the details.
+    why = explanation.split("\nSession:", 1)[0]
     tint = PHASE_COLOURS.get(session.phase.value, "#999")
     marks = [m for m, on in (("key", session.key_run), ("heavy", session.heavy_lower)) if on]
     tag = f" <span class='tag'>{', '.join(marks)}</span>" if marks else ""
     return (
         f"<details class='s {escape(session.kind)}' data-key='{escape(session.key)}' "
-        f"data-phase='{escape(session.phase.value)}' title='{escape(explanation)}' "
+        f"data-phase='{escape(session.phase.value)}' title='{escape(why)}' "
         f"style='background:{tint}33'>"
         f"<summary>{session.start:%H:%M} {escape(session.title)}{tag}</summary>"
         f"<pre>{escape(explanation)}</pre></details>"

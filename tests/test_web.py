@@ -3,6 +3,7 @@ in-process with a real store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -289,3 +290,31 @@ def test_page_escapes_calendar_text_and_hides_secret_urls(tmp_path: Path) -> Non
         assert status == 503
         assert "http://127.0.0.1/...: cannot be fetched" in page
         assert "s3cr3t" not in page
+
+
+def test_every_session_explains_itself_on_hover_and_click(tmp_path: Path) -> None:
+    config, store = example(tmp_path)
+    with serving(Daemon(config, store)) as base:
+        page = get(base + f"/athletes/alex?today={TODAY}")[2]
+    runner = CliRunner()
+    shown = cli_plan(config.path)
+    # The first six weeks: one `plan explain` run per session is the slow part.
+    sessions = [s for s in shown["sessions"] if s["week"] < "2027-02-22"]
+    assert len(sessions) > 20
+    for session in sessions:
+        text = runner.invoke(
+            main,
+            ["plan", "explain", session["key"], "--config", str(config.path), "--today", TODAY],
+        ).stdout.rstrip("\n")
+        block = re.search(
+            rf"<details class='s \w+' data-key='{re.escape(html.escape(session['key']))}'"
+            r"[^>]* title='([^']*)'[^>]*><summary>[^<]*(?:<span[^>]*>[^<]*</span>)?</summary>"
+            r"<pre>([^<]*)</pre></details>",
+            page,
+        )
+        assert block is not None, session["key"]
+        assert html.unescape(block[2]) == text
+        hover = html.unescape(block[1])
+        assert text.startswith(hover)
+        assert "Day and time:" in hover
+        assert "Session:" not in hover
