@@ -108,7 +108,11 @@ def _legend() -> str:
 def _grid(
     plan: Plan, by_day: dict[date, list[PlacedSession]], races: dict[date, list[Race]]
 ) -> str:
-    head = "<tr><th class='week'>week</th>" + "".join(f"<th>{d}</th>" for d in DAYS) + "</tr>"
+    head = (
+        "<tr><th class='week' style='border-left-color:#ddd'>week</th>"
+        + "".join(f"<th>{d}</th>" for d in DAYS)
+        + "</tr>"
+    )
     rows = [head]
     for week in plan.weeks:
         colour = PHASE_COLOURS.get(week.phase.value, "#999")
