@@ -210,8 +210,10 @@ def test_the_dockerfile_pip_steps_install_a_working_racecal(tmp_path: Path) -> N
     )
     assert helped.returncode == 0, helped.stderr
     assert "racecal plans strength and run sessions" in helped.stdout
-    # The postgres extra is in, and the image's COPY'd config is a valid one.
-    subprocess.run([str(venv / "bin" / "python"), "-c", "import psycopg"], check=True, timeout=60)
+    # The postgres and caldav extras are in, and the image's COPY'd config is where it says.
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import psycopg, caldav"], check=True, timeout=60
+    )
     sources = {shlex.split(a)[0]: shlex.split(a)[-1] for a in args_of("COPY")}
     assert sources["config.example.toml"] == "/etc/racecal/config.toml"
     assert sources["examples"] == "/etc/racecal/examples"
