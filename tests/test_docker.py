@@ -16,9 +16,9 @@ import pytest
 import yaml
 
 from service.config import load_config
-from service.daemon import Daemon
+from service.metrics import Metrics
 from service.web import WebServer
-from tests.web_support import example
+from tests.web_support import example, steady
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
@@ -119,8 +119,7 @@ def test_healthcheck_command_follows_healthz(tmp_path: Path) -> None:
     """The HEALTHCHECK's own command, run against a live endpoint: 0 while healthy, not 0 once
     the store is gone."""
     config, store = example(tmp_path / "work")
-    daemon = Daemon(config, store)
-    web = WebServer(("127.0.0.1", 0), config, daemon.state, daemon.metrics)
+    web = WebServer(("127.0.0.1", 0), config, steady(["alex"], store), Metrics())
     web.start()
     try:
         port = web.address[1]

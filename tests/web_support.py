@@ -12,6 +12,8 @@ from pathlib import Path
 
 from service.config import Config, load_config
 from service.daemon import Daemon
+from service.health import ServiceState
+from service.metrics import Metrics
 from service.store import Store
 from service.web import WebServer
 from tests.support import example_workspace
@@ -51,12 +53,27 @@ def example(base: Path, env: dict[str, str] | None = None) -> tuple[Config, Stor
 
 
 @contextmanager
-def serving(daemon: Daemon) -> Iterator[str]:
-    """The daemon's state, metrics and pages on a free local port, without its scheduler."""
-    web = WebServer(("127.0.0.1", 0), daemon.config, daemon.state, daemon.metrics)
+def serve(config: Config, state: ServiceState, metrics: Metrics) -> Iterator[str]:
+    """The endpoint on a free local port; yields its base URL."""
+    web = WebServer(("127.0.0.1", 0), config, state, metrics)
     web.start()
     try:
         host, port = web.address
         yield f"http://{host}:{port}"
     finally:
         web.stop()
+
+
+@contextmanager
+def serving(daemon: Daemon) -> Iterator[str]:
+    """The daemon's state, metrics and pages, without its scheduler: nothing beats the
+    heartbeat, so /healthz reads "stalled" after a few seconds; only its store part counts
+    here (the tests that run the scheduler check the rest)."""
+    with serve(daemon.config, daemon.state, daemon.metrics) as base:
+        yield base
+
+
+def steady(athlete_ids: list[str], store: Store) -> ServiceState:
+    """A state whose scheduler part cannot go stale within a test, so /healthz follows the
+    store alone."""
+    return ServiceState(athlete_ids, store, beat_seconds=3600)
