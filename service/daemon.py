@@ -21,6 +21,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
@@ -60,7 +61,12 @@ class Daemon:
         self.store = store
         self.interval = interval_minutes
         self.stop = threading.Event()
-        self.scheduler = BackgroundScheduler(timezone="UTC")
+        # The watcher has a thread of its own: it is /healthz's heartbeat, and ten slow passes
+        # (a CalDAV server retrying) filling the pass pool must not read as a stalled scheduler.
+        self.scheduler = BackgroundScheduler(
+            timezone="UTC",
+            executors={"default": ThreadPoolExecutor(10), "watch": ThreadPoolExecutor(1)},
+        )
         self._locks = {a.athlete.id: threading.Lock() for a in config.athletes}
         # One connector per athlete for the life of the service, so its caches carry over.
         self._calendars = {a.athlete.id: AthleteCalendars(a, store=store) for a in config.athletes}
@@ -169,6 +175,7 @@ class Daemon:
                 "interval",
                 seconds=WATCH_SECONDS,
                 id="watch",
+                executor="watch",
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import urllib.error
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import icalendar
@@ -31,6 +32,7 @@ from tests.support import example_workspace
 from tests.web_support import example, get, get_json, serve, serving, steady, wait_for
 
 RACECAL = Path(sys.executable).parent / "racecal"
+ROOT = Path(__file__).resolve().parent.parent
 TODAY = "2027-01-11"
 
 
@@ -319,3 +321,56 @@ def test_every_session_explains_itself_on_hover_and_click(tmp_path: Path) -> Non
         assert text.startswith(hover)
         assert "Day and time:" in hover
         assert "Session:" not in hover
+
+
+def test_slow_passes_filling_the_pool_do_not_read_as_a_stall(tmp_path: Path) -> None:
+    """Eleven athletes whose race feed answers after 5 s occupy every pass thread; the watcher
+    still beats, so liveness stays green while they wait."""
+    races = (ROOT / "examples" / "races.ics").read_bytes()
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(5)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(races)))
+            self.end_headers()
+            self.wfile.write(races)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    feed = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    feed.daemon_threads = True
+    threading.Thread(target=feed.serve_forever, daemon=True).start()
+    path = example_workspace(tmp_path)
+    text = path.read_text(encoding="utf-8")
+    head, athlete = text[: text.index("[[athletes]]")], text[text.index("[[athletes]]") :]
+    athlete = athlete.replace(
+        'ics = ["examples/races.ics"]', f'ics = ["http://127.0.0.1:{feed.server_port}/r.ics"]'
+    )
+    path.write_text(
+        head + "".join(athlete.replace('id = "alex"', f'id = "a{i}"') for i in range(11)),
+        encoding="utf-8",
+    )
+    config = load_config(path, env={"RACECAL_HTTP": "127.0.0.1:0"})
+    store = Store.open(config.service.database_url, config.state_dir)
+    store.upgrade()
+    daemon = Daemon(config, store, interval_minutes=60)
+    runner = threading.Thread(target=daemon.run, kwargs={"install_signals": False})
+    runner.start()
+    try:
+        assert wait_for(lambda: daemon.web is not None, 30)
+        assert daemon.web is not None
+        host, port = daemon.web.address
+        base = f"http://{host}:{port}"
+        started = time.monotonic()
+        while time.monotonic() - started < 4.5:
+            assert get(base + "/readyz")[0] == 503
+            assert get(base + "/healthz")[0] == 200
+            time.sleep(0.25)
+        assert wait_for(lambda: get(base + "/readyz")[0] == 200, 30)
+    finally:
+        daemon.stop.set()
+        runner.join(timeout=30)
+        feed.shutdown()
+        feed.server_close()
