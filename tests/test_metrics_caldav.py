@@ -27,7 +27,7 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
     server = Radicale(folder, htpasswd=users)
     server.start()
     yield server
-    server.stop()
+    server.remove()
 
 
 def values(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
