@@ -1,6 +1,6 @@
 """The TOML config, validated into frozen values; every error is one line naming the file, the key
-path and what was expected. `[service]` keys can also come from RACECAL_* environment variables,
-which win over the file (containers and units set them without editing the file)."""
+path and what was expected. The [service] table (and its RACECAL_* environment overrides) is
+read by service.service_config, the backends' tables by service.remote_config."""
 
 from __future__ import annotations
 
@@ -23,23 +23,14 @@ from service.remote_config import (
     parse_google,
     parse_google_athlete,
 )
+from service.service_config import ServiceConfig, parse_service
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_CONFIG = Path("config.example.toml")
 _ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _PACE = re.compile(r"^(\d{1,2}):(\d{2})$")
-# host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
-_ADDRESS = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
 
-SERVICE_KEYS = {"database_url", "log_format", "interval_minutes", "http"}
-# Environment variable -> [service] key; RACECAL_CONFIG (which file) is read by config_path.
-SERVICE_ENV = {
-    "RACECAL_DATABASE_URL": "database_url",
-    "RACECAL_LOG_FORMAT": "log_format",
-    "RACECAL_INTERVAL_MINUTES": "interval_minutes",
-    "RACECAL_HTTP": "http",
-}
 ATHLETE_KEYS = {
     "id",
     "timezone",
@@ -65,15 +56,6 @@ WINDOW_KEYS = {"weekdays", "weekend", *WEEKDAYS}
 
 class ConfigError(ValueError):
     """A config that cannot be used; str() is one line: file, key path, what is expected."""
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    database_url: str = "sqlite:///var/racecal.db"
-    log_format: str = "text"
-    interval_minutes: float = 15.0
-    # Where the HTTP endpoint listens as (host, port); None keeps it off.
-    http: tuple[str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,30 +109,8 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     reader = _Reader(path)
     reader.unknown(raw, {"service", "athletes", "google"}, "")
     google = parse_google(reader, reader.table(raw, "google", "google"))
-    service_raw = reader.table(raw, "service", "service")
-    reader.unknown(service_raw, SERVICE_KEYS, "service")
-    service_raw, labels = _with_environment(service_raw, os.environ if env is None else env)
-    service = ServiceConfig(
-        database_url=reader.string(
-            service_raw,
-            "database_url",
-            "service",
-            ServiceConfig.database_url,
-            labels.get("database_url"),
-        ),
-        log_format=reader.choice(
-            service_raw, "log_format", "service", ("text", "json"), "text", labels.get("log_format")
-        ),
-        interval_minutes=reader.number(
-            service_raw,
-            "interval_minutes",
-            "service",
-            15,
-            0.1,
-            1440,
-            labels.get("interval_minutes"),
-        ),
-        http=reader.address(service_raw, "http", "service", labels.get("http")),
+    service = parse_service(
+        reader, reader.table(raw, "service", "service"), os.environ if env is None else env
     )
     entries = raw.get("athletes")
     if not isinstance(entries, list) or not entries:
@@ -178,27 +138,6 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     return Config(
         path=path, service=service, athletes=athletes, state_dir=reader.state, google=google
     )
-
-
-def _with_environment(
-    raw: dict[str, Any], env: Mapping[str, str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The [service] table with RACECAL_* values laid over it, and for each key taken from the
-    environment the label its errors name (the variable, then the key it stands for)."""
-    merged, labels = dict(raw), {}
-    for name, key in SERVICE_ENV.items():
-        value = env.get(name)
-        if value is None or value == "":
-            continue
-        if key == "interval_minutes":
-            try:
-                merged[key] = float(value)
-            except ValueError:
-                merged[key] = value  # the number check names it
-        else:
-            merged[key] = value
-        labels[key] = f"{name} (service.{key})"
-    return merged, labels
 
 
 class _Reader:
@@ -268,22 +207,6 @@ class _Reader:
                 label or f"{where}.{key}", f"expected a number from {lo:g} to {hi:g}, got {value!r}"
             )
         return float(value)
-
-    def address(
-        self, raw: dict[str, Any], key: str, where: str, label: str | None = None
-    ) -> tuple[str, int] | None:
-        """host:port to listen on; port 0 takes a free port (the log names it)."""
-        if key not in raw:
-            return None
-        value = raw[key]
-        match = _ADDRESS.match(value) if isinstance(value, str) else None
-        if not match or int(match[2]) > 65535:
-            raise self.fail(
-                label or f"{where}.{key}",
-                f"{value!r} is not an address to listen on; expected host:port with a port "
-                'from 0 to 65535, e.g. "127.0.0.1:8765"',
-            )
-        return match[1].strip("[]"), int(match[2])
 
     def flag(self, raw: dict[str, Any], key: str, where: str, default: bool = False) -> bool:
         value = raw.get(key, default)
