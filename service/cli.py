@@ -127,9 +127,13 @@ def run(config: str | None, interval: float | None) -> None:
     """Run the service: sync every athlete now and every INTERVAL minutes, and whenever a local
     race or busy file changes. SIGTERM or Ctrl-C finishes the current pass and exits 0.
 
+    With [service] http (or RACECAL_HTTP) set, it also serves /healthz, /readyz, /metrics and a
+    read-only plan page on that address.
+
     \b
-    Example:
+    Examples:
       racecal run --config /etc/racecal/config.toml
+      RACECAL_HTTP=127.0.0.1:8765 racecal run    then open http://127.0.0.1:8765/
     """
     loaded, store = _open(config)
     configure_logging(loaded.service.log_format)

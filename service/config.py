@@ -1,11 +1,13 @@
 """The TOML config, validated into frozen values; every error is one line naming the file, the key
-path and what was expected."""
+path and what was expected. The [service] table (and its RACECAL_* environment overrides) is
+read by service.service_config, the backends' tables by service.remote_config."""
 
 from __future__ import annotations
 
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import time
 from pathlib import Path
@@ -21,6 +23,7 @@ from service.remote_config import (
     parse_google,
     parse_google_athlete,
 )
+from service.service_config import ServiceConfig, parse_service
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_CONFIG = Path("config.example.toml")
@@ -28,7 +31,6 @@ _ID = re.compile(r"^[a-z0-9_-]{1,64}$")
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 _PACE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
-SERVICE_KEYS = {"database_url", "log_format", "interval_minutes"}
 ATHLETE_KEYS = {
     "id",
     "timezone",
@@ -54,13 +56,6 @@ WINDOW_KEYS = {"weekdays", "weekend", *WEEKDAYS}
 
 class ConfigError(ValueError):
     """A config that cannot be used; str() is one line: file, key path, what is expected."""
-
-
-@dataclass(frozen=True)
-class ServiceConfig:
-    database_url: str = "sqlite:///var/racecal.db"
-    log_format: str = "text"
-    interval_minutes: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -103,7 +98,8 @@ def config_path(given: str | None) -> Path:
     return Path(given or os.environ.get("RACECAL_CONFIG") or DEFAULT_CONFIG)
 
 
-def load_config(path: Path) -> Config:
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """`env` defaults to the process environment; tests pass their own."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -113,14 +109,8 @@ def load_config(path: Path) -> Config:
     reader = _Reader(path)
     reader.unknown(raw, {"service", "athletes", "google"}, "")
     google = parse_google(reader, reader.table(raw, "google", "google"))
-    service_raw = reader.table(raw, "service", "service")
-    reader.unknown(service_raw, SERVICE_KEYS, "service")
-    service = ServiceConfig(
-        database_url=reader.string(
-            service_raw, "database_url", "service", ServiceConfig.database_url
-        ),
-        log_format=reader.choice(service_raw, "log_format", "service", ("text", "json"), "text"),
-        interval_minutes=reader.number(service_raw, "interval_minutes", "service", 15, 0.1, 1440),
+    service = parse_service(
+        reader, reader.table(raw, "service", "service"), os.environ if env is None else env
     )
     entries = raw.get("athletes")
     if not isinstance(entries, list) or not entries:
@@ -172,27 +162,49 @@ class _Reader:
             raise self.fail(where, "expected a table")
         return value
 
-    def string(self, raw: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    def string(
+        self,
+        raw: dict[str, Any],
+        key: str,
+        where: str,
+        default: str | None = None,
+        label: str | None = None,
+    ) -> str:
         value = raw.get(key, default)
         if not isinstance(value, str) or not value:
-            raise self.fail(f"{where}.{key}", f"expected a text value, got {value!r}")
+            raise self.fail(label or f"{where}.{key}", f"expected a text value, got {value!r}")
         return value
 
     def choice(
-        self, raw: dict[str, Any], key: str, where: str, options: tuple[str, ...], default: str
+        self,
+        raw: dict[str, Any],
+        key: str,
+        where: str,
+        options: tuple[str, ...],
+        default: str,
+        label: str | None = None,
     ) -> str:
         value = raw.get(key, default)
         if value not in options:
-            raise self.fail(f"{where}.{key}", f"{value!r} is not one of {', '.join(options)}")
+            raise self.fail(
+                label or f"{where}.{key}", f"{value!r} is not one of {', '.join(options)}"
+            )
         return str(value)
 
     def number(
-        self, raw: dict[str, Any], key: str, where: str, default: float, lo: float, hi: float
+        self,
+        raw: dict[str, Any],
+        key: str,
+        where: str,
+        default: float,
+        lo: float,
+        hi: float,
+        label: str | None = None,
     ) -> float:
         value = raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
             raise self.fail(
-                f"{where}.{key}", f"expected a number from {lo:g} to {hi:g}, got {value!r}"
+                label or f"{where}.{key}", f"expected a number from {lo:g} to {hi:g}, got {value!r}"
             )
         return float(value)
 

@@ -5,6 +5,8 @@ with a misfire grace) and one watcher job that notices a changed local .ics sour
 a second. All pending work lives in the store, so a kill loses nothing APScheduler knew.
 Lifecycle: start -> READY -> (passes, WATCHDOG) -> SIGTERM/SIGINT -> STOPPING -> the current pass
 finishes -> exit 0. systemd's sd_notify protocol is a datagram on $NOTIFY_SOCKET.
+With `[service] http` set, an HTTP endpoint (service.web) serves health, metrics and the plan
+page from a thread of its own; it is bound before READY and closed after the last pass.
 """
 
 from __future__ import annotations
@@ -15,16 +17,23 @@ import os
 import signal
 import socket
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import func, select
 
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config import AthleteConfig, Config
+from service.health import ServiceState
+from service.metrics import Metrics
+from service.models import Athlete
 from service.store import Store
 from service.sync import run_pass
+from service.web import WebServer
 
 log = logging.getLogger("racecal")
 WATCH_SECONDS = 1.0
@@ -52,23 +61,40 @@ class Daemon:
         self.store = store
         self.interval = interval_minutes
         self.stop = threading.Event()
-        self.scheduler = BackgroundScheduler(timezone="UTC")
+        # The watcher has a thread of its own: it is /healthz's heartbeat, and ten slow passes
+        # (a CalDAV server retrying) filling the pass pool must not read as a stalled scheduler.
+        self.scheduler = BackgroundScheduler(
+            timezone="UTC",
+            executors={"default": ThreadPoolExecutor(10), "watch": ThreadPoolExecutor(1)},
+        )
         self._locks = {a.athlete.id: threading.Lock() for a in config.athletes}
         # One connector per athlete for the life of the service, so its caches carry over.
         self._calendars = {a.athlete.id: AthleteCalendars(a, store=store) for a in config.athletes}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
+        ids = [a.athlete.id for a in config.athletes]
+        self.metrics = Metrics()
+        self.metrics.athletes(ids)
+        self.state = ServiceState(ids, store, WATCH_SECONDS)
+        self.web: WebServer | None = None
 
     def pass_for(self, entry: AthleteConfig) -> None:
         """One pass; never raises, so one athlete's trouble never stops the others."""
         with self._locks[entry.athlete.id]:
             started = datetime.now(zone(entry.athlete.timezone))
+            clock = time.perf_counter()
             try:
                 calendar = self._calendars[entry.athlete.id]
                 result = run_pass(self.store, entry, started, calendar)
             except Exception:  # a bug must not take the service down; it is logged in full
                 log.exception("athlete %s: pass crashed", entry.athlete.id)
+                self.metrics.crashed(entry.athlete.id, time.perf_counter() - clock)
+                self.state.pass_finished(entry.athlete.id)
                 return
-            took = (datetime.now(started.tzinfo) - started).total_seconds() * 1000
+            seconds = time.perf_counter() - clock
+            took = seconds * 1000
+            self.metrics.record(result, seconds, time.time())
+            self._count_reauth()
+            self.state.pass_finished(entry.athlete.id)
             if result.error:
                 log.error("athlete %s: pass failed: %s", entry.athlete.id, result.error)
             else:
@@ -83,6 +109,14 @@ class Daemon:
             for problem in result.problems:
                 log.debug("athlete %s: %s", entry.athlete.id, problem)
 
+    def _count_reauth(self) -> None:
+        try:
+            with self.store.session() as s:
+                query = select(func.count()).select_from(Athlete).where(Athlete.needs_reauth)
+                self.metrics.reauth.set(int(s.scalar(query) or 0))
+        except Exception:  # the store being down shows in /healthz; keep the last figure
+            log.debug("cannot count athletes needing re-auth", exc_info=True)
+
     def _stamp(self, entry: AthleteConfig) -> tuple[tuple[float, int], ...]:
         stamps = []
         for path in (*entry.race_ics, *entry.busy_ics):
@@ -94,7 +128,9 @@ class Daemon:
         return tuple(stamps)
 
     def watch(self) -> None:
-        """A changed race or busy file triggers that athlete's pass now."""
+        """A changed race or busy file triggers that athlete's pass now. Each run is also the
+        scheduler's heartbeat for /healthz."""
+        self.state.beat()
         for entry in self.config.athletes:
             stamp = self._stamp(entry)
             if self._stamps.get(entry.athlete.id) not in (None, stamp):
@@ -118,6 +154,8 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous.append((sig, signal.signal(sig, self._on_signal)))
         try:
+            if self.config.service.http and not self._listen(self.config.service.http):
+                return 2
             for entry in self.config.athletes:
                 self._stamps[entry.athlete.id] = self._stamp(entry)
                 self.scheduler.add_job(
@@ -137,6 +175,7 @@ class Daemon:
                 "interval",
                 seconds=WATCH_SECONDS,
                 id="watch",
+                executor="watch",
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,
@@ -159,8 +198,25 @@ class Daemon:
                 calendars.close()
             return 0
         finally:
+            if self.web is not None:
+                self.web.stop()
             for sig, handler in previous:
                 signal.signal(sig, handler)
+
+    def _listen(self, address: tuple[str, int]) -> bool:
+        try:
+            self.web = WebServer(address, self.config, self.state, self.metrics)
+        except OSError as exc:
+            log.error(
+                "cannot listen on %s:%d (service.http): %s",
+                *address,
+                exc.strerror or exc,
+            )
+            return False
+        self.web.start()
+        host, port = self.web.address
+        log.info("http on http://%s:%d/ (healthz, readyz, metrics, plan page)", host, port)
+        return True
 
 
 def _watchdog_seconds() -> float | None:

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,3 +95,19 @@ class Store:
 
     def session(self) -> Session:
         return self.sessions()
+
+    def ping(self) -> str | None:
+        """None when the store answers; else one line saying why not (for /healthz)."""
+        database = self.engine.url.database or ""
+        # A pooled SQLite connection keeps answering from a file that was deleted or whose folder
+        # was unmounted, and every write after that is lost: check the path itself.
+        on_file = self.engine.dialect.name == "sqlite" and database not in ("", ":memory:")
+        if on_file and not Path(database).exists():
+            return f"{database}: the database file is gone"
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            return f"{where}: {type(exc).__name__}: {str(exc).splitlines()[0]}"
+        return None

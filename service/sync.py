@@ -59,6 +59,10 @@ class PassResult:
     problems: tuple[str, ...] = ()
     error: str | None = None
     needs_reauth: bool = False
+    # What kind of failure `error` is, for metrics and alerts: source (a race or busy calendar
+    # cannot be read), plan, calendar (the training calendar refused or failed), auth (a person
+    # must sign in again), conflict (the calendar kept changing under the pass).
+    error_kind: str | None = None
 
     @property
     def writes(self) -> int:
@@ -98,23 +102,26 @@ def run_pass(
     counts = {"created": 0, "updated": 0, "deleted": 0}
     problems: tuple[str, ...] = ()
     error: str | None = None
+    kind: str | None = None
     needs_reauth = False
     for attempt in range(1, ATTEMPTS + 1):
         try:
             problems = _sync(store, entry, now, calendars, counts)
-            error = None
+            error = kind = None
             break
         except ChangedMeanwhile as exc:
             # Never overwrite the athlete's change: read again and diff again.
             error = f"{exc} (after {attempt} attempt{'s' if attempt > 1 else ''})"
+            kind = "conflict"
             calendars.forget()
         except AuthError as exc:
             error = f"{exc}; needs re-auth: fix the credentials, other athletes go on"
+            kind = "auth"
             needs_reauth = True
             calendars.forget()
             break
         except (PassFailed, IcsError, PlanError, CalendarError, SourceError) as exc:
-            error = str(exc)
+            error, kind = str(exc), _kind(exc)
             # What the calendar holds after a failed write is unknown: list it whole next time.
             calendars.forget()
             break
@@ -131,8 +138,22 @@ def run_pass(
         if error is None or needs_reauth:
             athlete_row.needs_reauth = needs_reauth
     return PassResult(
-        athlete_id, problems=problems, error=error, needs_reauth=needs_reauth, **counts
+        athlete_id,
+        problems=problems,
+        error=error,
+        needs_reauth=needs_reauth,
+        error_kind=kind,
+        **counts,
     )
+
+
+def _kind(exc: Exception) -> str:
+    if isinstance(exc, CalendarError):
+        return "calendar"
+    if isinstance(exc, PlanError):
+        return "plan"
+    # A broken race file (PassFailed), an unreadable file or URL, a missing CalDAV calendar.
+    return "source"
 
 
 def _sync(

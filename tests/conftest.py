@@ -1,13 +1,26 @@
-"""Servers the suite starts itself."""
+"""Servers the suite starts itself or expects, as fixtures shared by several test modules.
+
+PostgreSQL is the server on 127.0.0.1:5432 (database `test`, user `postgres`, or
+$RACECAL_TEST_POSTGRES). Each test gets a database of its own. With CI=true a missing server
+fails the run; elsewhere it skips, so a laptop without PostgreSQL can still run the suite.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from tests.radicale_server import Radicale
+
+PG_ADMIN = os.environ.get(
+    "RACECAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 @pytest.fixture(scope="session")
@@ -25,3 +38,23 @@ def own_radicale(tmp_path: Path) -> Iterator[Radicale]:
     server.start()
     yield server
     server.remove()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"racecal_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required in CI and is not reachable: {exc}")
+        pytest.skip("PostgreSQL not reachable")
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from service.config import ConfigError, load_config
+from tests.support import example_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = (ROOT / "config.example.toml").read_text(encoding="utf-8")
@@ -227,3 +232,105 @@ def test_caldav_mistakes_are_one_line(tmp_path: Path, old: str, new: str, messag
     assert str(err.value).startswith(f"{path}: {message}")
     assert "hunter2" not in str(err.value)
     assert "\n" not in str(err.value)
+
+
+SERVICE_LINE = 'log_format = "text"'
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("127.0.0.1:8765", ("127.0.0.1", 8765)),
+        ("0.0.0.0:80", ("0.0.0.0", 80)),
+        ("[::1]:0", ("::1", 0)),
+        ("localhost:65535", ("localhost", 65535)),
+    ],
+)
+def test_http_address(tmp_path: Path, value: str, expected: tuple[str, int]) -> None:
+    path = tmp_path / "racecal.toml"
+    path.write_text(GOOD.replace(SERVICE_LINE, f'{SERVICE_LINE}\nhttp = "{value}"'), "utf-8")
+    assert load_config(path, env={}).service.http == expected
+
+
+def test_http_is_off_unless_set() -> None:
+    assert load_config(ROOT / "config.example.toml", env={}).service.http is None
+
+
+@pytest.mark.parametrize("value", ['"8765"', '"127.0.0.1:99999"', '"http://x:1"', "8765"])
+def test_bad_http_address_names_the_key(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "racecal.toml"
+    path.write_text(GOOD.replace(SERVICE_LINE, f"{SERVICE_LINE}\nhttp = {value}"), "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    assert str(err.value).startswith(f"{path}: service.http: ")
+    assert "expected host:port with a port from 0 to 65535" in str(err.value)
+
+
+def test_environment_overrides_service_keys() -> None:
+    env = {
+        "RACECAL_DATABASE_URL": "postgresql+psycopg://racecal@db/racecal",
+        "RACECAL_LOG_FORMAT": "json",
+        "RACECAL_INTERVAL_MINUTES": "2.5",
+        "RACECAL_HTTP": "0.0.0.0:8765",
+    }
+    service = load_config(ROOT / "config.example.toml", env=env).service
+    assert service.database_url == "postgresql+psycopg://racecal@db/racecal"
+    assert service.log_format == "json"
+    assert service.interval_minutes == 2.5
+    assert service.http == ("0.0.0.0", 8765)
+    # An empty variable is as good as unset: the file's value stands.
+    assert load_config(ROOT / "config.example.toml", env={"RACECAL_LOG_FORMAT": ""}).service == (
+        load_config(ROOT / "config.example.toml", env={}).service
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("RACECAL_LOG_FORMAT", "xml", "RACECAL_LOG_FORMAT (service.log_format): 'xml' is not one"),
+        ("RACECAL_HTTP", "8765", "RACECAL_HTTP (service.http): '8765' is not an address"),
+        (
+            "RACECAL_INTERVAL_MINUTES",
+            "soon",
+            "RACECAL_INTERVAL_MINUTES (service.interval_minutes): expected a number from 0.1",
+        ),
+    ],
+)
+def test_bad_environment_value_names_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(ROOT / "config.example.toml", env={name: value})
+    assert str(err.value).startswith(f"{ROOT / 'config.example.toml'}: {message}")
+
+
+def test_environment_alone_configures_the_commands(tmp_path: Path) -> None:
+    """RACECAL_CONFIG picks the file and RACECAL_DATABASE_URL the store, with no flag given."""
+    config = example_workspace(tmp_path / "etc")
+    database = tmp_path / "elsewhere" / "state.db"
+    env = {
+        **os.environ,
+        "RACECAL_CONFIG": str(config),
+        "RACECAL_DATABASE_URL": f"sqlite:///{database}",
+    }
+    racecal = Path(sys.executable).parent / "racecal"
+    synced = subprocess.run(
+        [racecal, "sync", "--once", "--now", "2027-01-11T05:00:00+01:00"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert synced.returncode == 0, synced.stderr
+    assert database.exists()
+    assert not (tmp_path / "etc" / "var" / "racecal.db").exists()
+    status = subprocess.run(
+        [racecal, "status", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert json.loads(status.stdout)[0]["last_result"] == "ok"

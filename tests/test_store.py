@@ -1,27 +1,18 @@
-"""The store on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, user `postgres`).
-
-Each PostgreSQL test gets a database of its own. With CI=true a missing server fails the run;
-elsewhere it skips, so a laptop without PostgreSQL can still run the suite.
-"""
+"""The store on SQLite and on PostgreSQL (the `pg_url` fixture in conftest.py)."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
 
 from service.models import Athlete, RaceSeen, SessionWritten
 from service.store import Store, StoreError
 
-PG_ADMIN = os.environ.get(
-    "RACECAL_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 TABLES = {
     "athletes",
     "calendars",
@@ -32,26 +23,6 @@ TABLES = {
     "sync_runs",
     "alembic_version",
 }
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"racecal_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL is required in CI and is not reachable: {exc}")
-        pytest.skip("PostgreSQL not reachable")
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

