@@ -142,9 +142,13 @@ class _Service:
         self.http = service._http
         self._events = service.events()
         self._calendars = service.calendars()
+        self._channels = service.channels()
 
     def events(self) -> Any:
         return self._events
+
+    def channels(self) -> Any:
+        return self._channels
 
     def calendars(self) -> Any:
         return self._calendars

@@ -18,7 +18,7 @@ import signal
 import socket
 import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -31,10 +31,12 @@ from service.config import AthleteConfig, Config
 from service.health import ServiceState
 from service.metrics import Metrics
 from service.models import Athlete
+from service.push import Push
 from service.store import Store
 from service.sync import run_pass
 from service.web import WebServer
 
+PUSH_DELAY = timedelta(seconds=0.5)
 log = logging.getLogger("racecal")
 WATCH_SECONDS = 1.0
 
@@ -76,6 +78,26 @@ class Daemon:
         self.metrics.athletes(ids)
         self.state = ServiceState(ids, store, WATCH_SECONDS)
         self.web: WebServer | None = None
+        google = config.google
+        self.push = (
+            Push(google.webhook_url, self.trigger)
+            if google is not None and google.webhook_url and config.service.http
+            else None
+        )
+
+    def trigger(self, athlete_id: str) -> None:
+        """A pass for this athlete now (a push notification said its calendar changed)."""
+        entry = self.config.athlete(athlete_id)
+        # Half a second late on purpose: a burst of notifications (one per changed event,
+        # our own writes included) becomes one pass.
+        self.scheduler.add_job(
+            self.pass_for,
+            "date",
+            run_date=datetime.now(UTC) + PUSH_DELAY,
+            args=[entry],
+            id=f"now-{athlete_id}",
+            replace_existing=True,
+        )
 
     def pass_for(self, entry: AthleteConfig) -> None:
         """One pass; never raises, so one athlete's trouble never stops the others."""
@@ -108,6 +130,16 @@ class Daemon:
                 )
             for problem in result.problems:
                 log.debug("athlete %s: %s", entry.athlete.id, problem)
+            if self.push is not None and entry.google is not None and not result.error:
+                self._watch_google(entry.athlete.id)
+
+    def _watch_google(self, athlete_id: str) -> None:
+        assert self.push is not None
+        calendars = self._calendars[athlete_id]
+        side = calendars.google()
+        training = calendars.training()
+        ids = [*side.collections, getattr(training, "calendar_id", "")]
+        self.push.ensure(athlete_id, side, [i for i in ids if i])
 
     def _count_reauth(self) -> None:
         try:
@@ -188,12 +220,18 @@ class Daemon:
                 self.interval,
             )
             watchdog = _watchdog_seconds()
-            while not self.stop.wait(watchdog or 3600):
-                if watchdog:
+            ping = time.monotonic() + (watchdog or 0)
+            # Short waits: Linux may deliver SIGTERM to any thread, and Python runs the handler
+            # only when the main thread wakes; a long wait left the service deaf to it.
+            while not self.stop.wait(0.5):
+                if watchdog and time.monotonic() >= ping:
                     sd_notify("WATCHDOG=1")
+                    ping = time.monotonic() + watchdog
             sd_notify("STOPPING=1")
             log.info("racecal stopping: finishing the current pass")
             self.scheduler.shutdown(wait=True)
+            if self.push is not None:
+                self.push.stop_all()
             for calendars in self._calendars.values():
                 calendars.close()
             return 0
@@ -205,7 +243,7 @@ class Daemon:
 
     def _listen(self, address: tuple[str, int]) -> bool:
         try:
-            self.web = WebServer(address, self.config, self.state, self.metrics)
+            self.web = WebServer(address, self.config, self.state, self.metrics, push=self.push)
         except OSError as exc:
             log.error(
                 "cannot listen on %s:%d (service.http): %s",

@@ -32,6 +32,7 @@ from service.health import ServiceState
 from service.metrics import Metrics
 from service.page import error_page, index_page, plan_page
 from service.planning import plan_for
+from service.push import Push
 
 log = logging.getLogger("racecal")
 # No script runs on the page and nothing is loaded from elsewhere; say so to the browser.
@@ -42,6 +43,8 @@ SECURITY_HEADERS = {
 }
 
 Clock = Callable[[str], datetime]  # timezone name -> now in that zone
+# Where [google] webhook_url must lead (through a reverse proxy with TLS).
+NOTIFY_PATH = "/google/notify"
 
 
 def _now(tz_name: str) -> datetime:
@@ -56,7 +59,9 @@ class WebServer:
         state: ServiceState,
         metrics: Metrics,
         clock: Clock = _now,
+        push: Push | None = None,
     ) -> None:
+        self.push = push
         self.config = config
         self.state = state
         self.metrics = metrics
@@ -175,6 +180,20 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
 
         def do_HEAD(self) -> None:
             self._answer(send_body=False)
+
+        def do_POST(self) -> None:
+            """Google's push notifications; nothing else is posted here."""
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(min(length, 65536))
+            route = urlsplit(self.path).path
+            if route != NOTIFY_PATH or web.push is None:
+                status = HTTPStatus.NOT_FOUND
+            else:
+                status = HTTPStatus(web.push.notify(dict(self.headers.items())))
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
 
         def _answer(self, send_body: bool) -> None:
             try:

@@ -24,10 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIG = """
 [service]
 database_url = "sqlite:///var/racecal.db"
+{service}
 
 [google]
 api_endpoint = "{url}/"
 token_uri = "{url}/token"
+{google}
 
 [[athletes]]
 id = "{athlete}"
@@ -84,10 +86,12 @@ class GoogleWorld:
                 created = fake.put_event("primary", google_body(event), user=self.user)
                 self.race_ids[str(event["SUMMARY"])] = created["id"]
 
-    def config(self, retry: float = 1) -> AthleteConfig:
+    def config(self, retry: float = 1, service: str = "", google: str = "") -> AthleteConfig:
         self.base.mkdir(parents=True, exist_ok=True)
         path = self.base / "config.toml"
-        text = CONFIG.format(url=self.fake.url, athlete=self.athlete, retry=retry)
+        text = CONFIG.format(
+            url=self.fake.url, athlete=self.athlete, retry=retry, service=service, google=google
+        )
         path.write_text(text, encoding="utf-8")
         token = self.base / "tokens" / f"{self.athlete}.json"
         token.parent.mkdir(parents=True, exist_ok=True)

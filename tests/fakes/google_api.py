@@ -168,6 +168,11 @@ class CalendarApi:
             found = self._calendar(user, calendar_id).events.values()
             return [copy.deepcopy(e) for e in found if deleted or e["status"] != "cancelled"]
 
+    def channels(self) -> list[Channel]:
+        """The push channels open now."""
+        with self._lock:
+            return list(self._channels.values())
+
     def delete_calendar(self, calendar_id: str, user: str = "me") -> None:
         """Later calls on it answer 404 (the primary calendar cannot be deleted: 400)."""
         with self._lock:

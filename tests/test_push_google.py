@@ -1,0 +1,129 @@
+"""Push notifications through the whole daemon (`racecal run` as a process): channels opened on
+the race and training calendars after the first pass, a notification with a wrong or missing
+token refused, the server's own notification of a moved race answered by a pass within about a
+second (with a one-hour poll interval), and the channels stopped on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.google_calendar import FakeGoogleCalendar
+from tests.google_world import GoogleWorld
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeGoogleCalendar]:
+    with FakeGoogleCalendar() as server:
+        yield server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def post(url: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=b"", headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
+def test_a_notification_triggers_a_pass_and_a_forged_one_is_refused(
+    fake: FakeGoogleCalendar, tmp_path: Path
+) -> None:
+    port = free_port()
+    hook = f"http://127.0.0.1:{port}/google/notify"
+    world = GoogleWorld(fake, tmp_path)
+    world.config(service=f'http = "127.0.0.1:{port}"', google=f'webhook_url = "{hook}"')
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "run", "--config", "config.toml", "--interval", "60"],
+        cwd=tmp_path,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        assert wait_for(lambda: len(fake.channels()) >= 2, 30), "no channels were opened"
+        channel = fake.channels()[0]
+        assert channel.address == hook
+        assert post(hook, {"X-Goog-Channel-ID": channel.id}) == 403
+        assert post(hook, {"X-Goog-Channel-ID": channel.id, "X-Goog-Channel-Token": "x"}) == 403
+        forged = {"X-Goog-Channel-ID": "not-ours", "X-Goog-Channel-Token": channel.token or ""}
+        assert post(hook, forged) == 403
+        before = {k: s["start"]["dateTime"] for k, s in world.sessions().items()}
+        world.move_race("Hamburg Marathon [A]", days=7)  # the server notifies the daemon
+        moved_at = time.monotonic()
+        assert wait_for(lambda: _moved(world, before), 10), "no pass followed the notification"
+        latency = time.monotonic() - moved_at
+        print(f"notification to written pass: {latency * 1000:.0f} ms")
+        assert latency < 3, f"the pass came {latency:.1f} s after the notification"
+        assert all(status for _a, _h, status in fake.notifications)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert process.returncode == 0, output
+    assert fake.channels() == []  # stopped on the way out
+    assert channel.token not in output
+
+
+def _moved(world: GoogleWorld, before: dict[str, str]) -> bool:
+    now = {k: s["start"]["dateTime"] for k, s in world.sessions().items()}
+    return now != before
+
+
+def test_channels_are_renewed_a_day_before_they_expire(
+    fake: FakeGoogleCalendar, tmp_path: Path
+) -> None:
+    from dataclasses import replace  # noqa: PLC0415
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from service.calendars import AthleteCalendars  # noqa: PLC0415
+    from service.push import Push  # noqa: PLC0415
+
+    world = GoogleWorld(fake, tmp_path)
+    entry = world.config()
+    calendars = AthleteCalendars(entry, store=world.store())
+    side = calendars.google()
+    triggered: list[str] = []
+    push = Push("http://127.0.0.1:9/google/notify", triggered.append)
+    push.ensure("alex", side, ["primary"])
+    first = {c.id for c in fake.channels()}
+    assert len(first) == 1
+    push.ensure("alex", side, ["primary"])
+    assert {c.id for c in fake.channels()} == first  # far from expiry: kept
+    [channel] = push.channels()
+    soon = replace(channel, expires=datetime.now(UTC) + timedelta(hours=2))
+    push._channels[channel.id] = soon
+    push.ensure("alex", side, ["primary"])
+    renewed = {c.id for c in fake.channels()}
+    assert len(renewed) == 1
+    assert renewed != first  # a new one opened, the old one stopped at the server
+    headers = {"X-Goog-Channel-ID": next(iter(renewed)), "X-Goog-Resource-State": "exists"}
+    assert push.notify({**headers, "X-Goog-Channel-Token": push.channels()[0].token}) == 200
+    assert triggered == ["alex"]
+    push.stop_all()
+    assert fake.channels() == []
