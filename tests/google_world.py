@@ -46,6 +46,7 @@ busy = ["primary"]
 training = "Training"
 token_file = "tokens/{athlete}.json"
 retry_seconds = {retry}
+{account}
 """
 
 
@@ -86,11 +87,18 @@ class GoogleWorld:
                 created = fake.put_event("primary", google_body(event), user=self.user)
                 self.race_ids[str(event["SUMMARY"])] = created["id"]
 
-    def config(self, retry: float = 1, service: str = "", google: str = "") -> AthleteConfig:
+    def config(
+        self, retry: float = 1, service: str = "", google: str = "", account: str = ""
+    ) -> AthleteConfig:
         self.base.mkdir(parents=True, exist_ok=True)
         path = self.base / "config.toml"
         text = CONFIG.format(
-            url=self.fake.url, athlete=self.athlete, retry=retry, service=service, google=google
+            url=self.fake.url,
+            athlete=self.athlete,
+            retry=retry,
+            service=service,
+            google=google,
+            account=account,
         )
         path.write_text(text, encoding="utf-8")
         token = self.base / "tokens" / f"{self.athlete}.json"

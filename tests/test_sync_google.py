@@ -176,3 +176,49 @@ def test_30_percent_faults_over_200_passes_end_on_the_fault_free_calendar(
         return out
 
     assert shape(faulty) == shape(clean)  # sessions() fails on a key held twice
+
+
+def test_a_workspace_service_account_acts_for_its_user(
+    fake: FakeGoogleCalendar, tmp_path: Path
+) -> None:
+    """Domain-wide delegation: a service account's signed assertion names the user, the token
+    acts as that user, and only racecal's two scopes are asked for."""
+    import json  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    world = GoogleWorld(fake, tmp_path, athlete="sam")
+    account = tmp_path / "sa.json"
+    account.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "racecal-team",
+                "private_key_id": "k1",
+                "private_key": pem,
+                "client_email": "racecal@racecal-team.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": f"{fake.url}/token",
+            }
+        )
+    )
+    os.chmod(account, 0o600)
+    entry = world.config(account='service_account_file = "sa.json"\nsubject = "sam@example.com"')
+    store = world.store()
+    result = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    assert result.error is None, result.error
+    assert result.created == len(world.sessions()) > 60
+    issuer, subject, scopes = fake.delegated[-1]
+    assert (issuer, subject) == ("racecal@racecal-team.iam.gserviceaccount.com", "sam@example.com")
+    assert sorted(scopes.split()) == [
+        "https://www.googleapis.com/auth/calendar.app.created",
+        "https://www.googleapis.com/auth/calendar.events.readonly",
+    ]

@@ -16,6 +16,7 @@ recurrence expansion in `google_time`.
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import threading
@@ -50,6 +51,19 @@ class LogEntry(NamedTuple):
     status: int  # 0: the client got no reply (drop, lost)
 
 
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def _jwt_claims(assertion: str) -> dict[str, object]:
+    try:
+        payload = assertion.split(".")[1]
+        decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+        claims = json.loads(decoded)
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
 class FakeGoogleCalendar(CalendarApi):
     def __init__(
         self,
@@ -68,6 +82,8 @@ class FakeGoogleCalendar(CalendarApi):
         self.batch_log: list[LogEntry] = []  # the calls inside batches
         self.counts: Counter[str] = Counter()  # HTTP requests by method
         self.tokens_issued = 0
+        # (service account, delegated user, scopes) of every service-account token issued
+        self.delegated: list[tuple[str, str, str]] = []
         self._rate = 0.0
         self._kinds: tuple[str, ...] = ()
         self._random = random.Random(1)
@@ -205,7 +221,20 @@ class FakeGoogleCalendar(CalendarApi):
 
     def _token(self, body: bytes) -> tuple[int, JSON]:
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
-        if form.get("grant_type") != "refresh_token":
+        grant = form.get("grant_type")
+        if grant == JWT_BEARER:
+            # A service account acting for a Workspace user (domain-wide delegation): the
+            # signed assertion names the user in `sub`. The signature is not checked here.
+            claims = _jwt_claims(form.get("assertion", ""))
+            if self.revoked or not claims.get("sub"):
+                return 400, {"error": "invalid_grant", "error_description": "Not authorized."}
+            self.tokens_issued += 1
+            self.delegated.append(
+                (str(claims.get("iss")), str(claims["sub"]), str(claims.get("scope")))
+            )
+            user = str(claims["sub"]).split("@")[0]
+            return 200, {"access_token": f"user:{user}", "expires_in": 3600, "token_type": "Bearer"}
+        if grant != "refresh_token":
             return 400, {"error": "unsupported_grant_type"}
         if self.revoked:
             return 400, {"error": "invalid_grant", "error_description": "Token has been revoked."}
