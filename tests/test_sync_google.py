@@ -222,3 +222,33 @@ def test_a_workspace_service_account_acts_for_its_user(
         "https://www.googleapis.com/auth/calendar.app.created",
         "https://www.googleapis.com/auth/calendar.events.readonly",
     ]
+
+
+def test_a_meeting_on_a_session_moves_it_even_after_quiet_passes(
+    world: GoogleWorld, fake: FakeGoogleCalendar
+) -> None:
+    """Quiet passes skip planning; the first change to busy time must not be skipped."""
+    entry, store = world.config(), world.store()
+    calendars = AthleteCalendars(entry, store=store)
+    run_pass(store, entry, NOW, calendars)
+    for _ in range(3):
+        assert run_pass(store, entry, NOW, calendars).writes == 0
+    future = sorted(
+        (s for s in world.sessions().values() if s["start"]["dateTime"] > "2027-02-01"),
+        key=lambda s: s["start"]["dateTime"],
+    )
+    target = future[0]
+    fake.put_event(
+        "primary",
+        {
+            "summary": "Dentist",
+            "start": {"dateTime": target["start"]["dateTime"], "timeZone": "Europe/Berlin"},
+            "end": {"dateTime": target["end"]["dateTime"], "timeZone": "Europe/Berlin"},
+        },
+        user=world.user,
+    )
+    moved = run_pass(store, entry, NOW, calendars)
+    assert moved.error is None
+    assert moved.updated >= 1
+    key = target["extendedProperties"]["private"]["racecal_session"]
+    assert world.sessions()[key]["start"]["dateTime"] != target["start"]["dateTime"]
