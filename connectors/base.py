@@ -114,6 +114,18 @@ class SessionEvent:
     end: datetime
 
 
+def holds(held: RemoteEvent, event: SessionEvent) -> bool:
+    """The calendar already shows `event` as racecal would write it (after a write whose reply
+    was lost, say)."""
+    return (held.session_key, held.title, held.description, held.start, held.end) == (
+        event.session_key,
+        event.title,
+        event.description,
+        event.start,
+        event.end,
+    )
+
+
 @dataclass(frozen=True)
 class ChangeSet:
     """What changed since a cursor. `full` means `events` is the whole calendar (first read, or

@@ -28,6 +28,7 @@ from connectors.base import (
     NotFound,
     RemoteEvent,
     SessionEvent,
+    holds,
     safe_url,
 )
 from connectors.davhttp import DavHttp, Refused
@@ -243,7 +244,7 @@ class CalDavCalendar:
             if exc.status != 412:
                 raise
             held = self._held(event.id)
-            if _same(held, event):
+            if holds(held, event):
                 # Our own write, applied by the server, whose reply was lost on the way back
                 # (the retry then met the new etag): it is done.
                 return held
@@ -281,16 +282,6 @@ def _calendar(text: str, where_from: str) -> icalendar.Calendar:
     if not isinstance(parsed, icalendar.Calendar):
         raise BadData(safe_url(where_from), "no VCALENDAR")
     return parsed
-
-
-def _same(held: RemoteEvent, event: SessionEvent) -> bool:
-    return (held.session_key, held.title, held.description, held.start, held.end) == (
-        event.session_key,
-        event.title,
-        event.description,
-        event.start,
-        event.end,
-    )
 
 
 def _sorted(events: tuple[RemoteEvent, ...]) -> tuple[RemoteEvent, ...]:

@@ -41,6 +41,7 @@ from connectors.base import (
     RemoteEvent,
     SessionEvent,
     Unavailable,
+    holds,
 )
 from connectors.gevents import to_body, to_remote, to_vevent
 from connectors.retry import RetryPolicy
@@ -405,7 +406,7 @@ class GoogleCalendar:
             raise Conflict(f"{self.name}: event {call.event_id} exists") from None
         if call.kind == "update" and isinstance(exc, Conflict) and call.event is not None:
             held = self._held(call.event_id)
-            if held is not None and _same(held, call.event):
+            if held is not None and holds(held, call.event):
                 return held  # our own write whose reply was lost
             raise Conflict(f"{self.name}: event {call.event_id} changed outside racecal")
         if call.kind == "delete" and isinstance(exc, Gone):
@@ -504,14 +505,4 @@ def _placeholder(call: _Call) -> RemoteEvent:
         event.end,
         event.description,
         session_key=event.session_key,
-    )
-
-
-def _same(held: RemoteEvent, event: SessionEvent) -> bool:
-    return (held.session_key, held.title, held.description, held.start, held.end) == (
-        event.session_key,
-        event.title,
-        event.description,
-        event.start,
-        event.end,
     )

@@ -17,21 +17,13 @@ from click.testing import CliRunner
 
 from service.cli import main
 from tests.support import example_workspace
+from tests.web_support import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def workdir(base: Path) -> Path:
     return example_workspace(base).parent
-
-
-def wait_for(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def hamburg_sessions(path: Path) -> dict[str, str]:
