@@ -41,7 +41,7 @@ easy_pace = "5:45"
 plan_weeks = 16
 
 [athletes.google]
-races = ["primary"]
+races = {races}
 busy = ["primary"]
 training = "Training"
 token_file = "tokens/{athlete}.json"
@@ -67,7 +67,9 @@ def google_body(event: icalendar.Event) -> dict[str, Any]:
         "end": when(event.end),
     }
     if "RRULE" in event:
-        body["recurrence"] = ["RRULE:" + event["RRULE"].to_ical().decode()]
+        # Google keeps a series' rules as iCalendar lines, exceptions included.
+        lines = [line for line in event.content_lines() if line.startswith(("RRULE", "EXDATE"))]
+        body["recurrence"] = [str(line) for line in lines]
     if str(event.get("TRANSP", "")).upper() == "TRANSPARENT":
         body["transparency"] = "transparent"
     return body
@@ -88,7 +90,12 @@ class GoogleWorld:
                 self.race_ids[str(event["SUMMARY"])] = created["id"]
 
     def config(
-        self, retry: float = 1, service: str = "", google: str = "", account: str = ""
+        self,
+        retry: float = 1,
+        service: str = "",
+        google: str = "",
+        account: str = "",
+        races: str = '["primary"]',
     ) -> AthleteConfig:
         self.base.mkdir(parents=True, exist_ok=True)
         path = self.base / "config.toml"
@@ -99,6 +106,7 @@ class GoogleWorld:
             service=service,
             google=google,
             account=account,
+            races=races,
         )
         path.write_text(text, encoding="utf-8")
         token = self.base / "tokens" / f"{self.athlete}.json"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -252,3 +252,62 @@ def test_a_meeting_on_a_session_moves_it_even_after_quiet_passes(
     assert moved.updated >= 1
     key = target["extendedProperties"]["private"]["racecal_session"]
     assert world.sessions()[key]["start"]["dateTime"] != target["start"]["dateTime"]
+
+
+def test_a_race_added_is_planned_and_a_race_calendar_gone_stops_the_athlete(
+    world: GoogleWorld, fake: FakeGoogleCalendar
+) -> None:
+    club = fake.add_calendar("Club races", user=world.user, time_zone="Europe/Berlin")
+    entry = world.config(races=f'["primary", "{club}"]')
+    store = world.store()
+    calendars = AthleteCalendars(entry, store=store)
+    run_pass(store, entry, NOW, calendars)
+    fake.put_event(
+        club,
+        {
+            "summary": "Stadtlauf 10K #C",
+            "start": {"date": "2027-03-20"},
+            "end": {"date": "2027-03-21"},
+        },
+        user=world.user,
+    )
+    added = run_pass(store, entry, NOW, calendars)
+    assert added.error is None
+    assert added.writes > 0
+    race_day = [s for s in world.sessions().values() if s["start"]["dateTime"][:10] == "2027-03-20"]
+    assert race_day == []  # the C race's day is the race
+    written = {k: s["start"]["dateTime"] for k, s in world.sessions().items()}
+    fake.delete_calendar(club, user=world.user)
+    stopped = run_pass(store, entry, NOW, calendars)
+    assert stopped.error is not None
+    assert f"'{club}' is gone" in stopped.error
+    assert "\n" not in stopped.error
+    assert {k: s["start"]["dateTime"] for k, s in world.sessions().items()} == written
+
+
+def test_google_sources_read_the_same_races_and_busy_time_as_the_files(
+    world: GoogleWorld, tmp_path: Path
+) -> None:
+    """The example races and the recurring meetings, as Google holds them, give exactly what
+    the .ics files give."""
+    from service.planning import read_sources  # noqa: PLC0415
+    from tests.support import example_store  # noqa: PLC0415
+
+    _store, from_files = example_store(tmp_path / "files")
+    today = NOW.date()
+    files = read_sources(from_files, today, 16)
+    served = read_sources(world.config(), today, 16)
+    assert sorted((r.title, r.date, r.priority) for r in served.races) == sorted(
+        (r.title, r.date, r.priority) for r in files.races
+    )
+    assert len(files.busy) > 16 * 3  # recurring meetings expanded
+    # Here the race file's events share the primary calendar with the meetings, and timed
+    # ones block their hours like any event: without them, the files' busy time exactly.
+    from connectors.icsfile import read_busy  # noqa: PLC0415
+
+    tz = ZoneInfo("Europe/Berlin")
+    start, end = files.busy[0].start - timedelta(days=30), files.busy[-1].end + timedelta(days=30)
+    race_file = read_busy(from_files.race_ics[0], tz, start, end)
+    assert race_file  # the expo and the timed races
+    meetings = tuple(i for i in served.busy if i not in race_file)
+    assert meetings == files.busy
