@@ -10,6 +10,7 @@ import json
 import sys
 from datetime import date, datetime
 from importlib.metadata import version
+from pathlib import Path
 from typing import NoReturn
 
 import click
@@ -21,6 +22,7 @@ from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
 from service.calendars import SourceError, training_target
+from service.chart import draw_chart
 from service.cli_auth import auth
 from service.config import AthleteConfig, Config, ConfigError, config_path, load_config
 from service.daemon import Daemon, configure_logging
@@ -251,6 +253,38 @@ def show(
         click.echo(json.dumps(plan_to_json(result.plan), indent=2, sort_keys=True))
         return
     render_plan(result.plan, Console(highlight=False))
+
+
+@plan.command("chart")
+@_common
+@click.option("--weeks", type=click.IntRange(1, 104), help="Weeks to draw (default: plan_weeks).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write: .png or .svg.",
+)
+def chart(
+    config: str | None, athlete: str | None, today: str | None, weeks: int | None, out: Path
+) -> None:
+    """Draw weekly run volume and strength load, coloured by phase, races marked.
+
+    \b
+    Examples:
+      racecal plan chart --out plan.png
+      racecal plan chart --weeks 26 --out plan.svg
+    """
+    result = _plan(config, athlete, today, weeks)
+    try:
+        draw_chart(result.plan, out)
+    except ImportError:
+        fail("the chart needs matplotlib (pip install 'racecal[chart]')")
+    except ValueError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{out}: {exc.strerror or exc}")
+    click.echo(f"racecal: chart written to {out}")
 
 
 @plan.command("explain")
