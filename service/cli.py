@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -26,6 +27,7 @@ from service.chart import draw_chart
 from service.cli_auth import auth
 from service.config import AthleteConfig, Config, ConfigError, config_path, load_config
 from service.daemon import Daemon, configure_logging
+from service.doctor import diagnose, has_failures
 from service.planning import PlanResult, plan_for
 from service.render import render_plan
 from service.status import athlete_status
@@ -216,6 +218,32 @@ def _moment(given: str | None) -> datetime | None:
     if moment.tzinfo is None:
         fail(f"--now: '{given}' has no UTC offset; add one, e.g. +01:00")
     return moment
+
+
+@main.command("doctor")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list.")
+def doctor(config: str | None, as_json: bool) -> None:
+    """Check the config, the store, every athlete's calendars and credentials, and the clock;
+    print one line per check with what to fix. Writes nothing to any calendar.
+
+    Exits 0 when nothing failed, 1 otherwise (2 when the config itself cannot be read).
+
+    \b
+    Example:
+      racecal doctor --config /etc/racecal/config.toml
+    """
+    try:
+        loaded = load_config(config_path(config))
+    except ConfigError as exc:
+        fail(str(exc))
+    checks = list(diagnose(loaded))
+    if as_json:
+        click.echo(json.dumps([asdict(c) for c in checks], indent=2))
+    else:
+        for check in checks:
+            click.echo(check.line())
+    sys.exit(1 if has_failures(checks) else 0)
 
 
 @main.group()

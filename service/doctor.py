@@ -1,0 +1,183 @@
+"""`racecal doctor`: every check a person would make before trusting the service, each one line
+saying what is fine and what to fix. Nothing is written to any calendar."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from connectors.base import AuthError, CalendarError
+from connectors.icsfile import IcsError, read_busy, read_races
+from connectors.icsurl import display, fetch
+from scheduler.plan import zone
+from service.calendars import AthleteCalendars, SourceError, training_target
+from service.config import AthleteConfig, Config
+from service.models import Athlete, SyncRun
+from service.store import Store, StoreError
+
+SCOPES = (
+    "https://www.googleapis.com/auth/calendar.events.readonly",
+    "https://www.googleapis.com/auth/calendar.app.created",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    status: str  # ok | warn | fail
+    what: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.status:4}  {self.what}: {self.detail}"
+
+
+def diagnose(config: Config) -> Iterator[Check]:
+    yield Check("ok", "config", f"{config.path} loads ({len(config.athletes)} athlete(s))")
+    store = yield from _store(config)
+    now = datetime.now(UTC)
+    for entry in config.athletes:
+        yield from _athlete(entry, store, now)
+
+
+def _store(config: Config) -> Generator[Check, None, Store | None]:
+    url = config.service.database_url
+    try:
+        store = Store.open(url, config.state_dir)
+        database = store.engine.url.database or ""
+        if store.engine.dialect.name == "sqlite" and not Path(database).exists():
+            yield Check(
+                "warn", "store", f"{database} does not exist yet; racecal db upgrade creates it"
+            )
+            return None
+        problem = store.ping()
+        if problem:
+            yield Check("fail", "store", problem)
+            return None
+        current, head = store.revision(), store.head()
+    except (StoreError, OSError) as exc:
+        yield Check("fail", "store", str(exc))
+        return None
+    except Exception as exc:  # the driver's own errors; say which and move on
+        yield Check("fail", "store", f"cannot connect ({type(exc).__name__}); check database_url")
+        return None
+    where = store.engine.url.render_as_string(hide_password=True)
+    if current != head:
+        yield Check("warn", "store", f"{where} is at {current}, not {head}: run racecal db upgrade")
+    else:
+        yield Check("ok", "store", f"{where} answers, schema {head}")
+    return store
+
+
+def _athlete(entry: AthleteConfig, store: Store | None, now: datetime) -> Iterator[Check]:
+    name = f"athlete {entry.athlete.id}"
+    tz = zone(entry.athlete.timezone)
+    start, end = now.astimezone(tz), now.astimezone(tz) + timedelta(weeks=entry.plan_weeks + 2)
+    for path in entry.race_ics:
+        try:
+            read = read_races(path, tz)
+        except IcsError as exc:
+            yield Check("fail", name, str(exc))
+            continue
+        status = "warn" if read.problems else "ok"
+        detail = read.problems[0] if read.problems else f"{len(read.races)} race(s)"
+        yield Check(status, name, f"{path}: {detail}" if not read.problems else detail)
+    for path in entry.busy_ics:
+        try:
+            busy = read_busy(path, tz, start, end)
+        except IcsError as exc:
+            yield Check("fail", name, str(exc))
+            continue
+        yield Check("ok", name, f"{path}: {len(busy)} busy interval(s) ahead")
+    for url in (*entry.race_urls, *entry.busy_urls):
+        try:
+            fetched = fetch(url, entry.cache_dir)
+        except IcsError as exc:
+            yield Check("fail", name, str(exc))
+            continue
+        status = "warn" if fetched.warning else "ok"
+        yield Check(status, name, fetched.warning or f"{display(url)} answers")
+    yield from _remote(entry, name, start, end)
+    yield from _output(entry, name)
+    if store is not None:
+        yield from _history(entry, name, store, now)
+
+
+def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> Iterator[Check]:
+    if entry.caldav is None and entry.google is None:
+        return
+    calendars = AthleteCalendars(entry)
+    try:
+        read = calendars.read_remote(zone(entry.athlete.timezone), start, end)
+        calendars.training()
+    except AuthError as exc:
+        yield Check("fail", name, f"{exc}")
+        return
+    except (CalendarError, SourceError) as exc:
+        yield Check("fail", name, str(exc))
+        return
+    finally:
+        calendars.close()
+    yield Check(
+        "ok",
+        name,
+        f"calendars answer: {len(read.races)} race(s), {len(read.busy)} busy interval(s); "
+        f"sessions go to {training_target(entry)}",
+    )
+    if entry.google is not None and entry.google.service_account_file is None:
+        yield from _scopes(entry, name)
+
+
+def _scopes(entry: AthleteConfig, name: str) -> Iterator[Check]:
+    import json  # noqa: PLC0415
+
+    assert entry.google is not None
+    try:
+        granted = json.loads(entry.google.token_file.read_text(encoding="utf-8")).get("scopes")
+    except (OSError, ValueError):
+        return
+    missing = [s for s in SCOPES if granted is not None and s not in granted]
+    if missing:
+        yield Check(
+            "fail",
+            name,
+            f"the Google token lacks {', '.join(missing)}; run racecal auth google again",
+        )
+
+
+def _output(entry: AthleteConfig, name: str) -> Iterator[Check]:
+    if entry.google is not None or (entry.caldav is not None and entry.caldav.training):
+        return
+    folder = entry.output_ics.parent
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if os.access(probe, os.W_OK):
+        yield Check("ok", name, f"{entry.output_ics} can be written")
+    else:
+        yield Check("fail", name, f"{folder}: not writable; sessions cannot be written there")
+
+
+def _history(entry: AthleteConfig, name: str, store: Store, now: datetime) -> Iterator[Check]:
+    with store.session() as s:
+        athlete = s.get(Athlete, entry.athlete.id)
+        latest = s.scalar(
+            select(func.max(SyncRun.started_at)).where(SyncRun.athlete_id == entry.athlete.id)
+        )
+    if athlete is not None and athlete.needs_reauth:
+        yield Check("fail", name, "needs re-auth: its calendar refused the credentials")
+    if latest is not None and latest - now > timedelta(minutes=5):
+        yield Check(
+            "warn",
+            "clock",
+            f"{name}'s last pass is stamped {latest.isoformat()}, after now: "
+            "is the system clock right?",
+        )
+
+
+def has_failures(checks: list[Check]) -> bool:
+    return any(c.status == "fail" for c in checks)
