@@ -25,6 +25,7 @@ from scheduler.plan import zone
 from service.calendars import SourceError, training_target
 from service.chart import draw_chart
 from service.cli_auth import auth
+from service.cli_init import init
 from service.config import AthleteConfig, Config, ConfigError, config_path, load_config
 from service.daemon import Daemon, configure_logging
 from service.doctor import diagnose, has_failures
@@ -100,6 +101,7 @@ def main() -> None:
 
 
 main.add_command(auth)
+main.add_command(init)
 
 
 @main.group()

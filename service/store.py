@@ -49,7 +49,9 @@ def make_engine(url: str, base: Path | None = None) -> Engine:
             path = base / path
         path.parent.mkdir(parents=True, exist_ok=True)
         parsed = parsed.set(database=str(path))
-    engine = create_engine(parsed, future=True)
+    # An unreachable PostgreSQL host must fail a health check or a start in seconds, not hang.
+    connect_args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
+    engine = create_engine(parsed, future=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin)

@@ -1,0 +1,243 @@
+"""`racecal init`: a few questions, then a commented config that loads.
+
+Every question is also an option, so `racecal init --yes --backend caldav --caldav-url ...`
+works in scripts; answers are checked as they are given (an unknown timezone is asked again).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import click
+
+from service.config import WEEKDAYS, ConfigError, load_config
+
+WINDOW = re.compile(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
+
+
+def default_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "racecal" / "config.toml"
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"'{value}' is not an IANA timezone (e.g. Europe/Berlin)"
+        ) from None
+    return value
+
+
+def _days(value: str) -> str:
+    days = [d.strip().lower() for d in value.split(",") if d.strip()]
+    if not 3 <= len(set(days)) <= 7 or any(d not in WEEKDAYS for d in days):
+        raise click.BadParameter("3 to 7 of mon,tue,wed,thu,fri,sat,sun, comma-separated")
+    return ",".join(days)
+
+
+def _windows(value: str) -> str:
+    items = [w.strip() for w in value.split(",") if w.strip()]
+    if not items or not all(WINDOW.match(w) for w in items):
+        raise click.BadParameter('time windows like "06:00-07:30,17:30-21:00"')
+    return ",".join(items)
+
+
+def _system_zone() -> str:
+    try:
+        import tzlocal  # noqa: PLC0415 - comes with APScheduler
+
+        name = str(tzlocal.get_localzone_name())
+        return name if name and name != "localtime" else "UTC"
+    except Exception:  # no system timezone configured: ask with UTC offered
+        return "UTC"
+
+
+def _ask(
+    value: str | None, text: str, default: str, check: Callable[[str], str] | None, yes: bool
+) -> str:
+    if value is not None:
+        return check(value) if check else value
+    if yes:
+        return default
+    if check is None:
+        return str(click.prompt(text, default=default))
+    return str(click.prompt(text, default=default, value_proc=check))
+
+
+def _toml_list(csv: str) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in csv.split(",") if item) + "]"
+
+
+@click.command("init")
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write (default: $XDG_CONFIG_HOME/racecal/config.toml).",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option("--yes", is_flag=True, help="Take the default for every question not given.")
+@click.option("--athlete", "athlete_id", help="Athlete id (default: your user name).")
+@click.option("--timezone", help="IANA timezone (default: the system's).")
+@click.option("--run-days", help="Run days, e.g. mon,tue,thu,sat,sun.")
+@click.option("--long-run-day", help="One of the run days (default: sun).")
+@click.option("--weekday-windows", help="e.g. 06:00-07:30,17:30-21:00")
+@click.option("--weekend-windows", help="e.g. 07:00-12:00,16:00-19:00")
+@click.option(
+    "--backend", type=click.Choice(["ics", "caldav", "google"]), help="Where your calendars are."
+)
+@click.option("--races-ics", help="ics: your race calendar file or https URL.")
+@click.option("--busy-ics", help="ics: your busy-time calendar file or URL (optional).")
+@click.option("--caldav-url", help="caldav: the server's URL.")
+@click.option("--caldav-username", help="caldav: your user name.")
+@click.option("--client-secrets", help="google: the OAuth client JSON file.")
+def init(
+    path: Path | None,
+    force: bool,
+    yes: bool,
+    athlete_id: str | None,
+    timezone: str | None,
+    run_days: str | None,
+    long_run_day: str | None,
+    weekday_windows: str | None,
+    weekend_windows: str | None,
+    backend: str | None,
+    races_ics: str | None,
+    busy_ics: str | None,
+    caldav_url: str | None,
+    caldav_username: str | None,
+    client_secrets: str | None,
+) -> None:
+    """Write a commented config after a few questions (or from the options given).
+
+    \b
+    Examples:
+      racecal init
+      racecal init --yes --timezone Europe/Berlin --backend caldav \\
+        --caldav-url https://cloud.example.com/remote.php/dav --caldav-username alex
+    """
+    target = path or default_path()
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists; use --force to replace it")
+    user = re.sub(r"[^a-z0-9_-]", "", getpass.getuser().lower()) or "athlete"
+    athlete = _ask(athlete_id, "Athlete id", user, None, yes)
+    zone = _ask(timezone, "Timezone", _system_zone(), _timezone, yes)
+    days = _ask(run_days, "Run days", "mon,tue,thu,sat,sun", _days, yes)
+    long_day = _ask(long_run_day, "Long-run day", days.split(",")[-1], None, yes).lower()
+    if long_day not in days.split(","):
+        raise click.ClickException(f"long-run day '{long_day}' is not one of the run days ({days})")
+    weekdays = _ask(
+        weekday_windows, "Weekday training windows", "06:00-07:30,17:30-21:00", _windows, yes
+    )
+    weekend = _ask(
+        weekend_windows, "Weekend training windows", "07:00-12:00,16:00-19:00", _windows, yes
+    )
+    kind = backend or ("ics" if yes else click.prompt(
+        "Calendar backend", type=click.Choice(["ics", "caldav", "google"]), default="ics"
+    ))  # fmt: skip
+    head, sections = "", ""
+    if kind == "ics":
+        races = _ask(races_ics, "Race calendar (.ics file or https URL)", "races.ics", None, yes)
+        busy = _ask(busy_ics, "Busy-time calendar (empty for none)", "", None, yes)
+        sections = RACES_ICS.format(races=races) + (BUSY_ICS.format(busy=busy) if busy else "")
+    elif kind == "caldav":
+        url = _ask(
+            caldav_url, "CalDAV server URL", "https://cloud.example.com/remote.php/dav", None, yes
+        )
+        name = _ask(caldav_username, "CalDAV user name", athlete, None, yes)
+        sections = CALDAV.format(
+            url=url, user=name, env=f"RACECAL_{athlete.upper().replace('-', '_')}_CALDAV"
+        )
+    else:
+        secrets = _ask(client_secrets, "OAuth client JSON", "client_secret.json", None, yes)
+        head = GOOGLE_HEAD.format(secrets=secrets)
+        sections = GOOGLE
+    text = TEMPLATE.format(
+        head=head,
+        athlete=athlete,
+        zone=zone,
+        days=_toml_list(days),
+        long=long_day,
+        weekdays=_toml_list(weekdays),
+        weekend=_toml_list(weekend),
+        sections=sections,
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    draft = target.with_suffix(".toml.new")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    try:
+        load_config(draft)
+    except ConfigError as exc:
+        draft.unlink()
+        raise click.ClickException(f"the answers do not make a valid config: {exc}") from None
+    draft.replace(target)
+    click.echo(f"racecal: wrote {target}")
+    click.echo(f"  next: racecal plan show --config {target}")
+    if kind == "google":
+        click.echo(f"  then: racecal auth google --athlete {athlete} --config {target}")
+
+
+TEMPLATE = """# racecal config, written by `racecal init`. Every key is explained in the example
+# config that ships with racecal (config.example.toml) and in the README.
+
+[service]
+database_url = "sqlite:///var/racecal.db"   # relative to this file, or $STATE_DIRECTORY
+log_format = "text"                          # text | json
+interval_minutes = 15                        # a pass this often
+# http = "127.0.0.1:8765"                    # health, metrics and the plan page
+{head}
+[[athletes]]
+id = "{athlete}"
+timezone = "{zone}"            # sessions are placed on this wall clock
+run_days = {days}   # 3-7 days (rule R1)
+long_run_day = "{long}"           # one of run_days (rule R4)
+weekly_km = 40                 # your usual weekly running volume today (rule R5)
+easy_pace = "6:00"             # min:sec per km
+plan_weeks = 16                # how far ahead to plan
+
+# When you can train, in local time; the preferred window first (rule L8).
+[athletes.windows]
+weekdays = {weekdays}
+weekend = {weekend}
+{sections}"""
+
+RACES_ICS = """
+# Race events: titles such as "Hamburg Marathon [A]", "Halbmarathon (B race)", "Parkrun 5K #C".
+[athletes.races]
+ics = ["{races}"]
+"""
+BUSY_ICS = """
+# Busy time: timed, opaque events block placement (rule L5).
+[athletes.busy]
+ics = ["{busy}"]
+"""
+CALDAV = """
+# Your CalDAV server; the password comes from the environment variable named here.
+[athletes.caldav]
+url = "{url}"
+username = "{user}"
+password_env = "{env}"
+races = ["Races"]              # calendars by display name
+busy = ["Personal"]
+training = "Training"          # created on the first pass when missing
+"""
+GOOGLE_HEAD = """
+[google]
+client_secrets = "{secrets}"   # a "Desktop app" OAuth client's JSON (see README)
+"""
+GOOGLE = """
+# Then authorize once: racecal auth google --athlete <id>
+[athletes.google]
+races = ["primary"]
+busy = ["primary"]
+training = "Training"          # created by racecal
+"""

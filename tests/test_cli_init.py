@@ -1,0 +1,89 @@
+"""`racecal init` writes a commented config that loads, from answers or options, and never
+overwrites one without --force."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from service.cli import main
+from service.config import WEEKDAYS, load_config
+
+
+def test_answers_make_a_config_that_loads(tmp_path: Path) -> None:
+    target = tmp_path / "racecal" / "config.toml"
+    answers = "\n".join(
+        [
+            "sam",  # athlete id
+            "Mars/Base",  # not a timezone: asked again
+            "Europe/Vienna",
+            "mon,wed,fri,sun",
+            "sun",
+            "06:30-07:30",
+            "08:00-11:00,17:00-19:00",
+            "ics",
+            "races.ics",
+            "",
+        ]
+    )
+    result = CliRunner().invoke(main, ["init", "--path", str(target)], input=answers + "\n")
+    assert result.exit_code == 0, result.output
+    assert "is not an IANA timezone" in result.output
+    entry = load_config(target).athletes[0]
+    assert entry.athlete.id == "sam"
+    assert entry.athlete.timezone == "Europe/Vienna"
+    assert sorted(WEEKDAYS[d] for d in entry.athlete.run_days) == ["fri", "mon", "sun", "wed"]
+    assert entry.athlete.windows[0][0].start.hour == 6
+    assert [w.start.hour for w in entry.athlete.windows[6]] == [8, 17]
+    assert entry.race_ics == (target.parent / "races.ics",)
+    assert entry.busy_ics == ()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert target.read_text().startswith("# racecal config, written by `racecal init`")
+
+
+def test_options_alone_make_a_caldav_config(tmp_path: Path) -> None:
+    target = tmp_path / "config.toml"
+    args = [
+        "init", "--path", str(target), "--yes", "--athlete", "alex", "--timezone",
+        "Europe/Berlin", "--backend", "caldav", "--caldav-url",
+        "https://cloud.example.com/remote.php/dav", "--caldav-username", "alex",
+    ]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    entry = load_config(target).athletes[0]
+    assert entry.caldav is not None
+    assert entry.caldav.url == "https://cloud.example.com/remote.php/dav"
+    assert entry.caldav.password_env == "RACECAL_ALEX_CALDAV"
+    assert entry.caldav.training == "Training"
+
+
+def test_google_config_says_to_authorize_next(tmp_path: Path) -> None:
+    target = tmp_path / "config.toml"
+    args = ["init", "--path", str(target), "--yes", "--athlete", "alex", "--backend", "google"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "racecal auth google --athlete alex" in result.output
+    config = load_config(target)
+    assert config.google is not None
+    assert config.athletes[0].google is not None
+
+
+def test_an_existing_file_is_kept_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "config.toml"
+    target.write_text("# mine\n")
+    result = CliRunner().invoke(main, ["init", "--path", str(target), "--yes"])
+    assert result.exit_code == 1
+    assert "exists; use --force" in result.output
+    assert target.read_text() == "# mine\n"
+
+
+def test_a_long_run_day_off_the_run_days_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "config.toml"
+    args = ["init", "--path", str(target), "--yes", "--run-days", "mon,tue,thu",
+            "--long-run-day", "sun"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert "long-run day 'sun' is not one of the run days (mon,tue,thu)" in result.output
+    assert not target.exists()
