@@ -16,10 +16,11 @@ from typing import NoReturn
 
 import click
 from rich.console import Console
+from rich.progress import Progress
 
 from connectors.base import CalendarError
 from connectors.icsfile import IcsError
-from scheduler.explain import explain_session, plan_to_json
+from scheduler.explain import explain_session, plan_to_json, session_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
 from service.calendars import SourceError, training_target
@@ -90,12 +91,16 @@ def main() -> None:
 
     \b
     Examples:
+      racecal init                           a config from a few questions
+      racecal doctor                         check config, store, calendars, credentials
       racecal plan show                      the plan for the first athlete
       racecal plan show --json --weeks 4     machine-readable, four weeks
       racecal plan explain KEY               why a session is where it is
+      racecal plan chart --out plan.png      weekly volume and strength load
+      racecal run                            the service
 
     \b
-    Exit codes: 0 ok; 1 not found (e.g. an unknown session key);
+    Exit codes: 0 ok; 1 not found (an unknown session key) or a doctor check failed;
     2 bad input (config, calendar file, planning input); 3 a sync pass failed.
     """
 
@@ -194,8 +199,18 @@ def sync_once(config: str | None, once: bool, now: str | None) -> None:
     loaded, store = _open(config)
     moment = _moment(now)
     failed = 0
-    for entry in loaded.athletes:
-        result = run_pass(store, entry, moment or datetime.now(zone(entry.athlete.timezone)))
+    # A progress bar for people at a terminal (first syncs of many athletes take a while);
+    # scripts and logs get the plain lines only.
+    console = Console(stderr=True)
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("syncing", total=len(loaded.athletes))
+        results = []
+        for entry in loaded.athletes:
+            progress.update(task, description=f"syncing {entry.athlete.id}")
+            moment_for = moment or datetime.now(zone(entry.athlete.timezone))
+            results.append((entry, run_pass(store, entry, moment_for)))
+            progress.advance(task)
+    for entry, result in results:
         for problem in result.problems:
             click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", err=True)
         if result.error:
@@ -320,7 +335,12 @@ def chart(
 @plan.command("explain")
 @click.argument("key")
 @_common
-def explain(key: str, config: str | None, athlete: str | None, today: str | None) -> None:
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the session and its explanation as JSON."
+)
+def explain(
+    key: str, config: str | None, athlete: str | None, today: str | None, as_json: bool
+) -> None:
     """Explain why the session KEY is on its day and time, citing the rules.
 
     \b
@@ -331,6 +351,10 @@ def explain(key: str, config: str | None, athlete: str | None, today: str | None
     session = result.plan.session(key)
     if session is None:
         fail(f"no session with key '{key}' in the plan (see racecal plan show --json for keys)", 1)
+    if as_json:
+        body = {**session_to_json(session), "explanation": explain_session(session)}
+        click.echo(json.dumps(body, indent=2, sort_keys=True))
+        return
     click.echo(explain_session(session))
 
 

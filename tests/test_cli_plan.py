@@ -114,3 +114,53 @@ def test_db_upgrade_creates_the_store_next_to_the_config(tmp_path: Path) -> None
     assert (code, err) == (0, "")
     assert "store at revision 0001" in out
     assert (tmp_path / "var" / "racecal.db").exists()
+
+
+def test_explain_json_carries_the_session_and_its_reasons(tmp_path: Path) -> None:
+    from click.testing import CliRunner  # noqa: PLC0415
+
+    from service.cli import main  # noqa: PLC0415
+    from tests.support import example_workspace  # noqa: PLC0415
+
+    config = str(example_workspace(tmp_path))
+    runner = CliRunner()
+    shown = runner.invoke(main, ["plan", "show", "--config", config, "--json", "--weeks", "2"])
+    key = json.loads(shown.output)["sessions"][0]["key"]
+    result = runner.invoke(main, ["plan", "explain", key, "--config", config, "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["key"] == key
+    plain = runner.invoke(main, ["plan", "explain", key, "--config", config])
+    assert body["explanation"] == plain.output.rstrip("\n")
+
+
+def test_sync_once_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    from tests.support import example_workspace  # noqa: PLC0415
+
+    config = example_workspace(tmp_path)
+    command = [sys.executable, "-m", "service.cli", "sync", "--once", "--config", str(config)]
+    leader, follower = os.openpty()
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=follower, env={**os.environ, "COLUMNS": "100"}
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = process.communicate(timeout=60)[0].decode()
+    os.close(leader)
+    assert process.returncode == 0
+    assert b"syncing alex" in seen
+    assert out.startswith("racecal: alex: ")  # the result line stays plain on stdout
+    piped = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert "syncing" not in piped.stderr
