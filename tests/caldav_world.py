@@ -87,8 +87,11 @@ class World:
         path.write_text(text)
         return load_config(path).athletes[0]
 
+    # The sync suites set this to run on PostgreSQL too.
+    store_url = "sqlite:///var/racecal.db"
+
     def store(self) -> Store:
-        store = Store.open("sqlite:///var/racecal.db", self.base)
+        store = Store.open(self.store_url, self.base)
         store.upgrade()
         return store
 

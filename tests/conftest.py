@@ -58,3 +58,11 @@ def pg_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> str:
+    """The sync suites run on both stores: SQLite by default, PostgreSQL for teams."""
+    if request.param == "sqlite":
+        return "sqlite:///var/racecal.db"
+    return str(request.getfixturevalue("pg_url"))

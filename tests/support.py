@@ -231,9 +231,10 @@ def example_workspace(base: Path) -> Path:
     return base / "config.toml"
 
 
-def example_store(base: Path) -> tuple[Store, AthleteConfig]:
-    """The example workspace with its SQLite store at the newest schema."""
+def example_store(base: Path, url: str | None = None) -> tuple[Store, AthleteConfig]:
+    """The example workspace with its store (the config's SQLite, or `url`) at the newest
+    schema."""
     config = load_config(example_workspace(base))
-    store = Store.open(config.service.database_url, base)
+    store = Store.open(url or config.service.database_url, base)
     store.upgrade()
     return store, config.athletes[0]

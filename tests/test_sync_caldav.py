@@ -21,8 +21,10 @@ WATCHED = 3  # Races, Personal, Training
 
 
 @pytest.fixture
-def world(radicale: Radicale, tmp_path: Path) -> World:
-    return World(radicale, tmp_path)
+def world(radicale: Radicale, tmp_path: Path, store_url: str) -> World:
+    made = World(radicale, tmp_path)
+    made.store_url = store_url
+    return made
 
 
 def test_first_pass_writes_the_plan_and_a_quiet_pass_costs_one_request_per_calendar(

@@ -21,8 +21,8 @@ NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks b
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Store, AthleteConfig]:
-    return example_store(tmp_path)
+def setup(tmp_path: Path, store_url: str) -> tuple[Store, AthleteConfig]:
+    return example_store(tmp_path, store_url)
 
 
 def output(entry: AthleteConfig) -> dict[str, icalendar.Event]:

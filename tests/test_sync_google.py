@@ -29,10 +29,14 @@ def fake() -> Iterator[FakeGoogleCalendar]:
 
 
 @pytest.fixture
-def world(fake: FakeGoogleCalendar, tmp_path: Path, request: pytest.FixtureRequest) -> GoogleWorld:
+def world(
+    fake: FakeGoogleCalendar, tmp_path: Path, request: pytest.FixtureRequest, store_url: str
+) -> GoogleWorld:
     fake.faults(rate=0)
     name = "a" + str(abs(hash(request.node.name)) % 10**8)
-    return GoogleWorld(fake, tmp_path, athlete=name)
+    made = GoogleWorld(fake, tmp_path, athlete=name)
+    made.store_url = store_url
+    return made
 
 
 def test_first_pass_creates_the_calendar_and_a_quiet_pass_costs_one_request_per_calendar(
