@@ -45,13 +45,17 @@ class Conflict(CalendarError):
 
 
 class RateLimited(CalendarError):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, status: str = "429") -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.status = status
 
 
 class Unavailable(CalendarError):
-    pass
+    def __init__(self, message: str, status: str = "connection") -> None:
+        super().__init__(message)
+        # The HTTP status that said so, or "connection" when no answer came.
+        self.status = status
 
 
 class AuthError(CalendarError):

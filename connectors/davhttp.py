@@ -28,6 +28,7 @@ from connectors.base import (
     Unavailable,
     safe_url,
 )
+from connectors.observe import label, note
 from connectors.retry import RetryPolicy
 
 log = logging.getLogger("racecal.caldav")
@@ -92,7 +93,7 @@ class DavHttp:
     ) -> Reply:
         """One request with retries; 2xx and 3xx come back, the rest raise."""
         sent = dict(headers or {})
-        return self.retry.run(lambda: self._once(method, url, body, sent))
+        return self.retry.run(lambda: self._once(method, url, body, sent), "caldav")
 
     def call(self, what: str, action: Callable[[], T]) -> T:
         """A caldav library call (discovery, MKCALENDAR) under the same errors and retries."""
@@ -102,19 +103,24 @@ class DavHttp:
             with _translated(what):
                 return action()
 
-        return self.retry.run(once)
+        return self.retry.run(once, "caldav")
 
     def _once(self, method: str, url: str, body: str, headers: dict[str, str]) -> Reply:
         self.requests += 1
         name = safe_url(url)
-        with _translated(name):
-            response = self.client.request(url, method, body, headers)
+        try:
+            with _translated(name):
+                response = self.client.request(url, method, body, headers)
+        except CalendarError as exc:
+            note("caldav", "request", label(exc))
+            raise
         status = int(response.status)
+        note("caldav", "request", str(status))
         tree = getattr(response, "tree", None)
         text = "" if tree is not None else response.raw
         reply = Reply(status, {k.lower(): v for k, v in response.headers.items()}, tree, text)
         if status >= 500:
-            raise Unavailable(f"{name}: server error (HTTP {status})")
+            raise Unavailable(f"{name}: server error (HTTP {status})", str(status))
         if status == 404:
             raise NotFound(f"{name}: not found (HTTP 404)")
         if status in (409, 412) and tree is not None and _expired(tree):
@@ -131,7 +137,7 @@ def _translated(name: str) -> Iterator[None]:
         yield
     except dav_error.RateLimitError as exc:
         if exc.status == 503:
-            raise Unavailable(f"{name}: server unavailable (HTTP 503)") from None
+            raise Unavailable(f"{name}: server unavailable (HTTP 503)", "503") from None
         raise RateLimited(
             f"{name}: rate limited (HTTP 429)", retry_after=exc.retry_after_seconds
         ) from None

@@ -44,6 +44,7 @@ from connectors.base import (
     holds,
 )
 from connectors.gevents import to_body, to_remote, to_vevent
+from connectors.observe import label, note
 from connectors.retry import RetryPolicy
 
 log = logging.getLogger("racecal.google")
@@ -107,10 +108,16 @@ class GoogleAccount:
 
         def once() -> Any:
             self._count()
-            with translated(what):
-                return make(self.service()).execute(num_retries=0)
+            try:
+                with translated(what):
+                    reply = make(self.service()).execute(num_retries=0)
+            except CalendarError as exc:
+                note("google", "request", label(exc))
+                raise
+            note("google", "request", "200")
+            return reply
 
-        return self.settings.retry.run(once)
+        return self.settings.retry.run(once, "google")
 
     def list_page(self, what: str, params: dict[str, Any]) -> Any:
         return self.execute(what, lambda s: s.events().list(**params))
@@ -178,9 +185,9 @@ def error_for(what: str, exc: HttpError) -> CalendarError:
     if status == 429 or (status == 403 and reason in RATE_REASONS):
         after = exc.resp.get("retry-after") if exc.resp is not None else None
         seconds = float(after) if after and str(after).replace(".", "", 1).isdigit() else None
-        return RateLimited(text, retry_after=seconds)
+        return RateLimited(text, retry_after=seconds, status=str(status))
     if status >= 500:
-        return Unavailable(text)
+        return Unavailable(text, str(status))
     if status == 401:
         return AuthError(f"{text}; run 'racecal auth google' again")
     if status == 404:
@@ -466,13 +473,21 @@ class GoogleCalendar:
             for index, call in enumerate(chunk):
                 batch.add(call.make(service), callback=done, request_id=str(index))
             self.account._count()
-            with translated(self.name):
-                batch.execute(http=service.http)
+            try:
+                with translated(self.name):
+                    batch.execute(http=service.http)
+            except CalendarError as exc:
+                note("google", "request", label(exc))
+                raise
+            note("google", "request", "200")
+            for outcome in outcomes:
+                if outcome is not None:
+                    note("google", "call in batch", label(outcome))
             return outcomes
 
         # A batch that failed as a whole is sent again whole: inserts answer 409, updates
         # 412 and deletes 410 where the first try got through, and each is settled above.
-        result: list[CalendarError | None] = self.account.settings.retry.run(once)
+        result: list[CalendarError | None] = self.account.settings.retry.run(once, "google")
         return result
 
 

@@ -20,6 +20,7 @@ from tenacity import (
 )
 
 from connectors.base import RateLimited, Unavailable
+from connectors.observe import note
 
 log = logging.getLogger("racecal.retry")
 T = TypeVar("T")
@@ -37,13 +38,18 @@ class RetryPolicy:
         attempts."""
         return RetryPolicy(max_seconds, self.attempts, min(0.5, max_seconds / 10))
 
-    def run(self, action: Callable[[], T]) -> T:
+    def run(self, action: Callable[[], T], backend: str = "calendar") -> T:
+        def before_sleep(state: RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            log.debug("retrying after %s (attempt %d)", exc, state.attempt_number)
+            note(backend, "retry", getattr(exc, "status", "") or "connection")
+
         retrying = Retrying(
             retry=retry_if_exception_type((Unavailable, RateLimited)),
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.max_seconds),
             wait=_wait(self.first_wait),
             reraise=True,
-            before_sleep=_note,
+            before_sleep=before_sleep,
         )
         result: T = retrying(action)
         return result
@@ -59,8 +65,3 @@ def _wait(first: float) -> Any:
         return float(backoff(state))
 
     return wait
-
-
-def _note(state: RetryCallState) -> None:
-    exc = state.outcome.exception() if state.outcome else None
-    log.debug("retrying after %s (attempt %d)", exc, state.attempt_number)

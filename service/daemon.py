@@ -25,6 +25,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
+from connectors import observe
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config import AthleteConfig, Config
@@ -188,6 +189,7 @@ class Daemon:
         try:
             if self.config.service.http and not self._listen(self.config.service.http):
                 return 2
+            unsubscribe = observe.subscribe(self.metrics.api)
             for entry in self.config.athletes:
                 self._stamps[entry.athlete.id] = self._stamp(entry)
                 self.scheduler.add_job(
@@ -234,6 +236,7 @@ class Daemon:
                 self.push.stop_all()
             for calendars in self._calendars.values():
                 calendars.close()
+            unsubscribe()
             return 0
         finally:
             if self.web is not None:

@@ -54,10 +54,29 @@ class Metrics:
             ["athlete"],
             registry=self.registry,
         )
+        self.api_requests = Counter(
+            "racecal_api_requests",
+            "HTTP requests to calendar servers by backend and status (connection: no answer).",
+            ["backend", "status"],
+            registry=self.registry,
+        )
+        self.api_retries = Counter(
+            "racecal_api_retries",
+            "Requests waited for and sent again, by backend and the status that caused it.",
+            ["backend", "status"],
+            registry=self.registry,
+        )
         # Zeros from the start, so a rate() over a fresh daemon is 0 rather than absent.
         for operation in OPERATIONS:
             self.events.labels(operation)
         self.reauth.set(0)
+
+    def api(self, backend: str, event: str, status: str) -> None:
+        """A connector's report (connectors.observe): one request sent, or one retry."""
+        if event == "request":
+            self.api_requests.labels(backend, status).inc()
+        elif event == "retry":
+            self.api_retries.labels(backend, status).inc()
 
     def athletes(self, athlete_ids: list[str]) -> None:
         for athlete_id in athlete_ids:
