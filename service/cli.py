@@ -173,6 +173,7 @@ def status(config: str | None, as_json: bool) -> None:
             f"{row['athlete']}: last pass {row['last_pass'] or 'never'}"
             f" ({row['last_result']}); races {row['races_seen']}; sessions "
             f"{row['sessions_managed']}; pinned {row['pinned']}; deleted {row['deleted']}"
+            + ("; NEEDS RE-AUTH" if row["needs_reauth"] else "")
             + (f"; last error: {row['last_error']}" if row["last_error"] else "")
         )
 

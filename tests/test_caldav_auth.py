@@ -12,8 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 
 from service.calendars import AthleteCalendars
+from service.cli import main
 from service.status import athlete_status
 from service.sync import run_pass
 from tests.caldav_world import World
@@ -66,6 +68,10 @@ def test_a_wrong_password_marks_the_athlete_and_leaks_nothing(
     assert "\n" not in result.error
     [state] = athlete_status(store, ["alex"], 15)
     assert state["needs_reauth"] is True
+    shown = CliRunner().invoke(main, ["status", "--config", str(world.base / "config.toml")])
+    assert "alex:" in shown.output
+    assert "NEEDS RE-AUTH" in shown.output
+    assert SECRET not in shown.output
     assert SECRET not in result.error
     assert SECRET not in caplog.text
     assert {k: e.start for k, e in world.sessions().items()} == written  # nothing lost
