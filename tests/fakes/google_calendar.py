@@ -52,6 +52,10 @@ class LogEntry(NamedTuple):
 
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+OAUTH_SCOPES = (
+    "https://www.googleapis.com/auth/calendar.events.readonly",
+    "https://www.googleapis.com/auth/calendar.app.created",
+)
 
 
 def _jwt_claims(assertion: str) -> dict[str, object]:
@@ -234,6 +238,19 @@ class FakeGoogleCalendar(CalendarApi):
             )
             user = str(claims["sub"]).split("@")[0]
             return 200, {"access_token": f"user:{user}", "expires_in": 3600, "token_type": "Bearer"}
+        if grant == "authorization_code":
+            # The installed-app flow's exchange: the code names the user it was issued for.
+            code = form.get("code", "")
+            if not code.startswith("user:") or not form.get("redirect_uri"):
+                return 400, {"error": "invalid_grant", "error_description": "Bad code."}
+            self.tokens_issued += 1
+            return 200, {
+                "access_token": code,
+                "refresh_token": code,
+                "expires_in": 3600,
+                "token_type": "Bearer",
+                "scope": form.get("scope", " ".join(OAUTH_SCOPES)),
+            }
         if grant != "refresh_token":
             return 400, {"error": "unsupported_grant_type"}
         if self.revoked:
