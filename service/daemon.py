@@ -246,7 +246,14 @@ class Daemon:
 
     def _listen(self, address: tuple[str, int]) -> bool:
         try:
-            self.web = WebServer(address, self.config, self.state, self.metrics, push=self.push)
+            self.web = WebServer(
+                address,
+                self.config,
+                self.state,
+                self.metrics,
+                push=self.push,
+                calendars=lambda athlete: (self._locks[athlete], self._calendars[athlete]),
+            )
         except OSError as exc:
             log.error(
                 "cannot listen on %s:%d (service.http): %s",

@@ -74,10 +74,16 @@ def read_sources(
 
 
 def plan_for(
-    entry: AthleteConfig, today: date, weeks: int | None = None, now: datetime | None = None
+    entry: AthleteConfig,
+    today: date,
+    weeks: int | None = None,
+    now: datetime | None = None,
+    calendars: AthleteCalendars | None = None,
 ) -> PlanResult:
+    """The plan from the athlete's sources; with `calendars` (the daemon's), their open
+    connections and mirrors are used instead of a fresh read."""
     weeks = weeks or entry.plan_weeks
-    sources = read_sources(entry, today, weeks)
+    sources = read_sources(entry, today, weeks, calendars)
     request = PlanRequest(
         athlete=entry.athlete,
         races=resolve_priorities(sources.races, today),

@@ -26,7 +26,7 @@ from connectors.base import CalendarError
 from connectors.icsfile import IcsError
 from scheduler.model import PlanError
 from scheduler.plan import zone
-from service.calendars import SourceError
+from service.calendars import AthleteCalendars, SourceError
 from service.config import AthleteConfig, Config
 from service.health import ServiceState
 from service.metrics import Metrics
@@ -60,8 +60,12 @@ class WebServer:
         metrics: Metrics,
         clock: Clock = _now,
         push: Push | None = None,
+        calendars: Callable[[str], tuple[threading.Lock, AthleteCalendars]] | None = None,
     ) -> None:
         self.push = push
+        # The daemon's open calendars (and the lock its passes hold): a page view of a CalDAV
+        # or Google athlete then costs one change query per calendar, not a login and a listing.
+        self.calendars = calendars
         self.config = config
         self.state = state
         self.metrics = metrics
@@ -125,7 +129,12 @@ class WebServer:
         except ValueError as exc:
             return _html(HTTPStatus.BAD_REQUEST, error_page(400, str(exc)))
         try:
-            result = plan_for(entry, today, weeks, now)
+            if self.calendars is None:
+                result = plan_for(entry, today, weeks, now)
+            else:
+                lock, calendars = self.calendars(entry.athlete.id)
+                with lock:
+                    result = plan_for(entry, today, weeks, now, calendars)
         except (IcsError, PlanError, SourceError, CalendarError) as exc:
             # These messages are built to be shown: file and line, a URL's host only, a
             # calendar's name; never a password.

@@ -243,3 +243,39 @@ def test_caldav_sources_read_the_same_races_and_busy_time_as_the_files(
     )
     assert len(files.busy) > 16 * 3  # recurring meetings expanded
     assert served.busy == files.busy
+
+
+def test_a_plan_page_view_uses_the_daemons_open_calendars(
+    radicale: Radicale, tmp_path: Path
+) -> None:
+    """Through the daemon's calendars a page view of a CalDAV athlete costs one REPORT per
+    source calendar (no login, no listing); without them it would log in and list again."""
+    import threading  # noqa: PLC0415
+
+    from service.config import load_config  # noqa: PLC0415
+    from service.health import ServiceState  # noqa: PLC0415
+    from service.metrics import Metrics  # noqa: PLC0415
+    from service.web import WebServer  # noqa: PLC0415
+
+    world = World(radicale, tmp_path)
+    entry, store = world.config(), world.store()
+    config = load_config(tmp_path / "config.toml")
+    calendars = AthleteCalendars(entry, store=store)
+    run_pass(store, entry, NOW, calendars)
+    lock = threading.Lock()
+    web = WebServer(
+        ("127.0.0.1", 0),
+        config,
+        ServiceState(["alex"], store, 1.0),
+        Metrics(),
+        calendars=lambda _athlete: (lock, calendars),
+    )
+    try:
+        before = radicale.requests
+        status, _type, body = web.respond("/athletes/alex?today=2027-01-11")
+        assert status == 200
+        assert b"Hamburg Marathon" in body
+        assert radicale.requests - before == 2  # Races and Personal, one REPORT each
+    finally:
+        web.server.server_close()
+    calendars.close()
