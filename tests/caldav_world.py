@@ -13,8 +13,8 @@ from caldav.collection import Calendar
 from caldav.davclient import DAVClient
 
 from service.config import AthleteConfig, load_config
-from service.store import Store
 from tests.radicale_server import Radicale
+from tests.support import StoreOfItsOwn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +62,7 @@ def split(path: Path) -> list[str]:
     return objects
 
 
-class World:
+class World(StoreOfItsOwn):
     def __init__(
         self, server: Radicale, base: Path, password: str = "x", user: str | None = None
     ) -> None:
@@ -86,14 +86,6 @@ class World:
         text = CONFIG.format(url=self.server.url, user=self.user, secret=secret, retry=retry)
         path.write_text(text)
         return load_config(path).athletes[0]
-
-    # The sync suites set this to run on PostgreSQL too.
-    store_url = "sqlite:///var/racecal.db"
-
-    def store(self) -> Store:
-        store = Store.open(self.store_url, self.base)
-        store.upgrade()
-        return store
 
     # -- the athlete's own calendar app ----------------------------------------------------
     def training(self) -> Calendar:

@@ -16,8 +16,8 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
 from service.config import AthleteConfig, load_config
-from service.store import Store
 from tests.fakes.google_calendar import FakeGoogleCalendar
+from tests.support import StoreOfItsOwn
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def google_body(event: icalendar.Event) -> dict[str, Any]:
     return body
 
 
-class GoogleWorld:
+class GoogleWorld(StoreOfItsOwn):
     def __init__(self, fake: FakeGoogleCalendar, base: Path, athlete: str = "alex") -> None:
         self.fake = fake
         self.base = base
@@ -128,14 +128,6 @@ class GoogleWorld:
         )
         os.chmod(token, 0o600)
         return load_config(path).athletes[0]
-
-    # The sync suites set this to run on PostgreSQL too.
-    store_url = "sqlite:///var/racecal.db"
-
-    def store(self) -> Store:
-        store = Store.open(self.store_url, self.base)
-        store.upgrade()
-        return store
 
     # -- the athlete's own app: the real client, signed in as the athlete --------------------
     def app(self) -> Any:

@@ -90,3 +90,12 @@ class Radicale:
         self.stop()
         if self.storage.is_relative_to("/dev/shm"):
             shutil.rmtree(self.storage, ignore_errors=True)
+
+
+def start_guarded(folder: Path, user: str, password: str) -> Radicale:
+    """A started server that checks credentials (htpasswd, plain) for one user."""
+    users = folder / "users"
+    users.write_text(f"{user}:{password}\n")
+    server = Radicale(folder, htpasswd=users)
+    server.start()
+    return server

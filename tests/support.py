@@ -238,3 +238,16 @@ def example_store(base: Path, url: str | None = None) -> tuple[Store, AthleteCon
     store = Store.open(url or config.service.database_url, base)
     store.upgrade()
     return store, config.athletes[0]
+
+
+class StoreOfItsOwn:
+    """A scratch world's store: SQLite under `base` unless a suite sets `store_url`."""
+
+    base: Path
+    # The sync suites set this to run on PostgreSQL too.
+    store_url = "sqlite:///var/racecal.db"
+
+    def store(self) -> Store:
+        store = Store.open(self.store_url, self.base)
+        store.upgrade()
+        return store

@@ -19,7 +19,7 @@ from service.cli import main
 from service.status import athlete_status
 from service.sync import run_pass
 from tests.caldav_world import World
-from tests.radicale_server import Radicale
+from tests.radicale_server import Radicale, start_guarded
 
 NOW = datetime(2027, 1, 11, 5, 0, tzinfo=ZoneInfo("Europe/Berlin"))
 SECRET = "correct-horse-battery"
@@ -28,11 +28,7 @@ ENV = "RACECAL_TEST_CALDAV_PASSWORD"
 
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
-    folder = tmp_path_factory.mktemp("radicale-auth")
-    users = folder / "users"
-    users.write_text(f"alex:{SECRET}\n")
-    server = Radicale(folder, htpasswd=users)
-    server.start()
+    server = start_guarded(tmp_path_factory.mktemp("radicale-auth"), "alex", SECRET)
     yield server
     server.remove()
 

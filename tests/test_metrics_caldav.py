@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from service.config import load_config
 from service.daemon import Daemon
 from tests.caldav_world import World
-from tests.radicale_server import Radicale
+from tests.radicale_server import Radicale, start_guarded
 from tests.web_support import get, get_json, serving
 
 SECRET = "correct-horse-battery"
@@ -21,11 +21,7 @@ ENV = "RACECAL_TEST_METRICS_CALDAV_PASSWORD"
 
 @pytest.fixture
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
-    folder = tmp_path_factory.mktemp("radicale-metrics")
-    users = folder / "users"
-    users.write_text(f"alex:{SECRET}\n")
-    server = Radicale(folder, htpasswd=users)
-    server.start()
+    server = start_guarded(tmp_path_factory.mktemp("radicale-metrics"), "alex", SECRET)
     yield server
     server.remove()
 
