@@ -3,23 +3,28 @@ saying what is fine and what to fix. Nothing is written to any calendar."""
 
 from __future__ import annotations
 
-import os
+import errno
+import tempfile
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from connectors.base import AuthError, CalendarError
+from connectors.base import CalendarError, NotFound
 from connectors.icsfile import IcsError, read_busy, read_races
 from connectors.icsurl import display, fetch
+from connectors.retry import RetryPolicy
 from scheduler.plan import zone
-from service.calendars import AthleteCalendars, SourceError, training_target
+from service.calendars import AthleteCalendars, SourceError, caldav_password, training_target
 from service.config import AthleteConfig, Config
 from service.models import Athlete, SyncRun
+from service.remote_config import CalDavConfig
 from service.store import Store, StoreError
 
+# Seconds one request to a calendar server may spend on retries during doctor.
+RETRY_SECONDS = 2.0
 SCOPES = (
     "https://www.googleapis.com/auth/calendar.events.readonly",
     "https://www.googleapis.com/auth/calendar.app.created",
@@ -108,15 +113,13 @@ def _athlete(entry: AthleteConfig, store: Store | None, now: datetime) -> Iterat
 
 
 def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> Iterator[Check]:
+    """Reads races and busy time as a pass would, but only reads: the training calendar is
+    looked up, never created (a pass creates it; doctor run twice must not make two)."""
     if entry.caldav is None and entry.google is None:
         return
-    calendars = AthleteCalendars(entry)
+    calendars = AthleteCalendars(_bounded(entry))
     try:
         read = calendars.read_remote(zone(entry.athlete.timezone), start, end)
-        calendars.training()
-    except AuthError as exc:
-        yield Check("fail", name, f"{exc}")
-        return
     except (CalendarError, SourceError) as exc:
         yield Check("fail", name, str(exc))
         return
@@ -128,8 +131,46 @@ def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> 
         f"calendars answer: {len(read.races)} race(s), {len(read.busy)} busy interval(s); "
         f"sessions go to {training_target(entry)}",
     )
+    if entry.caldav is not None and entry.caldav.training is not None:
+        yield _caldav_training(entry.caldav, name)
     if entry.google is not None and entry.google.service_account_file is None:
         yield from _scopes(entry, name)
+
+
+def _bounded(entry: AthleteConfig) -> AthleteConfig:
+    """The athlete with a short retry budget: a pass may keep retrying a server for a minute,
+    a person waiting for doctor should learn in seconds that it is down."""
+    return replace(
+        entry,
+        caldav=replace(entry.caldav, retry_seconds=RETRY_SECONDS) if entry.caldav else None,
+        google=replace(entry.google, retry_seconds=RETRY_SECONDS) if entry.google else None,
+    )
+
+
+def _caldav_training(config: CalDavConfig, name: str) -> Check:
+    from connectors.caldav import CalDavAccount, CalDavSettings  # noqa: PLC0415 - the extra
+
+    assert config.training is not None
+    settings = CalDavSettings(
+        config.url,
+        config.username,
+        caldav_password(config),
+        retry=RetryPolicy().scaled(RETRY_SECONDS),
+    )
+    account = CalDavAccount(settings)
+    try:
+        account.resolve(config.training)
+    except NotFound as exc:
+        if config.create_training:
+            return Check(
+                "ok", name, f"training calendar '{config.training}' will be made by the first pass"
+            )
+        return Check("fail", name, f"{exc}; create it or set caldav.create_training = true")
+    except CalendarError as exc:
+        return Check("fail", name, str(exc))
+    finally:
+        account.close()
+    return Check("ok", name, f"training calendar '{config.training}' exists")
 
 
 def _scopes(entry: AthleteConfig, name: str) -> Iterator[Check]:
@@ -150,16 +191,28 @@ def _scopes(entry: AthleteConfig, name: str) -> Iterator[Check]:
 
 
 def _output(entry: AthleteConfig, name: str) -> Iterator[Check]:
+    """Writable means a real write worked: permission bits say nothing when running as root,
+    and a read-only mount or a full disk only shows when writing."""
     if entry.google is not None or (entry.caldav is not None and entry.caldav.training):
         return
-    folder = entry.output_ics.parent
-    probe = folder
+    output = entry.output_ics
+    probe = output.parent
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
-    if os.access(probe, os.W_OK):
-        yield Check("ok", name, f"{entry.output_ics} can be written")
-    else:
-        yield Check("fail", name, f"{folder}: not writable; sessions cannot be written there")
+    try:
+        if output.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "a directory, not a file")
+        if not probe.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, f"{probe} is a file, not a folder")
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+        if output.exists():
+            with output.open("ab"):
+                pass
+    except OSError as exc:
+        yield Check("fail", name, f"{output}: cannot be written ({exc.strerror or exc})")
+        return
+    yield Check("ok", name, f"{output} can be written")
 
 
 def _history(entry: AthleteConfig, name: str, store: Store, now: datetime) -> Iterator[Check]:
