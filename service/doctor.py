@@ -98,18 +98,35 @@ def _athlete(entry: AthleteConfig, store: Store | None, now: datetime) -> Iterat
             yield Check("fail", name, str(exc))
             continue
         yield Check("ok", name, f"{path}: {len(busy)} busy interval(s) ahead")
-    for url in (*entry.race_urls, *entry.busy_urls):
-        try:
-            fetched = fetch(url, entry.cache_dir)
-        except IcsError as exc:
-            yield Check("fail", name, str(exc))
-            continue
-        status = "warn" if fetched.warning else "ok"
-        yield Check(status, name, fetched.warning or f"{display(url)} answers")
+    feeds = [("races", u) for u in entry.race_urls] + [("busy", u) for u in entry.busy_urls]
+    for kind, url in feeds:
+        yield _feed(entry, name, kind, url, (start, end))
     yield from _remote(entry, name, start, end)
     yield from _output(entry, name)
     if store is not None:
         yield from _history(entry, name, store, now)
+
+
+def _feed(
+    entry: AthleteConfig, name: str, kind: str, url: str, window: tuple[datetime, datetime]
+) -> Check:
+    """Fetched and parsed as a pass does: a feed that answers 200 with a login page is not ok.
+    Messages show the URL's host only (its path holds the secret), never the cache file."""
+    tz = zone(entry.athlete.timezone)
+    try:
+        fetched = fetch(url, entry.cache_dir)
+    except IcsError as exc:
+        return Check("fail", name, str(exc))
+    try:
+        if kind == "races":
+            found = f"{len(read_races(fetched.path, tz).races)} race(s)"
+        else:
+            found = f"{len(read_busy(fetched.path, tz, *window))} busy interval(s) ahead"
+    except IcsError as exc:
+        return Check("fail", name, f"{display(url)} ({kind}): not iCalendar ({exc.reason})")
+    if fetched.warning:
+        return Check("warn", name, fetched.warning)
+    return Check("ok", name, f"{display(url)} ({kind}): {found}")
 
 
 def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> Iterator[Check]:

@@ -4,7 +4,9 @@ bits say nothing to root)."""
 
 from __future__ import annotations
 
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -73,3 +75,33 @@ def test_output_under_a_file_fails_even_for_root(tmp_path: Path) -> None:
     assert code == 1
     [failed] = [line for line in lines if line.startswith("fail")]
     assert "blocker" in failed
+
+
+class LoginPage(BaseHTTPRequestHandler):
+    """What an expired share link often answers: 200 and an HTML page."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(b"<html><body>Please sign in</body></html>")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_feed_answering_with_a_web_page_fails(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), LoginPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = example_workspace(tmp_path)
+        url = f"http://127.0.0.1:{server.server_address[1]}/secret-token/basic.ics"
+        config.write_text(config.read_text().replace('"examples/races.ics"', f'"{url}"'))
+        code, lines = doctor(config)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1
+    [failed] = [line for line in lines if line.startswith("fail")]
+    assert "http://127.0.0.1/... (races): not iCalendar" in failed
+    assert "secret-token" not in "\n".join(lines)
