@@ -7,6 +7,7 @@ works in scripts; answers are checked as they are given (an unknown timezone is 
 from __future__ import annotations
 
 import getpass
+import json
 import os
 import re
 from collections.abc import Callable
@@ -71,8 +72,20 @@ def _ask(
     return str(click.prompt(text, default=default, value_proc=check))
 
 
+def _q(value: str) -> str:
+    """A TOML string. Answers are escaped, never pasted between quotes: a backslash in a path
+    or a quote in a user name must neither break the file nor add keys to it."""
+    return json.dumps(value, ensure_ascii=False)  # TOML basic strings take JSON's escapes
+
+
 def _toml_list(csv: str) -> str:
-    return "[" + ", ".join(f'"{item}"' for item in csv.split(",") if item) + "]"
+    return "[" + ", ".join(_q(item.strip()) for item in csv.split(",") if item.strip()) + "]"
+
+
+def _file(value: str) -> str:
+    """A file as typed: ~ is the home folder (TOML has no shell to expand it); anything else
+    relative stays relative to the config's folder, as everywhere in the config."""
+    return str(Path(value).expanduser()) if value.startswith("~") else value
 
 
 @click.command("init")
@@ -146,25 +159,29 @@ def init(
     if kind == "ics":
         races = _ask(races_ics, "Race calendar (.ics file or https URL)", "races.ics", None, yes)
         busy = _ask(busy_ics, "Busy-time calendar (empty for none)", "", None, yes)
-        sections = RACES_ICS.format(races=races) + (BUSY_ICS.format(busy=busy) if busy else "")
+        sections = RACES_ICS.format(races=_q(_file(races))) + (
+            BUSY_ICS.format(busy=_q(_file(busy))) if busy else ""
+        )
     elif kind == "caldav":
         url = _ask(
             caldav_url, "CalDAV server URL", "https://cloud.example.com/remote.php/dav", None, yes
         )
         name = _ask(caldav_username, "CalDAV user name", athlete, None, yes)
         sections = CALDAV.format(
-            url=url, user=name, env=f"RACECAL_{athlete.upper().replace('-', '_')}_CALDAV"
+            url=_q(url),
+            user=_q(name),
+            env=_q(f"RACECAL_{athlete.upper().replace('-', '_')}_CALDAV"),
         )
     else:
         secrets = _ask(client_secrets, "OAuth client JSON", "client_secret.json", None, yes)
-        head = GOOGLE_HEAD.format(secrets=secrets)
+        head = GOOGLE_HEAD.format(secrets=_q(_file(secrets)))
         sections = GOOGLE
     text = TEMPLATE.format(
         head=head,
-        athlete=athlete,
-        zone=zone,
+        athlete=_q(athlete),
+        zone=_q(zone),
         days=_toml_list(days),
-        long=long_day,
+        long=_q(long_day),
         weekdays=_toml_list(weekdays),
         weekend=_toml_list(weekend),
         sections=sections,
@@ -196,10 +213,10 @@ interval_minutes = 15                        # a pass this often
 # http = "127.0.0.1:8765"                    # health, metrics and the plan page
 {head}
 [[athletes]]
-id = "{athlete}"
-timezone = "{zone}"            # sessions are placed on this wall clock
+id = {athlete}
+timezone = {zone}              # sessions are placed on this wall clock
 run_days = {days}   # 3-7 days (rule R1)
-long_run_day = "{long}"           # one of run_days (rule R4)
+long_run_day = {long}             # one of run_days (rule R4)
 weekly_km = 40                 # your usual weekly running volume today (rule R5)
 easy_pace = "6:00"             # min:sec per km
 plan_weeks = 16                # how far ahead to plan
@@ -213,26 +230,26 @@ weekend = {weekend}
 RACES_ICS = """
 # Race events: titles such as "Hamburg Marathon [A]", "Halbmarathon (B race)", "Parkrun 5K #C".
 [athletes.races]
-ics = ["{races}"]
+ics = [{races}]
 """
 BUSY_ICS = """
 # Busy time: timed, opaque events block placement (rule L5).
 [athletes.busy]
-ics = ["{busy}"]
+ics = [{busy}]
 """
 CALDAV = """
 # Your CalDAV server; the password comes from the environment variable named here.
 [athletes.caldav]
-url = "{url}"
-username = "{user}"
-password_env = "{env}"
+url = {url}
+username = {user}
+password_env = {env}
 races = ["Races"]              # calendars by display name
 busy = ["Personal"]
 training = "Training"          # created on the first pass when missing
 """
 GOOGLE_HEAD = """
 [google]
-client_secrets = "{secrets}"   # a "Desktop app" OAuth client's JSON (see README)
+client_secrets = {secrets}   # a "Desktop app" OAuth client's JSON (see README)
 """
 GOOGLE = """
 # Then authorize once: racecal auth google --athlete <id>

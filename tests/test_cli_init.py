@@ -87,3 +87,29 @@ def test_a_long_run_day_off_the_run_days_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "long-run day 'sun' is not one of the run days (mon,tue,thu)" in result.output
     assert not target.exists()
+
+
+def test_quotes_backslashes_and_home_paths_survive(tmp_path: Path) -> None:
+    """Answers are TOML-escaped, not pasted between quotes, and ~ means the home folder."""
+    target = tmp_path / "config.toml"
+    odd = tmp_path / 'my "races" \\ 2027.ics'
+    args = ["init", "--path", str(target), "--yes", "--athlete", "alex",
+            "--races-ics", str(odd), "--busy-ics", "~/calendars/work.ics"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    entry = load_config(target).athletes[0]
+    assert entry.race_ics == (odd,)
+    assert entry.busy_ics == (Path.home() / "calendars" / "work.ics",)
+
+
+def test_a_username_cannot_smuggle_keys_into_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "config.toml"
+    sneaky = 'alex"\nweekly_km = 250\nx = "'
+    args = ["init", "--path", str(target), "--yes", "--athlete", "alex", "--backend", "caldav",
+            "--caldav-url", "https://dav.example.com/", "--caldav-username", sneaky]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    entry = load_config(target).athletes[0]
+    assert entry.caldav is not None
+    assert entry.caldav.username == sneaky
+    assert entry.athlete.weekly_km == 40
