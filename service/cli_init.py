@@ -12,13 +12,14 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
 from service.config import WEEKDAYS, ConfigError, load_config
 
-WINDOW = re.compile(r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$")
+WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 def default_path() -> Path:
@@ -44,10 +45,28 @@ def _days(value: str) -> str:
 
 
 def _windows(value: str) -> str:
+    """Checked as they are typed (the config would refuse them later, naming a key the person
+    never saw): HH:MM-HH:MM, a real time of day, the end after the start."""
     items = [w.strip() for w in value.split(",") if w.strip()]
-    if not items or not all(WINDOW.match(w) for w in items):
+    for item in items:
+        match = WINDOW.match(item)
+        h1, m1, h2, m2 = (int(g) for g in match.groups()) if match else (99, 0, 0, 0)
+        if max(h1, h2) > 23 or max(m1, m2) > 59 or (h2, m2) <= (h1, m1):
+            raise click.BadParameter(
+                f"'{item}': expected HH:MM-HH:MM within one day, the end after the start"
+            )
+    if not items:
         raise click.BadParameter('time windows like "06:00-07:30,17:30-21:00"')
     return ",".join(items)
+
+
+class Refused(click.ClickException):
+    """Bad input: one line on stderr and exit 2, as everywhere in racecal."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"racecal: {self.format_message()}", err=True)
 
 
 def _system_zone() -> str:
@@ -110,7 +129,12 @@ def _file(value: str) -> str:
 @click.option("--busy-ics", help="ics: your busy-time calendar file or URL (optional).")
 @click.option("--caldav-url", help="caldav: the server's URL.")
 @click.option("--caldav-username", help="caldav: your user name.")
+@click.option("--output-ics", help="ics: the training calendar file racecal writes.")
+@click.option("--caldav-password-env", help="caldav: the environment variable with the password.")
 @click.option("--client-secrets", help="google: the OAuth client JSON file.")
+@click.option("--race-calendars", help="caldav: names (Races); google: ids (primary).")
+@click.option("--busy-calendars", help="caldav: names (Personal); google: ids (primary).")
+@click.option("--training-calendar", help="caldav, google: where sessions go (Training).")
 def init(
     path: Path | None,
     force: bool,
@@ -127,6 +151,7 @@ def init(
     caldav_url: str | None,
     caldav_username: str | None,
     client_secrets: str | None,
+    **settings: str | None,
 ) -> None:
     """Write a commented config after a few questions (or from the options given).
 
@@ -134,18 +159,22 @@ def init(
     Examples:
       racecal init
       racecal init --yes --timezone Europe/Berlin --backend caldav \\
-        --caldav-url https://cloud.example.com/remote.php/dav --caldav-username alex
+        --caldav-url https://cloud.example.com/remote.php/dav --caldav-username alex \\
+        --race-calendars Races --busy-calendars Work,Personal --training-calendar Training
+      racecal init --yes --races-ics ~/calendars/races.ics --output-ics ~/public/training.ics
+
+    Bad answers given as options exit 2 with one line; at the prompt they are asked again.
     """
     target = path or default_path()
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists; use --force to replace it")
+        raise Refused(f"{target} exists; use --force to replace it")
     user = re.sub(r"[^a-z0-9_-]", "", getpass.getuser().lower()) or "athlete"
     athlete = _ask(athlete_id, "Athlete id", user, None, yes)
     zone = _ask(timezone, "Timezone", _system_zone(), _timezone, yes)
     days = _ask(run_days, "Run days", "mon,tue,thu,sat,sun", _days, yes)
     long_day = _ask(long_run_day, "Long-run day", days.split(",")[-1], None, yes).lower()
     if long_day not in days.split(","):
-        raise click.ClickException(f"long-run day '{long_day}' is not one of the run days ({days})")
+        raise Refused(f"long-run day '{long_day}' is not one of the run days ({days})")
     weekdays = _ask(
         weekday_windows, "Weekday training windows", "06:00-07:30,17:30-21:00", _windows, yes
     )
@@ -155,27 +184,15 @@ def init(
     kind = backend or ("ics" if yes else click.prompt(
         "Calendar backend", type=click.Choice(["ics", "caldav", "google"]), default="ics"
     ))  # fmt: skip
-    head, sections = "", ""
-    if kind == "ics":
-        races = _ask(races_ics, "Race calendar (.ics file or https URL)", "races.ics", None, yes)
-        busy = _ask(busy_ics, "Busy-time calendar (empty for none)", "", None, yes)
-        sections = RACES_ICS.format(races=_q(_file(races))) + (
-            BUSY_ICS.format(busy=_q(_file(busy))) if busy else ""
-        )
-    elif kind == "caldav":
-        url = _ask(
-            caldav_url, "CalDAV server URL", "https://cloud.example.com/remote.php/dav", None, yes
-        )
-        name = _ask(caldav_username, "CalDAV user name", athlete, None, yes)
-        sections = CALDAV.format(
-            url=_q(url),
-            user=_q(name),
-            env=_q(f"RACECAL_{athlete.upper().replace('-', '_')}_CALDAV"),
-        )
-    else:
-        secrets = _ask(client_secrets, "OAuth client JSON", "client_secret.json", None, yes)
-        head = GOOGLE_HEAD.format(secrets=_q(_file(secrets)))
-        sections = GOOGLE
+    given = {
+        **settings,
+        "races_ics": races_ics,
+        "busy_ics": busy_ics,
+        "caldav_url": caldav_url,
+        "caldav_username": caldav_username,
+        "client_secrets": client_secrets,
+    }
+    head, sections = _backend(kind, given, athlete, yes)
     text = TEMPLATE.format(
         head=head,
         athlete=_q(athlete),
@@ -195,12 +212,58 @@ def init(
         load_config(draft)
     except ConfigError as exc:
         draft.unlink()
-        raise click.ClickException(f"the answers do not make a valid config: {exc}") from None
+        # Named as the file it would have been, not the draft.
+        message = str(exc).replace(str(draft), str(target))
+        raise Refused(f"the answers do not make a valid config: {message}") from None
     draft.replace(target)
     click.echo(f"racecal: wrote {target}")
     click.echo(f"  next: racecal plan show --config {target}")
     if kind == "google":
         click.echo(f"  then: racecal auth google --athlete {athlete} --config {target}")
+
+
+def _backend(kind: str, given: dict[str, str | None], athlete: str, yes: bool) -> tuple[str, str]:
+    """The backend's settings: (text before [[athletes]], the athlete's calendar tables)."""
+
+    def ask(key: str, text: str, default: str, check: Callable[[str], str] | None = None) -> str:
+        return _ask(given.get(key), text, default, check, yes)
+
+    if kind == "ics":
+        races = ask("races_ics", "Race calendar (.ics file or https URL)", "races.ics")
+        busy = ask("busy_ics", "Busy-time calendar (empty for none)", "")
+        output = ask("output_ics", "Training calendar file to write", f"var/{athlete}-training.ics")
+        return "", (
+            RACES_ICS.format(races=_q(_file(races)))
+            + (BUSY_ICS.format(busy=_q(_file(busy))) if busy else "")
+            + OUTPUT_ICS.format(output=_q(_file(output)))
+        )
+    if kind == "caldav":
+        url = ask("caldav_url", "CalDAV server URL", "https://cloud.example.com/remote.php/dav")
+        name = ask("caldav_username", "CalDAV user name", athlete)
+        variable = f"RACECAL_{athlete.upper().replace('-', '_')}_CALDAV"
+        env = ask("caldav_password_env", "Environment variable with the password", variable, _env)
+        return "", CALDAV.format(
+            url=_q(url),
+            user=_q(name),
+            env=_q(env),
+            races=_toml_list(ask("race_calendars", "Race calendars (names)", "Races")),
+            busy=_toml_list(ask("busy_calendars", "Busy calendars (names, or empty)", "Personal")),
+            training=_q(
+                ask("training_calendar", "Training calendar (made when missing)", "Training")
+            ),
+        )
+    secrets = ask("client_secrets", "OAuth client JSON", "client_secret.json")
+    return GOOGLE_HEAD.format(secrets=_q(_file(secrets))), GOOGLE.format(
+        races=_toml_list(ask("race_calendars", "Race calendar ids", "primary")),
+        busy=_toml_list(ask("busy_calendars", "Busy calendar ids", "primary")),
+        training=_q(ask("training_calendar", "Training calendar name", "Training")),
+    )
+
+
+def _env(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+        raise click.BadParameter(f"'{value}' is not an environment variable name")
+    return value
 
 
 TEMPLATE = """# racecal config, written by `racecal init`. Every key is explained in the example
@@ -237,15 +300,20 @@ BUSY_ICS = """
 [athletes.busy]
 ics = [{busy}]
 """
+OUTPUT_ICS = """
+# Where racecal writes the training calendar: import it, or serve it and subscribe.
+[athletes.output]
+ics = {output}
+"""
 CALDAV = """
 # Your CalDAV server; the password comes from the environment variable named here.
 [athletes.caldav]
 url = {url}
 username = {user}
 password_env = {env}
-races = ["Races"]              # calendars by display name
-busy = ["Personal"]
-training = "Training"          # created on the first pass when missing
+races = {races}              # calendars by display name, path or URL
+busy = {busy}
+training = {training}          # created on the first pass when missing
 """
 GOOGLE_HEAD = """
 [google]
@@ -254,7 +322,7 @@ client_secrets = {secrets}   # a "Desktop app" OAuth client's JSON (see README)
 GOOGLE = """
 # Then authorize once: racecal auth google --athlete <id>
 [athletes.google]
-races = ["primary"]
-busy = ["primary"]
-training = "Training"          # created by racecal
+races = {races}          # calendar ids; "primary" is your main calendar
+busy = {busy}
+training = {training}          # created by racecal
 """

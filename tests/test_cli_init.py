@@ -25,7 +25,8 @@ def test_answers_make_a_config_that_loads(tmp_path: Path) -> None:
             "08:00-11:00,17:00-19:00",
             "ics",
             "races.ics",
-            "",
+            "",  # no busy calendar
+            "",  # the training calendar file: the default
         ]
     )
     result = CliRunner().invoke(main, ["init", "--path", str(target)], input=answers + "\n")
@@ -74,8 +75,8 @@ def test_an_existing_file_is_kept_without_force(tmp_path: Path) -> None:
     target = tmp_path / "config.toml"
     target.write_text("# mine\n")
     result = CliRunner().invoke(main, ["init", "--path", str(target), "--yes"])
-    assert result.exit_code == 1
-    assert "exists; use --force" in result.output
+    assert result.exit_code == 2  # bad input, as the exit-code table says
+    assert result.stderr == f"racecal: {target} exists; use --force to replace it\n"
     assert target.read_text() == "# mine\n"
 
 
@@ -84,8 +85,8 @@ def test_a_long_run_day_off_the_run_days_is_refused(tmp_path: Path) -> None:
     args = ["init", "--path", str(target), "--yes", "--run-days", "mon,tue,thu",
             "--long-run-day", "sun"]  # fmt: skip
     result = CliRunner().invoke(main, args)
-    assert result.exit_code == 1
-    assert "long-run day 'sun' is not one of the run days (mon,tue,thu)" in result.output
+    assert result.exit_code == 2
+    assert "long-run day 'sun' is not one of the run days (mon,tue,thu)" in result.stderr
     assert not target.exists()
 
 
@@ -113,3 +114,60 @@ def test_a_username_cannot_smuggle_keys_into_the_file(tmp_path: Path) -> None:
     assert entry.caldav is not None
     assert entry.caldav.username == sneaky
     assert entry.athlete.weekly_km == 40
+
+
+def test_every_backend_setting_is_an_option(tmp_path: Path) -> None:
+    caldav, google, ics = (tmp_path / f"{n}.toml" for n in ("caldav", "google", "ics"))
+    common = ["--yes", "--athlete", "alex", "--timezone", "Europe/Berlin"]
+    runs = {
+        caldav: ["--backend", "caldav", "--caldav-url", "https://dav.example.com/",
+                 "--caldav-password-env", "ALEX_DAV", "--race-calendars", "Rennen,Läufe",
+                 "--busy-calendars", "", "--training-calendar", "Plan"],
+        google: ["--backend", "google", "--race-calendars", "races@group.calendar.google.com",
+                 "--busy-calendars", "primary,work@example.com", "--training-calendar", "Plan"],
+        ics: ["--backend", "ics", "--output-ics", "out/plan.ics"],
+    }  # fmt: skip
+    for target, args in runs.items():
+        result = CliRunner().invoke(main, ["init", "--path", str(target), *common, *args])
+        assert result.exit_code == 0, result.output
+    dav = load_config(caldav).athletes[0].caldav
+    assert dav is not None
+    assert (dav.password_env, dav.races, dav.busy, dav.training) == (
+        "ALEX_DAV",
+        ("Rennen", "Läufe"),
+        (),
+        "Plan",
+    )
+    g = load_config(google).athletes[0].google
+    assert g is not None
+    assert (g.races, g.busy, g.training) == (
+        ("races@group.calendar.google.com",),
+        ("primary", "work@example.com"),
+        "Plan",
+    )
+    assert load_config(ics).athletes[0].output_ics == tmp_path / "out" / "plan.ics"
+
+
+def test_an_impossible_window_is_asked_again_and_refused_as_an_option(tmp_path: Path) -> None:
+    target = tmp_path / "config.toml"
+    answers = ["sam", "Europe/Vienna", "mon,wed,fri,sun", "sun",
+               "25:00-26:00", "18:00-17:00", "06:30-07:30", "", "ics", "", "", ""]  # fmt: skip
+    typed = "\n".join(answers) + "\n"
+    result = CliRunner().invoke(main, ["init", "--path", str(target)], input=typed)
+    assert result.exit_code == 0, result.output
+    assert "'25:00-26:00': expected HH:MM-HH:MM within one day" in result.output
+    assert "'18:00-17:00': expected" in result.output
+    assert load_config(target).athletes[0].athlete.windows[0][0].start.hour == 6
+    args = ["init", "--path", str(tmp_path / "b.toml"), "--yes", "--weekend-windows", "7-9"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "'7-9': expected HH:MM-HH:MM" in result.stderr
+    assert not (tmp_path / "b.toml").exists()
+
+
+def test_a_bad_password_variable_name_is_refused(tmp_path: Path) -> None:
+    args = ["init", "--path", str(tmp_path / "c.toml"), "--yes", "--backend", "caldav",
+            "--caldav-password-env", "MY-PASSWORD"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "'MY-PASSWORD' is not an environment variable name" in result.stderr
