@@ -34,7 +34,7 @@ from service.planning import PlanResult, plan_for
 from service.render import render_plan
 from service.status import athlete_status
 from service.store import Store, StoreError
-from service.sync import run_pass
+from service.sync import PassResult, run_pass
 
 CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
 
@@ -201,29 +201,41 @@ def sync_once(config: str | None, once: bool, now: str | None) -> None:
     moment = _moment(now)
     failed = 0
     # A progress bar for people at a terminal (first syncs of many athletes take a while);
-    # scripts and logs get the plain lines only.
+    # scripts and logs get the plain lines only. Each athlete's line is printed when its pass
+    # ends, so a slow athlete does not hide the others. The bar lifts stdout above itself only
+    # when stdout is that terminal too: `sync --once > log` keeps every line in the log.
     console = Console(stderr=True)
-    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+    with Progress(
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+        redirect_stdout=sys.stdout.isatty(),
+    ) as progress:
         task = progress.add_task("syncing", total=len(loaded.athletes))
-        results = []
         for entry in loaded.athletes:
             progress.update(task, description=f"syncing {entry.athlete.id}")
             moment_for = moment or datetime.now(zone(entry.athlete.timezone))
-            results.append((entry, run_pass(store, entry, moment_for)))
+            failed += _report(entry, run_pass(store, entry, moment_for))
             progress.advance(task)
-    for entry, result in results:
-        for problem in result.problems:
-            click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", err=True)
-        if result.error:
-            failed += 1
-            click.echo(f"racecal: {entry.athlete.id}: {result.error}", err=True)
-        else:
-            click.echo(
-                f"racecal: {entry.athlete.id}: {result.created} created, "
-                f"{result.updated} updated, {result.deleted} deleted -> {training_target(entry)}"
-            )
     if failed:
         sys.exit(3)
+
+
+def _report(entry: AthleteConfig, result: PassResult) -> int:
+    """One line for the athlete's pass (warnings and errors on stderr); 1 when it failed.
+    The streams are named at each call: under the progress bar sys.stdout and sys.stderr are
+    rich's proxies, which print above the bar, and click's default streams would bypass them."""
+    for problem in result.problems:
+        click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", file=sys.stderr)
+    if result.error:
+        click.echo(f"racecal: {entry.athlete.id}: {result.error}", file=sys.stderr)
+        return 1
+    click.echo(
+        f"racecal: {entry.athlete.id}: {result.created} created, "
+        f"{result.updated} updated, {result.deleted} deleted -> {training_target(entry)}",
+        file=sys.stdout,
+    )
+    return 0
 
 
 def _moment(given: str | None) -> datetime | None:
