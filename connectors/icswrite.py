@@ -44,6 +44,9 @@ class IcsFileCalendar:
         # The parsed events of the file's last seen content: an unchanged file (the common
         # case for a daemon's pass) costs one read and one hash, not a parse.
         self._parsed: tuple[str, dict[str, RemoteEvent]] | None = None
+        # At start as well as before each write: a pass with nothing to write would otherwise
+        # leave a killed writer's temp file there for good. One process writes a calendar.
+        self._sweep()
 
     def _sweep(self) -> None:
         """A writer killed between creating its temp file and renaming it leaves the temp

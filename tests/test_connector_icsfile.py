@@ -89,3 +89,10 @@ def test_broken_file_is_bad_data_naming_the_file(tmp_path: Path) -> None:
         IcsFileCalendar(path).events(T0, T0 + timedelta(days=1))
     assert err.value.where == str(path)
     assert path.read_text(encoding="utf-8") == "garbage"  # nothing written over it
+
+
+def test_a_killed_writers_temp_file_is_swept_at_start(tmp_path: Path) -> None:
+    stale = tmp_path / ".training.ics.abc123.tmp"
+    stale.write_bytes(b"half a calendar")
+    IcsFileCalendar(tmp_path / "training.ics")
+    assert not stale.exists()
