@@ -10,7 +10,6 @@ bodies never reach a message.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from connectors.base import (
 from connectors.observe import label, note
 from connectors.retry import RetryPolicy
 
-log = logging.getLogger("racecal.caldav")
 T = TypeVar("T")
 
 VALID_SYNC_TOKEN = "{DAV:}valid-sync-token"
@@ -82,8 +80,6 @@ class DavHttp:
             rate_limit_handle=False,
         )
         self.retry = retry or RetryPolicy()
-        # Requests sent (retries included): the figure the benchmarks and status report.
-        self.requests = 0
 
     def close(self) -> None:
         self.client.close()
@@ -99,14 +95,12 @@ class DavHttp:
         """A caldav library call (discovery, MKCALENDAR) under the same errors and retries."""
 
         def once() -> T:
-            self.requests += 1
             with _translated(what):
                 return action()
 
         return self.retry.run(once, "caldav")
 
     def _once(self, method: str, url: str, body: str, headers: dict[str, str]) -> Reply:
-        self.requests += 1
         name = safe_url(url)
         try:
             with _translated(name):

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import google_auth_httplib2
 import httplib2
@@ -48,6 +48,7 @@ from connectors.observe import label, note
 from connectors.retry import RetryPolicy
 
 log = logging.getLogger("racecal.google")
+T = TypeVar("T")
 
 SCOPES = (
     "https://www.googleapis.com/auth/calendar.events.readonly",
@@ -78,9 +79,6 @@ class GoogleAccount:
         self.settings = settings
         self.root = (settings.root or GOOGLE_ROOT).rstrip("/") + "/"
         self._local = threading.local()
-        self._lock = threading.Lock()
-        # HTTP requests sent (a batch is one): what the quota and the benchmarks count.
-        self.requests = 0
 
     def service(self) -> Any:
         service = getattr(self._local, "service", None)
@@ -107,24 +105,12 @@ class GoogleAccount:
         retries; `what` names the calendar in messages."""
 
         def once() -> Any:
-            self._count()
-            try:
-                with translated(what):
-                    reply = make(self.service()).execute(num_retries=0)
-            except CalendarError as exc:
-                note("google", "request", label(exc))
-                raise
-            note("google", "request", "200")
-            return reply
+            return sent(what, lambda: make(self.service()).execute(num_retries=0))
 
         return self.settings.retry.run(once, "google")
 
     def list_page(self, what: str, params: dict[str, Any]) -> Any:
         return self.execute(what, lambda s: s.events().list(**params))
-
-    def _count(self) -> None:
-        with self._lock:
-            self.requests += 1
 
     def create_calendar(self, name: str, timezone: str) -> str:
         body = {"summary": name, "timeZone": timezone, "description": "Training plan by racecal"}
@@ -160,6 +146,18 @@ class _Service:
 
     def calendars(self) -> Any:
         return self._calendars
+
+
+def sent(what: str, send: Callable[[], T]) -> T:
+    """One HTTP request under our errors, reported to connectors.observe."""
+    try:
+        with translated(what):
+            reply = send()
+    except CalendarError as exc:
+        note("google", "request", label(exc))
+        raise
+    note("google", "request", "200")
+    return reply
 
 
 @contextmanager
@@ -472,14 +470,7 @@ class GoogleCalendar:
             service = self.account.service()
             for index, call in enumerate(chunk):
                 batch.add(call.make(service), callback=done, request_id=str(index))
-            self.account._count()
-            try:
-                with translated(self.name):
-                    batch.execute(http=service.http)
-            except CalendarError as exc:
-                note("google", "request", label(exc))
-                raise
-            note("google", "request", "200")
+            sent(self.name, lambda: batch.execute(http=service.http))
             for outcome in outcomes:
                 if outcome is not None:
                     note("google", "call in batch", label(outcome))

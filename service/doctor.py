@@ -25,10 +25,6 @@ from service.store import Store, StoreError
 
 # Seconds one request to a calendar server may spend on retries during doctor.
 RETRY_SECONDS = 2.0
-SCOPES = (
-    "https://www.googleapis.com/auth/calendar.events.readonly",
-    "https://www.googleapis.com/auth/calendar.app.created",
-)
 
 
 @dataclass(frozen=True)
@@ -192,6 +188,8 @@ def _caldav_training(config: CalDavConfig, name: str) -> Check:
 
 def _scopes(entry: AthleteConfig, name: str) -> Iterator[Check]:
     import json  # noqa: PLC0415
+
+    from connectors.google import SCOPES  # noqa: PLC0415 - the `google` extra
 
     assert entry.google is not None
     try:
