@@ -32,7 +32,7 @@ from connectors.base import (
     safe_url,
 )
 from connectors.davhttp import DavHttp, Refused
-from connectors.davsync import DavCollection, DavObject, responses, text_of
+from connectors.davsync import DavCollection, DavObject, parse_calendar, responses, text_of
 from connectors.retry import RetryPolicy
 from connectors.vevent import object_for, to_remote, to_vevent
 
@@ -275,12 +275,9 @@ class CalDavCalendar:
 
 
 def _calendar(text: str, where_from: str) -> icalendar.Calendar:
-    try:
-        parsed = icalendar.Calendar.from_ical(text)
-    except (ValueError, IndexError, KeyError) as exc:
-        raise BadData(safe_url(where_from), f"not a valid iCalendar object ({exc})") from None
-    if not isinstance(parsed, icalendar.Calendar):
-        raise BadData(safe_url(where_from), "no VCALENDAR")
+    parsed, reason = parse_calendar(text)
+    if parsed is None:
+        raise BadData(safe_url(where_from), f"not a valid iCalendar object ({reason})")
     return parsed
 
 

@@ -191,7 +191,7 @@ class DavCollection:
         for href, obj in sorted(self.objects.items()):
             cached = self._parsed.get(href)
             if cached is None or cached[0] != obj.etag or obj.etag is None:
-                cached = (obj.etag, *_parse(obj.text))
+                cached = (obj.etag, *parse_calendar(obj.text))
                 self._parsed[href] = cached
             yield href, cached[1], cached[2]
         for href in set(self._parsed) - set(self.objects):
@@ -202,7 +202,8 @@ def _quoted(href: str) -> str:
     return quote(href, safe="/:@")
 
 
-def _parse(text: str) -> tuple[icalendar.Calendar | None, str]:
+def parse_calendar(text: str) -> tuple[icalendar.Calendar | None, str]:
+    """The calendar object, or None and the first line of why not."""
     try:
         parsed = icalendar.Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError) as exc:

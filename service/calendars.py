@@ -125,6 +125,8 @@ class AthleteCalendars:
         self._account: CalDavAccount | None = None
         self._races: list[DavCollection] | None = None
         self._busy: list[DavCollection] | None = None
+        # What the CalDAV calendars gave at their last versions (see _read_dav).
+        self._dav_read: tuple[object, RemoteRead] | None = None
         # The training calendar as of the last pass, kept current by its change cursor.
         self._mirror: dict[str, RemoteEvent] = {}
         # Counts looks at the training calendar that found something new.
@@ -195,21 +197,31 @@ class AthleteCalendars:
         return tuple(versions)
 
     def read_remote(self, tz: ZoneInfo, start: datetime, end: datetime) -> RemoteRead:
-        """Races and busy time (between `start` and `end`) from the athlete's CalDAV calendars."""
+        """Races and busy time (between `start` and `end`) from the athlete's Google and
+        CalDAV calendars."""
         out = RemoteRead()
+        parts: list[tuple[list[Race], list[Interval], list[str], list[str]]] = []
         if self.entry.google is not None:
-            races, busy, problems, broken = self.google().read(tz, start, end)
+            parts.append(self.google().read(tz, start, end))
+        config = self.entry.caldav
+        if config is not None and (config.races or config.busy):
+            dav = self._read_dav(config, tz, start, end)
+            parts.append((dav.races, dav.busy, dav.problems, dav.broken))
+        for races, busy, problems, broken in parts:
             out.races.extend(races)
             out.busy.extend(busy)
             out.problems.extend(problems)
             out.broken.extend(broken)
-        config = self.entry.caldav
-        if config is None or not (config.races or config.busy):
-            return out
+        return out
+
+    def _read_dav(
+        self, config: CalDavConfig, tz: ZoneInfo, start: datetime, end: datetime
+    ) -> RemoteRead:
         if self._races is None or self._busy is None:
             account = self._dav(config)
             self._races = [_collection(account, n, "race") for n in config.races]
             self._busy = [_collection(account, n, "busy") for n in config.busy]
+            self._dav_read = None  # new collections count their versions from 0 again
         for kind, collections in (("race", self._races), ("busy", self._busy)):
             for collection in collections:
                 try:
@@ -219,6 +231,14 @@ class AthleteCalendars:
                     raise SourceError(
                         f"{config.where}: the {kind} calendar {safe_url(collection.url)} is gone"
                     ) from None
+        # Nothing changed since the last pass (the common case): the same races and busy
+        # time, without parsing and expanding every object again.
+        key = (tz.key, start, end, tuple(c.version for c in (*self._races, *self._busy)))
+        if self._dav_read is not None and self._dav_read[0] == key:
+            return self._dav_read[1]
+        out = RemoteRead()
+        for kind, collections in (("race", self._races), ("busy", self._busy)):
+            for collection in collections:
                 for name, calendar in _objects(collection, out.problems):
                     if kind == "race":
                         read = races_in(calendar, name, tz)
@@ -227,6 +247,7 @@ class AthleteCalendars:
                         out.broken.extend(read.broken_races)
                     else:
                         out.busy.extend(busy_in(calendar, name, tz, start, end))
+        self._dav_read = (key, out)
         return out
 
     def close(self) -> None:
