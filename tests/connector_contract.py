@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 import pytest
 
 from connectors.base import (
@@ -31,6 +32,21 @@ def session(key: str = "race/w-03/long", hours: int = 0) -> SessionEvent:
         start,
         start + timedelta(hours=2),
     )
+
+
+def vevent_of(event: RemoteEvent, uid: str) -> icalendar.Event:
+    """`event` as another calendar app writes it (for `outside_edit`)."""
+    vevent = icalendar.Event()
+    vevent.add("uid", uid)
+    vevent.add("summary", event.title)
+    vevent.add("dtstart", event.start)
+    vevent.add("dtend", event.end)
+    vevent.add("dtstamp", datetime(2027, 1, 1, tzinfo=UTC))
+    if event.session_key:
+        vevent.add("x-racecal-session", event.session_key)
+    if not event.busy:
+        vevent.add("transp", "TRANSPARENT")
+    return vevent
 
 
 class ConnectorContract:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import icalendar
 import pytest
@@ -14,7 +13,7 @@ from caldav.davclient import DAVClient
 from connectors.base import CalendarConnector, RemoteEvent
 from connectors.caldav import CalDavAccount, CalDavCalendar, CalDavSettings
 from connectors.retry import RetryPolicy
-from tests.connector_contract import ConnectorContract
+from tests.connector_contract import ConnectorContract, vevent_of
 from tests.connector_contract import session as session_event
 from tests.radicale_server import Radicale
 
@@ -30,17 +29,8 @@ def account_for(server: Radicale, user: str | None = None) -> CalDavAccount:
 def athlete_app_put(calendar: CalDavCalendar, event: RemoteEvent) -> None:
     """Write an event the way another CalDAV client would: its own object, its own UID."""
     client = DAVClient(url=calendar.url, username=calendar.account.settings.username, password="x")
-    vevent = icalendar.Event()
     uid = f"{event.id}@racecal" if event.session_key else event.id
-    vevent.add("uid", uid)
-    vevent.add("summary", event.title)
-    vevent.add("dtstart", event.start)
-    vevent.add("dtend", event.end)
-    vevent.add("dtstamp", datetime(2027, 1, 1, tzinfo=UTC))
-    if event.session_key:
-        vevent.add("x-racecal-session", event.session_key)
-    if not event.busy:
-        vevent.add("transp", "TRANSPARENT")
+    vevent = vevent_of(event, uid)
     cal = icalendar.Calendar()
     cal.add("prodid", "-//another app//EN")
     cal.add("version", "2.0")

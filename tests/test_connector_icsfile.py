@@ -3,7 +3,7 @@ it did not create."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import icalendar
@@ -11,7 +11,7 @@ import pytest
 
 from connectors.base import BadData, CalendarConnector, RemoteEvent, SessionEvent, managed_id
 from connectors.icswrite import IcsFileCalendar
-from tests.connector_contract import T0, ConnectorContract
+from tests.connector_contract import T0, ConnectorContract, vevent_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,17 +32,7 @@ class TestIcsFileCalendar(ConnectorContract):
             uid = str(component.get("UID", ""))
             if uid.removesuffix("@racecal") == event.id:
                 cal.subcomponents.remove(component)
-        vevent = icalendar.Event()
-        vevent.add("uid", event.id)
-        vevent.add("summary", event.title)
-        vevent.add("dtstart", event.start)
-        vevent.add("dtend", event.end)
-        vevent.add("dtstamp", datetime(2027, 1, 1, tzinfo=UTC))
-        if event.session_key:
-            vevent.add("x-racecal-session", event.session_key)
-        if not event.busy:
-            vevent.add("transp", "TRANSPARENT")
-        cal.add_component(vevent)
+        cal.add_component(vevent_of(event, event.id))
         path.write_bytes(cal.to_ical())
 
 
