@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -142,6 +143,45 @@ class ChangeSet:
     # The calendar itself was deleted and created again: nothing racecal wrote is there, and
     # its absence is not the athlete deleting sessions one by one.
     reset: bool = False
+
+
+class Mirror:
+    """What a connector last handed out through `changes()`, by the backend's own object key
+    (a CalDAV href, a Google event id), so a delta can name what was removed and an unknown
+    cursor can be answered with everything."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[RemoteEvent, ...]] = {}
+        self.cursor: str | None = None
+
+    def apply(
+        self,
+        cursor: str | None,
+        token: str,
+        changed: Mapping[str, tuple[RemoteEvent, ...]],
+        removed: tuple[str, ...],
+        full: bool,
+        reset: bool = False,
+    ) -> ChangeSet:
+        """Take in one listing (`full`) or delta and answer `cursor` with it."""
+        previous = self.objects
+        if full:
+            self.objects = dict(changed)
+        else:
+            self.objects = {k: v for k, v in previous.items() if k not in removed}
+            self.objects.update(changed)
+        known = cursor is not None and cursor == self.cursor and not full and not reset
+        self.cursor = token
+        if not known:
+            everything = (e for events in self.objects.values() for e in events)
+            return ChangeSet(_by_id(everything), (), token, full=True, reset=reset)
+        gone = sorted({e.id for key in removed for e in previous.get(key, ())})
+        news = (e for events in changed.values() for e in events)
+        return ChangeSet(_by_id(news), tuple(gone), token, full=False)
+
+
+def _by_id(events: Iterable[RemoteEvent]) -> tuple[RemoteEvent, ...]:
+    return tuple(sorted(events, key=lambda e: e.id))
 
 
 @dataclass(frozen=True)

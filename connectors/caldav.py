@@ -25,6 +25,7 @@ from connectors.base import (
     Capabilities,
     ChangeSet,
     Conflict,
+    Mirror,
     NotFound,
     RemoteEvent,
     SessionEvent,
@@ -129,8 +130,7 @@ class CalDavCalendar:
         self.recreate = recreate
         # The cursor handed out last, and the events each object held then: deletions arrive
         # as bare hrefs and are reported by the ids they had.
-        self._cursor: str | None = None
-        self._events: dict[str, list[RemoteEvent]] = {}
+        self._mirror = Mirror()
         self._generation = 0
 
     @property
@@ -178,21 +178,9 @@ class CalDavCalendar:
             delta = self.collection.sync()
             reset = True
         # Parsed once per change: a quiet pass parses nothing.
-        previous = self._events
-        if delta.full:
-            self._events = {o.href: self._parse(o) for o in delta.changed}
-        else:
-            self._events = {h: e for h, e in previous.items() if h not in delta.removed}
-            self._events.update((o.href, self._parse(o)) for o in delta.changed)
+        changed = {o.href: tuple(self._parse(o)) for o in delta.changed}
         token = f"{self._generation}:{self.collection.token or self.collection.ctag or ''}"
-        known = cursor is not None and cursor == self._cursor and not delta.full and not reset
-        self._cursor = token
-        if not known:
-            events = tuple(e for h in sorted(self._events) for e in self._events[h])
-            return ChangeSet(_sorted(events), (), token, full=True, reset=reset)
-        changed = tuple(e for o in delta.changed for e in self._events[o.href])
-        removed = tuple(sorted({e.id for h in delta.removed for e in previous.get(h, ())}))
-        return ChangeSet(_sorted(changed), removed, token, full=False)
+        return self._mirror.apply(cursor, token, changed, delta.removed, delta.full, reset)
 
     def _recreate(self) -> None:
         log.warning(
@@ -279,7 +267,3 @@ def _calendar(text: str, where_from: str) -> icalendar.Calendar:
     if parsed is None:
         raise BadData(safe_url(where_from), f"not a valid iCalendar object ({reason})")
     return parsed
-
-
-def _sorted(events: tuple[RemoteEvent, ...]) -> tuple[RemoteEvent, ...]:
-    return tuple(sorted(events, key=lambda e: e.id))

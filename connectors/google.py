@@ -36,6 +36,7 @@ from connectors.base import (
     Capabilities,
     ChangeSet,
     Conflict,
+    Mirror,
     NotFound,
     RateLimited,
     RemoteEvent,
@@ -292,8 +293,7 @@ class GoogleCalendar:
         self.calendar_id = calendar_id
         self.recreate = recreate
         self.collection = GoogleCollection(account, calendar_id)
-        self._events: dict[str, RemoteEvent] = {}
-        self._cursor: str | None = None
+        self._mirror = Mirror()
         self._generation = 0
         self._queue: list[_Call] | None = None
 
@@ -334,21 +334,9 @@ class GoogleCalendar:
             self._generation += 1
             changed, removed, full = self.collection.sync()
             reset = True
-        previous = self._events
-        parsed = {i["id"]: to_remote(i) for i in changed if "start" in i}
-        if full:
-            self._events = parsed
-        else:
-            self._events = {k: v for k, v in previous.items() if k not in removed}
-            self._events.update(parsed)
+        parsed = {i["id"]: (to_remote(i),) for i in changed if "start" in i}
         token = f"{self._generation}:{self.collection.token or ''}"
-        known = cursor is not None and cursor == self._cursor and not full and not reset
-        self._cursor = token
-        if not known:
-            events = tuple(self._events[k] for k in sorted(self._events))
-            return ChangeSet(events, (), token, full=True, reset=reset)
-        gone = tuple(sorted(i for i in removed if i in previous))
-        return ChangeSet(tuple(parsed[k] for k in sorted(parsed)), gone, token, full=False)
+        return self._mirror.apply(cursor, token, parsed, tuple(removed), full, reset)
 
     # -- writing ------------------------------------------------------------------------
     @contextmanager
