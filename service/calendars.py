@@ -200,18 +200,17 @@ class AthleteCalendars:
         """Races and busy time (between `start` and `end`) from the athlete's Google and
         CalDAV calendars."""
         out = RemoteRead()
-        parts: list[tuple[list[Race], list[Interval], list[str], list[str]]] = []
+        parts: list[RemoteRead] = []
         if self.entry.google is not None:
             parts.append(self.google().read(tz, start, end))
         config = self.entry.caldav
         if config is not None and (config.races or config.busy):
-            dav = self._read_dav(config, tz, start, end)
-            parts.append((dav.races, dav.busy, dav.problems, dav.broken))
-        for races, busy, problems, broken in parts:
-            out.races.extend(races)
-            out.busy.extend(busy)
-            out.problems.extend(problems)
-            out.broken.extend(broken)
+            parts.append(self._read_dav(config, tz, start, end))
+        for part in parts:
+            out.races.extend(part.races)
+            out.busy.extend(part.busy)
+            out.problems.extend(part.problems)
+            out.broken.extend(part.broken)
         return out
 
     def _read_dav(

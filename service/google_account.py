@@ -26,14 +26,12 @@ from connectors.google import (
 )
 from connectors.icsfile import busy_in, races_in
 from connectors.retry import RetryPolicy
-from scheduler.model import Interval, Race
+from service.calendars import RemoteRead
 from service.models import Athlete, Calendar
 from service.remote_config import GoogleAthleteConfig
 from service.store import Store
 
 log = logging.getLogger("racecal.google")
-# races, busy intervals, problems, broken races
-Read = tuple[list[Race], list[Interval], list[str], list[str]]
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
@@ -101,7 +99,7 @@ class GoogleSide:
                 transparency=config.transparency,
             )
         )
-        self._derived: tuple[object, Read] | None = None
+        self._derived: tuple[object, RemoteRead] | None = None
         # One stream per calendar id, even when it is both the race and the busy calendar.
         self.collections = {
             cid: GoogleCollection(self.account, cid) for cid in (*config.races, *config.busy)
@@ -152,7 +150,7 @@ class GoogleSide:
             s.add(row)
 
     # -- races and busy time --------------------------------------------------------------
-    def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> Read:
+    def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> RemoteRead:
         for collection in self.collections.values():
             try:
                 collection.sync()
@@ -164,20 +162,14 @@ class GoogleSide:
         key = (tz.key, start, end, tuple(c.version for c in self.collections.values()))
         if self._derived is not None and self._derived[0] == key:
             return self._derived[1]  # nothing changed: the same races and busy time
-        races: list[Race] = []
-        busy: list[Interval] = []
-        problems: list[str] = []
-        broken: list[str] = []
+        out = RemoteRead()
         for cid in dict.fromkeys(self.config.races):
             read = races_in(self.collections[cid].calendar(), f"Google calendar '{cid}'", tz)
-            races.extend(read.races)
-            problems.extend(read.problems)
-            broken.extend(read.broken_races)
+            out.races.extend(read.races)
+            out.problems.extend(read.problems)
+            out.broken.extend(read.broken_races)
         for cid in dict.fromkeys(self.config.busy):
-            busy.extend(
-                busy_in(
-                    self.collections[cid].calendar(), f"Google calendar '{cid}'", tz, start, end
-                )
-            )
-        self._derived = (key, (races, busy, problems, broken))
-        return races, busy, problems, broken
+            calendar = self.collections[cid].calendar()
+            out.busy.extend(busy_in(calendar, f"Google calendar '{cid}'", tz, start, end))
+        self._derived = (key, out)
+        return out
