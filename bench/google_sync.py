@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from service.calendars import AthleteCalendars  # noqa: E402
-from service.store import Store  # noqa: E402
-from service.sync import PassResult, run_pass  # noqa: E402
+from service.store.database import Store  # noqa: E402
+from service.sync.engine import PassResult, run_pass  # noqa: E402
 from tests.fakes.google_calendar import FakeGoogleCalendar  # noqa: E402
 from tests.google_world import GoogleWorld  # noqa: E402
 

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from connectors.icswrite import IcsFileCalendar
-from service.config import AthleteConfig, load_config
-from service.store import Store
-from service.sync import PassResult, run_pass
+from service.config.load import AthleteConfig, load_config
+from service.store.database import Store
+from service.sync.engine import PassResult, run_pass
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2027, 1, 11, 5, 0, tzinfo=ZoneInfo("Europe/Berlin"))

@@ -26,14 +26,14 @@ from connectors.icsfile import busy_in, races_in
 from connectors.icswrite import IcsFileCalendar
 from connectors.retry import RetryPolicy
 from scheduler.model import Interval, Race
-from service.config import AthleteConfig
-from service.remote_config import CalDavConfig
+from service.config.load import AthleteConfig
+from service.config.remote import CalDavConfig
 
 if TYPE_CHECKING:
     from connectors.caldav import CalDavAccount
     from connectors.davsync import DavCollection
     from service.google_account import GoogleSide
-    from service.store import Store
+    from service.store.database import Store
 
 log = logging.getLogger("racecal.calendars")
 

@@ -27,9 +27,9 @@ from connectors.google import (
 from connectors.icsfile import busy_in, races_in
 from connectors.retry import RetryPolicy
 from service.calendars import RemoteRead
-from service.models import Athlete, Calendar
-from service.remote_config import GoogleAthleteConfig
-from service.store import Store
+from service.config.remote import GoogleAthleteConfig
+from service.store.database import Store
+from service.store.models import Athlete, Calendar
 
 log = logging.getLogger("racecal.google")
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"

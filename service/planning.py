@@ -11,7 +11,7 @@ from scheduler.model import Interval, Plan, PlanRequest, Race
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars
-from service.config import AthleteConfig
+from service.config.load import AthleteConfig
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import icalendar
 from caldav.collection import Calendar
 from caldav.davclient import DAVClient
 
-from service.config import AthleteConfig, load_config
+from service.config.load import AthleteConfig, load_config
 from tests.radicale_server import Radicale
 from tests.support import StoreOfItsOwn
 

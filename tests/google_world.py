@@ -15,7 +15,7 @@ import icalendar
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 
-from service.config import AthleteConfig, load_config
+from service.config.load import AthleteConfig, load_config
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.support import StoreOfItsOwn
 

@@ -24,8 +24,8 @@ from scheduler.model import (
     SameDayOrder,
     TimeWindow,
 )
-from service.config import AthleteConfig, load_config
-from service.store import Store
+from service.config.load import AthleteConfig, load_config
+from service.store.database import Store
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKDAY_WINDOWS = (TimeWindow(time(6, 0), time(7, 30)), TimeWindow(time(17, 30), time(21, 0)))

@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from connectors import observe
 from service.calendars import AthleteCalendars
-from service.metrics import Metrics
-from service.sync import run_pass
+from service.daemon.metrics import Metrics
+from service.sync.engine import run_pass
 from tests.caldav_world import World
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld

@@ -18,8 +18,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from service.calendars import AthleteCalendars
-from service.config import load_config
-from service.sync import run_pass
+from service.config.load import load_config
+from service.sync.engine import run_pass
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld
 from tests.radicale_server import free_port

@@ -15,9 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from service.calendars import AthleteCalendars
-from service.cli import main
-from service.status import athlete_status
-from service.sync import run_pass
+from service.cli.main import main
+from service.sync.engine import run_pass
+from service.views.status import athlete_status
 from tests.caldav_world import World
 from tests.radicale_server import Radicale, start_guarded
 

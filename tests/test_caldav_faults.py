@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from service.calendars import AthleteCalendars
-from service.sync import run_pass
+from service.sync.engine import run_pass
 from tests.caldav_world import World
 from tests.fault_proxy import FaultProxy
 from tests.radicale_server import Radicale

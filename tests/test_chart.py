@@ -10,8 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from PIL import Image
 
-from service.cli import main
-from service.page import PHASE_COLOURS
+from service.cli.main import main
+from service.views.page import PHASE_COLOURS
 from tests.support import example_workspace
 
 TODAY = "2027-01-11"  # 15 weeks before the example's A race

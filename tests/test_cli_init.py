@@ -8,8 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from service.cli import main
-from service.config import WEEKDAYS, load_config
+from service.cli.main import main
+from service.config.load import load_config
+from service.config.reader import WEEKDAYS
 
 
 def test_answers_make_a_config_that_loads(tmp_path: Path) -> None:

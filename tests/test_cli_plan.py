@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from service.cli import main
+from service.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "config.example.toml")
@@ -119,7 +119,7 @@ def test_db_upgrade_creates_the_store_next_to_the_config(tmp_path: Path) -> None
 def test_explain_json_carries_the_session_and_its_reasons(tmp_path: Path) -> None:
     from click.testing import CliRunner  # noqa: PLC0415
 
-    from service.cli import main  # noqa: PLC0415
+    from service.cli.main import main  # noqa: PLC0415
     from tests.support import example_workspace  # noqa: PLC0415
 
     config = str(example_workspace(tmp_path))

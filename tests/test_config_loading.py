@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from service.config import ConfigError, load_config
+from service.config.load import load_config
+from service.config.reader import ConfigError
 from tests.support import example_workspace
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ from pathlib import Path
 import icalendar
 from click.testing import CliRunner
 
-from service.cli import main
+from service.cli.main import main
 from tests.support import example_workspace
 from tests.web_support import wait_for
 

@@ -11,9 +11,18 @@ from connectors.base import RemoteEvent, SessionEvent, managed_id
 from connectors.memory import MemoryCalendar
 from scheduler.model import Interval, Plan, PlanRequest
 from scheduler.plan import build_plan
-from service.decide import Create, Delete, Edits, Update, Written, decide, detect_edits, execute
-from service.payload import from_payload, to_payload
-from service.sync import run_pass
+from service.store.payload import from_payload, to_payload
+from service.sync.decide import (
+    Create,
+    Delete,
+    Edits,
+    Update,
+    Written,
+    decide,
+    detect_edits,
+    execute,
+)
+from service.sync.engine import run_pass
 from tests.support import athlete, example_store, race, request
 
 TODAY = date(2026, 12, 7)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.config import load_config
-from service.metrics import Metrics
-from service.web import WebServer
+from service.config.load import load_config
+from service.daemon.metrics import Metrics
+from service.daemon.web import WebServer
 from tests.web_support import example, steady
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from service.cli import main
-from service.models import Athlete, SyncRun
+from service.cli.main import main
+from service.store.models import Athlete, SyncRun
 from tests.caldav_world import World
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from service.cli import main
+from service.cli.main import main
 from tests.caldav_world import World
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld

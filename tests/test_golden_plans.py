@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scheduler.explain import plan_to_json
-from service.config import load_config
+from service.config.load import load_config
 from service.planning import plan_for
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ import pytest
 import recurring_ical_events
 
 from connectors.icsfile import IcsError, read_busy, read_races
-from service.sync import run_pass
+from service.sync.engine import run_pass
 from tests.support import example_store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.config import load_config
-from service.daemon import Daemon
+from service.config.load import load_config
+from service.daemon.runner import Daemon
 from tests.caldav_world import World
 from tests.radicale_server import Radicale, start_guarded
 from tests.web_support import get, get_json, serving

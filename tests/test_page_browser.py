@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from service.daemon import Daemon
-from service.page import PHASE_COLOURS
+from service.daemon.runner import Daemon
+from service.views.page import PHASE_COLOURS
 from tests.web_support import example, get, serving
 
 ROOT = Path(__file__).resolve().parent.parent

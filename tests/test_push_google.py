@@ -88,7 +88,7 @@ def test_channels_are_renewed_a_day_before_they_expire(
     from datetime import UTC, datetime, timedelta  # noqa: PLC0415
 
     from service.calendars import AthleteCalendars  # noqa: PLC0415
-    from service.push import Push  # noqa: PLC0415
+    from service.daemon.push import Push  # noqa: PLC0415
 
     world = GoogleWorld(fake, tmp_path)
     entry = world.config()

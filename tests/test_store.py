@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from service.models import Athlete, RaceSeen, SessionWritten
-from service.store import Store, StoreError
+from service.store.database import Store, StoreError
+from service.store.models import Athlete, RaceSeen, SessionWritten
 
 TABLES = {
     "athletes",

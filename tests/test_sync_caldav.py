@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.calendars import AthleteCalendars
-from service.sync import run_pass
+from service.sync.engine import run_pass
 from tests.caldav_world import World
 from tests.radicale_server import Radicale
 
@@ -252,10 +252,10 @@ def test_a_plan_page_view_uses_the_daemons_open_calendars(
     source calendar (no login, no listing); without them it would log in and list again."""
     import threading  # noqa: PLC0415
 
-    from service.config import load_config  # noqa: PLC0415
-    from service.health import ServiceState  # noqa: PLC0415
-    from service.metrics import Metrics  # noqa: PLC0415
-    from service.web import WebServer  # noqa: PLC0415
+    from service.config.load import load_config  # noqa: PLC0415
+    from service.daemon.health import ServiceState  # noqa: PLC0415
+    from service.daemon.metrics import Metrics  # noqa: PLC0415
+    from service.daemon.web import WebServer  # noqa: PLC0415
 
     world = World(radicale, tmp_path)
     entry, store = world.config(), world.store()

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from service.config import AthleteConfig
-from service.store import Store
-from service.sync import run_pass
+from service.config.load import AthleteConfig
+from service.store.database import Store
+from service.sync.engine import run_pass
 from tests.support import example_store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.calendars import AthleteCalendars
-from service.status import athlete_status
-from service.sync import run_pass
+from service.sync.engine import run_pass
+from service.views.status import athlete_status
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld
 

@@ -23,11 +23,11 @@ from click.testing import CliRunner
 from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.cli import main
-from service.config import load_config
-from service.daemon import Daemon
-from service.metrics import Metrics
-from service.store import Store
+from service.cli.main import main
+from service.config.load import load_config
+from service.daemon.metrics import Metrics
+from service.daemon.runner import Daemon
+from service.store.database import Store
 from tests.support import example_workspace
 from tests.web_support import example, get, get_json, serve, serving, steady, wait_for
 

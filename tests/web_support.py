@@ -10,12 +10,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from service.config import Config, load_config
-from service.daemon import Daemon
-from service.health import ServiceState
-from service.metrics import Metrics
-from service.store import Store
-from service.web import WebServer
+from service.config.load import Config, load_config
+from service.daemon.health import ServiceState
+from service.daemon.metrics import Metrics
+from service.daemon.runner import Daemon
+from service.daemon.web import WebServer
+from service.store.database import Store
 from tests.support import example_workspace
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from scheduler.model import Plan
-from service.page import PHASE_COLOURS, weekly_load
+from service.views.page import PHASE_COLOURS, weekly_load
 
 FORMATS = (".png", ".svg")
 

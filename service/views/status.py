@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from service.models import Athlete, AthleteEdit, RaceSeen, SessionWritten, SyncRun
-from service.store import Store
+from service.store.database import Store
+from service.store.models import Athlete, AthleteEdit, RaceSeen, SessionWritten, SyncRun
 
 
 def athlete_status(

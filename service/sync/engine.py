@@ -29,8 +29,19 @@ from scheduler.model import Interval, PlacedSession, PlanError, PlanRequest, Rac
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars, SourceError
-from service.config import AthleteConfig
-from service.decide import (
+from service.config.load import AthleteConfig
+from service.planning import read_sources
+from service.store.database import Store
+from service.store.models import (
+    Athlete,
+    AthleteEdit,
+    RaceDateChange,
+    RaceSeen,
+    SessionWritten,
+    SyncRun,
+)
+from service.store.payload import from_payload, to_payload
+from service.sync.decide import (
     Action,
     Create,
     Delete,
@@ -44,10 +55,6 @@ from service.decide import (
     perform,
     remote_hash,
 )
-from service.models import Athlete, AthleteEdit, RaceDateChange, RaceSeen, SessionWritten, SyncRun
-from service.payload import from_payload, to_payload
-from service.planning import read_sources
-from service.store import Store
 
 
 @dataclass(frozen=True)

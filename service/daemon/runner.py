@@ -5,7 +5,7 @@ with a misfire grace) and one watcher job that notices a changed local .ics sour
 a second. All pending work lives in the store, so a kill loses nothing APScheduler knew.
 Lifecycle: start -> READY -> (passes, WATCHDOG) -> SIGTERM/SIGINT -> STOPPING -> the current pass
 finishes -> exit 0. systemd's sd_notify protocol is a datagram on $NOTIFY_SOCKET.
-With `[service] http` set, an HTTP endpoint (service.web) serves health, metrics and the plan
+With `[service] http` set, an HTTP endpoint (service.daemon.web) serves health, metrics and the plan
 page from a thread of its own; it is bound before READY and closed after the last pass.
 """
 
@@ -28,14 +28,14 @@ from sqlalchemy import func, select
 from connectors import observe
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
-from service.config import AthleteConfig, Config
-from service.health import ServiceState
-from service.metrics import Metrics
-from service.models import Athlete
-from service.push import Push
-from service.store import Store
-from service.sync import run_pass
-from service.web import WebServer
+from service.config.load import AthleteConfig, Config
+from service.daemon.health import ServiceState
+from service.daemon.metrics import Metrics
+from service.daemon.push import Push
+from service.daemon.web import WebServer
+from service.store.database import Store
+from service.store.models import Athlete
+from service.sync.engine import run_pass
 
 PUSH_DELAY = timedelta(seconds=0.5)
 log = logging.getLogger("racecal")

@@ -27,12 +27,12 @@ from connectors.icsfile import IcsError
 from scheduler.model import PlanError
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars, SourceError
-from service.config import AthleteConfig, Config
-from service.health import ServiceState
-from service.metrics import Metrics
-from service.page import error_page, index_page, plan_page
+from service.config.load import AthleteConfig, Config
+from service.daemon.health import ServiceState
+from service.daemon.metrics import Metrics
+from service.daemon.push import Push
 from service.planning import plan_for
-from service.push import Push
+from service.views.page import error_page, index_page, plan_page
 
 log = logging.getLogger("racecal")
 # No script runs on the page and nothing is loaded from elsewhere; say so to the browser.

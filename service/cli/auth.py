@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from service.config import ConfigError, config_path, load_config
+from service.config.load import config_path, load_config
+from service.config.reader import ConfigError
 
 CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
 

@@ -18,10 +18,10 @@ from connectors.icsurl import display, fetch
 from connectors.retry import RetryPolicy
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars, SourceError, caldav_password, training_target
-from service.config import AthleteConfig, Config
-from service.models import Athlete, SyncRun
-from service.remote_config import CalDavConfig
-from service.store import Store, StoreError
+from service.config.load import AthleteConfig, Config
+from service.config.remote import CalDavConfig
+from service.store.database import Store, StoreError
+from service.store.models import Athlete, SyncRun
 
 # Seconds one request to a calendar server may spend on retries during doctor.
 RETRY_SECONDS = 2.0

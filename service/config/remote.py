@@ -1,14 +1,13 @@
 """Config of the calendar backends: CalDAV accounts and Google (the [google] table and each
-athlete's [athletes.google]). Parsed by service.config's reader, so errors read the same."""
+athlete's [athletes.google]). Parsed by service.config.load's reader, so errors read the same."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from service.config import _Reader as Reader
+from service.config.reader import Reader
 
 CALDAV_KEYS = {
     "url",

@@ -24,17 +24,18 @@ from scheduler.explain import explain_session, plan_to_json, session_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
 from service.calendars import SourceError, training_target
-from service.chart import draw_chart
-from service.cli_auth import auth
-from service.cli_init import init
-from service.config import AthleteConfig, Config, ConfigError, config_path, load_config
-from service.daemon import Daemon, configure_logging
-from service.doctor import diagnose, has_failures
+from service.cli.auth import auth
+from service.cli.doctor import diagnose, has_failures
+from service.cli.init import init
+from service.config.load import AthleteConfig, Config, config_path, load_config
+from service.config.reader import ConfigError
+from service.daemon.runner import Daemon, configure_logging
 from service.planning import PlanResult, plan_for
-from service.render import render_plan
-from service.status import athlete_status
-from service.store import Store, StoreError
-from service.sync import PassResult, run_pass
+from service.store.database import Store, StoreError
+from service.sync.engine import PassResult, run_pass
+from service.views.chart import draw_chart
+from service.views.render import render_plan
+from service.views.status import athlete_status
 
 CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
 

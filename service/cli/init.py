@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from service.config import WEEKDAYS, ConfigError, load_config
+from service.config.load import load_config
+from service.config.reader import WEEKDAYS, ConfigError
 
 WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from service.models import Base
+from service.store.models import Base
 
 engine = context.config.attributes["engine"]
 with engine.begin() as connection:

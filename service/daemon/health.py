@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from service.store import Store
+from service.store.database import Store
 
 # The watcher job runs every second; missing three beats in a row means the scheduler is stuck.
 STALL_BEATS = 3

@@ -1,5 +1,5 @@
 """The [service] table, with RACECAL_* environment variables laid over it: they win over the file,
-so containers and units can set them without editing it. Parsed by service.config's reader, so
+so containers and units can set them without editing it. Parsed by service.config.load's reader, so
 errors read the same, naming the variable when the value came from one."""
 
 from __future__ import annotations
@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from service.config import _Reader as Reader
+from service.config.reader import Reader
 
 SERVICE_KEYS = {"database_url", "log_format", "interval_minutes", "http"}
 # Environment variable -> [service] key; RACECAL_CONFIG (which file) is read by config_path.

@@ -1,0 +1,4 @@
+"""`racecal ...`: the command line, `init`, `doctor` and `auth`.
+
+May import every other wing; nothing imports cli.
+"""

@@ -1,0 +1,6 @@
+"""The store: SQLAlchemy models, Alembic migrations and the database engine (SQLite by default,
+PostgreSQL by URL); the one owner of what racecal remembers between passes.
+
+May import: scheduler (for payloads of placed sessions), connectors.base (value types only).
+Never config, sync, daemon, views or cli.
+"""
