@@ -114,18 +114,29 @@ def _race_word(title: str) -> bool:
 
 def resolve_priorities(races: Iterable[Race], today: date) -> tuple[Race, ...]:
     """P5 defaults for races without a marker: when no marked A race lies ahead, the farthest
-    race of the longest distance still ahead is A; every other unmarked race is B."""
+    race of the longest distance still ahead is A; every other unmarked race is B.
+
+    "Ahead" is counted from `today` for races still to come and from its own day for a race
+    already run, so a race keeps the priority it had while it lay ahead: the recovery after an
+    unmarked A race stays (P9) instead of turning into offseason the day after. Both are pure
+    functions of the races, so a re-plan on any later day agrees about the past."""
     ordered = sorted(races, key=lambda r: (r.date, r.uid))
-    explicit_a = any(
-        r.priority_explicit and r.priority is Priority.A and r.date >= today for r in ordered
-    )
-    unmarked = [r for r in ordered if not r.priority_explicit and r.date >= today]
-    chosen = None
-    if not explicit_a and unmarked:
-        chosen = max(unmarked, key=lambda r: (r.distance_km, r.date, r.uid)).uid
-    return tuple(
-        r
-        if r.priority_explicit
-        else replace(r, priority=Priority.A if r.uid == chosen else Priority.B)
-        for r in ordered
-    )
+    ahead = _default_a(ordered, today)
+    out = []
+    for r in ordered:
+        if r.priority_explicit:
+            out.append(r)
+            continue
+        chosen = ahead if r.date >= today else _default_a(ordered, r.date)
+        out.append(replace(r, priority=Priority.A if r.uid == chosen else Priority.B))
+    return tuple(out)
+
+
+def _default_a(ordered: list[Race], as_of: date) -> str | None:
+    """The uid P5 makes A on `as_of`: none while a marked A race lies ahead."""
+    if any(r.priority_explicit and r.priority is Priority.A and r.date >= as_of for r in ordered):
+        return None
+    unmarked = [r for r in ordered if not r.priority_explicit and r.date >= as_of]
+    if not unmarked:
+        return None
+    return max(unmarked, key=lambda r: (r.distance_km, r.date, r.uid)).uid
