@@ -3,6 +3,9 @@
 Every write rewrites the file atomically (temp file, fsync, rename) and keeps every component
 racecal did not create byte-for-byte as icalendar parsed it. An event's etag is a hash of its
 own serialized text, so a change made by the athlete's calendar app is a conflict for racecal.
+The file is replaced only if it is still the one read (`connectors.swap`): when another program
+saved it meanwhile, racecal's edits are applied again to what it saved (each still checked
+against its event's etag), so the athlete's own events and changes are never written over.
 The change cursor is the file's content hash plus a snapshot of per-event etags kept in memory;
 an unknown cursor gives a full listing.
 """
@@ -12,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import icalendar
 
@@ -28,7 +32,13 @@ from connectors.base import (
     RemoteEvent,
     SessionEvent,
 )
+from connectors.swap import Changed, digest, replace_if_unchanged
 from connectors.vevent import PRODID, as_datetime, event_id, overlaps, to_remote, to_vevent
+
+T = TypeVar("T")
+Edit = Callable[[icalendar.Calendar], T]
+# Tries at putting racecal's edits into a file another program keeps saving.
+ATTEMPTS = 5
 
 
 class IcsFileCalendar:
@@ -39,8 +49,10 @@ class IcsFileCalendar:
         self.name = name
         # cursor -> {event id: etag} as of that cursor, for the incremental diff.
         self._snapshots: dict[str, dict[str, str]] = {}
-        # Inside batch(): the calendar being edited in memory, written once at the end.
-        self._pending: icalendar.Calendar | None = None
+        # Inside batch(): the calendar being edited in memory and the digest of the bytes it
+        # was read from, written once at the end; the edits, to apply again to a newer file.
+        self._pending: tuple[icalendar.Calendar, str | None] | None = None
+        self._edits: list[Edit[object]] = []
         # The parsed events of the file's last seen content: an unchanged file (the common
         # case for a daemon's pass) costs one read and one hash, not a parse.
         self._parsed: tuple[str, dict[str, RemoteEvent]] | None = None
@@ -56,21 +68,24 @@ class IcsFileCalendar:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        self._pending = self._read()
+        self._pending, self._edits = self._load(), []
         try:
             yield
-            self._flush(self._pending)
+            calendar, read = self._pending
+            self._commit(calendar, read, self._edits)
         finally:
-            self._pending = None
+            self._pending, self._edits = None, []
 
     # -- reading ------------------------------------------------------------------------
-    def _read(self) -> icalendar.Calendar:
-        if self._pending is not None:
-            return self._pending
+    def _load(self) -> tuple[icalendar.Calendar, str | None]:
+        """The file parsed, and the digest of the bytes read (None: there is no file)."""
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            return self._empty()
+            return self._empty(), None
+        return self._parse(data), digest(data)
+
+    def _parse(self, data: bytes) -> icalendar.Calendar:
         try:
             calendar = icalendar.Calendar.from_ical(data)
         except (ValueError, IndexError, KeyError) as exc:
@@ -96,14 +111,14 @@ class IcsFileCalendar:
 
     def _current(self) -> dict[str, RemoteEvent]:
         if self._pending is not None:
-            return self._remote_events(self._pending)
+            return self._remote_events(self._pending[0])
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return {}
-        digest = hashlib.sha256(data).hexdigest()
-        if self._parsed is None or self._parsed[0] != digest:
-            self._parsed = (digest, self._remote_events(self._read()))
+        seen = digest(data)
+        if self._parsed is None or self._parsed[0] != seen:
+            self._parsed = (seen, self._remote_events(self._parse(data)))
         return self._parsed[1]
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
@@ -128,42 +143,68 @@ class IcsFileCalendar:
 
     # -- writing ------------------------------------------------------------------------
     def create(self, event: SessionEvent) -> RemoteEvent:
-        calendar = self._read()
-        if _find(calendar, event.id) is not None:
-            raise Conflict(f"{self.path}: event {event.id} exists")
-        calendar.add_component(to_vevent(event))
-        self._write(calendar)
-        return _to_remote(to_vevent(event))
+        def edit(calendar: icalendar.Calendar) -> RemoteEvent:
+            if _find(calendar, event.id) is not None:
+                raise Conflict(f"{self.path}: event {event.id} exists")
+            calendar.add_component(to_vevent(event))
+            return _to_remote(to_vevent(event))
+
+        return self._apply(edit)
 
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
-        calendar = self._read()
-        current = _find(calendar, event.id)
-        if current is None:
-            raise NotFound(f"{self.path}: event {event.id} is gone")
-        if etag is not None and _etag(current) != etag:
-            raise Conflict(f"{self.path}: event {event.id} was changed outside racecal")
-        replacement = to_vevent(event, sequence=int(current.get("SEQUENCE", 0)) + 1)
-        calendar.subcomponents[calendar.subcomponents.index(current)] = replacement
-        self._write(calendar)
-        return _to_remote(replacement)
+        def edit(calendar: icalendar.Calendar) -> RemoteEvent:
+            current = _find(calendar, event.id)
+            if current is None:
+                raise NotFound(f"{self.path}: event {event.id} is gone")
+            if etag is not None and _etag(current) != etag:
+                raise Conflict(f"{self.path}: event {event.id} was changed outside racecal")
+            replacement = to_vevent(event, sequence=int(current.get("SEQUENCE", 0)) + 1)
+            calendar.subcomponents[calendar.subcomponents.index(current)] = replacement
+            return _to_remote(replacement)
+
+        return self._apply(edit)
 
     def delete(self, event_id: str, etag: str | None) -> None:
-        calendar = self._read()
-        current = _find(calendar, event_id)
-        if current is None:
-            raise NotFound(f"{self.path}: event {event_id} is gone")
-        if etag is not None and _etag(current) != etag:
-            raise Conflict(f"{self.path}: event {event_id} was changed outside racecal")
-        calendar.subcomponents.remove(current)
-        self._write(calendar)
+        def edit(calendar: icalendar.Calendar) -> None:
+            current = _find(calendar, event_id)
+            if current is None:
+                raise NotFound(f"{self.path}: event {event_id} is gone")
+            if etag is not None and _etag(current) != etag:
+                raise Conflict(f"{self.path}: event {event_id} was changed outside racecal")
+            calendar.subcomponents.remove(current)
 
-    def _write(self, calendar: icalendar.Calendar) -> None:
-        if self._pending is None:
-            self._flush(calendar)
+        self._apply(edit)
 
-    def _flush(self, calendar: icalendar.Calendar) -> None:
+    def _apply(self, edit: Edit[T]) -> T:
+        """One edit now; inside batch() it joins the others, written once at the end."""
+        if self._pending is not None:
+            result = edit(self._pending[0])
+            self._edits.append(edit)
+            return result
+        calendar, read = self._load()
+        result = edit(calendar)
+        self._commit(calendar, read, [edit])
+        return result
+
+    def _commit(
+        self, calendar: icalendar.Calendar, read: str | None, edits: list[Edit[object]]
+    ) -> None:
+        """Write `calendar`, read as `read`; when another program saved the file meanwhile,
+        apply the edits again to what it saved (each checks its event's etag, so a change to
+        one of our events raises Conflict and the engine reads again) and write that."""
+        for _ in range(ATTEMPTS):
+            try:
+                self._flush(calendar, read)
+                return
+            except Changed:
+                calendar, read = self._load()
+                for edit in edits:
+                    edit(calendar)
+        raise Conflict(f"{self.path}: another program kept saving it; nothing was written")
+
+    def _flush(self, calendar: icalendar.Calendar, read: str | None) -> None:
         """Temp file in the same directory, fsync, rename: a reader sees the old file or the
-        new one, never half of it."""
+        new one, never half of it, and the rename happens only over the file that was read."""
         # Subscribing apps need a VTIMEZONE for every TZID the events use.
         calendar.add_missing_timezones()
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,13 +218,12 @@ class IcsFileCalendar:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
+            replace_if_unchanged(Path(tmp), self.path, read)
             # Primed from the bytes on disk, so cached etags are the ones a re-read computes.
             written = icalendar.Calendar.from_ical(data)
-            self._parsed = (hashlib.sha256(data).hexdigest(), self._remote_events(written))
-        except BaseException:
+            self._parsed = (digest(data), self._remote_events(written))
+        finally:
             Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 def _find(calendar: icalendar.Calendar, wanted: str) -> icalendar.Event | None:

@@ -3,15 +3,30 @@ it did not create."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import icalendar
 import pytest
 
-from connectors.base import BadData, CalendarConnector, RemoteEvent, SessionEvent, managed_id
+from connectors.base import (
+    BadData,
+    CalendarConnector,
+    Conflict,
+    RemoteEvent,
+    SessionEvent,
+    managed_id,
+)
 from connectors.icswrite import IcsFileCalendar
-from tests.connector_contract import T0, ConnectorContract, vevent_of
+from connectors.swap import Changed, digest, replace_if_unchanged
+from tests.connector_contract import T0, ConnectorContract, session, vevent_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,3 +101,115 @@ def test_a_killed_writers_temp_file_is_swept_at_start(tmp_path: Path) -> None:
     stale.write_bytes(b"half a calendar")
     IcsFileCalendar(tmp_path / "training.ics")
     assert not stale.exists()
+
+
+def save_as_another_app(path: Path, change: Callable[[icalendar.Calendar], None]) -> None:
+    """Another calendar app saving the file: parse, change, write a temp file, rename."""
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    change(cal)
+    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.save")
+    tmp.write_bytes(cal.to_ical())
+    os.replace(tmp, path)
+
+
+def own_event(uid: str, hour: int = 12) -> icalendar.Event:
+    start = T0.replace(hour=hour)
+    return vevent_of(RemoteEvent(uid, f"Dentist {uid}", start, start + timedelta(hours=1)), uid)
+
+
+def uids(path: Path) -> set[str]:
+    return {str(e["UID"]) for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")}
+
+
+def test_an_event_the_athlete_saves_while_racecal_writes_the_file_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "training.ics"
+    calendar = IcsFileCalendar(path)
+    a = calendar.create(session("k/a"))
+    with calendar.batch():
+        b = calendar.create(session("k/b", hours=3))
+        # Between racecal's read and its rename, the athlete's app saves an event of its own.
+        save_as_another_app(path, lambda cal: cal.add_component(own_event("dentist")))
+    assert uids(path) == {f"{a.id}@racecal", f"{b.id}@racecal", "dentist"}
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_move_the_athlete_saves_while_racecal_writes_the_file_is_kept(tmp_path: Path) -> None:
+    path = tmp_path / "training.ics"
+    calendar = IcsFileCalendar(path)
+    created = calendar.create(session("k/a"))
+
+    def move(cal: icalendar.Calendar) -> None:
+        for event in cal.walk("VEVENT"):
+            start, end = event.start + timedelta(hours=2), event.end + timedelta(hours=2)
+            del event["DTSTART"], event["DTEND"]
+            event.add("dtstart", start)
+            event.add("dtend", end)
+
+    def a_pass() -> None:
+        with calendar.batch():
+            calendar.update(session("k/a", hours=24), created.etag)
+            calendar.create(session("k/b", hours=3))
+            save_as_another_app(path, move)
+
+    with pytest.raises(Conflict):
+        a_pass()
+    # Nothing of the batch was written over the athlete's move: the engine reads again.
+    [held] = calendar.events(T0 - timedelta(days=1), T0 + timedelta(days=2))
+    assert held.start == T0 + timedelta(hours=2)
+
+
+def test_a_concurrent_writer_never_loses_an_event_to_racecal(tmp_path: Path) -> None:
+    """The athlete's app and racecal save the same file at the same time, over and over: every
+    event the app saved is there at the end. (What racecal wrote may be lost to the app, which
+    does not check: the engine then sees its sessions gone and decides.)"""
+    path = tmp_path / "training.ics"
+    calendar = IcsFileCalendar(path)
+    calendar.create(session("k/first"))
+    rounds = 40
+    failures: list[BaseException] = []
+
+    def app() -> None:
+        try:
+            for n in range(rounds):
+                save_as_another_app(path, lambda cal, n=n: cal.add_component(own_event(f"own{n}")))
+                time.sleep(random.random() / 500)
+        except BaseException as exc:
+            failures.append(exc)
+
+    def racecal() -> None:
+        try:
+            for n in range(rounds):
+                # Conflict: the app saved over our session meanwhile; the next pass decides.
+                with contextlib.suppress(Conflict):
+                    calendar.create(session(f"k/{n}", hours=n % 24))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=app), threading.Thread(target=racecal)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    assert {f"own{n}" for n in range(rounds)} <= uids(path)
+
+
+def test_the_swap_replaces_only_the_file_that_was_read(tmp_path: Path) -> None:
+    path, new = tmp_path / "a.ics", tmp_path / "new"
+    new.write_bytes(b"ours")
+    replace_if_unchanged(new, path, None)  # no file was read, none is there: created
+    assert path.read_bytes() == b"ours"
+    new.write_bytes(b"ours again")
+    with pytest.raises(Changed):
+        replace_if_unchanged(new, path, None)  # a file appeared
+    with pytest.raises(Changed):
+        replace_if_unchanged(new, path, digest(b"something else"))
+    assert path.read_bytes() == b"ours"
+    replace_if_unchanged(new, path, digest(b"ours"))
+    assert path.read_bytes() == b"ours again"
+    assert not new.exists()
+    new.write_bytes(b"late")
+    path.unlink()
+    with pytest.raises(Changed):
+        replace_if_unchanged(new, path, digest(b"ours again"))  # deleted since read
+    assert not path.exists()
