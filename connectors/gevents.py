@@ -84,10 +84,11 @@ def to_remote(item: dict[str, Any]) -> RemoteEvent:
     )
 
 
-def to_vevent(item: dict[str, Any]) -> icalendar.Event:
-    """An event resource as the VEVENT an iCalendar export of it would hold."""
+def to_vevent(item: dict[str, Any], series_uid: str | None = None) -> icalendar.Event:
+    """An event resource as the VEVENT an iCalendar export of it would hold; an instance of a
+    series takes `series_uid` when it does not carry the series' UID itself."""
     vevent = icalendar.Event()
-    vevent.add("uid", item.get("iCalUID") or item["id"])
+    vevent.add("uid", item.get("iCalUID") or series_uid or item["id"])
     vevent.add("summary", item.get("summary", ""))
     if item.get("description"):
         vevent.add("description", item["description"])
@@ -111,6 +112,18 @@ def to_vevent(item: dict[str, Any]) -> icalendar.Event:
         for name, value in parsed.property_items(recursive=False):
             if name in ("RRULE", "EXDATE", "RDATE", "EXRULE"):
                 vevent.add(name, value, encode=False)
+    return vevent
+
+
+def cancelled_instance(item: dict[str, Any], series_uid: str) -> icalendar.Event:
+    """A deleted occurrence of a series (Google keeps only its id, series and original start)
+    as the cancelled override that takes the occurrence out of the series."""
+    original = _local(item["originalStartTime"])
+    vevent = icalendar.Event()
+    vevent.add("uid", series_uid)
+    vevent.add("dtstart", original)
+    vevent.add("recurrence-id", original)
+    vevent.add("status", "CANCELLED")
     return vevent
 
 

@@ -44,7 +44,7 @@ from connectors.base import (
     Unavailable,
     holds,
 )
-from connectors.gevents import to_body, to_remote, to_vevent
+from connectors.gevents import cancelled_instance, to_body, to_remote, to_vevent
 from connectors.observe import label, note
 from connectors.retry import RetryPolicy
 
@@ -75,6 +75,33 @@ class GoogleSettings:
     transparency: str = "opaque"
 
 
+class TokenEndpointDown(httplib2.HttpLib2Error):  # type: ignore[misc]
+    """The OAuth token endpoint answered 5xx, 429 or 408: an outage, not a refusal."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"the sign-in service answered HTTP {status}")
+        self.status = status
+
+
+class _Http(httplib2.Http):  # type: ignore[misc]
+    """httplib2 for one account. A token request (anything but the Calendar API and its batch
+    endpoint) that fails on the server's side raises, so google-auth neither retries it with
+    sleeps of its own nor reads it as a refused grant: the outage reaches our retry layer as
+    Unavailable."""
+
+    def __init__(self, api_root: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.api = (api_root + "calendar/", api_root + "batch/")
+
+    def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+        response, content = super().request(uri, *args, **kwargs)
+        if not str(uri).startswith(self.api) and (
+            response.status >= 500 or response.status in (408, 429)
+        ):
+            raise TokenEndpointDown(int(response.status))
+        return response, content
+
+
 class GoogleAccount:
     def __init__(self, settings: GoogleSettings) -> None:
         self.settings = settings
@@ -85,7 +112,7 @@ class GoogleAccount:
         service = getattr(self._local, "service", None)
         if service is None:
             http = google_auth_httplib2.AuthorizedHttp(
-                self.settings.credentials, http=httplib2.Http(timeout=self.settings.timeout)
+                self.settings.credentials, http=_Http(self.root, self.settings.timeout)
             )
             service = _Service(
                 build_from_document(
@@ -96,6 +123,15 @@ class GoogleAccount:
             )
             self._local.service = service
         return service
+
+    def authorize(self) -> None:
+        """Refresh an expired access token through this account's own HTTP before a batch: the
+        client library would refresh it over a plain connection of its own, where a token
+        endpoint outage is retried with google-auth's sleeps and reads like a refusal."""
+        credentials = self.settings.credentials
+        if getattr(credentials, "valid", True):
+            return
+        credentials.refresh(google_auth_httplib2.Request(self.service().http.http))
 
     def new_batch(self) -> BatchHttpRequest:
         # new_batch_http_request() would post to Google whatever the endpoint.
@@ -167,13 +203,38 @@ def translated(what: str) -> Iterator[None]:
         yield
     except HttpError as exc:
         raise error_for(what, exc) from None
-    except RefreshError:
-        raise AuthError(
-            f"{what}: Google refused the stored authorization (revoked or expired); "
-            "run 'racecal auth google' again"
-        ) from None
-    except (TimeoutError, httplib2.HttpLib2Error, TransportError, OSError) as exc:
+    except RefreshError as exc:
+        if refused(exc):
+            raise AuthError(
+                f"{what}: Google refused the stored authorization (revoked or expired); "
+                "run 'racecal auth google' again"
+            ) from None
+        # Anything else (a 5xx page instead of JSON, a reply without a token) is the sign-in
+        # service failing, which the next pass can get past without a person.
+        raise Unavailable(f"{what}: Google's sign-in service failed; trying again later") from None
+    except TransportError as exc:
+        inner = exc.args[0] if exc.args else exc
+        if isinstance(inner, TokenEndpointDown):
+            raise Unavailable(f"{what}: {inner}; trying again later", str(inner.status)) from None
+        raise Unavailable(f"{what}: cannot reach Google ({type(inner).__name__})") from None
+    except (TimeoutError, httplib2.HttpLib2Error, OSError) as exc:
+        if isinstance(exc, TokenEndpointDown):
+            raise Unavailable(f"{what}: {exc}; trying again later", str(exc.status)) from None
         raise Unavailable(f"{what}: cannot reach Google ({type(exc).__name__})") from None
+
+
+# OAuth error codes (RFC 6749 5.2) that say the grant itself is refused: a person must act.
+REFUSALS = ("invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope")
+
+
+def refused(exc: RefreshError) -> bool:
+    """The token endpoint refused the grant (revoked, expired, wrong client), as opposed to
+    failing to answer."""
+    data = exc.args[1] if len(exc.args) > 1 else None
+    if isinstance(data, dict):
+        return str(data.get("error", "")) in REFUSALS
+    text = str(exc.args[0]) if exc.args else ""
+    return text.startswith(REFUSALS) or "Reauthentication is needed" in text
 
 
 def error_for(what: str, exc: HttpError) -> CalendarError:
@@ -201,10 +262,17 @@ def error_for(what: str, exc: HttpError) -> CalendarError:
 class GoogleCollection:
     """One calendar followed by its sync-token stream, mirrored in memory."""
 
-    def __init__(self, account: GoogleAccount, calendar_id: str) -> None:
+    def __init__(
+        self, account: GoogleAccount, calendar_id: str, show_deleted: bool = False
+    ) -> None:
         self.account = account
         self.calendar_id = calendar_id
+        # Full listings also name deleted events (the training calendar's, whose ids racecal
+        # may write again): incremental ones always do.
+        self.show_deleted = show_deleted
         self.items: dict[str, dict[str, Any]] = {}
+        # Ids of deleted events the server still holds as cancelled (an insert would be 409).
+        self.cancelled: set[str] = set()
         self.token: str | None = None
         self._ical: icalendar.Calendar | None = None
         # Bumped on every change, so readers can keep what they derived from the events.
@@ -225,21 +293,28 @@ class GoogleCollection:
     def _pages(self, token: str | None) -> tuple[list[dict[str, Any]], list[str], bool]:
         changed: dict[str, dict[str, Any]] = {}
         removed: set[str] = set()
+        cancelled: set[str] = set()
         page: str | None = None
         while True:
             params: dict[str, Any] = {"calendarId": self.calendar_id, "maxResults": PAGE_SIZE}
             if token:
                 params["syncToken"] = token
+            elif self.show_deleted:
+                params["showDeleted"] = True
             if page:
                 params["pageToken"] = page
             reply = self.account.list_page(self.name, params)
             for item in reply.get("items", []):
                 if item.get("status") == "cancelled" and "recurringEventId" not in item:
                     removed.add(item["id"])
+                    cancelled.add(item["id"])
                     changed.pop(item["id"], None)
                 else:
+                    # A live event, or a cancelled instance of a series (kept: it takes its
+                    # occurrence out of the series).
                     changed[item["id"]] = item
                     removed.discard(item["id"])
+                    cancelled.discard(item["id"])
             page = reply.get("nextPageToken")
             if not page:
                 self.token = reply.get("nextSyncToken")
@@ -248,10 +323,12 @@ class GoogleCollection:
         if full:
             removed = set(self.items) - set(changed)
             self.items = dict(changed)
+            self.cancelled = cancelled
         else:
             for item_id in removed:
                 self.items.pop(item_id, None)
             self.items.update(changed)
+            self.cancelled = (self.cancelled - set(changed)) | cancelled
         if changed or removed or full:
             self._ical = None
             self.version += 1
@@ -265,9 +342,22 @@ class GoogleCollection:
             calendar.add("version", "2.0")
             for item in self.items.values():
                 if "start" in item:
-                    calendar.add_component(to_vevent(item))
+                    calendar.add_component(to_vevent(item, self._series_uid(item)))
+                elif item.get("status") == "cancelled" and "originalStartTime" in item:
+                    # A deleted instance of a series comes with its id, series and original
+                    # start only: as a cancelled RECURRENCE-ID it frees that occurrence.
+                    series = self._series_uid(item)
+                    if series is not None:
+                        calendar.add_component(cancelled_instance(item, series))
             self._ical = calendar
         return self._ical
+
+    def _series_uid(self, item: dict[str, Any]) -> str | None:
+        """The UID of the series an instance belongs to (an instance need not repeat it)."""
+        master = self.items.get(str(item.get("recurringEventId", "")))
+        if master is None:
+            return None
+        return str(master.get("iCalUID") or master["id"])
 
 
 @dataclass
@@ -292,7 +382,7 @@ class GoogleCalendar:
         self.account = account
         self.calendar_id = calendar_id
         self.recreate = recreate
-        self.collection = GoogleCollection(account, calendar_id)
+        self.collection = GoogleCollection(account, calendar_id, show_deleted=True)
         self._mirror = Mirror()
         self._generation = 0
         self._queue: list[_Call] | None = None
@@ -330,7 +420,7 @@ class GoogleCalendar:
                 raise NotFound(f"{self.name}: the training calendar is gone") from None
             log.warning("the training calendar was deleted; creating it again")
             self.calendar_id = self.recreate()
-            self.collection = GoogleCollection(self.account, self.calendar_id)
+            self.collection = GoogleCollection(self.account, self.calendar_id, show_deleted=True)
             self._generation += 1
             changed, removed, full = self.collection.sync()
             reset = True
@@ -350,6 +440,8 @@ class GoogleCalendar:
             self._queue = None
 
     def create(self, event: SessionEvent) -> RemoteEvent:
+        if event.id in self.collection.cancelled:
+            return self._run(self._revive(event))
         body = to_body(event, self.account.settings.transparency)
         call = _Call(
             "insert",
@@ -358,6 +450,19 @@ class GoogleCalendar:
             event,
         )
         return self._run(call)
+
+    def _revive(self, event: SessionEvent) -> _Call:
+        """Google keeps a deleted event's id as a cancelled event, so an insert of it is 409:
+        writing the session over it (status confirmed) brings it back in one call."""
+        body = {**to_body(event, self.account.settings.transparency), "status": "confirmed"}
+        return _Call(
+            "revive",
+            event.id,
+            lambda s: s.events().update(
+                calendarId=self.calendar_id, eventId=event.id, body=body, sendUpdates="none"
+            ),
+            event,
+        )
 
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
         body = to_body(event, self.account.settings.transparency)
@@ -391,18 +496,31 @@ class GoogleCalendar:
             reply = self.account.execute(self.name, call.make)
         except CalendarError as exc:
             return self._settle(call, exc)
+        self._done(call)
         return to_remote(reply) if reply else _GONE
+
+    def _done(self, call: _Call) -> None:
+        """Keep the set of cancelled ids true after our own write."""
+        if call.kind == "delete":
+            self.collection.cancelled.add(call.event_id)
+        else:
+            self.collection.cancelled.discard(call.event_id)
 
     def _settle(self, call: _Call, exc: CalendarError) -> RemoteEvent:
         """What a failed call means for its intent; raises when it really failed."""
         if call.kind == "insert" and isinstance(exc, Conflict):
             raise Conflict(f"{self.name}: event {call.event_id} exists") from None
+        if call.kind == "revive" and isinstance(exc, NotFound) and call.event is not None:
+            # The cancelled event is gone for good (Google purges them eventually).
+            self.collection.cancelled.discard(call.event_id)
+            return self.create(call.event)
         if call.kind == "update" and isinstance(exc, Conflict) and call.event is not None:
             held = self._held(call.event_id)
             if held is not None and holds(held, call.event):
                 return held  # our own write whose reply was lost
             raise Conflict(f"{self.name}: event {call.event_id} changed outside racecal")
         if call.kind == "delete" and isinstance(exc, Gone):
+            self.collection.cancelled.add(call.event_id)
             raise NotFound(f"{self.name}: event {call.event_id} is gone")
         raise exc
 
@@ -417,57 +535,94 @@ class GoogleCalendar:
         return to_remote(item)
 
     def _flush(self, calls: list[_Call]) -> None:
-        """Batches of at most 50; a call that failed inside a batch for a reason worth a retry
-        (429, 5xx) is sent again alone, with backoff; adoption (409) and 412 checks follow."""
-        failures: list[tuple[_Call, CalendarError]] = []
-        for chunk in _chunks(calls):
-            outcomes = self._send_batch(chunk)
-            failures.extend((c, e) for c, e in zip(chunk, outcomes, strict=True) if e is not None)
+        """Batches of at most 50; what failed inside for a reason worth a retry (429, 5xx) is
+        batched again after the wait the server asked for; adoption (409) and 412 checks
+        follow."""
         conflict: Conflict | None = None
-        for call, exc in failures:
+        for call, exc in self._send_all(calls):
             try:
-                if isinstance(exc, RateLimited | Unavailable):
-                    self._run(call)
-                else:
-                    self._settle(call, exc)
+                self._settle(call, exc)
             except NotFound:
                 if call.kind != "delete":
                     raise
             except Conflict as err:
                 if call.kind == "insert" and call.event is not None:
-                    # Written by an earlier try whose reply was lost, or by a killed pass.
-                    self.update(call.event, None)
+                    # Written by an earlier try whose reply was lost, or by a killed pass, or
+                    # deleted since we last listed: one write makes it the session.
+                    self._run(self._revive(call.event))
                 else:
                     conflict = conflict or err
         if conflict is not None:
             raise conflict
 
+    def _send_all(self, calls: list[_Call]) -> list[tuple[_Call, CalendarError]]:
+        """Send every call, in batches, under the retry policy: a batch that failed as a whole
+        is sent again whole (inserts then answer 409, updates 412 and deletes 410 where the
+        first try got through, and each is settled by the caller); calls that failed inside a
+        batch with 429 or 5xx go in the next round, after the longest Retry-After among them
+        (a wait beyond the retry budget ends the pass with RateLimited). Returns the calls
+        that failed for other reasons."""
+        waiting = list(calls)
+        failed: list[tuple[_Call, CalendarError]] = []
+
+        def one_round() -> None:
+            nonlocal waiting
+            again: list[tuple[_Call, CalendarError]] = []
+            try:
+                while waiting:
+                    chunk = next(_chunks(waiting))
+                    outcomes = self._send_batch(chunk)
+                    del waiting[: len(chunk)]
+                    for call, outcome in zip(chunk, outcomes, strict=True):
+                        if outcome is None:
+                            self._done(call)
+                        elif isinstance(outcome, RateLimited | Unavailable):
+                            again.append((call, outcome))
+                        else:
+                            failed.append((call, outcome))
+            finally:
+                waiting = [c for c, _ in again] + waiting
+            if again:
+                raise _most_patient(e for _, e in again)
+
+        self.account.settings.retry.run(one_round, "google")
+        return failed
+
     def _send_batch(self, chunk: list[_Call]) -> list[CalendarError | None]:
-        def once() -> list[CalendarError | None]:
-            outcomes: list[CalendarError | None] = [None] * len(chunk)
+        """One batch request; raises when it failed as a whole."""
+        outcomes: list[CalendarError | None] = [None] * len(chunk)
 
-            def done(request_id: str, _response: Any, exception: Exception | None) -> None:
-                if exception is not None:
-                    index = int(request_id)
-                    if isinstance(exception, HttpError):
-                        outcomes[index] = error_for(self.name, exception)
-                    else:
-                        outcomes[index] = Unavailable(f"{self.name}: {type(exception).__name__}")
+        def done(request_id: str, _response: Any, exception: Exception | None) -> None:
+            if exception is not None:
+                index = int(request_id)
+                if isinstance(exception, HttpError):
+                    outcomes[index] = error_for(self.name, exception)
+                else:
+                    outcomes[index] = Unavailable(f"{self.name}: {type(exception).__name__}")
 
-            batch = self.account.new_batch()
-            service = self.account.service()
-            for index, call in enumerate(chunk):
-                batch.add(call.make(service), callback=done, request_id=str(index))
-            sent(self.name, lambda: batch.execute(http=service.http))
-            for outcome in outcomes:
-                if outcome is not None:
-                    note("google", "call in batch", label(outcome))
-            return outcomes
+        batch = self.account.new_batch()
+        service = self.account.service()
+        for index, call in enumerate(chunk):
+            batch.add(call.make(service), callback=done, request_id=str(index))
 
-        # A batch that failed as a whole is sent again whole: inserts answer 409, updates
-        # 412 and deletes 410 where the first try got through, and each is settled above.
-        result: list[CalendarError | None] = self.account.settings.retry.run(once, "google")
-        return result
+        def send() -> None:
+            self.account.authorize()
+            batch.execute(http=service.http)
+
+        sent(self.name, send)
+        for outcome in outcomes:
+            if outcome is not None:
+                note("google", "call in batch", label(outcome))
+        return outcomes
+
+
+def _most_patient(errors: Iterator[CalendarError]) -> CalendarError:
+    """The error the next round must wait for: the longest Retry-After there is."""
+    found = list(errors)
+    limited = [e for e in found if isinstance(e, RateLimited) and e.retry_after is not None]
+    if limited:
+        return max(limited, key=lambda e: e.retry_after or 0.0)
+    return next((e for e in found if isinstance(e, RateLimited)), found[0])
 
 
 def _chunks(calls: list[_Call]) -> Iterator[list[_Call]]:

@@ -235,6 +235,53 @@ def test_single_events_expand_a_weekly_rule(service: Service, training: str) -> 
     assert status_of(unordered.execute)[0] == 400
 
 
+def test_a_deleted_occurrence_is_a_cancelled_exception_of_its_series(
+    fake: FakeGoogleCalendar, service: Service, training: str
+) -> None:
+    """As Google documents it: the exception keeps id, series and original start; it is listed
+    with the series (singleEvents=false, no showDeleted) and in a sync, and frees its slot in
+    the expanded listing and in freeBusy."""
+    body = {
+        "id": "series002", "summary": "Stand-up",
+        "start": {"dateTime": "2027-03-22T07:00:00", "timeZone": "Europe/Berlin"},
+        "end": {"dateTime": "2027-03-22T08:00:00", "timeZone": "Europe/Berlin"},
+        "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"],
+    }  # fmt: skip
+    service.events().insert(calendarId=training, body=body).execute()
+    token = service.events().list(calendarId=training).execute()["nextSyncToken"]
+    one = "series002_20270323T060000Z"
+    assert service.events().get(calendarId=training, eventId=one).execute()["id"] == one
+    service.events().delete(calendarId=training, eventId=one).execute()
+    listed = service.events().list(calendarId=training).execute()["items"]
+    exception = next(i for i in listed if i["id"] == one)
+    assert exception["status"] == "cancelled"
+    assert exception["recurringEventId"] == "series002"
+    assert exception["originalStartTime"]["dateTime"].startswith("2027-03-23T07:00:00")
+    assert "start" not in exception
+    synced = service.events().list(calendarId=training, syncToken=token).execute()["items"]
+    assert [(i["id"], i["recurringEventId"]) for i in synced] == [(one, "series002")]
+    expanded = service.events().list(calendarId=training, singleEvents=True).execute()["items"]
+    assert [i["id"] for i in expanded] == [
+        "series002_20270322T060000Z", "series002_20270324T060000Z"
+    ]  # fmt: skip
+    window = {"timeMin": "2027-03-22T00:00:00Z", "timeMax": "2027-03-25T00:00:00Z"}
+    busy = service.freebusy().query(body={**window, "items": [{"id": training}]}).execute()
+    assert [b["start"][:10] for b in busy["calendars"][training]["busy"]] == [
+        "2027-03-22", "2027-03-24"
+    ]  # fmt: skip
+
+
+def test_the_token_endpoint_fails_on_request(fake: FakeGoogleCalendar) -> None:
+    fake.fail_token(1, 503)
+    credentials = UserCredentials(
+        token=None, refresh_token="user:alice", token_uri=f"{fake.url}/token",
+        client_id="client", client_secret="secret",
+    )  # fmt: skip
+    assert client(fake, credentials).calendarList().list().execute()["items"]
+    # google-auth retries a 503 at the token endpoint itself (after a second of its own).
+    assert [e.status for e in fake.log if e.path == "/token"] == [503, 200]
+
+
 def test_free_busy_counts_opaque_timed_events_and_recurrences(
     fake: FakeGoogleCalendar, service: Service
 ) -> None:

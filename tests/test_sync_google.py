@@ -137,6 +137,22 @@ def test_a_revoked_token_marks_the_athlete_and_the_next_good_pass_clears_it(
     assert (healed.error, healed.writes) == (None, 0)
 
 
+def test_three_503s_from_the_token_endpoint_do_not_flag_the_athlete_for_re_auth(
+    world: GoogleWorld, fake: FakeGoogleCalendar
+) -> None:
+    """A sign-in outage is not a revoked grant: the pass retries it (or ends as a calendar
+    failure the next pass gets past), and nobody is asked to run 'racecal auth google'."""
+    entry, store = world.config(), world.store()
+    fake.fail_token(3, 503)
+    outage = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    assert not outage.needs_reauth
+    assert outage.error is None or "auth" not in outage.error
+    [state] = athlete_status(store, [entry.athlete.id], 15)
+    assert state["needs_reauth"] is False
+    after = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    assert after.error is None, after.error
+
+
 def test_30_percent_faults_over_200_passes_end_on_the_fault_free_calendar(
     fake: FakeGoogleCalendar, tmp_path: Path
 ) -> None:

@@ -32,6 +32,7 @@ SYNC_EXCLUSIVE |= {"timeMin", "timeMax", "updatedMin"}
 EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
 READ_ONLY = ("kind", "etag", "created", "updated", "htmlLink", "creator", "organizer")
 SHOWN_DELETED = ("kind", "etag", "id", "status")
+SHOWN_CANCELLED_OCCURRENCE = ("recurringEventId", "originalStartTime")
 ETAG_BASE = 3181161784712000
 
 
@@ -289,6 +290,9 @@ class CalendarApi:
             event["sequence"] = sequence + (
                 moved or old.get("recurrence") != event.get("recurrence")
             )
+        return self._store(calendar, event)
+
+    def _store(self, calendar: Calendar, event: JSON) -> JSON:
         self._seq += 1
         event["etag"] = f'"{ETAG_BASE + self._seq * 1000}"'
         event["updated"] = rfc3339(now())
@@ -298,6 +302,17 @@ class CalendarApi:
         calendar.changes.append((self._seq, event["id"]))
         self._notify(calendar, "exists")
         return event
+
+    def _instance(self, calendar: Calendar, event_id: str) -> JSON | None:
+        """The occurrence `event_id` (`<series id>_<original start>`) of a live series."""
+        series = calendar.events.get(event_id.rpartition("_")[0])
+        if series is None or series["status"] == "cancelled" or not series.get("recurrence"):
+            return None
+        return next((i for i in instances(series, None) if i["id"] == event_id), None)
+
+    def _occurrences(self, calendar: Calendar, series: JSON, limit: datetime | None) -> list[JSON]:
+        """A series' occurrences without those that have an exception of their own."""
+        return [i for i in instances(series, limit) if i["id"] not in calendar.events]
 
     def _insert_event(self, calendar: Calendar, data: JSON) -> JSON:
         event_id = data.get("id") or _id()
@@ -319,7 +334,17 @@ class CalendarApi:
     ) -> Reply:  # fmt: skip
         old = calendar.events.get(event_id)
         if old is None:
-            raise ApiError(404, "notFound", "Not Found")
+            occurrence = self._instance(calendar, event_id)
+            if occurrence is None or method not in ("GET", "DELETE"):
+                raise ApiError(404, "notFound", "Not Found")
+            if method == "GET":
+                return Reply(200, occurrence, {"ETag": occurrence["etag"]})
+            # Deleting one occurrence stores a cancelled exception of the series, which keeps
+            # only what Google guarantees for one: id, series and original start.
+            exception = {"kind": "calendar#event", "id": event_id, "status": "cancelled"}
+            exception |= {k: occurrence[k] for k in ("recurringEventId", "originalStartTime")}
+            self._store(calendar, exception)
+            return Reply(204, None, {})
         cancelled = old["status"] == "cancelled"
         if method == "GET" or (method == "DELETE" and cancelled):
             if cancelled:
@@ -387,11 +412,13 @@ class CalendarApi:
         for event in found:
             seq = calendar.seqs[event["id"]]
             cancelled = event["status"] == "cancelled"
+            # Cancelled occurrences of a series are listed unless single events are asked for.
+            exception = cancelled and "recurringEventId" in event and not single
             private = event.get("extendedProperties", {}).get("private", {})
             words = f"{event.get('summary')} {event.get('description')}".lower()
             if (
                 seq > snapshot
-                or (cancelled and not show_deleted)
+                or (cancelled and not show_deleted and not exception)
                 or any(len(p) != 2 or private.get(p[0]) != p[1] for p in wanted)
                 or ("iCalUID" in query and event.get("iCalUID") != one("iCalUID"))
                 or (updated_min is not None and parse_rfc3339(event["updated"]) < updated_min)
@@ -399,12 +426,16 @@ class CalendarApi:
             ):
                 continue
             recurring = single and event.get("recurrence") and not cancelled
-            for item in instances(event, high) if recurring else [event]:
-                begin, end = when(item["start"]), when(item["end"])
+            for item in self._occurrences(calendar, event, high) if recurring else [event]:
+                if "start" in item:
+                    begin, end = when(item["start"]), when(item["end"])
+                else:  # a cancelled occurrence
+                    begin = end = when(item["originalStartTime"])
                 if (low is None or end > low) and (high is None or begin < high):
                     key = {"startTime": rfc3339(begin), "updated": item["updated"]}.get(order, seq)
                     if cancelled and base is not None:  # in a sync only the id is sure
-                        rows.append(([key, item["id"]], {k: item[k] for k in SHOWN_DELETED}))
+                        shown = SHOWN_DELETED + (SHOWN_CANCELLED_OCCURRENCE if exception else ())
+                        rows.append(([key, item["id"]], {k: item[k] for k in shown}))
                     else:
                         rows.append(([key, item["id"]], item))
         rows.sort(key=lambda row: row[0])
@@ -440,7 +471,8 @@ class CalendarApi:
                     or "date" in event["start"]
                 ):
                     continue
-                for one in instances(event, high) if event.get("recurrence") else [event]:
+                series = event.get("recurrence")
+                for one in self._occurrences(calendar, event, high) if series else [event]:
                     begin, end = max(when(one["start"]), low), min(when(one["end"]), high)
                     if begin < end:
                         spans.append((begin, end))

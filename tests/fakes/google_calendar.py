@@ -93,6 +93,7 @@ class FakeGoogleCalendar(CalendarApi):
         self._random = random.Random(1)
         self._next: list[str] = []
         self._next_in_batch: list[str] = []
+        self._token_faults: list[int] = []
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
 
@@ -163,6 +164,12 @@ class FakeGoogleCalendar(CalendarApi):
             else:
                 (self._next_in_batch if in_batch else self._next).extend([kind] * n)
 
+    def fail_token(self, n: int, status: int = 503) -> None:
+        """The next n requests to the token endpoint answer `status` (an outage of the sign-in
+        service, which is not a refused grant)."""
+        with self._lock:
+            self._token_faults.extend([status] * n)
+
     def revoke(self, revoked: bool = True) -> None:
         """Every API call answers 401 and the token endpoint `invalid_grant` until revoke(False)."""
         self.revoked = revoked
@@ -224,6 +231,10 @@ class FakeGoogleCalendar(CalendarApi):
         return Reply(code, {"error": {"code": code, "message": message, "errors": [detail]}}, extra)
 
     def _token(self, body: bytes) -> tuple[int, JSON]:
+        with self._lock:
+            down = self._token_faults.pop(0) if self._token_faults else None
+        if down is not None:
+            return down, {"error": "internal_failure", "error_description": "Backend Error"}
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
         grant = form.get("grant_type")
         if grant == JWT_BEARER:
