@@ -113,3 +113,32 @@ def test_channels_are_renewed_a_day_before_they_expire(
     assert triggered == ["alex"]
     push.stop_all()
     assert fake.channels() == []
+
+
+def test_the_channel_on_a_deleted_training_calendar_is_stopped_when_it_is_made_again(
+    fake: FakeGoogleCalendar, tmp_path: Path
+) -> None:
+    """The daemon's passes, without its process: after the training calendar is re-created,
+    the channel on the deleted one is stopped at once, not left open until shutdown."""
+    from service.config import load_config  # noqa: PLC0415
+    from service.daemon import Daemon  # noqa: PLC0415
+
+    world = GoogleWorld(fake, tmp_path)
+    hook = "http://127.0.0.1:9/google/notify"  # nothing listens: notifications just fail
+    world.config(service='http = "127.0.0.1:0"', google=f'webhook_url = "{hook}"')
+    config = load_config(tmp_path / "config.toml")
+    daemon = Daemon(config, world.store())
+    assert daemon.push is not None
+    entry = config.athletes[0]
+    daemon.pass_for(entry)
+    old = world.training_id()
+    assert {c.calendar_id for c in daemon.push.channels()} == {"primary", old}
+    fake.delete_calendar(old, user=world.user)
+    stops = sum(e.path.endswith("/channels/stop") for e in fake.log)
+    daemon.pass_for(entry)
+    new = world.training_id()
+    assert new != old
+    assert {c.calendar_id for c in daemon.push.channels()} == {"primary", new}
+    assert sum(e.path.endswith("/channels/stop") for e in fake.log) == stops + 1
+    daemon.push.stop_all()
+    assert fake.channels() == []

@@ -49,13 +49,18 @@ class Push:
         self._sides: dict[str, GoogleSide] = {}
 
     def ensure(self, athlete_id: str, side: GoogleSide, calendar_ids: list[str]) -> None:
-        """A live channel on each calendar; new ones a day before the old ones expire."""
+        """A live channel on each calendar, and on no other: new ones a day before the old ones
+        expire; one on a calendar no longer followed (a training calendar deleted and made
+        again has a new id) is stopped."""
         now = datetime.now(UTC)
         self._sides[athlete_id] = side
         with self._lock:
             current = {
                 c.calendar_id: c for c in self._channels.values() if c.athlete_id == athlete_id
             }
+        for calendar_id, stale in current.items():
+            if calendar_id not in calendar_ids:
+                self._stop(stale)
         for calendar_id in dict.fromkeys(calendar_ids):
             old = current.get(calendar_id)
             if old is not None and old.expires - now > RENEW_BEFORE:
