@@ -114,15 +114,17 @@ def test_a_retried_insert_is_adopted_not_duplicated(fake: FakeGoogleCalendar) ->
     assert [e["id"] for e in held] == [event.id]
 
 
-def test_calls_failing_inside_a_batch_are_sent_again_alone(fake: FakeGoogleCalendar) -> None:
+def test_calls_failing_inside_a_batch_are_sent_again_together(fake: FakeGoogleCalendar) -> None:
     account = account_for(fake)
     calendar = GoogleCalendar(account, account.create_calendar("Training", "UTC"))
     fake.fail_next(2, "503", in_batch=True)
     fake.fail_next(1, "429", in_batch=True)
+    before = len(fake.log)
     with calendar.batch():
         for n in range(10):
             calendar.create(session_event(f"k/{n}", hours=n))
     assert len(fake.events(calendar.calendar_id)) == 10
+    assert len(fake.log) - before == 2  # the three failed calls went in one more batch
 
 
 def recording(budget: float) -> tuple[RetryPolicy, list[float]]:

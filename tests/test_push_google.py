@@ -120,8 +120,8 @@ def test_the_channel_on_a_deleted_training_calendar_is_stopped_when_it_is_made_a
 ) -> None:
     """The daemon's passes, without its process: after the training calendar is re-created,
     the channel on the deleted one is stopped at once, not left open until shutdown."""
-    from service.config import load_config  # noqa: PLC0415
-    from service.daemon import Daemon  # noqa: PLC0415
+    from service.config.load import load_config  # noqa: PLC0415
+    from service.daemon.runner import Daemon  # noqa: PLC0415
 
     world = GoogleWorld(fake, tmp_path)
     hook = "http://127.0.0.1:9/google/notify"  # nothing listens: notifications just fail
