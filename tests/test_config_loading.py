@@ -54,12 +54,13 @@ def test_example_config_loads() -> None:
         (
             'weekdays = ["06:00-07:30", "17:30-21:00"]',
             'weekdays = ["07:30-06:00"]',
-            "athletes[0].windows.weekdays: '07:30-06:00': expected HH:MM-HH:MM with the end after",
+            "athletes[0].windows.weekdays[0]: '07:30-06:00': "
+            "expected HH:MM-HH:MM with the end after",
         ),
         (
             'weekdays = ["06:00-07:30", "17:30-21:00"]',
             'weekdays = ["6am-7am"]',
-            "athletes[0].windows.weekdays: '6am-7am' is not a window; expected HH:MM-HH:MM",
+            "athletes[0].windows.weekdays[0]: '6am-7am' is not a window; expected HH:MM-HH:MM",
         ),
         (
             'easy_pace = "5:45"',

@@ -1,5 +1,6 @@
-"""Config: the TOML file and RACECAL_* environment, validated into frozen values.
+"""Config: the TOML file and RACECAL_* environment, validated against a declared schema
+(schema.py, built from the kinds in fields.py) and turned into frozen values (load.py).
 
-May import: scheduler (the domain values it builds) and the standard library. Never the store,
-sync, daemon, views or cli wings, nor any connector.
+May import: scheduler (the domain values it builds), pydantic and the standard library. Never
+the store, sync, daemon, views or cli wings, nor any connector.
 """

@@ -1,26 +1,15 @@
-"""The [service] table, with RACECAL_* environment variables laid over it: they win over the file,
-so containers and units can set them without editing it. Parsed by service.config.load's reader, so
-errors read the same, naming the variable when the value came from one."""
+"""The [service] table's value, and the RACECAL_* environment laid over the table: a variable
+wins over the file, so containers and units can set it without editing the file. Each key of
+service.config.schema.ServiceTable has one, RACECAL_<KEY>; errors name the variable when the
+value came from it."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
 
-from service.config.reader import Reader
-
-SERVICE_KEYS = {"database_url", "log_format", "interval_minutes", "http"}
-# Environment variable -> [service] key; RACECAL_CONFIG (which file) is read by config_path.
-SERVICE_ENV = {
-    "RACECAL_DATABASE_URL": "database_url",
-    "RACECAL_LOG_FORMAT": "log_format",
-    "RACECAL_INTERVAL_MINUTES": "interval_minutes",
-    "RACECAL_HTTP": "http",
-}
-# host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
-_ADDRESS = re.compile(r"^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$")
+from service.config.schema import ServiceTable
 
 
 @dataclass(frozen=True)
@@ -32,54 +21,37 @@ class ServiceConfig:
     http: tuple[str, int] | None = None
 
 
-def parse_service(reader: Reader, raw: dict[str, Any], env: Mapping[str, str]) -> ServiceConfig:
-    reader.unknown(raw, SERVICE_KEYS, "service")
-    raw, labels = _with_environment(raw, env)
-    return ServiceConfig(
-        database_url=reader.string(
-            raw, "database_url", "service", ServiceConfig.database_url, labels.get("database_url")
-        ),
-        log_format=reader.choice(
-            raw, "log_format", "service", ("text", "json"), "text", labels.get("log_format")
-        ),
-        interval_minutes=reader.number(
-            raw, "interval_minutes", "service", 15, 0.1, 1440, labels.get("interval_minutes")
-        ),
-        http=_address(reader, raw, labels.get("http")),
-    )
+def variable(key: str) -> str:
+    """The environment variable for a [service] key (RACECAL_CONFIG, which file, is not one:
+    config_path reads it)."""
+    return f"RACECAL_{key.upper()}"
 
 
-def _with_environment(
-    raw: dict[str, Any], env: Mapping[str, str]
-) -> tuple[dict[str, Any], dict[str, str]]:
-    """The table with RACECAL_* values laid over it, and for each key taken from the
-    environment the label its errors name (the variable, then the key it stands for)."""
-    merged, labels = dict(raw), {}
-    for name, key in SERVICE_ENV.items():
-        value = env.get(name)
-        if value is None or value == "":
+def with_environment(table: object, env: Mapping[str, str]) -> object:
+    """The table with the variables that are set (an empty one is as good as unset) laid over
+    it; a number is read as one, and when it is not one the number check names it."""
+    if not isinstance(table, dict):
+        return table  # the schema says what is wrong
+    merged = dict(table)
+    for key, field in ServiceTable.model_fields.items():
+        value: object = env.get(variable(key))
+        if not value:
             continue
-        if key == "interval_minutes":
-            try:
-                merged[key] = float(value)
-            except ValueError:
-                merged[key] = value  # the number check names it
-        else:
-            merged[key] = value
-        labels[key] = f"{name} (service.{key})"
-    return merged, labels
+        if field.annotation is float:
+            with suppress(ValueError):
+                value = float(str(value))
+        merged[key] = value
+    return merged
 
 
-def _address(reader: Reader, raw: dict[str, Any], label: str | None) -> tuple[str, int] | None:
-    """host:port to listen on; port 0 takes a free port (the log names it)."""
-    if "http" not in raw:
-        return None
-    value = raw["http"]
-    match = _ADDRESS.match(value) if isinstance(value, str) else None
-    if not match or int(match[2]) > 65535:
-        raise reader.fail(
-            label or "service.http",
-            f"{value!r} is not an address to listen on; expected host:port with a port "
-            'from 0 to 65535, e.g. "127.0.0.1:8765"',
-        )
-    return match[1].strip("[]"), int(match[2])
+def label(where: str, env: Mapping[str, str]) -> str:
+    """service.log_format reads `RACECAL_LOG_FORMAT (service.log_format)` when the value
+    came from the variable."""
+    table, _, key = where.partition(".")
+    if table == "service" and key in ServiceTable.model_fields and env.get(variable(key)):
+        return f"{variable(key)} ({where})"
+    return where
+
+
+def service_config(table: ServiceTable) -> ServiceConfig:
+    return ServiceConfig(**dict(table))

@@ -1,0 +1,197 @@
+"""The config file's shape, declared once: each table with its keys, their kinds (bounds and
+domain checks in service.config.fields) and defaults, and the checks of one key against
+another. service.config.load turns a validated file into the frozen values the code uses;
+README.md and config.example.toml explain the keys to people.
+
+A new key is one field here and its use in load.py: the allowed-keys lists in errors are read
+from the fields.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, ClassVar, Self
+
+from pydantic import Field, model_validator
+
+from scheduler.model import SameDayOrder, TimeWindow
+from service.config.fields import (
+    Address,
+    AthleteId,
+    Calendar,
+    Calendars,
+    DavUrl,
+    FilePath,
+    Flag,
+    Pace,
+    RunDays,
+    Sources,
+    Table,
+    Text,
+    Timezone,
+    Url,
+    WebhookUrl,
+    Weekday,
+    Windows,
+    between,
+    listed,
+    one_of,
+    whole,
+    wrong,
+)
+from service.config.reader import WEEKDAYS
+
+RetrySeconds = Annotated[float, between(0, 3600)]
+
+
+class ServiceTable(Table):
+    """[service]; each key can also come from RACECAL_<KEY>, which wins (service_table.py)."""
+
+    database_url: Text = "sqlite:///var/racecal.db"
+    log_format: Annotated[str, one_of("text", "json")] = "text"
+    interval_minutes: Annotated[float, between(0.1, 1440)] = 15.0
+    http: Address | None = None
+
+
+class GoogleTable(Table):
+    """[google]: the OAuth client and the endpoints; an empty table is as good as none."""
+
+    client_secrets: FilePath | None = None
+    api_endpoint: Url | None = None
+    token_uri: Url | None = None
+    webhook_url: WebhookUrl | None = None
+
+
+class CalDavTable(Table):
+    """[athletes.caldav]. The password is read when connecting, never from this file."""
+
+    refused: ClassVar[dict[str, str]] = {
+        "password": "passwords do not belong in the config: use password_env or password_file"
+    }
+
+    url: DavUrl = Field(description="the server's http(s) URL")
+    username: Text | None = None
+    password_env: Text | None = None
+    password_file: FilePath | None = None
+    races: Calendars = ()
+    busy: Calendars = ()
+    training: Calendar | None = None
+    create_training: Flag = True
+    retry_seconds: RetrySeconds = 60.0
+
+    @model_validator(mode="after")
+    def _together(self) -> Self:
+        if self.password_env is not None and self.password_file is not None:
+            raise wrong("give password_env or password_file, not both")
+        if not self.races and not self.busy and self.training is None:
+            raise wrong("name at least one of races, busy or training")
+        return self
+
+
+class GoogleAthleteTable(Table):
+    """[athletes.google]: calendars by id; the token file defaults to one per athlete."""
+
+    races: Calendars = ("primary",)
+    busy: Calendars = ("primary",)
+    training: Text = "Training"
+    training_id: Text | None = None
+    token_file: FilePath | None = None
+    service_account_file: FilePath | None = None
+    subject: Text | None = None
+    transparency: Annotated[str, one_of("opaque", "transparent")] = "opaque"
+    retry_seconds: RetrySeconds = 60.0
+
+    @model_validator(mode="after")
+    def _together(self) -> Self:
+        if (self.service_account_file is None) != (self.subject is None):
+            raise wrong("service_account_file and subject go together")
+        return self
+
+
+class WindowsTable(Table):
+    """[athletes.windows]: weekday and weekend windows, any single day set on its own."""
+
+    weekdays: Windows = (TimeWindow(time(6), time(8)), TimeWindow(time(17), time(21)))
+    weekend: Windows = (TimeWindow(time(7), time(12)), TimeWindow(time(16), time(19)))
+    mon: Windows | None = None
+    tue: Windows | None = None
+    wed: Windows | None = None
+    thu: Windows | None = None
+    fri: Windows | None = None
+    sat: Windows | None = None
+    sun: Windows | None = None
+
+    def by_day(self) -> tuple[tuple[TimeWindow, ...], ...]:
+        days = []
+        for i, name in enumerate(WEEKDAYS):
+            own: tuple[TimeWindow, ...] | None = getattr(self, name)
+            days.append(own if own is not None else self.weekdays if i < 5 else self.weekend)
+        return tuple(days)
+
+
+class SourcesTable(Table):
+    """[athletes.races] and [athletes.busy]."""
+
+    ics: Sources = ()
+
+
+class OutputTable(Table):
+    """[athletes.output]; the file defaults to var/<id>-training.ics."""
+
+    ics: FilePath | None = None
+
+
+class AthleteTable(Table):
+    """One [[athletes]] table."""
+
+    id: AthleteId = Field(description="an id of lowercase letters, digits, - and _")
+    timezone: Timezone = Field(description="an IANA timezone name, e.g. Europe/Berlin")
+    run_days: RunDays = Field(description='3 to 7 weekdays like ["mon", "thu", "sat"] (R1)')
+    long_run_day: Weekday = WEEKDAYS.index("sun")
+    weekly_km: Annotated[float, between(5, 250)] = 40.0
+    easy_pace: Pace = 6 * 60
+    max_strength_per_week: Annotated[int, whole(1, 3)] = 3
+    same_day_order: Annotated[str, one_of(*SameDayOrder)] = SameDayOrder.AUTO
+    experienced: Flag = False
+    offseason: Annotated[str, one_of("structured", "maintenance")] = "structured"
+    runs_from_calendar: Flag = False
+    plan_weeks: Annotated[int, whole(1, 104)] = 16
+    windows: WindowsTable = WindowsTable()
+    races: SourcesTable = SourcesTable()
+    busy: SourcesTable = SourcesTable()
+    output: OutputTable = OutputTable()
+    caldav: CalDavTable | None = None
+    google: GoogleAthleteTable | None = None
+
+    @model_validator(mode="after")
+    def _long_run_day(self) -> Self:
+        if self.long_run_day not in self.run_days:
+            raise wrong(
+                f"'{WEEKDAYS[self.long_run_day]}' is not one of the run_days", "long_run_day"
+            )
+        return self
+
+
+class ConfigFile(Table):
+    """The whole file."""
+
+    google: GoogleTable | None = None
+    service: ServiceTable = ServiceTable()
+    athletes: Annotated[
+        tuple[AthleteTable, ...], listed("expected at least one [[athletes]] table")
+    ] = Field(description="at least one [[athletes]] table")
+
+    @model_validator(mode="after")
+    def _across_athletes(self) -> Self:
+        if not self.athletes:
+            raise wrong("expected at least one [[athletes]] table", "athletes")
+        seen: set[str] = set()
+        for i, entry in enumerate(self.athletes):
+            if entry.id in seen:
+                raise wrong(f"'{entry.id}' is used twice", f"athletes[{i}].id")
+            seen.add(entry.id)
+        if any(a.google for a in self.athletes) and not (
+            self.google and self.google.model_fields_set
+        ):
+            raise wrong("a [google] table is needed for Google athletes", "google")
+        return self
