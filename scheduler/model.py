@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class PlanError(ValueError):
@@ -52,6 +53,8 @@ class Race:
     # The day racecal first saw the race. P3 compresses the block against this day rather
     # than against `today`, so a compressed block keeps its phases as the weeks pass.
     planned_since: dt.date | None = None
+    # R7: the finish time the athlete aims for ("goal 3:29", "Goal: sub 3:45"), in seconds.
+    goal_s: int | None = None
 
     @property
     def distance_class(self) -> DistanceClass:
@@ -65,6 +68,13 @@ class Phase(StrEnum):
     RACE_SPECIFIC = "race-specific"
     TAPER = "taper"
     RECOVERY = "recovery"
+
+
+class Units(StrEnum):
+    """How paces, distances and loads read to the athlete (R7, S8); the planner counts in km."""
+
+    METRIC = "metric"
+    IMPERIAL = "imperial"
 
 
 class SameDayOrder(StrEnum):
@@ -103,6 +113,13 @@ class Athlete:
     # R6: key runs come from the calendar (`PlanRequest.external_runs`); racecal only places
     # strength.
     runs_from_calendar: bool = False
+    # R7: a recent race result (distance and finish time) sets the training paces.
+    recent_race_km: float | None = None
+    recent_race_s: int | None = None
+    units: Units = Units.METRIC
+    # R7: optional heart-rate zones, from the lactate-threshold HR when known, else the max HR.
+    max_hr: int | None = None
+    threshold_hr: int | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +150,46 @@ class Exercise:
     def line(self) -> str:
         text = f"{self.name}: {self.sets} x {self.reps}"
         return f"{text} ({self.note})" if self.note else text
+
+
+class Zone(StrEnum):
+    """Training intensities (R7), slowest first; RACE is the A race's goal pace, which sits
+    wherever the race distance puts it."""
+
+    RECOVERY = "recovery"
+    EASY = "easy"
+    LONG = "long"
+    MARATHON = "marathon"
+    THRESHOLD = "threshold"
+    INTERVAL = "interval"
+    REPETITION = "repetition"
+    RACE = "race"
+
+
+class Step(NamedTuple):
+    """One part of a workout (R8), run once per pass of its block. `by` says whether the
+    distance or the time is prescribed; the other follows from the zone's target pace, so a
+    step's km and seconds always agree."""
+
+    kind: str  # "warmup" | "work" | "recovery" | "steady" | "cooldown"
+    zone: Zone
+    km: float
+    seconds: int
+    by: str  # "distance" | "time"
+    # The zone's pace range, fastest first, in seconds per km; equal ends for a single pace.
+    pace: tuple[int, int]
+    rpe: int
+    # Heart-rate range in beats per minute, when the athlete gave a max or threshold HR.
+    hr: tuple[int, int] | None = None
+    note: str = ""
+
+
+class Block(NamedTuple):
+    """Steps run `repeat` times in a row: a warm-up is one pass of one step, "6 x 800 m with
+    400 m jog" is six passes of two."""
+
+    repeat: int
+    steps: tuple[Step, ...]
 
 
 @dataclass(frozen=True)
@@ -191,6 +248,8 @@ class PlacedSession:
     # "planned": placed by the rules; "kept": carried over unchanged from the previous
     # placement because it already started (history) or was pinned by the athlete (L9).
     origin: str = "planned"
+    # R8: a run's structured workout; its distance and duration are the sums of these.
+    steps: tuple[Block, ...] = ()
 
     @property
     def rules(self) -> tuple[str, ...]:

@@ -1,4 +1,5 @@
-"""Races from calendar events: distance and priority parsed from titles and descriptions (P5).
+"""Races from calendar events: distance, priority (P5) and goal time (R7) parsed from titles
+and descriptions.
 
 A title is a race only when it names a distance ("10K", "half marathon", "13.1 mi", "parkrun")
 and carries none of the words that mark talk *about* a race (meeting, expo, watch ...): a
@@ -50,6 +51,75 @@ _PRIORITY = (
 )
 
 
+# R7: a goal time: "goal 3:29", "Goal: sub 3:45", "target 1:45:00", "Ziel 3h29", "sub-40 min".
+_CLOCK = (
+    r"\d{1,3}:\d{2}(?::\d{2})?|\d{1,2}\s*h\s*\d{1,2}(?:\s*m(?:in)?)?"
+    r"|\d{1,2}(?:[.,]\d{1,2})?\s*h(?:ours?|rs?)?|\d{1,3}\s*min(?:utes?|s)?"
+)
+_GOAL = re.compile(
+    r"(?:\b(?:goal|target|aim|ziel|objectif|objetivo)(?:\s*time)?\s*[:=]?\s*"
+    r"(?:(?:sub|under|<)\s*-?\s*)?|\bsub\s*-?\s*)"
+    # A bare number ("sub 3") only when no word follows it ("goal: 2 gels an hour").
+    rf"({_CLOCK}|\d{{1,3}}(?!\s+[a-z]))(?![\w:]|[.,]\d)",
+    re.I,
+)
+_ANY_TIME = re.compile(rf"(?<![\w:.,])({_CLOCK})(?![\w:]|[.,]\d)", re.I)
+# A finish time is believable between world-record pace and a walk: 2:30-16:40 per km.
+PACE_BOUNDS = (150.0, 1000.0)
+
+
+def parse_time(token: str, km: float) -> int | None:
+    """Seconds of a time token for a race of `km`. "3:29" is h:mm for a marathon and m:ss for a
+    5K: the reading whose pace is believable for the distance wins (the two differ 60-fold)."""
+    token = token.strip().lower().replace(",", ".")
+    candidates: list[float] = []
+    if ":" in token:
+        parts = [int(p) for p in token.split(":")]
+        if len(parts) == 3:
+            candidates.append(parts[0] * 3600.0 + parts[1] * 60 + parts[2])
+        elif parts[1] < 60:
+            candidates += [parts[0] * 3600.0 + parts[1] * 60, parts[0] * 60.0 + parts[1]]
+    elif "h" in token:
+        hours, _, rest = token.partition("h")
+        minutes = re.match(r"\s*(\d+)", rest) if rest.strip() else None
+        if minutes and not rest.strip().startswith(("our", "r")):
+            candidates.append(float(hours) * 3600 + int(minutes.group(1)) * 60)
+        else:
+            candidates.append(float(hours.strip()) * 3600)
+    elif "min" in token:
+        candidates.append(int(re.sub(r"\D", "", token)) * 60.0)
+    elif token.isdigit():
+        # A bare "sub 3" or "goal 40": hours or minutes, whichever the distance believes.
+        candidates += [int(token) * 3600.0, int(token) * 60.0]
+    for seconds in candidates:
+        if PACE_BOUNDS[0] <= seconds / km <= PACE_BOUNDS[1]:
+            return round(seconds)
+    return None
+
+
+def parse_goal(text: str, km: float) -> int | None:
+    """The goal finish time (seconds) named in `text` for a race of `km`, or None."""
+    for match in _GOAL.finditer(text):
+        seconds = parse_time(match.group(1), km)
+        if seconds is not None:
+            return seconds
+    return None
+
+
+def parse_result(text: str) -> tuple[float, int] | None:
+    """A race result "10K 48:30", "half 1:44:10", "marathon 3:29:00", "5 km in 22 min": the
+    distance in km and the time in seconds, or None when either is missing or unbelievable."""
+    text = re.sub(r"\bhalf\b(?![\s-]*marathon)", "half marathon", text.strip(), flags=re.I)
+    km = parse_distance(text)
+    if km is None:
+        return None
+    for match in _ANY_TIME.finditer(text):
+        seconds = parse_time(match.group(1), km)
+        if seconds is not None:
+            return km, seconds
+    return None
+
+
 def parse_distance(text: str) -> float | None:
     """The race distance in km named in `text`, or None. "10k steps" and "$5k prize" are not
     distances (the currency sign and the cue words say so)."""
@@ -92,6 +162,7 @@ def race_from_event(
     if distance is None:
         return None
     priority = parse_priority(title) or parse_priority(description or "")
+    goal = parse_goal(title, distance) or parse_goal(description or "", distance)
     return Race(
         uid=uid,
         title=title,
@@ -101,6 +172,7 @@ def race_from_event(
         location=location.strip(),
         priority_explicit=priority is not None,
         planned_since=planned_since,
+        goal_s=goal,
     )
 
 
