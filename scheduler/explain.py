@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.model import PlacedSession, Plan, Reason
+from scheduler.model import Block, PlacedSession, Plan, Reason, Step, Zone
 
 SECTIONS = (
     ("phase", "Phase"),
@@ -74,7 +74,54 @@ def session_to_json(session: PlacedSession) -> dict[str, object]:
         "distance_km": session.distance_km,
         "origin": session.origin,
         "rules": list(session.rules),
+        "steps": [block_to_json(b) for b in session.steps],
     }
+
+
+def block_to_json(block: Block) -> dict[str, object]:
+    """R8: a block of a workout; paces in seconds per km, fastest first."""
+    return {"repeat": block.repeat, "steps": [_step_to_json(s) for s in block.steps]}
+
+
+def _step_to_json(s: Step) -> dict[str, object]:
+    return {
+        "kind": s.kind,
+        "zone": s.zone.value,
+        "by": s.by,
+        "distance_km": s.km,
+        "duration_s": s.seconds,
+        "pace_s_per_km": list(s.pace),
+        "rpe": s.rpe,
+        "hr": list(s.hr) if s.hr else None,
+        "note": s.note,
+    }
+
+
+def blocks_from_json(data: object) -> tuple[Block, ...]:
+    """The inverse of `block_to_json` over a list; raises KeyError, TypeError or ValueError on
+    a shape it does not know."""
+    if not isinstance(data, list):
+        raise TypeError("steps must be a list")
+    return tuple(
+        Block(
+            int(b["repeat"]),
+            tuple(
+                Step(
+                    str(s["kind"]),
+                    Zone(s["zone"]),
+                    float(s["distance_km"]),
+                    int(s["duration_s"]),
+                    str(s["by"]),
+                    (int(s["pace_s_per_km"][0]), int(s["pace_s_per_km"][1])),
+                    int(s["rpe"]),
+                    (int(s["hr"][0]), int(s["hr"][1])) if s["hr"] else None,
+                    str(s["note"]),
+                )
+                for s in b["steps"]
+            ),
+        )
+        for b in data
+    )
 
 
 def plan_to_json(plan: Plan) -> dict[str, object]:

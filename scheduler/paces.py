@@ -37,6 +37,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from typing import NamedTuple
 
 from scheduler.model import Athlete, DistanceClass, Priority, Race, Reason, Units, Zone
@@ -146,7 +147,7 @@ def race_seconds(of_vdot: float, km: float) -> float:
 def _race_minutes(of_vdot: float, km: float, slowdown: float) -> float:
     lo, hi = 1.0, 3000.0
     metres = km * 1000.0
-    for _ in range(60):
+    for _ in range(42):  # 3000 min / 2^42: far below a second
         mid = (lo + hi) / 2.0
         share = share_of_max(mid) - slowdown * max(0.0, mid - MARATHON_SLOWDOWN[1])
         if metres / velocity_for(share * of_vdot) > mid:
@@ -171,10 +172,11 @@ def marathon_pace(of_vdot: float) -> float:
     return _race_minutes(of_vdot, 42.195, MARATHON_SLOWDOWN[0]) * 60.0 / 42.195
 
 
+@lru_cache(maxsize=64)
 def vdot_for_easy_pace(pace_s: float) -> float:
     """The VDOT whose E pace range is centred on `pace_s` (the fallback without a result)."""
     lo, hi = VDOT_MIN, VDOT_MAX
-    for _ in range(50):
+    for _ in range(36):  # 70 VDOT / 2^36
         mid = (lo + hi) / 2.0
         if _easy_target(mid) > pace_s:
             lo = mid
@@ -210,15 +212,19 @@ class Paces(NamedTuple):
     vdot: float
     units: Units
     zones: tuple[ZonePace, ...]  # in ZONES order
-    # R7: where the paces came from, for the run's "why" and `plan explain`.
+    # R7: where the paces came from, for the run's "why" and `plan explain`: `reason` for the
+    # fitness zones, `race_reason` for race pace (and marathon pace when a goal set it).
     reason: Reason
+    race_reason: Reason | None = None
 
     def of(self, zone: Zone) -> ZonePace:
         return self.zones[_INDEX[zone]]
 
 
+@lru_cache(maxsize=64)
 def zone_paces(of_vdot: float) -> dict[Zone, tuple[float, float]]:
-    """Each zone's (fast, slow) pace in s/km at `of_vdot`, before rounding; RACE not included."""
+    """Each zone's (fast, slow) pace in s/km at `of_vdot`, before rounding; RACE not included.
+    Cached (athletes plan several blocks at one fitness): copy before changing it."""
     easy_slow = pace_for(EASY_SLOW * of_vdot)
     easy_fast = pace_for(_easy_fast(of_vdot))
     m = marathon_pace(of_vdot)
@@ -255,12 +261,12 @@ def paces_for(athlete: Athlete, race: Race | None, stand_in: Race | None = None)
         fitness = vdot_for_easy_pace(athlete.easy_pace_s_per_km)
         source = f"your easy pace {pace_text(athlete.easy_pace_s_per_km, athlete.units)}"
     fitness = min(max(fitness, VDOT_MIN), VDOT_MAX)
-    raw = zone_paces(fitness)
-    notes = [f"paces from {source} (VDOT {fitness:.1f}, Daniels)"]
+    raw = dict(zone_paces(fitness))
+    reason = Reason("R7", f"paces from {source} (VDOT {fitness:.1f}, Daniels)", "prescription")
+    notes: list[str] = []
     if race is not None:
         race_pace, note = _race_pace(race, result, goal, fitness)
-        if note:
-            notes.append(note)
+        notes.append(note)
         if race.distance_class is DistanceClass.MARATHON and goal is not None:
             # The goal sets marathon pace, kept between threshold and long-run pace so the
             # zones stay in order whatever the goal says.
@@ -273,7 +279,8 @@ def paces_for(athlete: Athlete, race: Race | None, stand_in: Race | None = None)
         raw[Zone.RACE] = raw[Zone.MARATHON]
     hr = _hr_zones(athlete, race)
     zones = tuple(_zone_pace(zone, raw[zone], hr.get(zone), race) for zone in ZONES)
-    return Paces(fitness, athlete.units, zones, Reason("R7", ", ".join(notes), "prescription"))
+    race_reason = Reason("R7", ", ".join(notes), "prescription") if notes else None
+    return Paces(fitness, athlete.units, zones, reason, race_reason)
 
 
 def goal_race(races: Iterable[Race], today: date | None = None) -> Race | None:
@@ -293,17 +300,19 @@ def goal_race(races: Iterable[Race], today: date | None = None) -> Race | None:
 def _race_pace(
     race: Race, result: tuple[float, int] | None, goal: int | None, fitness: float
 ) -> tuple[float, str]:
+    # Named by distance, not title: weeks of races that agree on distance and goal share runs.
     km = race.distance_km
+    name = race_name(km)
     if result is not None:
         predicted = riegel(result[1], result[0], km)
-        note = f"{race_name(result[0])} predicts {clock(predicted)} for {race.title} (Riegel)"
+        note = f"your {race_name(result[0])} predicts {clock(predicted)} for the {name} (Riegel)"
     else:
         predicted = race_seconds(fitness, km)
-        note = f"{clock(predicted)} predicted for {race.title} (Daniels)"
+        note = f"{clock(predicted)} predicted for the {name} (Daniels)"
     if goal is None:
-        return predicted / km, note
+        return predicted / km, f"race pace from the prediction: {note}"
     if result is None:
-        return goal / km, ""
+        return goal / km, f"race pace from your goal {clock(goal)}"
     if goal < predicted * (1.0 - GOAL_STRETCH):
         line = predicted * (1.0 - GOAL_STRETCH)
         return line / km, (

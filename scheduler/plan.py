@@ -74,7 +74,7 @@ def build_plan(request: PlanRequest) -> Plan:
     done = {s.key for s in history} | request.deleted
     pins = dict(request.pinned)
     placer = Placer(board, today, future_prev)
-    builder = SpecBuilder(athlete, {r.uid: r for r in request.races})
+    builder = SpecBuilder(athlete, {r.uid: r for r in request.races}, today)
     specs: list[SessionSpec] = []
     for week in weeks:
         week_todo = builder.week(week)

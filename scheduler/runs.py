@@ -1,22 +1,25 @@
 """Run prescriptions (the R rules): how a week's running volume splits into a long run,
 quality sessions and easy runs, with the text and reasons each carries. What to run, not yet
-when, and not yet which week's keys.
+when, and not yet which week's keys. Each run is a structured workout (scheduler.workouts, R8)
+at the athlete's paces (scheduler.paces, R7); `run_rx` derives a run's minutes, distance,
+title and text from its steps.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple, TypeAlias
 
-from scheduler.model import Athlete, DistanceClass, Phase, Reason, WeekPlan
+from scheduler.model import Athlete, Block, DistanceClass, Phase, Reason, WeekPlan
+from scheduler.paces import Paces, paces_for
 from scheduler.volume import (
     EASY_MAX_OF_LONG,
     QUALITY_SHARE,
     long_run_km,
-    minutes_for,
     round_km,
     volume_note,
     weekly_volume,
 )
+from scheduler.workouts import Workout, workout_for
 
 # L10 values of runs (see scheduler.sessions for strength's).
 VALUE_EASY = 2
@@ -40,6 +43,9 @@ RECOVERY_EASY = Reason("P9", "recovery: easy runs only", "prescription")
 KEY_QUALITY = Reason("R2", "a key run", "prescription")
 NOT_KEY_QUALITY = Reason("R2", "not a key run (strides)", "prescription")
 RUN_DAY = Reason("R1", "one of your run days", "prescription")
+FROM_STEPS = Reason(
+    "R8", "distance, duration and booked time are the sums of the steps", "prescription"
+)
 EASY_SLOTS = tuple(f"easy-{n}" for n in range(1, 8))
 
 # The week's facts a run prescription depends on, besides the athlete and the race distance:
@@ -59,6 +65,39 @@ class RunRx(NamedTuple):
     description: str
     reasons: tuple[Reason, ...]
     distance_km: float
+    steps: tuple[Block, ...] = ()
+
+
+# Runs whose paces come from the race (R7): goal race pace, and marathon pace set by a goal.
+RACE_PACED = frozenset({"race_pace", "long_mp"})
+
+
+def pace_reasons(paces: Paces, run_type: str) -> tuple[Reason, ...]:
+    """R7's reasons for a run of `run_type`, then R8's."""
+    if run_type in RACE_PACED and paces.race_reason is not None:
+        return (paces.reason, paces.race_reason, FROM_STEPS)
+    return (paces.reason, FROM_STEPS)
+
+
+def run_rx(
+    slot: str, workout: Workout, *, key_run: bool, value: int, reasons: tuple[Reason, ...]
+) -> RunRx:
+    """R8: everything the calendar shows of a run comes from its workout's steps; the text
+    ends with why the run is there, rule by rule."""
+    # R8 says how the numbers are made; the athlete's "why" is the rest.
+    why = "; ".join(f"{r.text} ({r.rule})" for r in reasons if r is not FROM_STEPS)
+    return RunRx(
+        slot=slot,
+        type=workout.type,
+        minutes=workout.minutes,
+        key_run=key_run,
+        value=value,
+        title=workout.title,
+        description="\n".join([*workout.lines(), f"Why: {why}."]),
+        reasons=reasons,
+        distance_km=workout.km,
+        steps=workout.blocks,
+    )
 
 
 def run_shape(week: WeekPlan) -> RunShape:
@@ -101,14 +140,21 @@ def quality_types(phase: Phase, cls: DistanceClass | None) -> tuple[str, ...]:
 
 
 def run_prescriptions(
-    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, run_days: int
+    week: WeekPlan,
+    athlete: Athlete,
+    cls: DistanceClass | None,
+    run_days: int,
+    paces: Paces | None = None,
 ) -> tuple[RunRx, ...]:
     """The week's runs: the long run, R3's quality sessions, then easy runs sharing the rest
-    of the volume. Reads only what `run_shape` names from the week."""
+    of the volume. Reads only what `run_shape` names from the week; `paces` (R7) default to
+    the athlete's without a race."""
+    if paces is None:
+        paces = paces_for(athlete, None)
     volume = weekly_volume(week, athlete, cls)
     phase = run_phase(week)
     vol_reason = Reason("R5", f"week volume {volume:.0f} km ({volume_note(week)})", "prescription")
-    pace = athlete.easy_pace_s_per_km
+    progress = max(week.block_week - 1, 0) // 2
     long_km = long_run_km(week, athlete, cls, volume)
     recovery = week.phase is Phase.RECOVERY
     if recovery:
@@ -122,20 +168,19 @@ def run_prescriptions(
             ),
             vol_reason,
         )
+    long = workout_for(
+        "easy" if recovery else "long", long_km, paces, phase=phase, cls=cls, progress=progress
+    )
     runs = [
-        RunRx(
-            slot="long",
-            type="easy" if recovery else "long",
-            minutes=minutes_for(long_km, pace),
+        run_rx(
+            "long",
+            long,
             key_run=not recovery,
             value=VALUE_EASY if recovery else VALUE_LONG,
-            title=f"{'Easy' if recovery else 'Long'} run {long_km:g} km",
-            description=f"{long_km:g} km at an easy, conversational pace.",
-            reasons=long_reasons,
-            distance_km=long_km,
+            reasons=(*long_reasons, *pace_reasons(paces, long.type)),
         )
     ]
-    used_km = long_km
+    used_km = long.km
     budget = max(run_days - 1, 0)
     # Keep one easy run when the week has room for it.
     q_count = min(QUALITY[phase], budget - 1 if budget >= 2 else budget)
@@ -144,17 +189,16 @@ def run_prescriptions(
         km = round_km(min(max(volume * QUALITY_SHARE, 6.0), 16.0))
         if phase is Phase.TAPER:
             km = round_km(km * 0.7)
-        title, body = _quality_text(q_type, km, week, cls)
+        workout = workout_for(
+            q_type, km, paces, phase=phase, cls=cls, progress=progress, week_km=volume
+        )
         key_run = q_type in KEY_RUN_TYPES
         runs.append(
-            RunRx(
-                slot=f"q{n}",
-                type=q_type,
-                minutes=minutes_for(km, pace, 0.95),
+            run_rx(
+                f"q{n}",
+                workout,
                 key_run=key_run,
                 value=VALUE_QUALITY,
-                title=title,
-                description=body,
                 reasons=(
                     Reason(
                         "R3",
@@ -163,11 +207,11 @@ def run_prescriptions(
                     ),
                     KEY_QUALITY if key_run else NOT_KEY_QUALITY,
                     vol_reason,
+                    *pace_reasons(paces, q_type),
                 ),
-                distance_km=km,
             )
         )
-        used_km += km
+        used_km += workout.km
     easy_count = max(budget - len(q_types), 0)
     if not easy_count:
         return tuple(runs)
@@ -175,62 +219,16 @@ def run_prescriptions(
     # R4: the long run stays the week's longest; with few run days the week runs short of its
     # volume rather than turning an easy run into a second long run.
     easy_km = round_km(min(share, long_km * EASY_MAX_OF_LONG))
-    easy = RunRx(
-        slot="",
-        type="easy",
-        minutes=minutes_for(easy_km, pace),
+    easy = run_rx(
+        "",
+        workout_for("easy", easy_km, paces, phase=phase, cls=cls),
         key_run=False,
         value=VALUE_EASY,
-        title=f"Easy run {easy_km:g} km",
-        description=f"{easy_km:g} km easy. Conversational pace; walk breaks are fine.",
         reasons=(
             RUN_DAY,
             Reason("R5", f"easy runs share the rest of the week's {volume:.0f} km", "prescription"),
+            *pace_reasons(paces, "easy"),
         ),
-        distance_km=easy_km,
     )
     runs.extend(easy._replace(slot=slot) for slot in EASY_SLOTS[:easy_count])
     return tuple(runs)
-
-
-def _quality_text(
-    q_type: str, km: float, week: WeekPlan, cls: DistanceClass | None
-) -> tuple[str, str]:
-    reps = 4 + min(max(week.block_week - 1, 0) // 2, 4)
-    race = {
-        DistanceClass.SHORT: "10K",
-        DistanceClass.HALF: "half marathon",
-        DistanceClass.MARATHON: "marathon",
-        DistanceClass.ULTRA: "ultra",
-    }[cls or DistanceClass.SHORT]
-    if q_type == "strides":
-        return (
-            f"Easy run {km:g} km + strides",
-            f"{km:g} km easy, then 6 x 20 s strides (fast, relaxed) with full recovery.",
-        )
-    if q_type == "intervals":
-        if week.phase is Phase.TAPER:
-            return (
-                "Sharpener 4 x 400 m",
-                f"{km:g} km: 15 min easy, 4 x 400 m at 5K pace, 200 m jog, 10 min easy.",
-            )
-        return (
-            f"Intervals {reps} x 800 m",
-            f"{km:g} km: 15 min easy, {reps} x 800 m at 5K-10K pace with 400 m jog, 10 min easy.",
-        )
-    if q_type == "tempo":
-        minutes = 15 + 5 * min(reps - 4, 3)
-        return (
-            f"Tempo run {km:g} km",
-            f"{km:g} km: 15 min easy, {minutes} min at threshold (comfortably hard), 10 min easy.",
-        )
-    if q_type == "hills":
-        return (
-            f"Hill repeats {reps + 2} x 60 s",
-            f"{km:g} km: 15 min easy, {reps + 2} x 60 s uphill hard, jog down, 10 min easy.",
-        )
-    at_pace = max(2.0, round_km(km * (0.35 if week.phase is Phase.TAPER else 0.55)))
-    return (
-        f"Race pace {km:g} km",
-        f"{km:g} km with {at_pace:g} km at goal {race} pace in the middle.",
-    )

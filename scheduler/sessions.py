@@ -6,12 +6,13 @@ its day and time and may swap a strength session for its upper-body variant (L3)
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 
 from scheduler.model import (
     Athlete,
+    Block,
     DistanceClass,
     Phase,
     PlacedSession,
@@ -19,6 +20,7 @@ from scheduler.model import (
     Reason,
     WeekPlan,
 )
+from scheduler.paces import Paces, goal_race, paces_for
 from scheduler.periodize import OFFSEASON
 from scheduler.runs import KEY_RUN_TYPES, RunRx, RunShape, run_prescriptions, run_shape
 from scheduler.strength import StrengthRx, strength_rx
@@ -58,6 +60,8 @@ class SessionSpec(NamedTuple):
     strength: StrengthRx | None = None
     # A run's weekday when it is tied to one (easy runs live on their run day, L7/L8).
     weekday: int | None = None
+    # R8: a run's workout steps.
+    steps: tuple[Block, ...] = ()
 
     @property
     def heavy_lower(self) -> bool:
@@ -95,6 +99,7 @@ class SessionSpec(NamedTuple):
             (*self.reasons, *reasons),
             self.distance_km,
             origin,
+            self.steps,
         )
 
 
@@ -143,11 +148,15 @@ class SpecBuilder:
     same shape (most offseason weeks) share their prescriptions, so those are worked out once
     per shape; only the keys and the week's phase reasons differ."""
 
-    def __init__(self, athlete: Athlete, races: dict[str, Race]) -> None:
+    def __init__(self, athlete: Athlete, races: dict[str, Race], today: date | None = None) -> None:
         self.athlete = athlete
         self.races = races
+        # R7: without a race result, this race's goal stands in for fitness in every week.
+        self.goal_race = goal_race(races.values(), today)
         self.run_days = len(athlete.run_days)
-        self._runs: dict[tuple[RunShape, DistanceClass | None], tuple[RunRx, ...]] = {}
+        self._runs: dict[tuple[RunShape, DistanceClass | None, int], tuple[RunRx, ...]] = {}
+        self._paces: dict[str, tuple[Paces, int]] = {}
+        self._pace_ids: dict[Paces, int] = {}
         self._lifts: dict[tuple[Phase, bool, int, int, int, int], tuple[StrengthSlot, ...]] = {}
 
     def week(self, week: WeekPlan) -> tuple[SessionSpec, ...]:
@@ -156,10 +165,14 @@ class SpecBuilder:
         specs: list[SessionSpec] = []
         if not athlete.runs_from_calendar:
             cls = anchor_class(week, self.races)
-            shape = (run_shape(week), cls)
+            # The anchor race sets race pace (R7): weeks share runs when their paces agree.
+            paces, paces_id = self.paces(week.anchor)
+            shape = (run_shape(week), cls, paces_id)
             runs = self._runs.get(shape)
             if runs is None:
-                runs = self._runs[shape] = run_prescriptions(week, athlete, cls, self.run_days)
+                runs = self._runs[shape] = run_prescriptions(
+                    week, athlete, cls, self.run_days, paces
+                )
             if week.races:
                 replaced = replaced_slots(week, athlete, {r.slot for r in runs})
                 runs = tuple(r for r in runs if r.slot not in replaced)
@@ -178,6 +191,7 @@ class SpecBuilder:
                     description=r.description,
                     reasons=(*phase_reasons, *r.reasons),
                     distance_km=r.distance_km,
+                    steps=r.steps,
                 )
                 for r in runs
             )
@@ -199,6 +213,16 @@ class SpecBuilder:
             for lift in self._strength(week)
         )
         return tuple(specs)
+
+    def paces(self, anchor: str) -> tuple[Paces, int]:
+        """R7: the athlete's paces for the block of the race `anchor` names (a goal on it sets
+        race pace), or without a race; and a number equal for equal paces."""
+        known = self._paces.get(anchor)
+        if known is None:
+            paces = paces_for(self.athlete, self.races.get(anchor), self.goal_race)
+            paces_id = self._pace_ids.setdefault(paces, len(self._pace_ids))
+            known = self._paces[anchor] = (paces, paces_id)
+        return known
 
     def _strength(self, week: WeekPlan) -> tuple[StrengthSlot, ...]:
         # What strength_slots reads from the week: S3's A/B parity and S5's 4-week cycle

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.model import Units, Zone
+from scheduler.model import PlanRequest, Units, Zone
 from scheduler.paces import (
     ZONES,
     marathon_pace,
@@ -22,6 +22,7 @@ from scheduler.paces import (
     zone_paces,
     zone_text,
 )
+from scheduler.plan import build_plan
 from scheduler.races import race_from_event
 from tests.support import athlete, race
 
@@ -133,7 +134,8 @@ def test_the_goal_sets_marathon_pace_and_the_result_sets_the_rest() -> None:
     assert paces.of(Zone.RACE).fast == round(hms("3:45:00") / 42.195)
     assert paces.of(Zone.THRESHOLD).fast == round(zone_paces(paces.vdot)[Zone.THRESHOLD][0])
     assert "your 10K in 48:30" in paces.reason.text
-    assert "Riegel" in paces.reason.text
+    assert paces.race_reason is not None
+    assert "Riegel" in paces.race_reason.text
 
 
 def test_a_goal_alone_stands_in_for_fitness() -> None:
@@ -158,7 +160,8 @@ def test_a_goal_far_beyond_the_result_is_trained_at_the_stretch_line() -> None:
     predicted = riegel(hms("48:30"), 10.0, 42.195)
     assert paces.of(Zone.RACE).fast == round(predicted * 0.95 / 42.195)
     assert paces.of(Zone.MARATHON).fast > paces.of(Zone.THRESHOLD).fast
-    assert "beyond that" in paces.reason.text
+    assert paces.race_reason is not None
+    assert "beyond that" in paces.race_reason.text
 
 
 def test_the_example_race_goal_reaches_the_paces() -> None:
@@ -198,3 +201,14 @@ def test_marathon_pace_is_the_predicted_marathon_for_fit_runners() -> None:
     # Slower runners' marathon pace sits below the drop-dead curve's prediction (Table 5.2).
     assert marathon_pace(30) > race_seconds(30, 42.195) / 42.195 + 8
 
+
+def test_a_goal_standing_in_for_fitness_holds_in_the_offseason_too() -> None:
+    # Without a result the goal sets the easy pace; the weeks before the block (no race) and
+    # after it must not fall back to another easy pace.
+    today = date(2026, 6, 1)
+    goal = race("hh", RACE_DAY, goal_s=hms("3:45:00"))
+    plan = build_plan(PlanRequest(athlete(easy_pace_s_per_km=330), (goal,), today, weeks=52))
+    easy = {s.steps[0].steps[0].pace for s in plan.sessions if s.type == "easy"}
+    phases = {s.phase for s in plan.sessions if s.type == "easy"}
+    assert len(phases) >= 3
+    assert len(easy) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from scheduler.explain import session_to_json
+from scheduler.explain import blocks_from_json, session_to_json
 from scheduler.model import Phase, PlacedSession, Reason
 
 
@@ -39,6 +39,7 @@ def from_payload(text: str) -> PlacedSession | None:
             reasons=tuple(Reason(*r) for r in data["reasons"]),
             distance_km=data["distance_km"],
             origin="kept",
+            steps=blocks_from_json(data.get("steps", [])),
         )
     except (KeyError, ValueError, TypeError):
         return None
