@@ -24,6 +24,8 @@ def test_answers_make_a_config_that_loads(tmp_path: Path) -> None:
             "sun",
             "06:30-07:30",
             "08:00-11:00,17:00-19:00",
+            "a quick one",  # not a race result: asked again
+            "half 1:44:10",
             "ics",
             "races.ics",
             "",  # no busy calendar
@@ -33,6 +35,7 @@ def test_answers_make_a_config_that_loads(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["init", "--path", str(target)], input=answers + "\n")
     assert result.exit_code == 0, result.output
     assert "is not an IANA timezone" in result.output
+    assert "a distance and a finish time" in result.output
     entry = load_config(target).athletes[0]
     assert entry.athlete.id == "sam"
     assert entry.athlete.timezone == "Europe/Vienna"
@@ -41,6 +44,8 @@ def test_answers_make_a_config_that_loads(tmp_path: Path) -> None:
     assert [w.start.hour for w in entry.athlete.windows[6]] == [8, 17]
     assert entry.race_ics == (target.parent / "races.ics",)
     assert entry.busy_ics == ()
+    assert (entry.athlete.recent_race_km, entry.athlete.recent_race_s) == (21.098, 6250)
+    assert 'recent_race = "half marathon 1:44:10"' in target.read_text()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert target.read_text().startswith("# racecal config, written by `racecal init`")
 
@@ -152,7 +157,7 @@ def test_every_backend_setting_is_an_option(tmp_path: Path) -> None:
 def test_an_impossible_window_is_asked_again_and_refused_as_an_option(tmp_path: Path) -> None:
     target = tmp_path / "config.toml"
     answers = ["sam", "Europe/Vienna", "mon,wed,fri,sun", "sun",
-               "25:00-26:00", "18:00-17:00", "06:30-07:30", "", "ics", "", "", ""]  # fmt: skip
+               "25:00-26:00", "18:00-17:00", "06:30-07:30", "", "", "ics", "", "", ""]  # fmt: skip
     typed = "\n".join(answers) + "\n"
     result = CliRunner().invoke(main, ["init", "--path", str(target)], input=typed)
     assert result.exit_code == 0, result.output
@@ -172,3 +177,20 @@ def test_a_bad_password_variable_name_is_refused(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2
     assert "'MY-PASSWORD' is not an environment variable name" in result.stderr
+
+
+def test_the_recent_race_is_optional_and_an_option(tmp_path: Path) -> None:
+    without = tmp_path / "without.toml"
+    result = CliRunner().invoke(main, ["init", "--path", str(without), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert load_config(without).athletes[0].athlete.recent_race_km is None
+    with_result = tmp_path / "with.toml"
+    args = ["init", "--path", str(with_result), "--yes", "--recent-race", "10k 48:30"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    athlete = load_config(with_result).athletes[0].athlete
+    assert (athlete.recent_race_km, athlete.recent_race_s) == (10.0, 2910)
+    bad = CliRunner().invoke(main, [*args[:2], str(tmp_path / "bad.toml"), "--yes",
+                                    "--recent-race", "48:30"])  # fmt: skip
+    assert bad.exit_code == 2
+    assert "a distance and a finish time" in bad.output

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.model import Units
 from service.config.load import load_config
 from service.config.reader import ConfigError
 from tests.support import example_workspace
@@ -26,6 +27,20 @@ def test_example_config_loads() -> None:
     assert entry.athlete.easy_pace_s_per_km == 345
     assert entry.race_ics == (ROOT / "examples" / "races.ics",)
     assert entry.athlete.windows[0][0].start.hour == 6
+
+
+def test_race_result_units_and_heart_rates_reach_the_athlete(tmp_path: Path) -> None:
+    text = GOOD.replace('# recent_race = "half 1:44:10"', 'recent_race = "half 1:44:10"')
+    text = text.replace('units = "metric"', 'units = "imperial"')
+    text = text.replace("# threshold_hr = 168", "threshold_hr = 168")
+    path = example_workspace(tmp_path)
+    path.write_text(text, encoding="utf-8")
+    athlete = load_config(path).athletes[0].athlete
+    assert (athlete.recent_race_km, athlete.recent_race_s) == (21.098, 6250)
+    assert athlete.units is Units.IMPERIAL
+    assert (athlete.threshold_hr, athlete.max_hr) == (168, None)
+    example = load_config(ROOT / "config.example.toml").athletes[0].athlete
+    assert (example.recent_race_km, example.units, example.max_hr) == (None, Units.METRIC, None)
 
 
 @pytest.mark.parametrize(
@@ -86,6 +101,26 @@ def test_example_config_loads() -> None:
             "plan_weeks = 16",
             "plan_weeks = 16\nrun_dayz = 3",
             "athletes[0].run_dayz: unknown key; expected one of",
+        ),
+        (
+            'units = "metric"',
+            'units = "miles"',
+            "athletes[0].units: 'miles' is not one of metric, imperial",
+        ),
+        (
+            '# recent_race = "half 1:44:10"',
+            'recent_race = "pretty fast"',
+            "athletes[0].recent_race: 'pretty fast': expected a distance and a finish time",
+        ),
+        (
+            "# max_hr = 188",
+            "max_hr = 188\nthreshold_hr = 190",
+            "athletes[0].threshold_hr: 190 is not below max_hr 188",
+        ),
+        (
+            "# max_hr = 188",
+            "max_hr = 320",
+            "athletes[0].max_hr: expected a whole number from 80 to 230, got 320",
         ),
         (
             'id = "alex"',

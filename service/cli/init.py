@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from scheduler.paces import clock, race_name
+from scheduler.races import parse_result
 from service.config.load import load_config
 from service.config.reader import WEEKDAYS, ConfigError
 
@@ -59,6 +61,22 @@ def _windows(value: str) -> str:
     if not items:
         raise click.BadParameter('time windows like "06:00-07:30,17:30-21:00"')
     return ",".join(items)
+
+
+def _result(value: str) -> str:
+    """R7: a recent race as "10K 48:30"; empty for none. Written back as racecal read it, so
+    the person sees what the paces will come from."""
+    if not value.strip():
+        return ""
+    result = parse_result(value)
+    if result is None:
+        raise click.BadParameter(
+            f"'{value}': a distance and a finish time, e.g. 10K 48:30 or half 1:44:10"
+        )
+    km, seconds = result
+    name = race_name(km)
+    distance = f"{km:g} km" if name.endswith(" km race") else name
+    return f"{distance} {clock(seconds)}"
 
 
 class Refused(click.ClickException):
@@ -124,6 +142,9 @@ def _file(value: str) -> str:
 @click.option("--weekday-windows", help="e.g. 06:00-07:30,17:30-21:00")
 @click.option("--weekend-windows", help="e.g. 07:00-12:00,16:00-19:00")
 @click.option(
+    "--recent-race", help='A recent race result, e.g. "10K 48:30": sets your paces (optional).'
+)
+@click.option(
     "--backend", type=click.Choice(["ics", "caldav", "google"]), help="Where your calendars are."
 )
 @click.option("--races-ics", help="ics: your race calendar file or https URL.")
@@ -146,6 +167,7 @@ def init(
     long_run_day: str | None,
     weekday_windows: str | None,
     weekend_windows: str | None,
+    recent_race: str | None,
     backend: str | None,
     races_ics: str | None,
     busy_ics: str | None,
@@ -182,6 +204,9 @@ def init(
     weekend = _ask(
         weekend_windows, "Weekend training windows", "07:00-12:00,16:00-19:00", _windows, yes
     )
+    result = _ask(
+        recent_race, "Recent race result, e.g. 10K 48:30 (empty for none)", "", _result, yes
+    )
     kind = backend or ("ics" if yes else click.prompt(
         "Calendar backend", type=click.Choice(["ics", "caldav", "google"]), default="ics"
     ))  # fmt: skip
@@ -202,6 +227,7 @@ def init(
         long=_q(long_day),
         weekdays=_toml_list(weekdays),
         weekend=_toml_list(weekend),
+        recent_race=f"recent_race = {_q(result)}" if result else '# recent_race = "10K 48:30"',
         sections=sections,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -282,7 +308,10 @@ timezone = {zone}              # sessions are placed on this wall clock
 run_days = {days}   # 3-7 days (rule R1)
 long_run_day = {long}             # one of run_days (rule R4)
 weekly_km = 40                 # your usual weekly running volume today (rule R5)
-easy_pace = "6:00"             # min:sec per km
+easy_pace = "6:00"             # min:sec per km; sets the paces without a result or goal
+{recent_race}   # a distance and a time: sets your paces (rule R7)
+units = "metric"               # metric (min/km, kg) | imperial (min/mi, lb)
+# threshold_hr = 168           # heart-rate ranges on every step (or max_hr = 188)
 plan_weeks = 16                # how far ahead to plan
 
 # When you can train, in local time; the preferred window first (rule L8).

@@ -26,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from scheduler.model import TimeWindow
+from scheduler.races import parse_result
 from service.config.reader import WEEKDAYS
 
 
@@ -180,6 +181,16 @@ def _pace(value: object) -> int:
     return seconds
 
 
+def _race_result(value: object) -> tuple[float, int]:
+    """R7: a recent race, distance and finish time, as (km, seconds)."""
+    result = parse_result(value) if isinstance(value, str) else None
+    if result is None:
+        raise wrong(
+            f'{value!r}: expected a distance and a finish time, e.g. "10K 48:30" or "half 1:44:10"'
+        )
+    return result
+
+
 _WINDOW = re.compile(r"(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})")
 
 
@@ -196,6 +207,7 @@ def _window(value: object) -> TimeWindow:
 AthleteId = Annotated[str, PlainValidator(_athlete_id)]
 Timezone = Annotated[str, PlainValidator(_timezone)]
 Pace = Annotated[int, PlainValidator(_pace)]
+RaceResult = Annotated[tuple[float, int], PlainValidator(_race_result)]
 Windows = Annotated[
     tuple[Annotated[TimeWindow, PlainValidator(_window)], ...],
     listed('expected a list like ["06:00-07:30", "18:00-20:00"]'),

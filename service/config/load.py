@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from scheduler.model import Athlete, SameDayOrder
+from scheduler.model import Athlete, SameDayOrder, Units
 from service.config.reader import ConfigError, key_path, message, read_toml
 from service.config.remote import (
     CalDavConfig,
@@ -115,6 +115,11 @@ def _athlete(
             experienced=table.experienced,
             offseason_maintenance=table.offseason == "maintenance",
             runs_from_calendar=table.runs_from_calendar,
+            recent_race_km=table.recent_race[0] if table.recent_race else None,
+            recent_race_s=table.recent_race[1] if table.recent_race else None,
+            units=Units(table.units),
+            max_hr=table.max_hr,
+            threshold_hr=table.threshold_hr,
         ),
         race_ics=race_files,
         busy_ics=busy_files,

@@ -14,7 +14,7 @@ from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, model_validator
 
-from scheduler.model import SameDayOrder, TimeWindow
+from scheduler.model import SameDayOrder, TimeWindow, Units
 from service.config.fields import (
     Address,
     AthleteId,
@@ -24,6 +24,7 @@ from service.config.fields import (
     FilePath,
     Flag,
     Pace,
+    RaceResult,
     RunDays,
     Sources,
     Table,
@@ -42,6 +43,7 @@ from service.config.fields import (
 from service.config.reader import WEEKDAYS
 
 RetrySeconds = Annotated[float, between(0, 3600)]
+HeartRate = Annotated[int, whole(80, 230)]
 
 
 class ServiceTable(Table):
@@ -150,6 +152,12 @@ class AthleteTable(Table):
     long_run_day: Weekday = WEEKDAYS.index("sun")
     weekly_km: Annotated[float, between(5, 250)] = 40.0
     easy_pace: Pace = 6 * 60
+    # R7: the paces come from this result when given (else a goal on the A race, else
+    # easy_pace); S8: units also set kg or lb.
+    recent_race: RaceResult | None = None
+    units: Annotated[str, one_of(*Units)] = Units.METRIC
+    max_hr: HeartRate | None = None
+    threshold_hr: HeartRate | None = None
     max_strength_per_week: Annotated[int, whole(1, 3)] = 3
     same_day_order: Annotated[str, one_of(*SameDayOrder)] = SameDayOrder.AUTO
     experienced: Flag = False
@@ -168,6 +176,16 @@ class AthleteTable(Table):
         if self.long_run_day not in self.run_days:
             raise wrong(
                 f"'{WEEKDAYS[self.long_run_day]}' is not one of the run_days", "long_run_day"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _heart_rates(self) -> Self:
+        if self.max_hr and self.threshold_hr and self.threshold_hr >= self.max_hr:
+            raise wrong(
+                f"{self.threshold_hr} is not below max_hr {self.max_hr}; the threshold heart "
+                "rate is the one you can hold for about an hour",
+                "threshold_hr",
             )
         return self
 
