@@ -35,6 +35,9 @@ PURPOSE = {
     "asks for it.",
     "time_on_feet": "Time on feet: hours of easy running, walking the steep climbs, prepare "
     "body and mind for the ultra.",
+    "back_to_back": "Back-to-back: a second long day on tired legs, as the ultra's later hours "
+    "will feel.",
+    "shakeout": "Shakeout: loosen up for tomorrow's race; nothing fast.",
     "tempo": "Lactate threshold: comfortably hard running you could hold for about an hour "
     "raises the pace you can sustain.",
     "intervals": "VO2max: hard repeats of 3-5 minutes' effort raise your aerobic ceiling.",
@@ -176,28 +179,22 @@ def long_run(km: float, paces: Paces) -> Workout:
     return build("long", "Long run {total}", [once(step(paces, "steady", Zone.LONG, km=km))], paces)
 
 
-def long_mp_run(km: float, paces: Paces, progress: int) -> Workout:
-    """Pfitzinger's marathon-pace long run: easy first, then marathon pace in segments of at
-    most 8 km with 1 km easy between, a short easy finish. The share at M grows with the block
-    (25 % + 5 % a step, 5-16 km)."""
-    mp_km = float(min(max(round(km * (0.25 + 0.05 * progress)), 5), 16, max(round(km - 6), 5)))
-    segments = math.ceil(mp_km / 8)
-    seg_km = half_km(mp_km / segments)
-    mp = step(paces, "steady", Zone.MARATHON, km=seg_km)
-    if segments > 1:
-        easy = step(paces, "recovery", Zone.LONG, km=1.0, note="easy between")
-        main = Block(segments, (mp, easy))
-    else:
-        main = once(mp)
+def long_mp_run(km: float, paces: Paces, progress: int, mp_km: float = 0.0) -> Workout:
+    """Pfitzinger's marathon-pace long run: easy first, then `mp_km` continuous at marathon
+    pace, 1 km easy to finish. Without `mp_km` the share at M grows with the block (25 % + 5 %
+    a step, 5-16 km); at least 3 km stay easy before it."""
+    if mp_km <= 0:
+        mp_km = float(min(max(round(km * (0.25 + 0.05 * progress)), 5), 16))
     finish = 1.0
-    first = max(half_km(km - blocks_km([main]) - finish), 3.0)
+    mp_km = max(min(half_km(mp_km), half_km(km - finish - 3.0)), 1.0)
+    first = max(half_km(km - mp_km - finish), 3.0)
     blocks = [
         once(step(paces, "steady", Zone.LONG, km=first)),
-        main,
+        once(step(paces, "work", Zone.MARATHON, km=mp_km)),
         once(step(paces, "cooldown", Zone.LONG, km=finish)),
     ]
-    name = f"Long run {{total}} with {segments * seg_km:g} km at marathon pace"
-    return build("long_mp", name, blocks, paces)
+    name = f"Long run {{total}} with {mp_km:g} km at marathon pace"
+    return build("long", name, blocks, paces, "long_mp")
 
 
 def time_on_feet(km: float, paces: Paces) -> Workout:
@@ -206,7 +203,17 @@ def time_on_feet(km: float, paces: Paces) -> Workout:
     seconds = max(round(km * paces.of(Zone.LONG).target / 300), 1) * 300
     on_feet = step(paces, "steady", Zone.LONG, seconds=seconds, note="walk the steep climbs")
     name = f"Time on feet {duration_text(seconds)}, about {{total}}"
-    return build("time_on_feet", name, [once(on_feet)], paces)
+    return build("long", name, [once(on_feet)], paces, "time_on_feet")
+
+
+def back_to_back_run(km: float, paces: Paces) -> Workout:
+    blocks = [once(step(paces, "steady", Zone.LONG, km=km))]
+    return build("easy", "Back-to-back long run {total}", blocks, paces, "back_to_back")
+
+
+def shakeout_run(km: float, paces: Paces) -> Workout:
+    blocks = [once(step(paces, "steady", Zone.RECOVERY, km=km))]
+    return build("easy", "Shakeout {total}", blocks, paces, "shakeout")
 
 
 def tempo_run(km: float, paces: Paces, progress: int, week_km: float) -> Workout:
@@ -284,6 +291,15 @@ def race_pace_run(km: float, paces: Paces, cls: DistanceClass | None, taper: boo
     return framed("race_pace", name, main, km, paces)
 
 
+FOCUS_TYPES = {
+    "long_mp": ("long", "marathon-pace"),
+    "time_on_feet": ("long", "time-on-feet"),
+    "recovery": ("easy", "recovery"),
+    "shakeout": ("easy", "shakeout"),
+    "back_to_back": ("easy", "back-to-back"),
+}
+
+
 def workout_for(
     run_type: str,
     km: float,
@@ -293,32 +309,46 @@ def workout_for(
     cls: DistanceClass | None,
     progress: int = 0,
     week_km: float = 0.0,
+    focus: str = "",
+    pace_km: float = 0.0,
 ) -> Workout:
-    """The workout for a run of `run_type` with a distance budget of `km`. `progress` counts
-    steps up the block (0 at its start); `week_km` caps the hard running by Daniels' shares.
-    A type this module does not know is run as an easy run of `km`."""
+    """The workout for a run of `run_type` with a distance budget of `km`; it keeps `run_type`
+    as its type. `progress` counts steps up the block (0 at its start); `week_km` caps the hard
+    running by Daniels' shares. `focus` refines the type as the week's plan names it:
+    long + "marathon-pace" (`pace_km` of it at M) or "time-on-feet"; easy + "recovery",
+    "shakeout" or "back-to-back"; a quality type + "sharpen" (the taper's version, as the
+    taper phase gives). A type this module does not know is run as an easy run of `km`."""
+    sharpen = focus == "sharpen" or phase is Phase.TAPER
+    given = run_type
+    if run_type in FOCUS_TYPES:
+        # A focus named as a type ("long_mp"): built as that focus, typed as asked.
+        run_type, focus = FOCUS_TYPES[run_type]
     if run_type == "long":
-        return long_run(km, paces)
-    if run_type == "long_mp":
-        return long_mp_run(km, paces, progress)
-    if run_type == "time_on_feet":
-        return time_on_feet(km, paces)
-    if run_type == "recovery":
-        return recovery_run(km, paces)
-    if run_type == "tempo":
-        return tempo_run(km, paces, progress, week_km)
-    if run_type == "intervals":
-        if phase is Phase.TAPER:
-            return sharpener(km, paces)
-        return interval_run(km, paces, progress, week_km)
-    if run_type == "hills":
-        return hill_run(km, paces, progress)
-    if run_type == "strides":
-        return strides_run(km, paces)
-    if run_type == "race_pace":
-        return race_pace_run(km, paces, cls, phase is Phase.TAPER)
-    workout = easy_run(km, paces)
-    return workout if run_type == "easy" else workout._replace(type=run_type)
+        if focus == "marathon-pace":
+            workout = long_mp_run(km, paces, progress, pace_km)
+        elif focus == "time-on-feet":
+            workout = time_on_feet(km, paces)
+        else:
+            workout = long_run(km, paces)
+    elif run_type == "tempo":
+        workout = tempo_run(km, paces, 0 if sharpen else progress, week_km)
+    elif run_type == "intervals":
+        workout = sharpener(km, paces) if sharpen else interval_run(km, paces, progress, week_km)
+    elif run_type == "hills":
+        workout = hill_run(km, paces, progress)
+    elif run_type == "strides":
+        workout = strides_run(km, paces)
+    elif run_type == "race_pace":
+        workout = race_pace_run(km, paces, cls, sharpen)
+    elif focus == "recovery":
+        workout = recovery_run(km, paces)
+    elif focus == "shakeout":
+        workout = shakeout_run(km, paces)
+    elif focus == "back-to-back":
+        workout = back_to_back_run(km, paces)
+    else:
+        workout = easy_run(km, paces)
+    return workout if workout.type == given else workout._replace(type=given)
 
 
 # -- text ------------------------------------------------------------------------------------------

@@ -36,6 +36,8 @@ RUN_TYPES = (
     "hills",
     "strides",
     "race_pace",
+    "shakeout",
+    "back_to_back",
 )
 PROPS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -67,6 +69,8 @@ def check_adds_up(w: Workout) -> None:
     st.integers(0, 6),
     st.floats(15.0, 120.0),
     st.sampled_from(tuple(Units)),
+    st.sampled_from(("", "marathon-pace", "time-on-feet", "recovery", "shakeout", "sharpen")),
+    st.floats(0.0, 20.0),
 )
 def test_distance_duration_slot_title_and_text_are_the_sums_of_the_steps(
     run_type: str,
@@ -77,12 +81,25 @@ def test_distance_duration_slot_title_and_text_are_the_sums_of_the_steps(
     progress: int,
     week_km: float,
     units: Units,
+    focus: str,
+    pace_km: float,
 ) -> None:
     # A 10K anywhere from 25 to 80 minutes sets the fitness.
     a = athlete(recent_race_km=10.0, recent_race_s=round(fitness_km_time * 60), units=units)
     paces = paces_for(a, None)
-    w = workout_for(run_type, km, paces, phase=phase, cls=cls, progress=progress, week_km=week_km)
+    w = workout_for(
+        run_type,
+        km,
+        paces,
+        phase=phase,
+        cls=cls,
+        progress=progress,
+        week_km=week_km,
+        focus=focus,
+        pace_km=pace_km,
+    )
     check_adds_up(w)
+    assert w.type == run_type
     for step in (s for b in w.blocks for s in b.steps):
         z = paces.of(step.zone)
         target = (z.fast + z.slow) / 2
@@ -195,6 +212,8 @@ def test_each_run_type_has_its_own_structure(run_type: str) -> None:
         "hills": {Zone.EASY, Zone.INTERVAL, Zone.RECOVERY},
         "strides": {Zone.EASY, Zone.REPETITION, Zone.RECOVERY},
         "race_pace": {Zone.EASY, Zone.RACE},
+        "shakeout": {Zone.RECOVERY},
+        "back_to_back": {Zone.LONG},
     }[run_type]
     assert zones == expected
     assert w.type == run_type
@@ -202,3 +221,26 @@ def test_each_run_type_has_its_own_structure(run_type: str) -> None:
     if len(w.blocks) > 2 and run_type not in ("long_mp", "strides"):
         assert kinds[0] == "warmup"
         assert kinds[-1] == "cooldown"
+
+
+def test_the_week_plan_focus_shapes_the_workout_and_keeps_the_type() -> None:
+    paces = paces_for(athlete(recent_race_km=21.0975, recent_race_s=6300), None)
+    phase, cls = Phase.RACE_SPECIFIC, DistanceClass.MARATHON
+    mp = workout_for("long", 30.0, paces, phase=phase, cls=cls, focus="marathon-pace", pace_km=12)
+    assert mp.type == "long"
+    assert [(b.steps[0].zone, b.steps[0].km) for b in mp.blocks] == [
+        (Zone.LONG, 17.0),
+        (Zone.MARATHON, 12.0),
+        (Zone.LONG, 1.0),
+    ]
+    assert mp.title == "Long run 30 km with 12 km at marathon pace"
+    feet = workout_for("long", 25.0, paces, phase=phase, cls=cls, focus="time-on-feet")
+    assert feet.blocks[0].steps[0].by == "time"
+    assert feet.blocks[0].steps[0].seconds % 300 == 0
+    sharp = workout_for("intervals", 8.0, paces, phase=phase, cls=cls, focus="sharpen")
+    assert sharp.title.startswith("Sharpener 4 x 400 m")
+    shakeout = workout_for("easy", 5.0, paces, phase=phase, cls=cls, focus="shakeout")
+    assert shakeout.title == "Shakeout 5 km"
+    b2b = workout_for("easy", 14.0, paces, phase=phase, cls=cls, focus="back-to-back")
+    assert b2b.type == "easy"
+    assert b2b.blocks[0].steps[0].zone is Zone.LONG
