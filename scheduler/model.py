@@ -216,8 +216,8 @@ class WeekPlan:
     deload: bool
     # Races (any priority) whose date falls in this week.
     races: tuple[Race, ...]
-    # Position in the running taper (P2): 1 = its first week .. run_taper_len = race week;
-    # 0 outside it.
+    # Position among the weeks the running taper (P2, counted in days) touches: 1 = its first
+    # week .. run_taper_len = race week; 0 outside it.
     run_taper: int
     run_taper_len: int
     # 1-based position inside the (possibly compressed) block, 0 outside a block; build_weeks is
@@ -225,6 +225,13 @@ class WeekPlan:
     block_week: int
     build_weeks: int
     reasons: tuple[Reason, ...]
+    # Days from this Monday to the anchor race's day (negative in its recovery weeks), so the
+    # running taper is counted in days (P2); None in offseason weeks.
+    race_offset: int | None = None
+    # R10: full weeks of the block before this one (deloads, weeks holding another race and
+    # the taper are not steps up), and the block's count of non-deload weeks before its taper.
+    growth: int = 0
+    full_weeks: int = 0
 
 
 @dataclass(frozen=True)

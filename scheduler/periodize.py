@@ -15,18 +15,23 @@ WEEK = timedelta(days=7)
 OFFSEASON = "offseason"
 
 # P2: block length per distance (the longer end for short races, P1's 16 weeks for the
-# marathon) and the running taper inside it.
+# marathon).
 BLOCK_WEEKS = {
     DistanceClass.SHORT: 12,
     DistanceClass.HALF: 14,
     DistanceClass.MARATHON: 16,
     DistanceClass.ULTRA: 20,
 }
-RUN_TAPER_WEEKS = {
-    DistanceClass.SHORT: 1,
-    DistanceClass.HALF: 2,
-    DistanceClass.MARATHON: 3,
-    DistanceClass.ULTRA: 3,
+# P2: the running taper in days before the race, counted back from the race day so a Monday
+# race gets the same taper as a Sunday one: 5K/10K 7-10 days (the top, so the last 10 days
+# sharpen), half 10-14 (13: from the Monday of the week before a Sunday race, Pfitzinger's
+# two-week half taper), marathon and ultra 2-3 weeks (20: Pfitzinger's three-week taper, the
+# race week and the two before it).
+RUN_TAPER_DAYS = {
+    DistanceClass.SHORT: 10,
+    DistanceClass.HALF: 13,
+    DistanceClass.MARATHON: 20,
+    DistanceClass.ULTRA: 20,
 }
 RECOVERY_WEEKS = 2  # P1, P9
 NO_A_RACE = Reason("P4", "no A race ahead: offseason", "phase")
@@ -37,6 +42,12 @@ OFFSEASON_STRENGTH = Reason(
 
 def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def run_taper_weeks(cls: DistanceClass, weekday: int) -> int:
+    """Monday-to-Sunday weeks the running taper of a race on `weekday` touches (P2)."""
+    before_race_week = RUN_TAPER_DAYS[cls] - weekday
+    return 1 + max(0, -(-before_race_week // 7))
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,8 @@ def full_layout(cls: DistanceClass) -> BlockLayout:
         base=quarter + (spare >= 3),
         strength=quarter + (spare >= 2),
         race_specific=quarter + (spare >= 1),
-        taper=max(quarter, RUN_TAPER_WEEKS[cls]),
+        # The longest running taper any race weekday gives (a Monday race).
+        taper=max(quarter, run_taper_weeks(cls, 0)),
     )
 
 
@@ -101,6 +113,9 @@ class _Slot:
     block_week: int = 0
     build_weeks: int = 0
     reasons: tuple[Reason, ...] = ()
+    race_offset: int | None = None
+    growth: int = 0
+    full_weeks: int = 0
 
 
 def _a_races(races: tuple[Race, ...], horizon_start: date) -> tuple[list[Race], list[PlanWarning]]:
@@ -138,11 +153,14 @@ def periodize(
     anchors, warnings = _a_races(races, first)
     slots: dict[date, _Slot] = {}
     free_from: date | None = None
+    by_week_races: dict[date, list[Race]] = {}
+    for race in races:
+        by_week_races.setdefault(monday(race.date), []).append(race)
     for race in anchors:
         race_week = monday(race.date)
         cls = race.distance_class
         layout = full_layout(cls)
-        run_taper = RUN_TAPER_WEEKS[cls]
+        run_taper = run_taper_weeks(cls, race.date.weekday())
         nominal_start = race_week - (layout.total - 1) * WEEK
         # A race added before today compresses against the day it was added; one "added" later
         # than the day being planned for is treated as known today.
@@ -164,12 +182,17 @@ def periodize(
             )
         run_taper_len = min(run_taper, block.taper)
         build = block.base + block.strength
+        pre_taper = block.total - run_taper_len
+        # R10: growth counts full weeks only; a deload (P7) or a week holding another race
+        # (P5) is a drop the next week returns from, not a step up.
+        full_weeks = sum(1 for i in range(pre_taper) if not _deload(block, i))
+        growth = 0
         for index in range(block.total):
             week = start + index * WEEK
             rel = index - (block.total - 1)
             phase = block.phase_at(index)
-            deload = phase in (Phase.BASE, Phase.STRENGTH) and (index + 1) % 4 == 0
-            in_run_taper = -rel < run_taper_len
+            deload = _deload(block, index)
+            in_run_taper = index >= pre_taper
             reasons = phase_reasons
             if deload:
                 reasons += (
@@ -185,12 +208,19 @@ def periodize(
                 block_week=index + 1,
                 build_weeks=build,
                 reasons=reasons,
+                race_offset=(race.date - week).days,
+                growth=growth,
+                full_weeks=full_weeks,
             )
+            other_race = any(r.uid != race.uid for r in by_week_races.get(week, ()))
+            if not (deload or in_run_taper or other_race):
+                growth += 1
         for after in range(1, RECOVERY_WEEKS + 1):
             slots[race_week + after * WEEK] = _Slot(
                 phase=Phase.RECOVERY,
                 anchor=race.uid,
                 rel=after,
+                race_offset=-7 * after + race.date.weekday(),
                 reasons=(
                     Reason(
                         "P9",
@@ -203,9 +233,6 @@ def periodize(
         free_from = race_week + (RECOVERY_WEEKS + 1) * WEEK
 
     next_block = {monday(r.date): r for r in anchors}
-    by_week_races: dict[date, list[Race]] = {}
-    for race in races:
-        by_week_races.setdefault(monday(race.date), []).append(race)
 
     plan: list[WeekPlan] = []
     for i in range(weeks + extra_weeks):
@@ -225,9 +252,17 @@ def periodize(
                 block_week=slot.block_week,
                 build_weeks=slot.build_weeks,
                 reasons=slot.reasons,
+                race_offset=slot.race_offset,
+                growth=slot.growth,
+                full_weeks=slot.full_weeks,
             )
         )
     return tuple(plan), tuple(warnings)
+
+
+def _deload(block: BlockLayout, index: int) -> bool:
+    """P7: every 4th week of base and strength."""
+    return index < block.base + block.strength and (index + 1) % 4 == 0
 
 
 def _offseason_slot(week: date, blocks: dict[date, Race]) -> _Slot:
@@ -262,7 +297,7 @@ def _block_reasons(
         Reason(
             "P2",
             f"a {race.distance_class.value} race: {layout.total}-week block, "
-            f"{RUN_TAPER_WEEKS[race.distance_class]}-week running taper",
+            f"{RUN_TAPER_DAYS[race.distance_class]}-day running taper",
             "phase",
         ),
     ]

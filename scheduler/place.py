@@ -16,14 +16,13 @@ from scheduler.board import Board, Booked, from_minutes
 from scheduler.model import (
     PlacedSession,
     PlanWarning,
-    Priority,
     Reason,
 )
+from scheduler.racedays import FREE, NO_RUN, day_rules
+from scheduler.runs import QUALITY_DAY_ORDER
 from scheduler.sessions import SessionSpec
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-B_EASY_DAYS_AFTER = 3  # P5: easy days after a B race
-QUALITY_DAY_ORDER = (1, 5, 3, 2, 4, 0, 6)  # L7: Tue quality, Sat tempo, then the rest
 QUALITY_RANK = tuple(QUALITY_DAY_ORDER.index(weekday) for weekday in range(7))
 
 # Reasons whose text never varies, built once rather than per session.
@@ -35,7 +34,8 @@ QUALITY_DAY = Reason(
 )
 # Why a run was refused a day, formatted only if the run ends up dropped.
 REFUSALS = {
-    "P5": "{day:%a} is an easy day after a race",
+    "P9": "{day:%a} follows a marathon or longer: no running",
+    "P5": "{day:%a} is an easy day around a race",
     "L4": "{day:%a} is next to a hard day",
     "L5": "{day:%a} has no free {minutes} min in your windows",
 }
@@ -72,7 +72,7 @@ class Placer:
         self._long_day = Reason(
             "L7", f"long run on your long-run day ({WEEKDAYS[lr]})", "placement"
         )
-        self.no_key = self._no_keydays()
+        self.no_key, self.no_run = self._race_days()
         # L8: last week's weekday per slot, for "same weekday as last week".
         self.last_weekday: dict[str, int] = {}
 
@@ -96,16 +96,20 @@ class Placer:
             self._week_days[week] = days
         return days
 
-    def _no_keydays(self) -> set[int]:
-        """P5/P9: easy days after a B race, and the rest of an A race's week."""
-        blocked: set[int] = set()
-        for day, races in self.board.race_days.items():
-            for race in races:
-                if race.priority is Priority.B:
-                    blocked.update(range(day + 1, day + B_EASY_DAYS_AFTER + 1))
-                if race.priority is Priority.A:
-                    blocked.update(range(day + 1, day + 7 - day % 7))
-        return blocked
+    def _race_days(self) -> tuple[set[int], set[int]]:
+        """P5/P9/P10 (scheduler.racedays): days for easy running only (B mini-tapers, easy days
+        after races, the rest of an A race's week) and days with no running at all (after a
+        marathon or longer)."""
+        board = self.board
+        races = [race for day_races in board.race_days.values() for race in day_races]
+        easy: set[int] = set()
+        rest: set[int] = set()
+        for day, rule in day_rules(races).items():
+            if rule >= NO_RUN:
+                rest.add(board.index(day))
+            elif rule > FREE:
+                easy.add(board.index(day))
+        return easy, rest
 
     def _window_reason(self, day: int, start: int, local: datetime) -> Reason:
         index = 0
@@ -180,9 +184,11 @@ class Placer:
 
     def place_quality(self, spec: SessionSpec) -> None:
         run_days = self.athlete.run_days
+        tied = spec.weekday
+        # A session tied to its day (where the running taper starts) tries that day first.
         order = sorted(
             (d for d in self.days(spec.week.start) if d % 7 in run_days),
-            key=lambda d: QUALITY_RANK[d % 7],
+            key=lambda d: (d % 7 != tied, QUALITY_RANK[d % 7]),
         )
         self._place_run(spec, order, key_run=spec.key_run, long=False, rule_day=QUALITY_DAY)
 
@@ -192,6 +198,10 @@ class Placer:
         if order is None:
             run_days = self.athlete.run_days
             order = self._run_days[week] = [d for d in self.days(week) if d % 7 in run_days]
+        if spec.weekday is not None:
+            # The short runs around a race and the back-to-back run belong to their day.
+            tied = spec.weekday
+            order = sorted(order, key=lambda d: d % 7 != tied)
         self._place_run(spec, order, key_run=False, long=False, rule_day=ON_RUN_DAY)
 
     def _place_run(
@@ -204,10 +214,15 @@ class Placer:
         races, runs, hard = board.race_days, board.run_days, board.hard_days
         # Why each day was refused, so a dropped session's warning names the real obstacle.
         refused: dict[str, list[int]] = {}
+        # Easy days around races take easy runs only: no key run, no quality session (strides).
+        quality = key_run or spec.slot.startswith("q")
         for day in order:
             if day in races or day in runs:
                 continue
-            if key_run and day in self.no_key:
+            if day in self.no_run:
+                refused.setdefault("P9", []).append(day)
+                continue
+            if quality and day in self.no_key:
                 refused.setdefault("P5", []).append(day)
                 continue
             if key_run and (day - 1 in hard or day + 1 in hard):

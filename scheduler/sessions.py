@@ -6,7 +6,7 @@ its day and time and may swap a strength session for its upper-body variant (L3)
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -21,14 +21,24 @@ from scheduler.model import (
     WeekPlan,
 )
 from scheduler.paces import Paces, goal_race, paces_for
-from scheduler.periodize import OFFSEASON
-from scheduler.runs import KEY_RUN_TYPES, RunRx, RunShape, run_prescriptions, run_shape
+from scheduler.periodize import OFFSEASON, RUN_TAPER_DAYS, monday
+from scheduler.racedays import FREE, day_rules
+from scheduler.runs import (
+    KEY_RUN_TYPES,
+    RunRx,
+    RunShape,
+    run_phase,
+    run_prescriptions,
+    run_shape,
+)
 from scheduler.strength import StrengthRx, strength_rx
 
 # L10 values of strength: accessory strength goes first, then easy runs, then main strength,
 # key runs last (run values in scheduler.runs).
 VALUE_ACCESSORY = 1
 VALUE_MAIN_STRENGTH = 3
+
+FREE_WEEK = (FREE,) * 7
 
 # S1: strength sessions a week by phase.
 STRENGTH_PER_WEEK = {
@@ -58,10 +68,16 @@ class SessionSpec(NamedTuple):
     reasons: tuple[Reason, ...]
     distance_km: float | None = None
     strength: StrengthRx | None = None
-    # A run's weekday when it is tied to one (easy runs live on their run day, L7/L8).
+    # A run's weekday when it is tied to one (the short runs around a race, a back-to-back run).
     weekday: int | None = None
     # R8: a run's workout steps.
     steps: tuple[Block, ...] = ()
+    # A run's phase when it is not the week's: P1's strength taper is longer than the running
+    # taper (P2), and a run before the running taper is race-specific.
+    phase: Phase | None = None
+    # The running taper's first day and the race day, for a run in a week the taper touches:
+    # the run's phase follows the day it lands on (P2 counts the taper in days).
+    taper: tuple[date, date] | None = None
 
     @property
     def heavy_lower(self) -> bool:
@@ -79,6 +95,17 @@ class SessionSpec(NamedTuple):
         origin: str = "planned",
     ) -> PlacedSession:
         week = self.week
+        phase = self.phase or week.phase
+        if self.taper is not None:
+            first, race_day = self.taper
+            day = start.date()
+            phase = (
+                Phase.RECOVERY
+                if day > race_day
+                else Phase.TAPER
+                if day >= first
+                else Phase.RACE_SPECIFIC
+            )
         # Positional, in PlacedSession's field order: this runs once per placed session and
         # keyword passing costs a third more.
         return PlacedSession(
@@ -86,7 +113,7 @@ class SessionSpec(NamedTuple):
             self.kind,
             self.type,
             self.slot,
-            week.phase,
+            phase,
             week.start,
             week.anchor,
             week.rel,
@@ -153,8 +180,12 @@ class SpecBuilder:
         self.races = races
         # R7: without a race result, this race's goal stands in for fitness in every week.
         self.goal_race = goal_race(races.values(), today)
-        self.run_days = len(athlete.run_days)
-        self._runs: dict[tuple[RunShape, DistanceClass | None, int], tuple[RunRx, ...]] = {}
+        # P5/P9/P10: the days around races, and the Mondays of the weeks they touch.
+        self.day_rules = day_rules(races.values())
+        self._ruled_weeks = {monday(day) for day in self.day_rules}
+        self._runs: dict[
+            tuple[RunShape, DistanceClass | None, tuple[int, ...], int], tuple[RunRx, ...]
+        ] = {}
         self._paces: dict[str, tuple[Paces, int]] = {}
         self._pace_ids: dict[Paces, int] = {}
         self._lifts: dict[tuple[Phase, bool, int, int, int, int], tuple[StrengthSlot, ...]] = {}
@@ -165,18 +196,19 @@ class SpecBuilder:
         specs: list[SessionSpec] = []
         if not athlete.runs_from_calendar:
             cls = anchor_class(week, self.races)
+            rules = self.week_rules(week.start)
             # The anchor race sets race pace (R7): weeks share runs when their paces agree.
             paces, paces_id = self.paces(week.anchor)
-            shape = (run_shape(week), cls, paces_id)
+            shape = (run_shape(week), cls, rules, paces_id)
             runs = self._runs.get(shape)
             if runs is None:
-                runs = self._runs[shape] = run_prescriptions(
-                    week, athlete, cls, self.run_days, paces
-                )
-            if week.races:
-                replaced = replaced_slots(week, athlete, {r.slot for r in runs})
-                runs = tuple(r for r in runs if r.slot not in replaced)
+                runs = self._runs[shape] = run_prescriptions(week, athlete, cls, rules, paces)
             phase_reasons = week.reasons
+            phase = run_phase(week, cls)
+            taper = None
+            if week.run_taper and cls is not None and week.race_offset is not None:
+                race_day = week.start + timedelta(days=week.race_offset)
+                taper = (race_day - timedelta(days=RUN_TAPER_DAYS[cls]), race_day)
             specs.extend(
                 SessionSpec(
                     key=prefix + r.slot,
@@ -192,6 +224,9 @@ class SpecBuilder:
                     reasons=(*phase_reasons, *r.reasons),
                     distance_km=r.distance_km,
                     steps=r.steps,
+                    weekday=r.weekday,
+                    phase=phase,
+                    taper=taper,
                 )
                 for r in runs
             )
@@ -224,6 +259,13 @@ class SpecBuilder:
             known = self._paces[anchor] = (paces, paces_id)
         return known
 
+    def week_rules(self, start: date) -> tuple[int, ...]:
+        """The day rules (scheduler.racedays) of the week from Monday `start`, by weekday."""
+        if start not in self._ruled_weeks:
+            return FREE_WEEK
+        rules = self.day_rules
+        return tuple([rules.get(start + timedelta(days=i), FREE) for i in range(7)])
+
     def _strength(self, week: WeekPlan) -> tuple[StrengthSlot, ...]:
         # What strength_slots reads from the week: S3's A/B parity and S5's 4-week cycle
         # count ISO weeks outside a block.
@@ -247,21 +289,6 @@ class SpecBuilder:
 def week_specs(week: WeekPlan, athlete: Athlete, races: dict[str, Race]) -> tuple[SessionSpec, ...]:
     """Every session the week asks for, before placement."""
     return SpecBuilder(athlete, races).week(week)
-
-
-def replaced_slots(week: WeekPlan, athlete: Athlete, slots: set[str]) -> dict[str, Race]:
-    """P5/R2: a race is that week's key run. The A race and long races take the long run's
-    place; a short B or C race replaces the week's first quality session unless it sits next
-    to the long-run day."""
-    replaced: dict[str, Race] = {}
-    for race in week.races:
-        near_long = abs(race.date.weekday() - athlete.long_run_day) <= 2
-        takes_long = race.uid == week.anchor or race.distance_km >= 15.0 or near_long
-        order = ("long", "q1") if takes_long else ("q1", "long")
-        slot = next((s for s in order if s in slots and s not in replaced), None)
-        if slot:
-            replaced[slot] = race
-    return replaced
 
 
 def strength_slots(week: WeekPlan, athlete: Athlete) -> tuple[StrengthSlot, ...]:
@@ -302,7 +329,6 @@ __all__ = [
     "SessionSpec",
     "SpecBuilder",
     "anchor_class",
-    "replaced_slots",
     "session_key",
     "week_specs",
 ]

@@ -1,97 +1,282 @@
-"""Weekly running volume and long-run length (R4, R5, with P7 deloads, P8 offseason, P9
-recovery and the P2 taper): numbers only, derived from a week's place in its block so they
-never depend on the day the plan is computed."""
+"""Weekly running volume and long-run length (R4, R5, R9, R10, P7-P11 and the P2/P10 taper):
+numbers only, derived from a week's place in its block and the athlete, so they never depend on
+the day the plan is computed.
+
+A block grows from the athlete's base to a peak derived from their current volume, their run
+days and the race distance, and holds it for the last full weeks before the taper (3-5 weeks
+out). Growth is counted in full weeks (R10): a deload, a week holding another race or a recovery
+week is a drop the next week returns from, not a step to grow from. The taper falls day by day,
+counted back from the race day (P2, P10).
+"""
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
+from typing import NamedTuple
 
-from scheduler.model import Athlete, DistanceClass, Phase, WeekPlan
+from scheduler.model import Athlete, DistanceClass, Phase, Priority, WeekPlan
+from scheduler.periodize import RUN_TAPER_DAYS
+from scheduler.racedays import LONG_RACES, NO_RUN_DAYS_AFTER
 
-# R5: peak weekly volume by distance, never more than PEAK_CAP_RATIO x the athlete's volume.
-PEAK_KM = {
-    DistanceClass.SHORT: 45.0,
-    DistanceClass.HALF: 55.0,
-    DistanceClass.MARATHON: 70.0,
-    DistanceClass.ULTRA: 85.0,
+GROWTH = 1.10  # R5: weekly volume grows at most ~10% a week
+LONG_GROWTH = 1.15  # R4: the long run grows at most 10-15% a week
+DELOAD = 0.70  # P7 / R5: volume -30% [004]
+# P5: a B race week's mini-taper (Pfitzinger & Douglas, Advanced Marathoning: tune-up race
+# weeks run at about 75-85% of the weeks around them).
+B_RACE_WEEK = 0.80
+# P8 / P11: the offseason lowers intensity and keeps the base: 10% under the athlete's
+# declared volume (the floor is 20% under), so block week 1 grows the 10% R5 allows back to it.
+OFFSEASON_VOLUME = 0.90
+MAINTENANCE_VOLUME = 1.0  # P4: unstructured maintenance holds the declared volume
+# R5/R9: peak weekly volume as a multiple of the athlete's current volume. Pfitzinger's 18/55
+# marathon plan starts at 33 miles a week and peaks at 55 (x1.67); his half plans go 1.4-1.5x,
+# his 5K/10K plans ~1.3x (Faster Road Racing); ultra blocks go a little further (Koop, Training
+# Essentials for Ultrarunning).
+PEAK_RATIO = {
+    DistanceClass.SHORT: 1.3,
+    DistanceClass.HALF: 1.5,
+    DistanceClass.MARATHON: 1.7,
+    DistanceClass.ULTRA: 1.8,
 }
-PEAK_CAP_RATIO = 1.5
-GROWTH = 1.10  # R5: at most ~10% a week
-DELOAD = 0.70  # P7 / R5: volume -30%
-OFFSEASON_VOLUME = 0.70  # P8 / R5: -30%
-TAPER_DROP = {  # R5 / P2: total drop across the running taper, reached in race week
+# The peak racecal builds to at most, whatever the ratio: the top of the recreational plans
+# those books print for each distance (km a week).
+PEAK_MAX_KM = {
+    DistanceClass.SHORT: 80.0,
+    DistanceClass.HALF: 95.0,
+    DistanceClass.MARATHON: 115.0,
+    DistanceClass.ULTRA: 130.0,
+}
+# The peak is reached this many full weeks before the last full week and held (peak 3-5 weeks
+# out, Pfitzinger's peak weeks), so two or three peak long runs fall in the last 8 weeks.
+PEAK_HOLD = 2
+# R9: peak long run by distance: (km low, km high, minutes), whichever of km high and minutes
+# comes first caps it.
+LONG_BAND = {
+    DistanceClass.SHORT: (14.0, 18.0, 90),
+    DistanceClass.HALF: (18.0, 22.0, 150),
+    DistanceClass.MARATHON: (30.0, 35.0, 180),
+    DistanceClass.ULTRA: (35.0, 50.0, 300),
+}
+# R9: the long run's largest share of its week. Pfitzinger's 18/55 runs 20 miles in 50-mile
+# weeks (40%); half and short plans keep it nearer a third; ultras lean on it most.
+LONG_SHARE_MAX = {
     DistanceClass.SHORT: 0.35,
-    DistanceClass.HALF: 0.45,
-    DistanceClass.MARATHON: 0.50,
-    DistanceClass.ULTRA: 0.50,
+    DistanceClass.HALF: 0.40,
+    DistanceClass.MARATHON: 0.42,
+    DistanceClass.ULTRA: 0.45,
 }
-RECOVERY_VOLUME = (0.40, 0.60)  # P9: weeks +1 and +2, share of the athlete's volume
-# R4: long-run caps (km, minutes) per distance; the offseason caps like a 10K block.
-LONG_CAP = {
-    DistanceClass.SHORT: (18.0, 120),
-    DistanceClass.HALF: (24.0, 150),
-    DistanceClass.MARATHON: (34.0, 180),
-    DistanceClass.ULTRA: (40.0, 240),
-}
-LONG_SHARE = 0.30
-EASY_MAX_OF_LONG = 0.75
+LONG_START_SHARE = 0.30  # the long run at the start of a block, and in the offseason
+# P11: the offseason long run keeps the base, up to a half marathon's long run.
+OFFSEASON_LONG = (22.0, 150)
+EASY_MAX_OF_LONG = 0.75  # R4: other runs stay well under the long run
+RUN_MAX_KM = 16.0  # a run other than the long one: beyond this it is a second long run
+# A quality session's share of its week, within 6-16 km; the taper's sharpener is 70% of the
+# last full week's, as fast (P10: intensity kept).
 QUALITY_SHARE = 0.16
+QUALITY_KM = (6.0, 16.0)
+TAPER_QUALITY = 0.7
+# P10: share of the pre-taper week's volume, per day, by taper week counted back from the race
+# (the last six days first). Marathon: -20%, -35%, -60% over three weeks (0.47 a day leaves the
+# six days before a Sunday race at 40% of the peak); half and 5K/10K tapers are shallower.
+TAPER_LEVELS = {
+    DistanceClass.SHORT: (0.65, 0.85),
+    DistanceClass.HALF: (0.55, 0.75),
+    DistanceClass.MARATHON: (0.47, 0.65, 0.80),
+    DistanceClass.ULTRA: (0.47, 0.65, 0.80),
+}
+# P9: the two recovery weeks after an A race, as shares of the athlete's volume; the longer the
+# race, the lower (Daniels: one easy day per 3 km raced).
+RECOVERY_VOLUME = {
+    DistanceClass.SHORT: (0.70, 0.85),
+    DistanceClass.HALF: (0.60, 0.80),
+    DistanceClass.MARATHON: (0.40, 0.60),
+    DistanceClass.ULTRA: (0.35, 0.55),
+}
+
+
+class Build(NamedTuple):
+    """One athlete's block for one distance: where it starts, where it peaks, how fast."""
+
+    base: float  # the week before the block (offseason)
+    start: float
+    peak: float
+    growth: float
+    long_base: float
+    long_start: float
+    long_peak: float
+    long_growth: float
+    long_cap: float
+
+
+class WeekLoad(NamedTuple):
+    km: float  # the week's training volume, including the slot another race takes
+    long_km: float  # the long run as the block designs it; 0 when the week has none
+    long_cap: float  # how far the long run may grow when few run days must hold the week
+    note: str
+    quality_km: float
+    long_peak: float = 0.0  # the block's peak long run (0 outside a block)
+
+
+def quality_km(week_km: float) -> float:
+    low, high = QUALITY_KM
+    return min(max(week_km * QUALITY_SHARE, low), high)
+
+
+def _load(km: float, long: float, cap: float, note: str, long_peak: float = 0.0) -> WeekLoad:
+    return WeekLoad(km, long, cap, note, quality_km(km), long_peak)
 
 
 def round_km(km: float) -> float:
     return max(3.0, round(km * 2) / 2)
 
 
+def floor_km(km: float) -> float:
+    """Caps round down, so a capped run never passes its cap."""
+    return math.floor(km * 2) / 2
+
+
+def ceil_km(km: float) -> float:
+    return math.ceil(km * 2) / 2
+
+
 def minutes_for(km: float, pace_s: int, factor: float = 1.0) -> int:
     return max(20, math.ceil(km * pace_s * factor / 60 / 5) * 5)
 
 
-def weekly_volume(week: WeekPlan, athlete: Athlete, cls: DistanceClass | None) -> float:
-    """R5/P7/P8/P9: the week's planned running km, derived from its place in the block only,
-    so a week's volume never depends on the day the plan is computed."""
-    base = athlete.weekly_km
-    off = base if athlete.offseason_maintenance else base * OFFSEASON_VOLUME
+def long_cap(cls: DistanceClass | None, pace_s: int) -> float:
+    """R9: the longest long run, km or minutes at easy pace, whichever comes first."""
+    km, minutes = OFFSEASON_LONG if cls is None else LONG_BAND[cls][1:]
+    return floor_km(min(km, minutes * 60 / pace_s))
+
+
+def offseason_km(athlete: Athlete) -> float:
+    share = MAINTENANCE_VOLUME if athlete.offseason_maintenance else OFFSEASON_VOLUME
+    return athlete.weekly_km * share
+
+
+@lru_cache(maxsize=1024)
+def build(
+    weekly_km: float,
+    pace_s: int,
+    run_days: int,
+    maintenance: bool,
+    cls: DistanceClass,
+    full_weeks: int,
+) -> Build:
+    """R5/R9: the block's start and peak. The peak is the athlete's volume times the distance's
+    ratio, within what the distance asks and what their run days hold (a long run and runs of at
+    most RUN_MAX_KM); the long run peaks at the distance's cap or its share of the peak week."""
+    base = weekly_km * (MAINTENANCE_VOLUME if maintenance else OFFSEASON_VOLUME)
+    start = min(weekly_km, base * GROWTH)
+    cap = long_cap(cls, pace_s)
+    holds = cap + (run_days - 1) * min(RUN_MAX_KM, EASY_MAX_OF_LONG * cap)
+    peak = max(start, min(weekly_km * PEAK_RATIO[cls], PEAK_MAX_KM[cls], holds))
+    long_base = min(long_cap(None, pace_s), LONG_START_SHARE * base)
+    long_start = min(cap, LONG_START_SHARE * start, long_base * LONG_GROWTH)
+    long_peak = max(long_start, min(cap, floor_km(LONG_SHARE_MAX[cls] * peak)))
+    steps = full_weeks - 1 - PEAK_HOLD
+    growth, long_growth = GROWTH, LONG_GROWTH
+    if steps >= 1:
+        growth = min(GROWTH, (peak / start) ** (1 / steps))
+        long_growth = min(LONG_GROWTH, (long_peak / long_start) ** (1 / steps))
+    return Build(base, start, peak, growth, long_base, long_start, long_peak, long_growth, cap)
+
+
+def volume_at(b: Build, full: int) -> float:
+    """The week after `full` full weeks of the block; -1 is the week before it."""
+    return b.base if full < 0 else min(b.peak, b.start * b.growth**full)
+
+
+def long_at(b: Build, full: int) -> float:
+    return b.long_base if full < 0 else min(b.long_peak, b.long_start * b.long_growth**full)
+
+
+def taper_level(cls: DistanceClass, days_out: int) -> float:
+    """P10: a day's share of the pre-taper volume, `days_out` days before the race."""
+    if days_out > RUN_TAPER_DAYS[cls]:
+        return 1.0
+    levels = TAPER_LEVELS[cls]
+    return levels[min(days_out // 7, len(levels) - 1)]
+
+
+def other_race(week: WeekPlan) -> Priority | None:
+    """The strongest priority of a race in the week other than its anchor (an A race sharing
+    the anchor's week is raced like a B race, P6)."""
+    found: Priority | None = None
+    for race in week.races:
+        if race.uid == week.anchor:
+            continue
+        if race.priority is not Priority.C:
+            return Priority.B
+        found = Priority.C
+    return found
+
+
+def week_load(
+    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, long_pace_s: int | None = None
+) -> WeekLoad:
+    """R5/R10/P7-P11: the week's volume and long run from its place in the block; the long
+    run's time cap counts at `long_pace_s` (the athlete's easy pace when not given)."""
+    pace = long_pace_s or athlete.easy_pace_s_per_km
+    other = other_race(week)
     if week.phase is Phase.OFFSEASON or cls is None:
-        return off
+        km = offseason_km(athlete) * (B_RACE_WEEK if other is Priority.B else 1.0)
+        cap = long_cap(None, pace)
+        note = "offseason: the base held, intensity down"
+        return _load(km, min(cap, LONG_START_SHARE * km), cap, note)
     if week.phase is Phase.RECOVERY:
-        return base * RECOVERY_VOLUME[min(max(week.rel or 1, 1), 2) - 1]
-    peak = min(max(base, PEAK_KM[cls]), base * PEAK_CAP_RATIO)
-    growth_weeks = _growth_index(week.block_week - 1, week.build_weeks)
-
-    def nominal(n: int) -> float:
-        return min(peak, off * GROWTH ** (n + 1))
-
-    if week.deload:
-        return DELOAD * nominal(growth_weeks - 1) if growth_weeks else DELOAD * off
+        rel = min(max(week.rel or 1, 1), 2)
+        km = athlete.weekly_km * RECOVERY_VOLUME[cls][rel - 1]
+        return _load(km, 0.0, 0.0, "recovery after the race")
+    b = build(
+        athlete.weekly_km,
+        pace,
+        len(athlete.run_days),
+        athlete.offseason_maintenance,
+        cls,
+        week.full_weeks,
+    )
+    full = week.growth
     if week.run_taper:
-        # The taper drops from the volume of the last week before it.
-        last = week.block_week - week.run_taper - 1
-        peak_reached = nominal(_growth_index(last, week.build_weeks)) if last >= 0 else off
-        return peak_reached * (1 - TAPER_DROP[cls] * week.run_taper / week.run_taper_len)
-    return nominal(growth_weeks)
-
-
-def _growth_index(index: int, build_weeks: int) -> int:
-    """Full (non-deload) block weeks before the 0-based week `index`: P7 deloads fall on every
-    4th build week and do not count as growth."""
-    return index - sum(1 for j in range(min(index, build_weeks)) if (j + 1) % 4 == 0)
-
-
-def long_run_km(
-    week: WeekPlan, athlete: Athlete, cls: DistanceClass | None, volume: float
-) -> float:
-    cap_km, cap_min = LONG_CAP[cls or DistanceClass.SHORT]
-    by_time = cap_min * 60 / athlete.easy_pace_s_per_km
-    return round_km(min(volume * LONG_SHARE, cap_km, by_time))
-
-
-def volume_note(week: WeekPlan) -> str:
-    if week.phase is Phase.OFFSEASON:
-        return "offseason, 30% under your usual volume"
-    if week.phase is Phase.RECOVERY:
-        return "recovery after the race"
+        return _taper(week, athlete, cls, b)
     if week.deload:
-        return "deload week, -30%"
-    if week.run_taper:
-        return f"running taper week {week.run_taper} of {week.run_taper_len}"
-    return "growing at most 10% a week"
+        km, long = DELOAD * volume_at(b, full - 1), DELOAD * long_at(b, full - 1)
+        return _load(km, long, b.long_cap, "deload week, -30%", b.long_peak)
+    if other is Priority.B:
+        km, long = B_RACE_WEEK * volume_at(b, full - 1), B_RACE_WEEK * long_at(b, full - 1)
+        return _load(km, long, b.long_cap, "B race week: a mini-taper", b.long_peak)
+    if other is Priority.C:
+        note = "C race week: trained through at last week's level"
+        km, long = volume_at(b, full - 1), long_at(b, full - 1)
+        return _load(km, long, b.long_cap, note, b.long_peak)
+    km = volume_at(b, full)
+    note = "peak volume, held before the taper" if km >= b.peak else "growing at most 10% a week"
+    return _load(km, long_at(b, full), b.long_cap, note, b.long_peak)
+
+
+def _taper(week: WeekPlan, athlete: Athlete, cls: DistanceClass, b: Build) -> WeekLoad:
+    """P2/P10: each day before the race holds its taper share of the last full week; the days
+    after it are recovery (none at all after a marathon or longer, P9)."""
+    pre_km = volume_at(b, week.growth - 1)
+    offset = week.race_offset or 0
+    after = athlete.weekly_km * RECOVERY_VOLUME[cls][0] / 7
+    km = 0.0
+    for day in range(7):
+        out = offset - day
+        if out > 0:
+            km += pre_km / 7 * taper_level(cls, out)
+        elif out < 0 and not (cls in LONG_RACES and -out <= NO_RUN_DAYS_AFTER):
+            km += after
+    # The race is the race week's long run.
+    long_out = offset - athlete.long_run_day
+    long = long_at(b, week.growth - 1) * taper_level(cls, long_out) if offset > 6 else 0.0
+    note = f"running taper, the last {RUN_TAPER_DAYS[cls]} days before the race"
+    # Quality sessions keep the last full week's length; the sharpener is TAPER_QUALITY of it.
+    q_km = quality_km(pre_km)
+    return WeekLoad(km, long if long_out > 0 else 0.0, b.long_cap, note, q_km, b.long_peak)
+
+
+def weekly_volume(week: WeekPlan, athlete: Athlete, cls: DistanceClass | None) -> float:
+    """R5: the week's planned running km (see `week_load`)."""
+    return week_load(week, athlete, cls).km

@@ -3,12 +3,21 @@ after what was seen, and the rules that fixed them, read from the plan's output.
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
-from scheduler.model import Phase, Priority
+from scheduler.model import Phase, PlacedSession, Plan, Priority, WeekPlan
 from scheduler.plan import build_plan
 from scheduler.races import resolve_priorities
-from tests.support import athlete, race, request
+from tests.running_support import (
+    km_by_week,
+    last_full_before,
+    long_by_week,
+    run_days,
+    runs_of,
+    week_of,
+)
+from tests.support import athlete, local, race, request
 
 TODAY = date(2026, 12, 7)  # a Monday
 
@@ -31,3 +40,198 @@ def test_an_unmarked_A_race_stops_being_A_the_day_after_it_is_run() -> None:
     runs = [s for s in plan.sessions if s.kind == "run"]
     assert runs
     assert not any(s.key_run for s in runs if s.phase is Phase.RECOVERY)
+
+
+# -- the block builds (R4, R5, R9, R10, P7, P11) --------------------------------------------
+
+# The example athlete's shape: 45 km a week on five days, long runs on Sunday, easy at 5:45.
+EXAMPLE = {"weekly_km": 45.0, "easy_pace_s_per_km": 345}
+A_DAY = TODAY + timedelta(weeks=20, days=6)  # a Sunday; its block starts in week 5
+
+
+def full_block(km: float, **kw: object) -> tuple[Plan, list[WeekPlan]]:
+    """A plan over a whole, uncompressed block for an A race of `km` on A_DAY."""
+    a = athlete(**{**EXAMPLE, **kw})
+    plan = build_plan(request(a, (race("a", A_DAY, km),), TODAY, 24))
+    return plan, [w for w in plan.weeks if w.anchor == "a" and w.phase is not Phase.RECOVERY]
+
+
+def runs_on(plan: Plan, week: WeekPlan) -> list[PlacedSession]:
+    return [s for s in runs_of(plan) if s.week == week.start]
+
+
+def local_day(s: PlacedSession) -> date:
+    return local(s, "Europe/Berlin").date()
+
+
+def first_taper_day(plan: Plan, race_day: date = A_DAY) -> date:
+    """The first day of the running taper as the plan states it: the day after the last run
+    before the race that the plan does not count as taper (P2, P10)."""
+    before = [local_day(s) for s in runs_of(plan) if s.phase is not Phase.TAPER]
+    return max(d for d in before if d < race_day) + timedelta(days=1)
+
+
+def test_long_runs_never_build_to_the_race() -> None:
+    plan, block = full_block(42.195)
+    longs = long_by_week(plan)
+    peak = max(longs.values())
+    assert 30.0 <= peak <= 35.0
+    # Or 3 h, whichever comes first (the slot is booked to whole 5 minutes).
+    assert max(s.end - s.start for s in runs_of(plan)) <= timedelta(hours=3, minutes=5)
+    last8 = [longs.get(w.start, 0.0) for w in block[-8:]]
+    assert 2 <= sum(km >= 29.0 for km in last8) <= 3
+    # It builds: from the block's first week to the peak, 3-5 weeks out.
+    assert longs[block[0].start] <= 16.0
+    assert max(longs, key=lambda w: (longs[w], w)) in {w.start for w in block[-6:-2]}
+    for km, band in ((21.1, (18.0, 22.0)), (10.0, (14.0, 18.0)), (100.0, (35.0, 50.0))):
+        plan, _ = full_block(km, weekly_km=60.0, run_days=(0, 1, 2, 3, 5, 6))
+        peak = max(long_by_week(plan).values())
+        assert band[0] <= peak <= band[1], (km, peak)
+
+
+def test_the_long_run_is_not_the_longest_run_of_its_week() -> None:
+    for weekly_km in (15.0, 20.0, 45.0, 90.0):
+        for days in ((1, 3, 6), (0, 1, 2, 3, 4, 5, 6)):
+            plan, _ = full_block(42.195, weekly_km=weekly_km, run_days=days)
+            for week, runs in itertools.groupby(runs_of(plan), key=lambda s: s.week):
+                ours = list(runs)
+                longs = [s.distance_km or 0 for s in ours if s.type == "long"]
+                if longs:
+                    assert max(longs) >= max(s.distance_km or 0 for s in ours), week
+
+
+def test_volume_jumps_after_a_deload_or_a_race_week() -> None:
+    races = (
+        race("a", A_DAY, 42.195),
+        race("b", A_DAY - timedelta(weeks=4), 21.1, Priority.B),
+        race("c", A_DAY - timedelta(weeks=8, days=1), 5.0, Priority.C),
+    )
+    a = athlete(**EXAMPLE)
+    plan = build_plan(request(a, races, TODAY, 24))
+    weeks = list(plan.weeks)
+    km = km_by_week(plan)
+    assert not plan.warnings
+    for i, week in enumerate(weeks):
+        last = last_full_before(weeks, i)
+        if last is not None:
+            # R10: growth is measured against the last full week, not the drop before it.
+            assert km[week.start] <= 1.10 * km[last.start] + 0.5, week.start
+
+
+def test_offseason_erodes_the_base() -> None:
+    plan = build_plan(request(athlete(**EXAMPLE), (), TODAY, 4))
+    for week, km in km_by_week(plan).items():
+        assert 45.0 * 0.8 <= km <= 45.0, week
+    assert min(long_by_week(plan).values()) >= 12.0
+
+
+# -- tapers and race weeks (P2, P5, P9, P10) ------------------------------------------------
+
+
+def test_tapers_are_wrong() -> None:
+    for km, depth in ((42.195, 0.45), (100.0, 0.45), (21.1, 0.55), (10.0, 0.65)):
+        plan, block = full_block(km, weekly_km=60.0, run_days=(0, 1, 2, 3, 5, 6))
+        weekly = km_by_week(plan)
+        tapered = [w for w in block if any(s.phase is Phase.TAPER for s in runs_on(plan, w))]
+        before = block[-len(tapered) - 1]
+        # Every week with taper runs runs less than the one before it, intensity kept.
+        series = [weekly[w.start] for w in (before, *tapered)]
+        assert all(b < a for a, b in itertools.pairwise(series)), (km, series)
+        assert all(any(s.key_run for s in runs_on(plan, w) if s.slot != "long") for w in tapered)
+        # Deep enough: the race week runs at most `depth` of the peak week.
+        assert weekly[tapered[-1].start] <= depth * max(weekly.values()), (km, series)
+        # As long as P2 says, in days.
+        days = (A_DAY - first_taper_day(plan)).days
+        low, high = {42.195: (14, 21), 100.0: (14, 21), 21.1: (10, 14), 10.0: (7, 10)}[km]
+        assert low <= days <= high, (km, days)
+
+
+def test_tapers_are_counted_in_whole_weeks() -> None:
+    for weekday in (0, 5):  # a Monday and a Saturday 5K
+        day = A_DAY - timedelta(days=6 - weekday)
+        plan = build_plan(request(athlete(**EXAMPLE), (race("a", day, 5.0),), TODAY, 24))
+        days = (day - first_taper_day(plan, day)).days
+        assert 7 <= days <= 10, (weekday, days)
+        last7 = [s for s in runs_of(plan) if 0 < (day - local_day(s)).days <= 7]
+        assert last7
+        assert all(s.phase is Phase.TAPER for s in last7)
+
+
+def test_race_weeks_keep_key_runs_and_long_easy_days_around_a_b_race() -> None:
+    b_day = A_DAY - timedelta(weeks=5)  # a Sunday half inside the A block
+    races = (race("a", A_DAY, 42.195), race("b", b_day, 21.1, Priority.B))
+    plan = build_plan(request(athlete(**EXAMPLE), races, TODAY, 24))
+    days = run_days(plan)
+    # P5: no key run in the mini-taper's 4 days before.
+    for back in range(1, 5):
+        assert not any(s.key_run for s in days.get(b_day - timedelta(days=back), []))
+    # P10: only a short easy run the day before; the day after, a short recovery run.
+    (before,) = days[b_day - timedelta(days=1)]
+    assert before.type == "shakeout"
+    assert (before.distance_km or 0) <= 5.0
+    for s in days.get(b_day + timedelta(days=1), []):
+        assert s.type == "recovery"
+        assert (s.distance_km or 0) <= 6.0
+    # P5: 3-5 easy days after.
+    for after in range(1, 4):
+        assert not any(s.key_run for s in days.get(b_day + timedelta(days=after), []))
+
+
+def test_runs_within_two_days_after_a_marathon() -> None:
+    b_day = A_DAY - timedelta(weeks=6, days=1)  # a Saturday B marathon inside an ultra block
+    races = (race("a", A_DAY, 100.0), race("b", b_day, 42.195, Priority.B))
+    for a_race in ((race("a", A_DAY, 42.195),), races):
+        plan = build_plan(request(athlete(**EXAMPLE), a_race, TODAY, 24))
+        days = run_days(plan)
+        for r in a_race:
+            for after in range(1, 3):
+                assert not days.get(r.date + timedelta(days=after)), (r.uid, after)
+        assert not [w for w in plan.warnings if "dropped" in w.message]
+
+
+def test_c_race_replaces_the_long_run() -> None:
+    c_day = A_DAY - timedelta(weeks=9, days=1)  # a Saturday parkrun before the Sunday long run
+    races = (race("a", A_DAY, 42.195), race("c", c_day, 5.0, Priority.C))
+    plan = build_plan(request(athlete(**EXAMPLE), races, TODAY, 24))
+    week = [s for s in runs_of(plan) if s.week == week_of(c_day)]
+    assert any(s.type == "long" for s in week)  # trained through
+    assert not any(s.slot == "q1" for s in week)  # the race is the week's key run
+
+
+# -- the mix fits the athlete and the distance (R3, R9) ---------------------------------------
+
+
+def test_the_mix_ignores_the_athlete() -> None:
+    # A 20 km/week beginner: one key run a week besides the long run.
+    plan, _ = full_block(42.195, weekly_km=20.0, run_days=(0, 2, 4, 6))
+    for week, runs in itertools.groupby(runs_of(plan), key=lambda s: s.week):
+        keys = [s for s in runs if s.key_run and s.type != "long"]
+        assert len(keys) <= 1, week
+    # The ultra runner: time on feet, hills and back-to-back weekend long runs, no 800 m reps.
+    plan, _ = full_block(100.0, weekly_km=60.0, run_days=(0, 1, 2, 3, 5, 6))
+    runs = runs_of(plan)
+    assert any("Time on feet" in s.title for s in runs if s.type == "long")
+    assert any(s.type == "hills" for s in runs)
+    assert not any(s.type == "intervals" for s in runs)
+    days = run_days(plan)
+    back_to_back = [
+        d
+        for d, ss in days.items()
+        if any(s.slot == "easy-back-to-back" for s in ss)
+        and any(s.type == "long" for s in days.get(d + timedelta(days=1), []))
+    ]
+    assert len(back_to_back) >= 3
+    # The marathoner: marathon-pace long runs in the race-specific phase.
+    plan, _ = full_block(42.195)
+    mp = [s for s in runs_of(plan) if s.type == "long" and "marathon pace" in s.title]
+    assert mp
+    assert all(s.phase is Phase.RACE_SPECIFIC for s in mp)
+    # The 5K runner sharpens in the last 10 days.
+    plan, _ = full_block(5.0)
+    last10 = [
+        s
+        for s in runs_of(plan)
+        if 0 < (A_DAY - local_day(s)).days <= 10 and s.key_run and s.type != "long"
+    ]
+    assert last10
+    assert all(s.phase is Phase.TAPER and "Sharpener" in s.title for s in last10)
