@@ -19,7 +19,7 @@ from scheduler.model import (
     Reason,
 )
 from scheduler.racedays import FREE, NO_RUN, day_rules
-from scheduler.runs import QUALITY_DAY_ORDER
+from scheduler.runweek import QUALITY_DAY_ORDER
 from scheduler.sessions import SessionSpec
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

@@ -23,14 +23,8 @@ from scheduler.model import (
 from scheduler.paces import Paces, goal_race, paces_for
 from scheduler.periodize import OFFSEASON, RUN_TAPER_DAYS, monday
 from scheduler.racedays import FREE, day_rules
-from scheduler.runs import (
-    KEY_RUN_TYPES,
-    RunRx,
-    RunShape,
-    run_phase,
-    run_prescriptions,
-    run_shape,
-)
+from scheduler.runs import RunRx, RunShape, run_prescriptions, run_shape
+from scheduler.runweek import KEY_RUN_TYPES, run_phase
 from scheduler.strength import StrengthRx, strength_rx
 
 # L10 values of strength: accessory strength goes first, then easy runs, then main strength,
