@@ -21,6 +21,8 @@ TABLES = {
     "sessions",
     "athlete_edits",
     "sync_runs",
+    "session_versions",
+    "last_plans",
     "alembic_version",
 }
 
@@ -39,9 +41,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def test_upgrade_from_empty_creates_every_table_at_head(store: Store) -> None:
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert store.revision() == store.head() == "0001"
+    assert store.revision() == store.head() == "0002"
     store.upgrade()  # idempotent
-    assert store.revision() == "0001"
+    assert store.revision() == "0002"
 
 
 def test_times_come_back_aware_in_utc(store: Store) -> None:
@@ -136,3 +138,72 @@ def test_an_upgrade_cut_short_leaves_no_half_schema(tmp_path: Path) -> None:
     assert inspect(store.engine).get_table_names() == []
     store.upgrade()
     assert store.revision() == store.head()
+
+
+def test_upgrade_from_0001_keeps_what_was_written_as_racecals_versions(
+    store_at_0001: Store,
+) -> None:
+    """A store of the first schema, with sessions written and an athlete's move, upgraded: each
+    session's last write becomes its first known version (the fingerprint the sync computes of
+    what the calendar holds when it holds that write), the move stays a move."""
+    from sqlalchemy import column  # noqa: PLC0415
+    from sqlalchemy import table as table_of  # noqa: PLC0415
+    from sqlalchemy.sql.expression import TableClause  # noqa: PLC0415
+
+    from connectors.base import RemoteEvent  # noqa: PLC0415
+    from service.store import state  # noqa: PLC0415
+    from service.store.models import UtcDateTime  # noqa: PLC0415
+    from service.sync.fingerprint import of_held  # noqa: PLC0415
+
+    times = {"created_at", "start", "end", "updated_at", "seen_at"}
+
+    store = store_at_0001
+    start = datetime(2027, 3, 7, 8, 0, tzinfo=timezone(timedelta(hours=1)))
+    end = start + timedelta(hours=2)
+    payload = (
+        '{"key": "r/w-03/long", "title": "Long run 24 km", "description": "Easy\\nsteady", '
+        f'"start": "{start.isoformat()}", "end": "{end.isoformat()}"}}'
+    )
+
+    def table(name: str, *columns: str) -> TableClause:
+        return table_of(name, *(column(c, UtcDateTime() if c in times else None) for c in columns))
+
+    with store.engine.begin() as c:
+        c.execute(
+            table("athletes", "id", "created_at", "needs_reauth").insert(),
+            {"id": "alex", "created_at": start, "needs_reauth": False},
+        )
+        c.execute(
+            table(
+                "sessions", "athlete_id", "key", "remote_id", "content_hash", "start", "end",
+                "state", "updated_at", "payload",
+            ).insert(),
+            {
+                "athlete_id": "alex", "key": "r/w-03/long", "remote_id": "abc",
+                "content_hash": "old", "start": start, "end": end, "state": "written",
+                "updated_at": start, "payload": payload,
+            },
+        )  # fmt: skip
+        c.execute(
+            table("athlete_edits", "athlete_id", "key", "kind", "start", "end", "seen_at").insert(),
+            {"athlete_id": "alex", "key": "r/w-02/long", "kind": "pinned", "start": start,
+             "end": end, "seen_at": start},
+        )  # fmt: skip
+    store.upgrade()
+    assert store.revision() == "0002"
+    loaded = state.load(store, "alex")
+    held = RemoteEvent("abc", "Long run 24 km", start, end, "Easy\nsteady")
+    assert set(loaded.versions["r/w-03/long"]) == {of_held(held)}
+    assert loaded.managed["r/w-03/long"].created_at is None
+    assert loaded.edits["r/w-02/long"].changes == ("time",)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_at_0001(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        opened = Store.open("sqlite:///old.db", tmp_path)
+    else:
+        opened = Store.open(request.getfixturevalue("pg_url"))
+    opened.upgrade("0001")
+    yield opened
+    opened.engine.dispose()

@@ -119,10 +119,32 @@ class SessionWritten(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # The placed session as JSON: the planner's stability hint and, once started, its history.
     payload: Mapped[str] = mapped_column(Text, default="{}")
+    # When racecal first meant to write the event: an older copy of the calendar coming back
+    # cannot hold an event made after it was taken, so that event's absence is no deletion.
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class SessionVersion(Base):
+    """Every version of a session racecal wrote (or set out to write) into the calendar, as the
+    fingerprint of what the athlete sees. An event holding one of them is racecal's, whichever
+    it is (an older copy of the calendar restored, a write a killed pass left pending); one
+    holding anything else was changed by the athlete. Kept after the session itself is gone,
+    so an obsolete event coming back with an old copy is still known as racecal's."""
+
+    __tablename__ = "session_versions"
+    __table_args__ = (UniqueConstraint("athlete_id", "key", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # The last time racecal wrote this version.
+    written_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AthleteEdit(Base):
-    """L9: a session the athlete moved (pinned, with their times) or deleted (a tombstone)."""
+    """L12: a session the athlete changed (pinned: theirs, at their times) or deleted (a
+    tombstone); `released` hands it back to racecal at the next pass (`racecal release`)."""
 
     __tablename__ = "athlete_edits"
     __table_args__ = (UniqueConstraint("athlete_id", "key"),)
@@ -130,10 +152,30 @@ class AthleteEdit(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(Text)
-    kind: Mapped[str] = mapped_column(String(8))  # pinned | deleted
+    kind: Mapped[str] = mapped_column(String(8))  # pinned | deleted | released
     start: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     end: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # What the calendar shows of the athlete's version: its title, what they changed
+    # (comma-separated: time, title, description, location, colour, reminders, status), and
+    # its fingerprint, so a further change is noticed and recorded.
+    title: Mapped[str | None] = mapped_column(Text, default=None)
+    changes: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class LastPlan(Base):
+    """The plan of the athlete's last good pass, as `plan show --json` prints it plus its weeks
+    and races: what the calendar was made to hold, shown when a source cannot be read."""
+
+    __tablename__ = "last_plans"
+
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    digest: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
 
 
 class SyncRun(Base):

@@ -1,0 +1,475 @@
+"""Every query of the sync state, in one place: what a pass reads (`load`), what its executor
+writes (`Writer`), what the views and the CLI read and change (`status`, `last_plan`,
+`release`).
+
+A pass reads one `SyncState` snapshot (frozen values, no open session), decides on it, and
+only the executor writes, in short transactions: intents before the calendar writes,
+outcomes after. Nothing else in the service builds a query of these tables.
+
+The tables (see models.py): sessions (one row per managed event, with the state of its last
+write), session_versions (the fingerprint of every version racecal wrote of a session),
+athlete_edits (sessions the athlete changed or deleted, and releases), races_seen with
+race_date_changes (race history), last_plans (the last good plan), sync_runs (one row per
+pass), athletes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from service.store.database import Store
+from service.store.models import (
+    Athlete,
+    AthleteEdit,
+    LastPlan,
+    RaceDateChange,
+    RaceSeen,
+    SessionVersion,
+    SessionWritten,
+    SyncRun,
+)
+
+PENDING = {"create": "pending_create", "update": "pending_update", "delete": "pending_delete"}
+
+
+@dataclass(frozen=True)
+class Managed:
+    """A session racecal writes, with the state of its last write."""
+
+    key: str
+    remote_id: str
+    etag: str | None
+    # The fingerprint of the version last written (or being written, while pending).
+    fingerprint: str
+    start: datetime
+    end: datetime
+    state: str  # pending_create | pending_update | pending_delete | written
+    payload: str
+    created_at: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.state != "written"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A session the athlete made theirs (pinned), deleted, or handed back (released)."""
+
+    key: str
+    kind: str  # pinned | deleted | released
+    seen_at: datetime
+    start: datetime | None = None
+    end: datetime | None = None
+    title: str | None = None
+    changes: tuple[str, ...] = ()
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class RaceRecord:
+    uid: str
+    title: str
+    race_date: date
+    first_seen: datetime
+    removed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RaceNews:
+    """What changed in an athlete's races: (uid, title, date) of new ones and of ones whose
+    title or date changed or that came back; uids of ones gone."""
+
+    new: tuple[tuple[str, str, date], ...] = ()
+    changed: tuple[tuple[str, str, date], ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.new or self.changed or self.removed)
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the store knows of one athlete at the start of a pass."""
+
+    athlete_id: str
+    managed: Mapping[str, Managed] = field(default_factory=dict)
+    # key -> fingerprint -> when racecal last wrote that version.
+    versions: Mapping[str, Mapping[str, datetime]] = field(default_factory=dict)
+    edits: Mapping[str, Edit] = field(default_factory=dict)
+    races: Mapping[str, RaceRecord] = field(default_factory=dict)
+    plan_digest: str | None = None
+
+
+def load(store: Store, athlete_id: str) -> SyncState:
+    with store.session() as s:
+        managed = {
+            r.key: Managed(
+                r.key,
+                r.remote_id,
+                r.etag,
+                r.content_hash,
+                r.start,
+                r.end,
+                r.state,
+                r.payload,
+                r.created_at,
+            )
+            for r in s.scalars(
+                select(SessionWritten).where(SessionWritten.athlete_id == athlete_id)
+            )
+        }
+        versions: dict[str, dict[str, datetime]] = {}
+        for v in s.scalars(select(SessionVersion).where(SessionVersion.athlete_id == athlete_id)):
+            versions.setdefault(v.key, {})[v.fingerprint] = v.written_at
+        edits = {r.key: _edit(r) for r in _edit_rows(s, athlete_id)}
+        races = {
+            r.uid: RaceRecord(r.uid, r.title, r.race_date, r.first_seen, r.removed_at)
+            for r in s.scalars(select(RaceSeen).where(RaceSeen.athlete_id == athlete_id))
+        }
+        plan = s.get(LastPlan, athlete_id)
+        return SyncState(
+            athlete_id, managed, versions, edits, races, plan.digest if plan is not None else None
+        )
+
+
+def _edit_rows(s: Session, athlete_id: str) -> list[AthleteEdit]:
+    return list(s.scalars(select(AthleteEdit).where(AthleteEdit.athlete_id == athlete_id)))
+
+
+def _edit(r: AthleteEdit) -> Edit:
+    changes = tuple(c for c in (r.changes or "").split(",") if c)
+    return Edit(r.key, r.kind, r.seen_at, r.start, r.end, r.title, changes, r.fingerprint)
+
+
+class Writer:
+    """The executor's writes for one athlete, inside one transaction."""
+
+    def __init__(self, session: Session, athlete_id: str, now: datetime) -> None:
+        self.s = session
+        self.athlete_id = athlete_id
+        self.now = now
+        self._rows: dict[str, SessionWritten] | None = None
+        self._versions: dict[tuple[str, str], SessionVersion] | None = None
+
+    def rows(self) -> dict[str, SessionWritten]:
+        if self._rows is None:
+            query = select(SessionWritten).where(SessionWritten.athlete_id == self.athlete_id)
+            self._rows = {r.key: r for r in self.s.scalars(query)}
+        return self._rows
+
+    def _version(self, key: str, fingerprint: str, written: bool) -> None:
+        """Add a version; `written` (racecal writes it now) also moves its time, which an older
+        copy of the calendar coming back is dated by."""
+        if self._versions is None:
+            query = select(SessionVersion).where(SessionVersion.athlete_id == self.athlete_id)
+            self._versions = {(v.key, v.fingerprint): v for v in self.s.scalars(query)}
+        row = self._versions.get((key, fingerprint))
+        if row is None:
+            row = SessionVersion(
+                athlete_id=self.athlete_id, key=key, fingerprint=fingerprint, written_at=self.now
+            )
+            self.s.add(row)
+            self._versions[(key, fingerprint)] = row
+        elif written:
+            row.written_at = self.now
+
+    def intent(
+        self,
+        kind: str,
+        key: str,
+        remote_id: str,
+        fingerprint: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        payload: str | None = None,
+    ) -> None:
+        """Before a write: the row says what is about to be written (kind create, update or
+        delete), and the version joins the session's versions, so the calendar holding it
+        later, whether or not this pass lives to see the reply, is known as racecal's."""
+        rows = self.rows()
+        row = rows.get(key)
+        if row is None:
+            assert start is not None
+            assert end is not None
+            assert fingerprint is not None
+            row = SessionWritten(
+                athlete_id=self.athlete_id,
+                key=key,
+                remote_id=remote_id,
+                created_at=self.now,
+                content_hash=fingerprint,
+                start=start,
+                end=end,
+                state=PENDING[kind],
+                updated_at=self.now,
+            )
+            self.s.add(row)
+            rows[key] = row
+        row.state = PENDING[kind]
+        row.remote_id = remote_id
+        if kind != "delete":
+            assert fingerprint is not None
+            assert start is not None
+            assert end is not None
+            row.content_hash, row.start, row.end = fingerprint, start, end
+            if payload is not None:
+                row.payload = payload
+            self._version(key, fingerprint, written=True)
+        row.updated_at = self.now
+
+    def done(self, key: str, etag: str | None) -> None:
+        """After a write the calendar confirmed; a delete drops the row."""
+        row = self.rows().get(key)
+        if row is None:
+            return
+        if row.state == "pending_delete":
+            self.s.delete(row)
+            del self.rows()[key]
+            return
+        row.state, row.etag, row.updated_at = "written", etag, self.now
+
+    def settle(
+        self,
+        key: str,
+        remote_id: str,
+        fingerprint: str,
+        etag: str | None,
+        start: datetime,
+        end: datetime,
+        payload: str | None = None,
+    ) -> None:
+        """The calendar holds a version racecal wrote (or, for a released session, the
+        athlete's version racecal now takes over): the row says so."""
+        rows = self.rows()
+        row = rows.get(key)
+        if row is None:
+            row = SessionWritten(
+                athlete_id=self.athlete_id,
+                key=key,
+                remote_id=remote_id,
+                created_at=self.now,
+                content_hash=fingerprint,
+                start=start,
+                end=end,
+                state="written",
+                updated_at=self.now,
+            )
+            self.s.add(row)
+            rows[key] = row
+        row.remote_id, row.etag, row.content_hash = remote_id, etag, fingerprint
+        row.start, row.end, row.state, row.updated_at = start, end, "written", self.now
+        if payload is not None:
+            row.payload = payload
+        self._version(key, fingerprint, written=False)
+
+    def forget(self, key: str) -> None:
+        row = self.rows().pop(key, None)
+        if row is not None:
+            self.s.delete(row)
+
+    def put_edit(self, edit: Edit) -> None:
+        row = self.s.scalars(
+            select(AthleteEdit).where(
+                AthleteEdit.athlete_id == self.athlete_id, AthleteEdit.key == edit.key
+            )
+        ).first()
+        if row is None:
+            row = AthleteEdit(athlete_id=self.athlete_id, key=edit.key, seen_at=edit.seen_at)
+            self.s.add(row)
+        row.kind, row.start, row.end, row.seen_at = edit.kind, edit.start, edit.end, edit.seen_at
+        row.title, row.fingerprint = edit.title, edit.fingerprint
+        row.changes = ",".join(edit.changes)
+
+    def drop_edit(self, key: str) -> None:
+        self.s.execute(
+            delete(AthleteEdit).where(
+                AthleteEdit.athlete_id == self.athlete_id, AthleteEdit.key == key
+            )
+        )
+
+    def races(self, news: RaceNews) -> None:
+        known = {
+            r.uid: r
+            for r in self.s.scalars(select(RaceSeen).where(RaceSeen.athlete_id == self.athlete_id))
+        }
+        for uid, title, day in news.new:
+            row = known.get(uid)
+            if row is None:
+                row = RaceSeen(
+                    athlete_id=self.athlete_id,
+                    uid=uid,
+                    title=title,
+                    race_date=day,
+                    first_seen=self.now,
+                    last_seen=self.now,
+                )
+                self.s.add(row)
+                self.s.flush()
+                self.s.add(RaceDateChange(race_id=row.id, race_date=day, seen_at=self.now))
+        for uid, title, day in news.changed:
+            row = known.get(uid)
+            if row is None:
+                continue
+            if row.race_date != day:
+                self.s.add(RaceDateChange(race_id=row.id, race_date=day, seen_at=self.now))
+            row.title, row.race_date, row.last_seen, row.removed_at = title, day, self.now, None
+        for uid in news.removed:
+            row = known.get(uid)
+            if row is not None and row.removed_at is None:
+                row.removed_at = self.now
+
+    def keep_plan(self, digest: str, body: str) -> None:
+        row = self.s.get(LastPlan, self.athlete_id)
+        if row is None:
+            row = LastPlan(athlete_id=self.athlete_id, made_at=self.now, digest=digest, body=body)
+            self.s.add(row)
+        row.made_at, row.digest, row.body = self.now, digest, body
+
+
+@contextmanager
+def writer(store: Store, athlete_id: str, now: datetime) -> Iterator[Writer]:
+    """One transaction of the executor's writes; the athlete's row is made on first use."""
+    with store.session() as s, s.begin():
+        if s.get(Athlete, athlete_id) is None:
+            s.add(Athlete(id=athlete_id, created_at=now))
+            s.flush()
+        yield Writer(s, athlete_id, now)
+
+
+# -- runs -----------------------------------------------------------------------------------
+
+
+def begin_run(store: Store, athlete_id: str, now: datetime) -> int:
+    with store.session() as s, s.begin():
+        if s.get(Athlete, athlete_id) is None:
+            s.add(Athlete(id=athlete_id, created_at=now))
+        run = SyncRun(athlete_id=athlete_id, started_at=now)
+        s.add(run)
+        s.flush()
+        return run.id
+
+
+def finish_run(
+    store: Store,
+    run_id: int,
+    finished_at: datetime,
+    counts: tuple[int, int, int],
+    error: str | None,
+    needs_reauth: bool,
+) -> None:
+    with store.session() as s, s.begin():
+        row = s.get(SyncRun, run_id)
+        assert row is not None
+        row.finished_at = finished_at
+        row.created, row.updated, row.deleted = counts
+        row.error = error
+        athlete = s.get(Athlete, row.athlete_id)
+        assert athlete is not None
+        if error is None or needs_reauth:
+            athlete.needs_reauth = needs_reauth
+
+
+def athletes_needing_reauth(store: Store) -> int:
+    with store.session() as s:
+        query = select(func.count()).select_from(Athlete).where(Athlete.needs_reauth)
+        return int(s.scalar(query) or 0)
+
+
+# -- what the views and the CLI read and change -----------------------------------------------
+
+
+def edits(store: Store, athlete_id: str) -> dict[str, Edit]:
+    with store.session() as s:
+        return {r.key: _edit(r) for r in _edit_rows(s, athlete_id)}
+
+
+def last_plan(store: Store, athlete_id: str) -> tuple[datetime, str] | None:
+    """When the last good plan was made, and its JSON; None before the first good pass."""
+    with store.session() as s:
+        row = s.get(LastPlan, athlete_id)
+        return (row.made_at, row.body) if row is not None else None
+
+
+def release(store: Store, athlete_id: str, key: str, now: datetime) -> Edit | None:
+    """Hand a session the athlete changed or deleted back to racecal: at the next pass racecal
+    takes the event as it stands (or makes it again) and plans it like any other. The edit as
+    it was; None when the session was not the athlete's."""
+    with store.session() as s, s.begin():
+        row = s.scalars(
+            select(AthleteEdit).where(AthleteEdit.athlete_id == athlete_id, AthleteEdit.key == key)
+        ).first()
+        if row is None or row.kind == "released":
+            return None
+        before = _edit(row)
+        row.kind, row.seen_at = "released", now
+        return before
+
+
+@dataclass(frozen=True)
+class Status:
+    athlete: str
+    last_started: datetime | None
+    last_finished: datetime | None
+    last_error_of_last: str | None
+    last_error: str | None
+    races_seen: int
+    sessions_managed: int
+    edits: tuple[Edit, ...]
+    needs_reauth: bool
+    plan_made_at: datetime | None
+
+
+def status(store: Store, athlete_ids: list[str]) -> list[Status]:
+    out: list[Status] = []
+    with store.session() as s:
+        for athlete_id in athlete_ids:
+            athlete = s.get(Athlete, athlete_id)
+            last = s.scalars(
+                select(SyncRun)
+                .where(SyncRun.athlete_id == athlete_id)
+                .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+                .limit(1)
+            ).first()
+            last_error = s.scalars(
+                select(SyncRun.error)
+                .where(SyncRun.athlete_id == athlete_id, SyncRun.error.is_not(None))
+                .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
+                .limit(1)
+            ).first()
+            races = s.scalar(
+                select(func.count())
+                .select_from(RaceSeen)
+                .where(RaceSeen.athlete_id == athlete_id, RaceSeen.removed_at.is_(None))
+            )
+            managed = s.scalar(
+                select(func.count())
+                .select_from(SessionWritten)
+                .where(SessionWritten.athlete_id == athlete_id)
+            )
+            plan = s.get(LastPlan, athlete_id)
+            out.append(
+                Status(
+                    athlete_id,
+                    last.started_at if last else None,
+                    last.finished_at if last else None,
+                    last.error if last else None,
+                    last_error,
+                    int(races or 0),
+                    int(managed or 0),
+                    tuple(sorted(map(_edit, _edit_rows(s, athlete_id)), key=lambda e: e.key)),
+                    bool(athlete and athlete.needs_reauth),
+                    plan.made_at if plan is not None else None,
+                )
+            )
+    return out
+
+
+def next_pass(last_started: datetime | None, interval_minutes: float) -> datetime | None:
+    return last_started + timedelta(minutes=interval_minutes) if last_started else None
