@@ -101,6 +101,11 @@ class RemoteEvent:
     session_key: str | None = None
     etag: str | None = None
     created: date | None = None
+    # What else the athlete sees of the event and may change, beyond what racecal writes
+    # when it creates a session: (name, value) pairs such as ("colour", "5"),
+    # ("reminders", "-PT15M"), ("status", "cancelled"); empty for an event that holds only
+    # what racecal wrote. A change here makes a session the athlete's, as a move does.
+    extras: tuple[tuple[str, str], ...] = ()
 
     @property
     def all_day(self) -> bool:
@@ -189,6 +194,10 @@ class Capabilities:
     writable: bool
     # The backend reports changes since a cursor cheaply (sync token, ctag, mtime + hash).
     incremental: bool
+    # Writes inside batch() are sent when the batch ends (a file rewritten once, an API's batch
+    # requests): until then a write's return value is a promise, and the sync counts it only
+    # once the batch is sent (or as far as the object batch() yields names ids in `written`).
+    batches: bool = False
 
 
 class CalendarConnector(Protocol):

@@ -371,7 +371,7 @@ class _Call:
 class GoogleCalendar:
     """The training calendar as a `CalendarConnector`."""
 
-    capabilities = Capabilities(writable=True, incremental=True)
+    capabilities = Capabilities(writable=True, incremental=True, batches=True)
 
     def __init__(
         self,

@@ -42,7 +42,7 @@ ATTEMPTS = 5
 
 
 class IcsFileCalendar:
-    capabilities = Capabilities(writable=True, incremental=True)
+    capabilities = Capabilities(writable=True, incremental=True, batches=True)
 
     def __init__(self, path: Path, name: str = "Training") -> None:
         self.path = path

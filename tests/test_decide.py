@@ -1,5 +1,6 @@
-"""Compute, then act: real plans written to the in-memory calendar through `decide` and
-`execute`; the athlete's moves and deletions survive, unchanged input costs no writes."""
+"""Compute, then act: real plans written to the in-memory calendar through `judge`, `decide`
+and the one executor (with a real store); the athlete's moves and deletions survive, unchanged
+input costs no writes."""
 
 from __future__ import annotations
 
@@ -7,28 +8,24 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
+
 from connectors.base import RemoteEvent, SessionEvent, managed_id
 from connectors.memory import MemoryCalendar
 from scheduler.model import Interval, Plan, PlanRequest
-from scheduler.plan import build_plan
+from scheduler.plan import build_plan, zone
+from service.store import state
+from service.store.database import Store
 from service.store.payload import from_payload, to_payload
-from service.sync.decide import (
-    Create,
-    Delete,
-    Edits,
-    Update,
-    Written,
-    decide,
-    detect_edits,
-    execute,
-)
+from service.sync.decide import Action, Create, Delete, Seen, Update, decide, judge
 from service.sync.engine import run_pass
+from service.sync.execute import Tally, apply
 from tests.support import athlete, example_store, race, request
 
 TODAY = date(2026, 12, 7)
 NOW = datetime.combine(TODAY, time(0), tzinfo=UTC)
 FAR = datetime(2030, 1, 1, tzinfo=UTC)
-NO_EDITS = Edits({}, frozenset())
+TZ = zone("Europe/Berlin")
 
 
 def desired(plan: Plan) -> dict[str, SessionEvent]:
@@ -46,43 +43,59 @@ def base_request(race_day: date) -> PlanRequest:
     return request(athlete(), (race("m", race_day),), TODAY, 20)
 
 
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    opened = Store.open("sqlite:///var/racecal.db", tmp_path)
+    opened.upgrade()
+    return opened
+
+
 def sync(
-    calendar: MemoryCalendar,
-    req: PlanRequest,
-    written: dict[str, Written],
-    edits: Edits,
-    now: datetime = NOW,
-) -> tuple[list, dict[str, Written], Edits]:  # type: ignore[type-arg]
-    edits = detect_edits(written, remote(calendar), edits)
+    store: Store, calendar: MemoryCalendar, req: PlanRequest, now: datetime = NOW
+) -> tuple[list[Action], Seen]:
+    """One pass the engine's way, on a hand-made request: judge, plan around the athlete's
+    sessions, decide, and apply through the one executor."""
+    snapshot = state.load(store, "t")
+    seen = judge(snapshot, remote(calendar), now, TZ)
+    previous = tuple(p for r in snapshot.managed.values() if (p := from_payload(r.payload)))
     plan = build_plan(
         replace(
             req,
-            pinned=tuple((k, Interval(*v)) for k, v in sorted(edits.pinned.items())),
-            deleted=edits.deleted,
+            previous=previous,
+            pinned=tuple((k, Interval(*v)) for k, v in sorted(seen.pinned().items())),
+            deleted=seen.deleted(),
         )
     )
-    actions = decide(desired(plan), written, remote(calendar), edits, now)
-    return actions, execute(actions, calendar, written), edits
+    actions = decide(desired(plan), seen, now)
+    payloads = {s.key: to_payload(s) for s in plan.sessions}
+    apply(store, "t", calendar, actions, now, Tally(), payloads)
+    return actions, seen
 
 
-def test_first_pass_creates_everything_and_a_second_pass_writes_nothing() -> None:
+def writes(actions: list[Action]) -> list[Action]:
+    return [a for a in actions if isinstance(a, Create | Update | Delete)]
+
+
+def test_first_pass_creates_everything_and_a_second_pass_writes_nothing(store: Store) -> None:
     calendar = MemoryCalendar()
     req = base_request(TODAY + timedelta(weeks=14, days=6))
-    actions, written, edits = sync(calendar, req, {}, NO_EDITS)
-    assert actions
-    assert all(isinstance(a, Create) for a in actions)
-    assert len(remote(calendar)) == len(actions)
-    again, written_again, _ = sync(calendar, req, written, edits)
+    actions, _ = sync(store, calendar, req)
+    assert writes(actions)
+    assert all(isinstance(a, Create) for a in writes(actions))
+    assert len(remote(calendar)) == len(writes(actions))
+    before = state.load(store, "t").managed
+    again, _ = sync(store, calendar, req)
     assert again == []
-    assert written_again == written
+    assert state.load(store, "t").managed == before
 
 
-def test_moved_race_updates_in_place_and_never_recreates_a_key() -> None:
+def test_moved_race_updates_in_place_and_never_recreates_a_key(store: Store) -> None:
     calendar = MemoryCalendar()
     day = TODAY + timedelta(weeks=14, days=6)
-    _, written, edits = sync(calendar, base_request(day), {}, NO_EDITS)
-    ids_before = {k: w.remote_id for k, w in written.items()}
-    actions, after, _ = sync(calendar, base_request(day + timedelta(days=14)), written, edits)
+    sync(store, calendar, base_request(day))
+    ids_before = {k: w.remote_id for k, w in state.load(store, "t").managed.items()}
+    actions, _ = sync(store, calendar, base_request(day + timedelta(days=14)))
+    after = state.load(store, "t").managed
     created = {a.event.session_key for a in actions if isinstance(a, Create)}
     deleted = {a.key for a in actions if isinstance(a, Delete)}
     assert not created & deleted  # a moved session is an update, never delete + create
@@ -95,10 +108,11 @@ def test_moved_race_updates_in_place_and_never_recreates_a_key() -> None:
     }
 
 
-def test_athlete_moves_and_deletions_survive_later_passes() -> None:
+def test_athlete_moves_and_deletions_survive_later_passes(store: Store) -> None:
     calendar = MemoryCalendar()
     req = base_request(TODAY + timedelta(weeks=14, days=6))
-    _, written, edits = sync(calendar, req, {}, NO_EDITS)
+    sync(store, calendar, req)
+    written = state.load(store, "t").managed
     lifts = sorted((w for w in written.values() if "strength" in w.key), key=lambda w: w.start)
     moved, gone = lifts[3], lifts[5]
     held = remote(calendar)[moved.remote_id]
@@ -106,27 +120,29 @@ def test_athlete_moves_and_deletions_survive_later_passes() -> None:
         replace(held, start=held.start + timedelta(hours=1), end=held.end + timedelta(hours=1))
     )
     calendar.remove(gone.remote_id)
-    actions, written, edits = sync(calendar, req, written, edits)
-    assert moved.key in edits.pinned
-    assert gone.key in edits.deleted
-    touched = {getattr(a, "key", None) or a.event.session_key for a in actions}  # type: ignore[union-attr]
+    actions, seen = sync(store, calendar, req)
+    assert moved.key in seen.pinned()
+    assert gone.key in seen.deleted()
+    touched = {a.key for a in writes(actions)}  # type: ignore[union-attr]
     assert moved.key not in touched
     assert gone.key not in touched
     assert remote(calendar)[moved.remote_id].start == held.start + timedelta(hours=1)
     assert gone.remote_id not in remote(calendar)
-    again, _, _ = sync(calendar, req, written, edits)
+    again, _ = sync(store, calendar, req)
     assert again == []
 
 
-def test_history_is_never_changed() -> None:
+def test_history_is_never_changed(store: Store) -> None:
     calendar = MemoryCalendar()
     day = TODAY + timedelta(weeks=10, days=6)
-    _, written, edits = sync(calendar, base_request(day), {}, NO_EDITS)
+    sync(store, calendar, base_request(day))
+    written = state.load(store, "t").managed
     later = NOW + timedelta(days=10)
     moved = replace(base_request(day + timedelta(days=7)), today=TODAY + timedelta(days=10))
-    actions, _, _ = sync(calendar, moved, written, edits, now=later)
-    for action in actions:
-        key = action.key if isinstance(action, Delete) else action.event.session_key
+    actions, _ = sync(store, calendar, moved, now=later)
+    assert writes(actions)
+    for action in writes(actions):
+        key = action.key  # type: ignore[union-attr]
         if key in written:
             assert written[key].start >= later
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from connectors.base import CalendarError, NotFound
 from connectors.icsfile import IcsError, read_busy, read_races
 from connectors.icsurl import display, fetch
@@ -20,8 +18,8 @@ from scheduler.plan import zone
 from service.calendars import AthleteCalendars, SourceError, caldav_password, training_target
 from service.config.load import AthleteConfig, Config
 from service.config.remote import CalDavConfig
+from service.store import state
 from service.store.database import Store, StoreError
-from service.store.models import Athlete, SyncRun
 
 # Seconds one request to a calendar server may spend on retries during doctor.
 RETRY_SECONDS = 2.0
@@ -231,12 +229,9 @@ def _output(entry: AthleteConfig, name: str) -> Iterator[Check]:
 
 
 def _history(entry: AthleteConfig, name: str, store: Store, now: datetime) -> Iterator[Check]:
-    with store.session() as s:
-        athlete = s.get(Athlete, entry.athlete.id)
-        latest = s.scalar(
-            select(func.max(SyncRun.started_at)).where(SyncRun.athlete_id == entry.athlete.id)
-        )
-    if athlete is not None and athlete.needs_reauth:
+    [known] = state.status(store, [entry.athlete.id])
+    latest = known.last_started
+    if known.needs_reauth:
         yield Check("fail", name, "needs re-auth: its calendar refused the credentials")
     if latest is not None and latest - now > timedelta(minutes=5):
         yield Check(

@@ -17,6 +17,7 @@ from typing import NoReturn
 import click
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.engine import make_url
 
 from connectors.base import CalendarError
 from connectors.icsfile import IcsError
@@ -32,6 +33,7 @@ from service.config.reader import ConfigError
 from service.daemon.runner import Daemon, configure_logging
 from service.planning import PlanResult, plan_for
 from service.store.database import Store, StoreError
+from service.sync.decide import KeepPlan, as_json, counts
 from service.sync.engine import PassResult, run_pass
 from service.views.chart import draw_chart
 from service.views.render import render_plan
@@ -48,6 +50,29 @@ def _open(config: str | None) -> tuple[Config, Store]:
         store.upgrade()
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
+    return loaded, store
+
+
+def _open_to_look(config: str | None) -> tuple[Config, Store]:
+    """The config and its store for a dry run, which must not write even a schema: a store not
+    made yet is taken as an empty one (in memory); one at an older schema is refused."""
+    try:
+        loaded = load_config(config_path(config))
+        url = make_url(loaded.service.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            path = Path(url.database or "")
+            if not path.is_absolute():
+                path = loaded.state_dir / path
+            if not path.exists():
+                store = Store.open("sqlite://")
+                store.upgrade()
+                return loaded, store
+        store = Store.open(loaded.service.database_url, loaded.state_dir)
+        revision = store.revision()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    if revision != store.head():
+        fail(f"the store is at schema {revision}; run 'racecal db upgrade' first")
     return loaded, store
 
 
@@ -189,18 +214,35 @@ def status(config: str | None, as_json: bool) -> None:
     metavar="ISO-8601",
     help="Pretend it is this moment (with offset), e.g. to replay a pass; default: now.",
 )
-def sync_once(config: str | None, once: bool, now: str | None) -> None:
+@click.option(
+    "--dry-run",
+    "dry_run",
+    is_flag=True,
+    help="Print the actions the pass would take; write nothing (calendar, store, anything).",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the actions as JSON.")
+def sync_once(
+    config: str | None, once: bool, now: str | None, dry_run: bool, as_json: bool
+) -> None:
     """Run one sync pass for every athlete: read races, plan, write what changed.
 
     Exits 0 when every athlete's pass succeeded; otherwise 3, with one line per failed athlete.
+    With --dry-run each athlete's line says what would be written, followed by one line per
+    action (create, update, delete, and the athlete's edits racecal would record); nothing is
+    written anywhere.
 
     \b
-    Example:
+    Examples:
       racecal sync --once --config config.example.toml
+      racecal sync --once --dry-run
+      racecal sync --once --dry-run --json | jq '.[0].actions'
     """
-    loaded, store = _open(config)
+    if as_json and not dry_run:
+        fail("--json goes with --dry-run")
+    loaded, store = _open_to_look(config) if dry_run else _open(config)
     moment = _moment(now)
     failed = 0
+    dry: list[dict[str, object]] = []
     # A progress bar for people at a terminal (first syncs of many athletes take a while);
     # scripts and logs get the plain lines only. Each athlete's line is printed when its pass
     # ends, so a slow athlete does not hide the others. The bar lifts stdout above itself only
@@ -209,15 +251,21 @@ def sync_once(config: str | None, once: bool, now: str | None) -> None:
     with Progress(
         console=console,
         transient=True,
-        disable=not console.is_terminal,
+        disable=not console.is_terminal or as_json,
         redirect_stdout=sys.stdout.isatty(),
     ) as progress:
         task = progress.add_task("syncing", total=len(loaded.athletes))
         for entry in loaded.athletes:
             progress.update(task, description=f"syncing {entry.athlete.id}")
             moment_for = moment or datetime.now(zone(entry.athlete.timezone))
-            failed += _report(entry, run_pass(store, entry, moment_for))
+            result = run_pass(store, entry, moment_for, dry_run=dry_run)
+            if as_json:
+                failed += _dry_json(entry, result, dry)
+            else:
+                failed += _report(entry, result)
             progress.advance(task)
+    if as_json:
+        click.echo(json.dumps(dry, indent=2, sort_keys=True))
     if failed:
         sys.exit(3)
 
@@ -231,12 +279,38 @@ def _report(entry: AthleteConfig, result: PassResult) -> int:
     if result.error:
         click.echo(f"racecal: {entry.athlete.id}: {result.error}", file=sys.stderr)
         return 1
+    if result.dry_run:
+        would = counts(list(result.actions))
+        click.echo(
+            f"racecal: {entry.athlete.id}: dry run: would create {would['created']}, "
+            f"update {would['updated']}, delete {would['deleted']} -> {training_target(entry)}",
+            file=sys.stdout,
+        )
+        for action in result.actions:
+            if not isinstance(action, KeepPlan):
+                click.echo(f"  {action.line()}", file=sys.stdout)
+        return 0
     click.echo(
         f"racecal: {entry.athlete.id}: {result.created} created, "
         f"{result.updated} updated, {result.deleted} deleted -> {training_target(entry)}",
         file=sys.stdout,
     )
     return 0
+
+
+def _dry_json(entry: AthleteConfig, result: PassResult, out: list[dict[str, object]]) -> int:
+    for problem in result.problems:
+        click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", file=sys.stderr)
+    out.append(
+        {
+            "athlete": entry.athlete.id,
+            "target": training_target(entry),
+            "error": result.error,
+            "would": counts(list(result.actions)),
+            "actions": [as_json(a) for a in result.actions if not isinstance(a, KeepPlan)],
+        }
+    )
+    return 1 if result.error else 0
 
 
 def _moment(given: str | None) -> datetime | None:

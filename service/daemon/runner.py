@@ -23,7 +23,6 @@ from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import func, select
 
 from connectors import observe
 from scheduler.plan import zone
@@ -33,8 +32,8 @@ from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
 from service.daemon.web import WebServer
+from service.store import state
 from service.store.database import Store
-from service.store.models import Athlete
 from service.sync.engine import run_pass
 
 PUSH_DELAY = timedelta(seconds=0.5)
@@ -144,9 +143,7 @@ class Daemon:
 
     def _count_reauth(self) -> None:
         try:
-            with self.store.session() as s:
-                query = select(func.count()).select_from(Athlete).where(Athlete.needs_reauth)
-                self.metrics.reauth.set(int(s.scalar(query) or 0))
+            self.metrics.reauth.set(state.athletes_needing_reauth(self.store))
         except Exception:  # the store being down shows in /healthz; keep the last figure
             log.debug("cannot count athletes needing re-auth", exc_info=True)
 

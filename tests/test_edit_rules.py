@@ -1,0 +1,399 @@
+"""The athlete's edit rules (L12), each seen defect of issue 10 as a test named after it, on the
+example athlete: a real .ics training file or the in-memory calendar, a real SQLite store.
+
+Any change the athlete makes to a racecal event makes it theirs, whatever state the store row
+is in; an event holding one of racecal's own earlier writes is racecal's; counts are writes
+that happened."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from connectors.base import Capabilities, Conflict, RemoteEvent, SessionEvent, Unavailable
+from connectors.memory import MemoryCalendar
+from service.config.load import AthleteConfig
+from service.daemon.metrics import Metrics
+from service.store import state
+from service.store.database import Store
+from service.sync.decide import Update
+from service.sync.engine import run_pass
+from tests.support import example_store
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks before Hamburg
+A_RACE = "Hamburg Marathon [A]"
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[Store, AthleteConfig]:
+    return example_store(tmp_path)
+
+
+def move_race(entry: AthleteConfig, title: str, days: int) -> None:
+    path = entry.race_ics[0]
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    for event in cal.walk("VEVENT"):
+        if str(event["SUMMARY"]) == title:
+            start, end = event.start, event.end
+            del event["DTSTART"], event["DTEND"]
+            event.add("dtstart", start + timedelta(days=days))
+            event.add("dtend", end + timedelta(days=days))
+    path.write_bytes(cal.to_ical())
+
+
+# -- the .ics training file, edited as a calendar app would ----------------------------------
+
+
+def sessions_in(entry: AthleteConfig) -> dict[str, icalendar.Event]:
+    cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
+    found: dict[str, icalendar.Event] = {}
+    for event in cal.walk("VEVENT"):
+        if "X-RACECAL-SESSION" in event:
+            key = str(event["X-RACECAL-SESSION"])
+            assert key not in found, f"{key} is in the file twice"
+            found[key] = event
+    return found
+
+
+def edit_in_file(entry: AthleteConfig, key: str, change: Callable[[icalendar.Event], None]) -> None:
+    cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
+    for event in cal.walk("VEVENT"):
+        if str(event.get("X-RACECAL-SESSION", "")) == key:
+            change(event)
+            event["SEQUENCE"] = int(event.get("SEQUENCE", 0)) + 1
+    entry.output_ics.write_bytes(cal.to_ical())
+
+
+def a_session_racecal_would_update(store: Store, entry: AthleteConfig) -> str:
+    """A future session the next pass would re-time, asked of a dry run (which writes
+    nothing: the pass after it decides afresh)."""
+    dry = run_pass(store, entry, NOW, dry_run=True)
+    updates = sorted(
+        a.key for a in dry.actions if isinstance(a, Update) and a.held.start != a.event.start
+    )
+    assert updates
+    return updates[len(updates) // 2]
+
+
+def test_retitle_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: a session the athlete renamed was renamed back on the next pass."""
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    move_race(entry, A_RACE, 7)
+    key = a_session_racecal_would_update(store, entry)  # racecal wants this one elsewhere
+    before = sessions_in(entry)[key]
+
+    def retitle(event: icalendar.Event) -> None:
+        event["SUMMARY"] = "Long run with Sam"
+
+    edit_in_file(entry, key, retitle)
+    result = run_pass(store, entry, NOW)
+    assert result.error is None
+    after = sessions_in(entry)[key]
+    assert str(after["SUMMARY"]) == "Long run with Sam"
+    assert after.start == before.start  # not re-timed either: it is the athlete's
+    assert state.edits(store, entry.athlete.id)[key].changes == ("title",)
+    assert run_pass(store, entry, NOW).writes == 0
+
+
+def test_description_note_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: a note the athlete added to the description was wiped on the next pass
+    ("0 created, 1 updated")."""
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    key = sorted(k for k in sessions_in(entry) if "/w-" in k)[-3]
+
+    def note(event: icalendar.Event) -> None:
+        event["DESCRIPTION"] = str(event["DESCRIPTION"]) + "\n\nFelt heavy legs, keep it easy."
+
+    edit_in_file(entry, key, note)
+    result = run_pass(store, entry, NOW)
+    assert (result.created, result.updated, result.deleted, result.error) == (0, 0, 0, None)
+    assert "heavy legs" in str(sessions_in(entry)[key]["DESCRIPTION"])
+    assert state.edits(store, entry.athlete.id)[key].changes == ("description",)
+
+
+def test_location_added_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: a location the athlete added was lost when racecal re-timed the session."""
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    move_race(entry, A_RACE, 7)
+    key = a_session_racecal_would_update(store, entry)
+
+    def locate(event: icalendar.Event) -> None:
+        event.add("location", "Stadtpark, north gate")
+
+    edit_in_file(entry, key, locate)
+    assert run_pass(store, entry, NOW).error is None
+    assert str(sessions_in(entry)[key]["LOCATION"]) == "Stadtpark, north gate"
+
+
+def test_old_copy_of_training_file_is_not_edits(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: an older training.ics coming back (a backup restored) froze the plan: sessions
+    pinned at stale times, the ones made since marked deleted, obsolete ones kept for good.
+    Every event in it is one of racecal's own writes: the next pass brings them up to date."""
+    store, entry = setup
+    minute = timedelta(minutes=1)
+    run_pass(store, entry, NOW)
+    backup = entry.output_ics.read_bytes()
+    move_race(entry, A_RACE, 14)
+    moved = run_pass(store, entry, NOW + minute)
+    assert moved.updated > 10
+    assert moved.created  # sessions made after the backup...
+    assert moved.deleted  # ...and sessions gone since
+    expected = {k: (e.start, str(e["SUMMARY"])) for k, e in sessions_in(entry).items()}
+    entry.output_ics.write_bytes(backup)
+    restored = run_pass(store, entry, NOW + 2 * minute)
+    assert restored.error is None
+    assert state.edits(store, entry.athlete.id) == {}
+    assert {k: (e.start, str(e["SUMMARY"])) for k, e in sessions_in(entry).items()} == expected
+    assert restored.writes == moved.writes  # everything the backup undid, done again
+    assert run_pass(store, entry, NOW + 3 * minute).writes == 0
+
+
+# -- faults, on the in-memory calendar -----------------------------------------------------
+
+
+class Flaky(MemoryCalendar):
+    """The in-memory calendar with a fault at the n-th write, and a count of the writes that
+    really happened (the wire's view)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_at: int | None = None
+        self.calls = 0
+        self.happened = 0
+        # Called before the n-th write when set (the athlete's phone, between read and write).
+        self.before: tuple[int, Callable[[SessionEvent], None]] | None = None
+
+    def _call(self, event: SessionEvent | None) -> None:
+        self.calls += 1
+        if self.before is not None and self.before[0] == self.calls and event is not None:
+            hook, self.before = self.before[1], None
+            hook(event)
+        if self.fail_at is not None and self.calls >= self.fail_at:
+            raise Unavailable("the server went away")
+
+    def create(self, event: SessionEvent) -> RemoteEvent:
+        self._call(event)
+        done = super().create(event)
+        self.happened += 1
+        return done
+
+    def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+        self._call(event)
+        done = super().update(event, etag)
+        self.happened += 1
+        return done
+
+    def delete(self, event_id: str, etag: str | None) -> None:
+        self._call(None)
+        super().delete(event_id, etag)
+        self.happened += 1
+
+    def held(self, key: str) -> RemoteEvent:
+        return next(e for e in self._events.values() if e.session_key == key)
+
+    def move(self, key: str, hours: int) -> RemoteEvent:
+        """The athlete moves a session in their app."""
+        held = self.held(key)
+        assert isinstance(held.start, datetime)
+        assert isinstance(held.end, datetime)
+        shift = timedelta(hours=hours)
+        return self.put(replace(held, start=held.start + shift, end=held.end + shift))
+
+
+def test_move_while_update_pending_is_kept(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: a pass failed after recording its intents, the athlete moved a session whose
+    update was pending, and the next pass took the athlete's version for its own write and
+    overwrote it."""
+    store, entry = setup
+    calendar = Flaky()
+    assert run_pass(store, entry, NOW, calendar).error is None
+    move_race(entry, A_RACE, 7)
+    calendar.fail_at = calendar.calls + 1  # the first update fails: every intent is pending
+    failed = run_pass(store, entry, NOW, calendar)
+    assert failed.error is not None
+    pending = [m for m in state.load(store, "alex").managed.values() if m.state == "pending_update"]
+    assert len(pending) > 10
+    key = sorted(m.key for m in pending)[len(pending) // 2]
+    calendar.fail_at = None
+    moved = calendar.move(key, hours=1)
+    result = run_pass(store, entry, NOW, calendar)
+    assert result.error is None
+    assert result.updated > 10  # the pending writes, done now...
+    assert key not in {a.key for a in result.actions if isinstance(a, Update)}  # ...but this
+    assert calendar.held(key) == moved  # untouched: the athlete's
+    assert "time" in state.edits(store, "alex")[key].changes
+    assert run_pass(store, entry, NOW, calendar).writes == 0
+
+
+def test_move_during_a_pass_is_kept(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen live (another CalDAV client): a move made while a pass was writing was overwritten;
+    the pass's write met a changed etag (412), re-read, and took the move for its own."""
+    store, entry = setup
+    calendar = Flaky()
+    run_pass(store, entry, NOW, calendar)
+    move_race(entry, A_RACE, 7)
+    moved: list[RemoteEvent] = []
+
+    def athlete_moves(event: SessionEvent) -> None:
+        moved.append(calendar.move(event.session_key, hours=2))
+
+    calendar.before = (calendar.calls + 5, athlete_moves)
+    result = run_pass(store, entry, NOW, calendar)
+    assert result.error is None
+    [mine] = moved
+    assert mine.session_key is not None
+    assert calendar.held(mine.session_key) == mine
+    assert run_pass(store, entry, NOW, calendar).writes == 0
+
+
+def test_counts_after_failed_pass(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: a failed pass counted writes it only queued."""
+    store, entry = setup
+    calendar = Flaky()
+    calendar.fail_at = 8
+    metrics = Metrics()
+    failed = run_pass(store, entry, NOW, calendar)
+    metrics.record(failed, 1.0, 0.0)
+    assert failed.error is not None
+    assert failed.created == calendar.happened == 7
+    assert _written_total(metrics) == 7
+
+
+def test_counts_after_a_412_retry(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: a pass retried after a 412 reported "1 updated" after ~89 writes."""
+    store, entry = setup
+    calendar = Flaky()
+    run_pass(store, entry, NOW, calendar)
+    move_race(entry, A_RACE, 7)
+    before = calendar.happened
+    calendar.before = (calendar.calls + 30, lambda e: calendar.move(e.session_key, hours=1))
+    metrics = Metrics()
+    result = run_pass(store, entry, NOW, calendar)
+    metrics.record(result, 1.0, 0.0)
+    assert result.error is None
+    assert result.writes == calendar.happened - before > 29
+    assert _written_total(metrics) == result.writes
+
+
+class Queued(MemoryCalendar):
+    """A batching backend: writes inside batch() wait for its end; the send may stop part way
+    (the first `cut` writes go through), reporting what went in `written` or not at all."""
+
+    capabilities = Capabilities(writable=True, incremental=True, batches=True)
+
+    def __init__(self, report: bool) -> None:
+        super().__init__()
+        self.report = report
+        self.cut: int | None = None
+        self.queue: list[Callable[[], object]] | None = None
+        self.written: set[str] = set()
+
+    def batch(self):  # type: ignore[no-untyped-def]
+        calendar = self
+
+        class Batch:
+            def __enter__(self) -> object:
+                calendar.queue, calendar.written = [], set()
+                return calendar if calendar.report else None
+
+            def __exit__(self, kind: object, *_: object) -> None:
+                queue, calendar.queue = calendar.queue or [], None
+                if kind is not None:
+                    return
+                for n, send in enumerate(queue):
+                    if calendar.cut is not None and n >= calendar.cut:
+                        raise Unavailable("the batch was cut short")
+                    send()
+
+        return Batch()
+
+    def create(self, event: SessionEvent) -> RemoteEvent:
+        if self.queue is None:
+            return super().create(event)
+        self.queue.append(lambda: (super(Queued, self).create(event), self.written.add(event.id)))
+        return RemoteEvent(event.id, event.title, event.start, event.end, event.description)
+
+
+@pytest.mark.parametrize("report", [True, False])
+def test_counts_after_failed_batch(setup: tuple[Store, AthleteConfig], report: bool) -> None:
+    """Queued writes count once sent: a batch cut short counts what its backend reports as
+    written (nothing when it cannot say), and the next pass settles the rest from the read."""
+    store, entry = setup
+    calendar = Queued(report)
+    calendar.cut = 12
+    failed = run_pass(store, entry, NOW, calendar)
+    assert failed.error is not None
+    assert failed.created == (12 if report else 0)
+    calendar.cut = None
+    healed = run_pass(store, entry, NOW, calendar)
+    assert healed.error is None
+    assert (
+        healed.created
+        == len(calendar.events(NOW - timedelta(days=30), NOW + timedelta(days=400))) - 12
+    )
+    assert run_pass(store, entry, NOW, calendar).writes == 0
+
+
+def _written_total(metrics: Metrics) -> float:
+    return sum(
+        metrics.registry.get_sample_value("racecal_events_written_total", {"operation": op}) or 0
+        for op in ("created", "updated", "deleted")
+    )
+
+
+def test_a_create_that_meets_an_event_reads_again(setup: tuple[Store, AthleteConfig]) -> None:
+    """An event with racecal's id that the read did not show is read and judged, never written
+    over blindly: here the athlete's version of it appeared between read and write."""
+    store, entry = setup
+    calendar = Flaky()
+
+    def appears(event: SessionEvent) -> None:
+        calendar.put(
+            RemoteEvent(
+                event.id,
+                "My own run",
+                event.start,
+                event.end,
+                session_key=event.session_key,
+            )
+        )
+
+    calendar.before = (3, appears)
+    result = run_pass(store, entry, NOW, calendar)
+    assert result.error is None
+    theirs = [e for e in calendar._events.values() if e.title == "My own run"]
+    assert len(theirs) == 1
+    assert theirs[0].session_key in state.edits(store, "alex")
+
+
+def test_conflict_is_a_conflict(setup: tuple[Store, AthleteConfig]) -> None:
+    """A calendar that keeps changing under every attempt ends the pass as a conflict, having
+    overwritten nothing."""
+    store, entry = setup
+    calendar = Flaky()
+    run_pass(store, entry, NOW, calendar)
+    move_race(entry, A_RACE, 7)
+
+    class Always(Flaky):
+        def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+            raise Conflict("changed again")
+
+    stubborn = Always()
+    stubborn._events, stubborn._log, stubborn._version = (
+        calendar._events,
+        calendar._log,
+        calendar._version,
+    )
+    result = run_pass(store, entry, NOW, stubborn)
+    assert result.error_kind == "conflict"
+    assert result.writes == 0
