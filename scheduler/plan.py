@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.board import Board, Booked, from_minutes, to_minutes
+from scheduler.board import Board, Booked, to_minutes
 from scheduler.lifts import StrengthPlacer
 from scheduler.model import (
     Athlete,
-    Interval,
     PlacedSession,
     Plan,
     PlanError,
     PlanRequest,
-    Reason,
 )
 from scheduler.periodize import periodize
+from scheduler.pins import pin_warnings, settle_pins
 from scheduler.place import Placer
 from scheduler.sessions import SessionSpec, SpecBuilder
 
@@ -72,15 +71,14 @@ def build_plan(request: PlanRequest) -> Plan:
         board.book(board.local_day(start), Booked(start, end, "run", run.key_run, False, long, ""))
 
     done = {s.key for s in history} | request.deleted
-    pins = dict(request.pinned)
+    pins = {k: v for k, v in request.pinned if k not in done}
     placer = Placer(board, today, future_prev)
     builder = SpecBuilder(athlete, {r.uid: r for r in request.races}, today)
     specs: list[SessionSpec] = []
     for week in weeks:
         week_todo = builder.week(week)
         specs.extend([s for s in week_todo if s.key not in done] if done else week_todo)
-    pinned = [_pin(s, pins[s.key], tz, board) for s in specs if s.key in pins]
-    todo = [s for s in specs if s.key not in pins]
+    pinned, todo = settle_pins(specs, pins, future_prev, tz, board)
 
     for spec in todo:
         if spec.slot == "long":
@@ -108,7 +106,9 @@ def build_plan(request: PlanRequest) -> Plan:
         key=lambda s: (s.start, s.key),
     )
     warnings = [
-        w for w in (*period_warnings, *placer.out.warnings) if not w.week or w.week < horizon
+        w
+        for w in (*period_warnings, *placer.out.warnings, *pin_warnings(board, pinned, tz))
+        if not w.week or w.week < horizon
     ]
     return Plan(
         athlete_id=athlete.id,
@@ -134,34 +134,6 @@ def _booked(s: PlacedSession) -> Booked:
         s.heavy_lower,
         s.type == "long",
         s.key,
-    )
-
-
-def _pin(spec: SessionSpec, where: Interval, tz: ZoneInfo, board: Board) -> PlacedSession:
-    """L9: the athlete moved this session; it stays where they put it and the rest of the plan
-    is placed around it."""
-    start, end = to_minutes(where.start), to_minutes(where.end)
-    heavy = spec.heavy_lower
-    board.book(
-        board.local_day(start),
-        Booked(
-            start,
-            end,
-            spec.kind,
-            spec.key_run,
-            heavy,
-            spec.slot == "long" and spec.key_run,
-            spec.key,
-        ),
-    )
-    reason = Reason("L9", "you moved this session; it stays where you put it", "placement")
-    return spec.placed(
-        from_minutes(start, tz),
-        from_minutes(end, tz),
-        (reason,),
-        heavy=heavy,
-        key_run=spec.key_run,
-        origin="kept",
     )
 
 

@@ -7,9 +7,10 @@ that happened."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,13 +19,15 @@ import pytest
 
 from connectors.base import Capabilities, Conflict, RemoteEvent, SessionEvent, Unavailable
 from connectors.memory import MemoryCalendar
+from scheduler.model import Interval
+from scheduler.plan import build_plan
 from service.config.load import AthleteConfig
 from service.daemon.metrics import Metrics
 from service.store import state
 from service.store.database import Store
 from service.sync.decide import Update
 from service.sync.engine import run_pass
-from tests.support import example_store
+from tests.support import athlete, busy_at, example_store, race, request
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks before Hamburg
@@ -397,3 +400,92 @@ def test_conflict_is_a_conflict(setup: tuple[Store, AthleteConfig]) -> None:
     result = run_pass(store, entry, NOW, stubborn)
     assert result.error_kind == "conflict"
     assert result.writes == 0
+
+
+# -- the athlete's sessions in the plan (scheduler/pins.py) -----------------------------------
+
+
+def _monday(moment: datetime) -> date:
+    day = moment.astimezone(BERLIN).date()
+    return day - timedelta(days=day.weekday())
+
+
+def test_pinned_session_counts_in_the_week_it_sits() -> None:
+    """Seen: a long run the athlete lengthened was pinned; the race then moved a week, and one
+    calendar week held two long runs and the next none."""
+    today = date(2026, 12, 7)
+    day = today + timedelta(weeks=16, days=6)
+    req = request(athlete(), (race("m", day),), today, 20)
+    plan = build_plan(req)
+    longs = sorted((s for s in plan.sessions if s.type == "long"), key=lambda s: s.start)
+    mine = longs[len(longs) // 2]
+    where = Interval(mine.start, mine.end + timedelta(minutes=30))  # lengthened
+    later = (race("m", day + timedelta(days=7)),)
+    pinned = build_plan(
+        replace(req, races=later, previous=plan.sessions, pinned=((mine.key, where),))
+    )
+    reference = build_plan(replace(req, races=later))
+    per_week = Counter(_monday(s.start) for s in pinned.sessions if s.type == "long")
+    assert max(per_week.values()) == 1
+    assert set(per_week) == {_monday(s.start) for s in reference.sessions if s.type == "long"}
+    kept = pinned.session(mine.key)
+    assert kept is not None
+    assert (kept.start, kept.end, kept.origin) == (where.start, where.end, "kept")
+    assert "L12" in kept.rules
+    assert len({s.key for s in pinned.sessions}) == len(pinned.sessions)
+
+
+def test_pinned_session_breaking_a_hard_rule_warns() -> None:
+    """The athlete's version is kept even when it breaks a hard rule (one the rest of the plan
+    cannot make way for), and the plan says which, with the rule id."""
+    today = date(2026, 12, 7)
+    race_day = today + timedelta(weeks=16, days=6)
+    lunch = busy_at(race_day - timedelta(days=10), time(12, 0), time(14, 0))
+    req = request(athlete(), (race("m", race_day),), today, 20, busy=(lunch,))
+    plan = build_plan(req)
+    lifts = [s for s in plan.sessions if s.heavy_lower]
+    heavy, other = lifts[len(lifts) // 2], lifts[len(lifts) // 2 + 1]
+    # Heavy legs three days before the A race (L1), a lift in the busy lunch (L5).
+    three_days = datetime.combine(race_day - timedelta(days=3), time(18, 0), tzinfo=BERLIN)
+    pins = (
+        (heavy.key, Interval(three_days, three_days + (heavy.end - heavy.start))),
+        (other.key, Interval(lunch.start, lunch.start + (other.end - other.start))),
+    )
+    pinned = build_plan(replace(req, previous=plan.sessions, pinned=pins))
+    for key, where in pins:
+        kept = pinned.session(key)
+        assert kept is not None
+        assert kept.start == where.start
+    rules = {w.rule for w in pinned.warnings if "stays as you left it" in w.message}
+    assert {"L1", "L5"} <= rules, pinned.warnings
+
+
+def test_lengthened_long_run_then_the_race_moved_leaves_one_long_run_a_week(
+    setup: tuple[Store, AthleteConfig],
+) -> None:
+    """The same, end to end on the training file: the athlete lengthens a long run in their
+    calendar app, the race moves a week; every calendar week holds one long run at most, the
+    athlete's where they left it."""
+    store, entry = setup
+    run_pass(store, entry, NOW)
+    longs = sorted(
+        (e for k, e in sessions_in(entry).items() if k.endswith("/long")), key=lambda e: e.start
+    )
+    mine = longs[len(longs) // 2]
+    key = str(mine["X-RACECAL-SESSION"])
+
+    def lengthen(event: icalendar.Event) -> None:
+        end = event.end + timedelta(minutes=30)
+        del event["DTEND"]
+        event.add("dtend", end)
+
+    edit_in_file(entry, key, lengthen)
+    move_race(entry, A_RACE, 7)
+    assert run_pass(store, entry, NOW).error is None
+    after = sessions_in(entry)
+    assert after[key].end == mine.end + timedelta(minutes=30)
+    weeks = Counter(
+        _monday(e.start) for k, e in after.items() if k.rsplit("/", 1)[1].startswith("long")
+    )
+    assert max(weeks.values()) == 1, weeks
+    assert run_pass(store, entry, NOW).writes == 0
