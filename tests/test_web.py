@@ -45,9 +45,10 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     return out
 
 
-def cli_plan(config: Path) -> dict[str, object]:
+def cli_plan(config: Path, env: dict[str, str] | None = None) -> dict[str, object]:
+    """`plan show --json`; `env` as the service had it (both read the same store)."""
     shown = CliRunner().invoke(
-        main, ["plan", "show", "--json", "--config", str(config), "--today", TODAY]
+        main, ["plan", "show", "--json", "--config", str(config), "--today", TODAY], env=env
     )
     assert shown.exit_code == 0, shown.stderr
     loaded = json.loads(shown.stdout)
@@ -119,7 +120,7 @@ def test_run_serves_health_metrics_and_the_plan_page(tmp_path: Path) -> None:
 
         status, content_type, page = get(base + f"/athletes/alex?today={TODAY}")
         assert (status, content_type) == (200, "text/html; charset=utf-8")
-        plan = cli_plan(config)
+        plan = cli_plan(config, {"RACECAL_DATABASE_URL": env["RACECAL_DATABASE_URL"]})
         sessions = plan["sessions"]
         assert isinstance(sessions, list)
         assert len(sessions) > 60
@@ -309,6 +310,9 @@ def test_every_session_explains_itself_on_hover_and_click(tmp_path: Path) -> Non
             main,
             ["plan", "explain", session["key"], "--config", str(config.path), "--today", TODAY],
         ).stdout.rstrip("\n")
+        # The edit rules close every explanation; the page says them once, below the grid.
+        text, rules = text.split("\n\nYour edits: ")
+        assert f"Your edits: {rules}" in html.unescape(page)
         block = re.search(
             rf"<details class='s \w+' data-key='{re.escape(html.escape(session['key']))}'"
             r"[^>]* title='([^']*)'[^>]*><summary>[^<]*(?:<span[^>]*>[^<]*</span>)?</summary>"

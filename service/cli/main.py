@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date, datetime, time
 from importlib.metadata import version
 from pathlib import Path
 from typing import NoReturn
@@ -19,23 +19,22 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.engine import make_url
 
-from connectors.base import CalendarError
-from connectors.icsfile import IcsError
-from scheduler.explain import explain_session, plan_to_json, session_to_json
+from scheduler.explain import explain_session, session_to_json
 from scheduler.model import PlanError
 from scheduler.plan import zone
-from service.calendars import SourceError, training_target
+from service.calendars import training_target
 from service.cli.auth import auth
 from service.cli.doctor import diagnose, has_failures
 from service.cli.init import init
 from service.config.load import AthleteConfig, Config, config_path, load_config
 from service.config.reader import ConfigError
 from service.daemon.runner import Daemon, configure_logging
-from service.planning import PlanResult, plan_for
+from service.store import state
 from service.store.database import Store, StoreError
 from service.sync.decide import KeepPlan, as_json, counts
 from service.sync.engine import PassResult, run_pass
 from service.views.chart import draw_chart
+from service.views.held import RULES, HeldPlan, NoPlan, held_json, held_plan
 from service.views.render import render_plan
 from service.views.status import athlete_status
 
@@ -96,18 +95,46 @@ def _when(entry: AthleteConfig, given: str | None) -> tuple[date, datetime | Non
 
 def _plan(
     config: str | None, athlete: str | None, today: str | None, weeks: int | None
-) -> PlanResult:
+) -> HeldPlan:
+    """The plan as the calendar holds it (the athlete's edits the store recorded), or the last
+    good plan when a source cannot be read; one line and exit 2 when there is none."""
     try:
-        entry = load_config(config_path(config)).athlete(athlete)
+        loaded = load_config(config_path(config))
+        entry = loaded.athlete(athlete)
         day, now = _when(entry, today)
-        result = plan_for(entry, day, weeks, now)
-    except (ConfigError, IcsError, PlanError, SourceError, CalendarError) as exc:
+        moment = now or datetime.combine(day, time(0), tzinfo=zone(entry.athlete.timezone))
+        held = held_plan(entry, _store_to_look(loaded), moment, weeks)
+    except (ConfigError, NoPlan, PlanError) as exc:
         fail(str(exc))
-    except OSError as exc:
-        fail(f"{exc.filename or ''}: {exc.strerror or exc}")
-    for problem in result.problems:
+    for problem in held.problems:
         click.echo(f"racecal: warning: {problem}", err=True)
-    return result
+    if held.stale:
+        made = held.made_at.isoformat(timespec="minutes") if held.made_at else "?"
+        click.echo(
+            f"racecal: warning: {held.stale}; showing the last good plan (made {made})", err=True
+        )
+    return held
+
+
+def _store_to_look(loaded: Config) -> Store | None:
+    """The store, to read only: None when it was never made or is at an older schema (then
+    the plan simply knows no edits yet)."""
+    url = make_url(loaded.service.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database or "")
+        if not (path if path.is_absolute() else loaded.state_dir / path).exists():
+            return None
+    try:
+        store = Store.open(loaded.service.database_url, loaded.state_dir)
+        if store.revision() != store.head():
+            click.echo(
+                "racecal: warning: the store's schema is old; run 'racecal db upgrade'", err=True
+            )
+            return None
+    except Exception as exc:  # an unreachable database must not hide the plan
+        click.echo(f"racecal: warning: the store cannot be read ({type(exc).__name__})", err=True)
+        return None
+    return store
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -373,7 +400,9 @@ def _common(f: click.decorators.FC) -> click.decorators.FC:
 def show(
     config: str | None, athlete: str | None, today: str | None, weeks: int | None, as_json: bool
 ) -> None:
-    """Print the plan week by week: phase, each day's sessions with times, races.
+    """Print the plan week by week: phase, each day's sessions with times, races. Sessions you
+    changed in your calendar show as you left them ("you moved this"); the ones you deleted are
+    listed apart. When a race or busy source cannot be read, the last good plan is shown.
 
     \b
     Examples:
@@ -381,11 +410,11 @@ def show(
       racecal plan show --today 2027-03-01 --weeks 6
       racecal plan show --json | jq '.sessions[0]'
     """
-    result = _plan(config, athlete, today, weeks)
+    held = _plan(config, athlete, today, weeks)
     if as_json:
-        click.echo(json.dumps(plan_to_json(result.plan), indent=2, sort_keys=True))
+        click.echo(json.dumps(held_json(held), indent=2, sort_keys=True))
         return
-    render_plan(result.plan, Console(highlight=False))
+    render_plan(held.plan, Console(highlight=False), held)
 
 
 @plan.command("chart")
@@ -408,9 +437,9 @@ def chart(
       racecal plan chart --out plan.png
       racecal plan chart --weeks 26 --out plan.svg
     """
-    result = _plan(config, athlete, today, weeks)
+    held = _plan(config, athlete, today, weeks)
     try:
-        draw_chart(result.plan, out)
+        draw_chart(held.plan, out)
     except ImportError:
         fail("the chart needs matplotlib (pip install 'racecal[chart]')")
     except ValueError as exc:
@@ -429,21 +458,71 @@ def chart(
 def explain(
     key: str, config: str | None, athlete: str | None, today: str | None, as_json: bool
 ) -> None:
-    """Explain why the session KEY is on its day and time, citing the rules.
+    """Explain why the session KEY is on its day and time, citing the rules; for a session you
+    changed or deleted in your calendar, say so. Ends with your edit rules.
 
     \b
     Example:
       racecal plan explain 'offseason/2026-W49/strength-1'
     """
-    result = _plan(config, athlete, today, None)
-    session = result.plan.session(key)
-    if session is None:
+    held = _plan(config, athlete, today, None)
+    session = held.plan.session(key)
+    gone = next((d for d in held.deleted if d.key == key), None)
+    if session is None and gone is None:
         fail(f"no session with key '{key}' in the plan (see racecal plan show --json for keys)", 1)
+    if session is None:
+        assert gone is not None
+        when = f" ({gone.start:%a %Y-%m-%d %H:%M})" if gone.start else ""
+        text = f"{gone.title}{when}\n  key:   {key}\nYours: you deleted it; it is not made again."
+        text += f"\n\n{RULES}"
+        if as_json:
+            body = {"key": key, "deleted": True, "explanation": text, "rules": RULES}
+            click.echo(json.dumps(body, indent=2, sort_keys=True))
+            return
+        click.echo(text)
+        return
+    explanation = explain_session(session)
+    label = held.label(key)
+    if label is not None:
+        explanation += f"\nYours: {label}; racecal leaves it as you left it (L12)."
+    explanation += f"\n\n{RULES}"
     if as_json:
-        body = {**session_to_json(session), "explanation": explain_session(session)}
+        body = {
+            **session_to_json(session),
+            "explanation": explanation,
+            "yours": label,
+            "rules": RULES,
+        }
         click.echo(json.dumps(body, indent=2, sort_keys=True))
         return
-    click.echo(explain_session(session))
+    click.echo(explanation)
+
+
+@main.command("release")
+@click.argument("key")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+@click.option("--athlete", metavar="ID", help="Athlete id (default: the first).")
+def release(key: str, config: str | None, athlete: str | None) -> None:
+    """Hand the session KEY, which you changed or deleted in your calendar, back to racecal:
+    the next pass takes the event as it stands (or makes it again) and plans it like any other
+    session from then on.
+
+    Exits 1 when KEY is not one of your sessions.
+
+    \b
+    Example:
+      racecal release 'offseason/2026-W49/strength-1'
+    """
+    loaded, store = _open(config)
+    try:
+        entry = loaded.athlete(athlete)
+    except ConfigError as exc:
+        fail(str(exc))
+    now = datetime.now(zone(entry.athlete.timezone))
+    before = state.release(store, entry.athlete.id, key, now)
+    if before is None:
+        fail(f"'{key}' is not one of your sessions (see racecal status --json for them)", 1)
+    click.echo(f"racecal: {entry.athlete.id}: {key} is racecal's again from the next pass")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ and the read-only plan page.
 The standard library's ThreadingHTTPServer is enough for a handful of health probes, a scrape
 every few seconds and a person looking at a page; it runs in a daemon thread next to the
 scheduler. Nothing here writes: a page request reads the athlete's race and busy sources and
-plans, as `racecal plan show` does.
+the store and plans, as `racecal plan show` does (the last good plan when a source is broken).
 """
 
 from __future__ import annotations
@@ -16,22 +16,21 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import date, datetime
+from datetime import time as clock_time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from connectors.base import CalendarError
-from connectors.icsfile import IcsError
 from scheduler.model import PlanError
 from scheduler.plan import zone
-from service.calendars import AthleteCalendars, SourceError
+from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig, Config
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
-from service.planning import plan_for
+from service.views.held import NoPlan, held_plan
 from service.views.page import error_page, index_page, plan_page
 
 log = logging.getLogger("racecal")
@@ -128,21 +127,20 @@ class WebServer:
             weeks = _weeks(query.get("weeks", [""])[0])
         except ValueError as exc:
             return _html(HTTPStatus.BAD_REQUEST, error_page(400, str(exc)))
+        midnight = datetime.combine(today, clock_time(0), tzinfo=zone(entry.athlete.timezone))
+        moment = now or midnight
         try:
             if self.calendars is None:
-                result = plan_for(entry, today, weeks, now)
+                held = held_plan(entry, self.state.store, moment, weeks)
             else:
                 lock, calendars = self.calendars(entry.athlete.id)
                 with lock:
-                    result = plan_for(entry, today, weeks, now, calendars)
-        except (IcsError, PlanError, SourceError, CalendarError) as exc:
-            # These messages are built to be shown: file and line, a URL's host only, a
-            # calendar's name; never a password.
+                    held = held_plan(entry, self.state.store, moment, weeks, calendars)
+        except (NoPlan, PlanError) as exc:
+            # No plan was ever made and a source cannot be read. The messages are built to be
+            # shown: file and line, a URL's host only, a calendar's name; never a password.
             return _html(HTTPStatus.SERVICE_UNAVAILABLE, error_page(503, str(exc)))
-        except OSError as exc:
-            message = f"{exc.filename or 'a source'}: {exc.strerror or 'cannot be read'}"
-            return _html(HTTPStatus.SERVICE_UNAVAILABLE, error_page(503, message))
-        body = plan_page(result.plan, result.problems, self._ids())
+        body = plan_page(held.plan, held.problems, self._ids(), held)
         log.debug(
             "page for %s in %.0f ms", entry.athlete.id, (time.perf_counter() - started) * 1000
         )

@@ -28,7 +28,7 @@ from connectors.base import (
     managed_id,
 )
 from connectors.icsfile import IcsError
-from scheduler.model import Interval, PlacedSession, PlanError, PlanRequest
+from scheduler.model import Interval, PlacedSession, Plan, PlanError, PlanRequest
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars, SourceError
@@ -37,13 +37,14 @@ from service.planning import Sources, read_sources
 from service.store import state
 from service.store.database import Store
 from service.store.payload import from_payload, plan_body, to_payload
-from service.store.state import SyncState
+from service.store.state import RaceNews, SyncState
 from service.sync.decide import (
     WRITES,
     Action,
     Create,
     KeepPlan,
     RecordRaces,
+    Seen,
     Update,
     decide,
     judge,
@@ -51,7 +52,7 @@ from service.sync.decide import (
 from service.sync.execute import ChangedMeanwhile, PassFailed, Tally, apply
 from service.sync.races import race_history
 
-__all__ = ["ChangedMeanwhile", "PassFailed", "PassResult", "plan_pass", "run_pass"]
+__all__ = ["ChangedMeanwhile", "PassFailed", "PassResult", "plan_around", "plan_pass", "run_pass"]
 
 
 @dataclass(frozen=True)
@@ -197,10 +198,39 @@ def plan_pass(
 ) -> tuple[Decision, tuple[str, ...]]:
     """The whole decision of a pass, pure: whose each session is, the race history, the plan
     around the athlete's sessions, the actions. Also the plan's warnings, as lines."""
-    athlete = entry.athlete
-    tz = zone(athlete.timezone)
-    today = now.astimezone(tz).date()
+    tz = zone(entry.athlete.timezone)
     seen = judge(snapshot, remote, now, tz, reset)
+    plan, news = plan_around(entry, snapshot, seen, sources, now)
+    placed = {p.key: p for p in plan.sessions}
+    desired = {k: session_event(entry.athlete.id, p) for k, p in placed.items()}
+    actions = decide(desired, seen, now)
+    if news:
+        actions.insert(len(seen.bookkeeping), RecordRaces(news))
+    body = plan_body(plan)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    if digest != snapshot.plan_digest:
+        actions.append(KeepPlan(digest, body))
+    payloads = {
+        a.key: to_payload(placed[a.key])
+        for a in actions
+        if isinstance(a, Create | Update) and a.key in placed
+    }
+    return Decision(actions, payloads), tuple(w.line() for w in plan.warnings)
+
+
+def plan_around(
+    entry: AthleteConfig,
+    snapshot: SyncState,
+    seen: Seen,
+    sources: Sources,
+    now: datetime,
+    weeks: int | None = None,
+) -> tuple[Plan, RaceNews]:
+    """The plan from the sources around the athlete's sessions (`seen.edits`), with the race
+    history and the last placement the store holds; and what is new in the races. Pure: the
+    views plan this way too, from the edits the store recorded."""
+    athlete = entry.athlete
+    today = now.astimezone(zone(athlete.timezone)).date()
     races, news = race_history(snapshot.races, sources.races, now)
     pins = seen.pinned()
     previous = []
@@ -217,7 +247,7 @@ def plan_pass(
             athlete=athlete,
             races=resolve_priorities(races, today),
             today=today,
-            weeks=entry.plan_weeks,
+            weeks=weeks or entry.plan_weeks,
             busy=sources.busy,
             previous=tuple(previous),
             pinned=tuple((k, Interval(*v)) for k, v in sorted(pins.items())),
@@ -225,21 +255,7 @@ def plan_pass(
             now=now,
         )
     )
-    placed = {p.key: p for p in plan.sessions}
-    desired = {k: session_event(athlete.id, p) for k, p in placed.items()}
-    actions = decide(desired, seen, now)
-    if news:
-        actions.insert(len(seen.bookkeeping), RecordRaces(news))
-    body = plan_body(plan)
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    if digest != snapshot.plan_digest:
-        actions.append(KeepPlan(digest, body))
-    payloads = {
-        a.key: to_payload(placed[a.key])
-        for a in actions
-        if isinstance(a, Create | Update) and a.key in placed
-    }
-    return Decision(actions, payloads), tuple(w.line() for w in plan.warnings)
+    return plan, news
 
 
 def session_event(athlete_id: str, session: PlacedSession) -> SessionEvent:

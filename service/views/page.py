@@ -16,6 +16,7 @@ from html import escape
 from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlacedSession, Plan, Race, WeekPlan
 from scheduler.plan import zone
+from service.views.held import RULES, HeldPlan, held_json
 
 PHASE_COLOURS = {
     "offseason": "#9e9e9e",
@@ -71,7 +72,11 @@ def error_page(status: int, message: str) -> str:
     return page(f"racecal: {status}", f"<h1>{status}</h1><p>{escape(message)}</p>")
 
 
-def plan_page(plan: Plan, problems: tuple[str, ...], athlete_ids: list[str]) -> str:
+def plan_page(
+    plan: Plan, problems: tuple[str, ...], athlete_ids: list[str], held: HeldPlan | None = None
+) -> str:
+    """`held` marks the sessions that are the athlete's, lists the deleted ones and says when
+    this is the last good plan (a source could not be read)."""
     tz = zone(plan.timezone)
     by_day: dict[date, list[PlacedSession]] = defaultdict(list)
     for session in plan.sessions:
@@ -86,11 +91,14 @@ def plan_page(plan: Plan, problems: tuple[str, ...], athlete_ids: list[str]) -> 
         f"<p class='meta'>From {plan.today.isoformat()}, {len(plan.weeks)} weeks, "
         f"{len(plan.sessions)} sessions, times in {escape(plan.timezone)}. "
         "Hover over a session for why it is there; click it for the full explanation.</p>",
+        _stale(held),
         _legend(),
         volume_chart(plan),
-        _grid(plan, by_day, races),
+        _grid(plan, by_day, races, held),
+        _deleted(held),
         _warnings(plan, problems),
-        _embedded_json(plan),
+        f"<p class='meta'>{escape(RULES)}</p>",
+        _embedded_json(plan, held),
     ]
     return page(f"racecal: {plan.athlete_id}", "\n".join(parts))
 
@@ -106,7 +114,10 @@ def _legend() -> str:
 
 
 def _grid(
-    plan: Plan, by_day: dict[date, list[PlacedSession]], races: dict[date, list[Race]]
+    plan: Plan,
+    by_day: dict[date, list[PlacedSession]],
+    races: dict[date, list[Race]],
+    held: HeldPlan | None = None,
 ) -> str:
     head = (
         "<tr><th class='week' style='border-left-color:#ddd'>week</th>"
@@ -122,7 +133,9 @@ def _grid(
             today = " class='today'" if day == plan.today else ""
             content = [f"<div class='day'>{day:%d %b}</div>"]
             content += [_race(race) for race in races.get(day, [])]
-            content += [_session(s) for s in sorted(by_day.get(day, []), key=lambda s: s.start)]
+            content += [
+                _session(s, held) for s in sorted(by_day.get(day, []), key=lambda s: s.start)
+            ]
             cells.append(f"<td{today} data-date='{day.isoformat()}'>{''.join(content)}</td>")
         rows.append(f"<tr data-phase='{escape(week.phase.value)}'>{''.join(cells)}</tr>")
     return f"<table class='grid'>{''.join(rows)}</table>"
@@ -144,13 +157,21 @@ def _race(race: Race) -> str:
     return f"<div class='race' title='{escape(about)}'>&#9873; {escape(race.title)}</div>"
 
 
-def _session(session: PlacedSession) -> str:
+def _session(session: PlacedSession, held: HeldPlan | None = None) -> str:
     explanation = explain_session(session)
+    yours = held.label(session.key) if held is not None else None
+    if yours:
+        explanation += (
+            f"\nYours: {yours}; racecal leaves it as you left it (L12). "
+            f"racecal release '{session.key}' hands it back."
+        )
     # The hover text is the why (phase, prescription, day and time with their rules); the
     # exercise list would make a tooltip taller than the screen, so it is only in the details.
     why = explanation.split("\nSession:", 1)[0]
     tint = PHASE_COLOURS.get(session.phase.value, "#999")
     marks = [m for m, on in (("key", session.key_run), ("heavy", session.heavy_lower)) if on]
+    if yours:
+        marks.insert(0, yours)
     tag = f" <span class='tag'>{', '.join(marks)}</span>" if marks else ""
     return (
         f"<details class='s {escape(session.kind)}' data-key='{escape(session.key)}' "
@@ -158,6 +179,31 @@ def _session(session: PlacedSession) -> str:
         f"style='background:{tint}33'>"
         f"<summary>{session.start:%H:%M} {escape(session.title)}{tag}</summary>"
         f"<pre>{escape(explanation)}</pre></details>"
+    )
+
+
+def _stale(held: HeldPlan | None) -> str:
+    if held is None or not held.stale:
+        return ""
+    made = held.made_at.isoformat(timespec="minutes") if held.made_at else "?"
+    return (
+        f"<div class='warnings' id='stale'><b>The last good plan</b> (made {escape(made)}): "
+        f"{escape(held.stale)}</div>"
+    )
+
+
+def _deleted(held: HeldPlan | None) -> str:
+    if held is None or not held.deleted:
+        return ""
+    items = "".join(
+        f"<li data-key='{escape(d.key)}'>"
+        + (f"{d.start:%a %d %b %H:%M} " if d.start else "")
+        + f"{escape(d.title)} <span class='tag'>racecal release '{escape(d.key)}'</span></li>"
+        for d in held.deleted
+    )
+    return (
+        "<div class='deleted' id='deleted'><b>Deleted by you</b> (not made again; "
+        f"the command beside each hands it back)<ul>{items}</ul></div>"
     )
 
 
@@ -169,9 +215,9 @@ def _warnings(plan: Plan, problems: tuple[str, ...]) -> str:
     return f"<div class='warnings'><b>Warnings</b><ul>{items}</ul></div>"
 
 
-def _embedded_json(plan: Plan) -> str:
+def _embedded_json(plan: Plan, held: HeldPlan | None = None) -> str:
     # JSON inside <script> ends at the first "</": escape the characters HTML cares about.
-    text = json.dumps(plan_to_json(plan), sort_keys=True)
+    text = json.dumps(held_json(held) if held is not None else plan_to_json(plan), sort_keys=True)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f"<script type='application/json' id='plan-json'>{text}</script>"
 

@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from scheduler.model import PlacedSession, Plan, Race, WeekPlan
+from service.views.held import HeldPlan
 
 PHASE_STYLE = {
     "offseason": "grey62",
@@ -21,7 +22,9 @@ PHASE_STYLE = {
 }
 
 
-def render_plan(plan: Plan, console: Console) -> None:
+def render_plan(plan: Plan, console: Console, held: HeldPlan | None = None) -> None:
+    """`held` adds what the calendar holds beyond the plan: which sessions are yours, the
+    ones you deleted, and whether this is the last good plan."""
     by_day: dict[date, list[PlacedSession]] = defaultdict(list)
     for session in plan.sessions:
         by_day[session.start.date()].append(session)
@@ -32,8 +35,16 @@ def render_plan(plan: Plan, console: Console) -> None:
         f"[bold]racecal plan for {plan.athlete_id}[/] from {plan.today.isoformat()} "
         f"({plan.timezone})"
     )
+    if held is not None and held.stale:
+        made = held.made_at.isoformat(timespec="minutes") if held.made_at else "?"
+        console.print(f"[bold yellow]The last good plan (made {made}):[/] {escape(held.stale)}")
     for week in plan.weeks:
-        console.print(_week_table(week, by_day, races))
+        console.print(_week_table(week, by_day, races, held))
+    if held is not None and held.deleted:
+        console.print("[bold]Deleted by you[/] (not made again; racecal release KEY undoes it)")
+        for gone in held.deleted:
+            when = f"{gone.start:%a %d %b %H:%M} " if gone.start else ""
+            console.print(f"  - {when}{gone.title}  [dim]{gone.key}[/]", markup=True)
     if plan.warnings:
         console.print("[bold]Warnings[/]")
         for warning in plan.warnings:
@@ -44,7 +55,10 @@ def render_plan(plan: Plan, console: Console) -> None:
 
 
 def _week_table(
-    week: WeekPlan, by_day: dict[date, list[PlacedSession]], races: dict[date, list[Race]]
+    week: WeekPlan,
+    by_day: dict[date, list[PlacedSession]],
+    races: dict[date, list[Race]],
+    held: HeldPlan | None = None,
 ) -> Table:
     style = PHASE_STYLE.get(week.phase.value, "white")
     title = f"Week of {week.start:%a %d %b %Y} - [{style}]{week.phase.value}[/]"
@@ -63,7 +77,7 @@ def _week_table(
     for offset in range(7):
         day = week.start + timedelta(days=offset)
         rows = [("", f"[bold red]RACE: {escape(race.title)}[/]") for race in races.get(day, [])]
-        rows += [(f"{s.start:%H:%M}-{s.end:%H:%M}", _label(s)) for s in by_day.get(day, [])]
+        rows += [(f"{s.start:%H:%M}-{s.end:%H:%M}", _label(s, held)) for s in by_day.get(day, [])]
         if not rows:
             rows = [("", "[dim]rest[/]")]
         for i, (when, what) in enumerate(rows):
@@ -71,8 +85,11 @@ def _week_table(
     return table
 
 
-def _label(session: PlacedSession) -> str:
+def _label(session: PlacedSession, held: HeldPlan | None = None) -> str:
     marks = []
+    yours = held.label(session.key) if held is not None else None
+    if yours:
+        marks.append(yours)
     if session.key_run:
         marks.append("key")
     if session.heavy_lower:
