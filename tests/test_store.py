@@ -23,6 +23,7 @@ TABLES = {
     "sync_runs",
     "session_versions",
     "last_plans",
+    "source_reads",
     "alembic_version",
 }
 
@@ -41,9 +42,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def test_upgrade_from_empty_creates_every_table_at_head(store: Store) -> None:
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert store.revision() == store.head() == "0002"
+    assert store.revision() == store.head() == "0003"
     store.upgrade()  # idempotent
-    assert store.revision() == "0002"
+    assert store.revision() == "0003"
 
 
 def test_times_come_back_aware_in_utc(store: Store) -> None:
@@ -190,7 +191,7 @@ def test_upgrade_from_0001_keeps_what_was_written_as_racecals_versions(
              "end": end, "seen_at": start},
         )  # fmt: skip
     store.upgrade()
-    assert store.revision() == "0002"
+    assert store.revision() == "0003"
     loaded = state.load(store, "alex")
     held = RemoteEvent("abc", "Long run 24 km", start, end, "Easy\nsteady")
     assert set(loaded.versions["r/w-03/long"]) == {of_held(held)}

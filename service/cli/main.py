@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from importlib.metadata import version
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import click
 from rich.console import Console
@@ -227,6 +227,11 @@ def status(config: str | None, as_json: bool) -> None:
             f" ({row['last_result']}); races {row['races_seen']}; sessions "
             f"{row['sessions_managed']}; pinned {row['pinned']}; deleted {row['deleted']}"
             + ("; NEEDS RE-AUTH" if row["needs_reauth"] else "")
+            + "".join(
+                f"; HELD: {held['source']} reads empty since {held['empty_since']}"
+                f" (racecal sync --once --accept-empty {row['athlete']})"
+                for held in cast(list[dict[str, str]], row["held_sources"])
+            )
             + (f"; last error: {row['last_error']}" if row["last_error"] else "")
         )
 
@@ -248,8 +253,21 @@ def status(config: str | None, as_json: bool) -> None:
     help="Print the actions the pass would take; write nothing (calendar, store, anything).",
 )
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the actions as JSON.")
+@click.option(
+    "--accept-empty",
+    "accept_empty",
+    metavar="ATHLETE",
+    multiple=True,
+    help="A race or busy source of ATHLETE that reads empty really is empty: take it now "
+    "instead of keeping the plan for a day.",
+)
 def sync_once(
-    config: str | None, once: bool, now: str | None, dry_run: bool, as_json: bool
+    config: str | None,
+    once: bool,
+    now: str | None,
+    dry_run: bool,
+    as_json: bool,
+    accept_empty: tuple[str, ...],
 ) -> None:
     """Run one sync pass for every athlete: read races, plan, write what changed.
 
@@ -258,15 +276,33 @@ def sync_once(
     action (create, update, delete, and the athlete's edits racecal would record); nothing is
     written anywhere.
 
+    A source that held events and suddenly reads empty (a truncated file, the wrong calendar)
+    is taken for a fault: the plan is kept and a warning names the source, until you confirm
+    with --accept-empty ATHLETE or it has read empty for 24 hours.
+
     \b
     Examples:
       racecal sync --once --config config.example.toml
       racecal sync --once --dry-run
       racecal sync --once --dry-run --json | jq '.[0].actions'
+      racecal sync --once --accept-empty alex
     """
     if as_json and not dry_run:
         fail("--json goes with --dry-run")
+    if accept_empty and dry_run:
+        fail("--accept-empty changes what the store remembers; it does not go with --dry-run")
     loaded, store = _open_to_look(config) if dry_run else _open(config)
+    for athlete_id in accept_empty:
+        try:
+            loaded.athlete(athlete_id)
+        except ConfigError as exc:
+            fail(str(exc))
+        taken = state.accept_empty(store, athlete_id)
+        click.echo(
+            f"racecal: {athlete_id}: "
+            + (f"accepted as empty: {', '.join(taken)}" if taken else "no source is held"),
+            file=sys.stderr,
+        )
     moment = _moment(now)
     failed = 0
     dry: list[dict[str, object]] = []

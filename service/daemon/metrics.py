@@ -54,6 +54,12 @@ class Metrics:
             ["athlete"],
             registry=self.registry,
         )
+        self.held = Gauge(
+            "racecal_sources_held",
+            "Race or busy sources that read empty and hold the athlete's plan as it is.",
+            ["athlete"],
+            registry=self.registry,
+        )
         self.api_requests = Counter(
             "racecal_api_requests",
             "HTTP requests to calendar servers by backend and status (connection: no answer).",
@@ -82,6 +88,7 @@ class Metrics:
         for athlete_id in athlete_ids:
             for outcome in ("ok", "failed", "crashed"):
                 self.passes.labels(athlete_id, outcome)
+            self.held.labels(athlete_id).set(0)
 
     def record(self, result: PassResult, seconds: float, finished_at: float) -> None:
         """One finished pass; `finished_at` is Unix time."""
@@ -91,6 +98,8 @@ class Metrics:
             count = getattr(result, operation)
             if count:
                 self.events.labels(operation).inc(count)
+        if not result.error:
+            self.held.labels(result.athlete).set(len(result.held))
         if result.error:
             self.passes.labels(result.athlete, "failed").inc()
             self.failures.labels(result.error_kind or "unknown").inc()

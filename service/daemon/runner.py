@@ -72,6 +72,8 @@ class Daemon:
         self._locks = {a.athlete.id: threading.Lock() for a in config.athletes}
         # One connector per athlete for the life of the service, so its caches carry over.
         self._calendars = {a.athlete.id: AthleteCalendars(a, store=store) for a in config.athletes}
+        # The sources each athlete's last pass held (the empty-source guard), to warn on change.
+        self._held: dict[str, set[str]] = {}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
         ids = [a.athlete.id for a in config.athletes]
         self.metrics = Metrics()
@@ -128,8 +130,15 @@ class Daemon:
                     result.deleted,
                     took,
                 )
+            held = set(result.held)
+            if held != self._held.get(entry.athlete.id, set()):
+                # Once per change, not every pass: the plan is kept until the athlete acts.
+                for line in sorted(held):
+                    log.warning("athlete %s: %s", entry.athlete.id, line)
+                self._held[entry.athlete.id] = held
             for problem in result.problems:
-                log.debug("athlete %s: %s", entry.athlete.id, problem)
+                if problem not in held:
+                    log.debug("athlete %s: %s", entry.athlete.id, problem)
             if self.push is not None and entry.google is not None and not result.error:
                 self._watch_google(entry.athlete.id)
 

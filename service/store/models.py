@@ -178,6 +178,23 @@ class LastPlan(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+class SourceRead(Base):
+    """What a race or busy source held at its last pass, for the empty-source guard: a source
+    that held events and reads none is held until the athlete accepts it or it has read so
+    for a day (service.sync.guard)."""
+
+    __tablename__ = "source_reads"
+    __table_args__ = (UniqueConstraint("athlete_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(Text)  # role:locator
+    events: Mapped[int] = mapped_column(default=0)
+    races: Mapped[int] = mapped_column(default=0)
+    empty_since: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    accepted: Mapped[bool] = mapped_column(default=False)
+
+
 class SyncRun(Base):
     __tablename__ = "sync_runs"
 

@@ -9,8 +9,8 @@ outcomes after. Nothing else in the service builds a query of these tables.
 The tables (see models.py): sessions (one row per managed event, with the state of its last
 write), session_versions (the fingerprint of every version racecal wrote of a session),
 athlete_edits (sessions the athlete changed or deleted, and releases), races_seen with
-race_date_changes (race history), last_plans (the last good plan), sync_runs (one row per
-pass), athletes.
+race_date_changes (race history), last_plans (the last good plan), source_reads (what each
+source held, for the empty-source guard), sync_runs (one row per pass), athletes.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from service.store.models import (
     RaceSeen,
     SessionVersion,
     SessionWritten,
+    SourceRead,
     SyncRun,
 )
 
@@ -95,6 +96,19 @@ class RaceNews:
 
 
 @dataclass(frozen=True)
+class SourceMemory:
+    """What the store keeps of a race or busy source between passes (the empty-source guard,
+    service.sync.guard)."""
+
+    events: int
+    races: int
+    # When the source first read empty after holding something; None while it looks normal.
+    empty_since: datetime | None = None
+    # The athlete confirmed the empty reading seen since `empty_since`.
+    accepted: bool = False
+
+
+@dataclass(frozen=True)
 class SyncState:
     """What the store knows of one athlete at the start of a pass."""
 
@@ -105,6 +119,8 @@ class SyncState:
     edits: Mapping[str, Edit] = field(default_factory=dict)
     races: Mapping[str, RaceRecord] = field(default_factory=dict)
     plan_digest: str | None = None
+    # role:locator -> what that source held at its last pass.
+    sources: Mapping[str, SourceMemory] = field(default_factory=dict)
 
 
 def load(store: Store, athlete_id: str) -> SyncState:
@@ -134,9 +150,24 @@ def load(store: Store, athlete_id: str) -> SyncState:
             for r in s.scalars(select(RaceSeen).where(RaceSeen.athlete_id == athlete_id))
         }
         plan = s.get(LastPlan, athlete_id)
+        sources = {r.key: _source(r) for r in _source_rows(s, athlete_id)}
         return SyncState(
-            athlete_id, managed, versions, edits, races, plan.digest if plan is not None else None
+            athlete_id,
+            managed,
+            versions,
+            edits,
+            races,
+            plan.digest if plan is not None else None,
+            sources,
         )
+
+
+def _source_rows(s: Session, athlete_id: str) -> list[SourceRead]:
+    return list(s.scalars(select(SourceRead).where(SourceRead.athlete_id == athlete_id)))
+
+
+def _source(r: SourceRead) -> SourceMemory:
+    return SourceMemory(r.events, r.races, r.empty_since, r.accepted)
 
 
 def _edit_rows(s: Session, athlete_id: str) -> list[AthleteEdit]:
@@ -325,6 +356,18 @@ class Writer:
             if row is not None and row.removed_at is None:
                 row.removed_at = self.now
 
+    def sources(self, remembered: Mapping[str, SourceMemory]) -> None:
+        """What every source read in this pass held; sources no longer read are forgotten."""
+        rows = {r.key: r for r in _source_rows(self.s, self.athlete_id)}
+        for key, row in rows.items():
+            if key not in remembered:
+                self.s.delete(row)
+        for key, value in remembered.items():
+            row = rows.get(key) or SourceRead(athlete_id=self.athlete_id, key=key)
+            self.s.add(row)
+            row.events, row.races = value.events, value.races
+            row.empty_since, row.accepted = value.empty_since, value.accepted
+
     def keep_plan(self, digest: str, body: str) -> None:
         row = self.s.get(LastPlan, self.athlete_id)
         if row is None:
@@ -412,6 +455,16 @@ def release(store: Store, athlete_id: str, key: str, now: datetime) -> Edit | No
         return before
 
 
+def accept_empty(store: Store, athlete_id: str) -> list[str]:
+    """The athlete confirms that the sources now held as empty really are: the next pass takes
+    them. Returns the sources accepted (role:locator)."""
+    with store.session() as s, s.begin():
+        rows = [r for r in _source_rows(s, athlete_id) if r.empty_since is not None]
+        for row in rows:
+            row.accepted = True
+        return sorted(r.key for r in rows)
+
+
 @dataclass(frozen=True)
 class Status:
     athlete: str
@@ -424,6 +477,8 @@ class Status:
     edits: tuple[Edit, ...]
     needs_reauth: bool
     plan_made_at: datetime | None
+    # Sources held by the empty-source guard (role:locator) and since when.
+    held_sources: tuple[tuple[str, datetime], ...] = ()
 
 
 def status(store: Store, athlete_ids: list[str]) -> list[Status]:
@@ -466,6 +521,11 @@ def status(store: Store, athlete_ids: list[str]) -> list[Status]:
                     tuple(sorted(map(_edit, _edit_rows(s, athlete_id)), key=lambda e: e.key)),
                     bool(athlete and athlete.needs_reauth),
                     plan.made_at if plan is not None else None,
+                    tuple(
+                        (r.key, r.empty_since)
+                        for r in sorted(_source_rows(s, athlete_id), key=lambda r: r.key)
+                        if r.empty_since is not None and not r.accepted
+                    ),
                 )
             )
     return out

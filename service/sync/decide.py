@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import RemoteEvent, SessionEvent, managed_id
 from service.store.payload import from_payload
-from service.store.state import Edit, Managed, RaceNews, SyncState
+from service.store.state import Edit, Managed, RaceNews, SourceMemory, SyncState
 from service.sync.fingerprint import changes, of_held, of_write
 
 # -- actions ------------------------------------------------------------------------------
@@ -152,8 +152,33 @@ class KeepPlan:
         return "plan    kept as the last good plan"
 
 
+@dataclass(frozen=True)
+class RecordSources:
+    """What each race and busy source held in this pass (the empty-source guard's memory)."""
+
+    sources: Mapping[str, SourceMemory]
+    # One line per source the guard holds: the pass keeps the current plan.
+    held: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        if self.held:
+            return f"hold    {len(self.held)} source(s) read empty: the plan is kept"
+        return f"sources {len(self.sources)} read"
+
+
 Write = Create | Update | Delete
-Action = Create | Update | Delete | Settle | Forget | RecordEdit | DropEdit | RecordRaces | KeepPlan
+Action = (
+    Create
+    | Update
+    | Delete
+    | Settle
+    | Forget
+    | RecordEdit
+    | DropEdit
+    | RecordRaces
+    | KeepPlan
+    | RecordSources
+)
 WRITES = (Create, Update, Delete)
 
 
@@ -185,6 +210,8 @@ def as_json(action: Action) -> dict[str, object]:
         out.update(key=edit.key, kind=edit.kind, changes=list(edit.changes), title=edit.title)
         if edit.start is not None and edit.end is not None:
             out.update(start=edit.start.isoformat(), end=edit.end.isoformat())
+    elif isinstance(action, RecordSources):
+        out.update(held=list(action.held))
     elif isinstance(action, RecordRaces):
         news = action.news
         out.update(

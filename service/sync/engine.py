@@ -38,12 +38,14 @@ from service.store import state
 from service.store.database import Store
 from service.store.payload import from_payload, plan_body, to_payload
 from service.store.state import RaceNews, SyncState
+from service.sync import guard
 from service.sync.decide import (
     WRITES,
     Action,
     Create,
     KeepPlan,
     RecordRaces,
+    RecordSources,
     Seen,
     Update,
     decide,
@@ -75,6 +77,11 @@ class PassResult:
     @property
     def writes(self) -> int:
         return self.created + self.updated + self.deleted
+
+    @property
+    def held(self) -> tuple[str, ...]:
+        """The sources the empty-source guard held this pass (the plan was kept)."""
+        return tuple(line for a in self.actions if isinstance(a, RecordSources) for line in a.held)
 
 
 @dataclass(frozen=True)
@@ -174,8 +181,18 @@ def _sync(
         # Nothing the plan depends on changed since a pass that had nothing to write.
         return calendars.settled[1], ()
     snapshot = state.load(store, entry.athlete.id)
-    # Decide.
+    # Decide. A source that suddenly reads empty holds the pass: the plan is kept as it is.
+    verdict = guard.judge(sources.readings, snapshot.sources, now)
+    if verdict.hold:
+        held = tuple(line.replace("ATHLETE", entry.athlete.id) for line in verdict.held)
+        hold: list[Action] = [RecordSources(verdict.state, held)]
+        if not dry_run:
+            apply(store, entry.athlete.id, calendar, hold, now, tally)
+        calendars.settled = None
+        return held + sources.problems, tuple(hold)
     decision, warnings = plan_pass(entry, snapshot, sources, remote, reset, now)
+    if verdict.state != snapshot.sources:
+        decision.actions.append(RecordSources(verdict.state))
     problems = sources.problems + warnings
     if dry_run:
         return problems, tuple(decision.actions)

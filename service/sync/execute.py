@@ -29,6 +29,7 @@ from service.sync.decide import (
     KeepPlan,
     RecordEdit,
     RecordRaces,
+    RecordSources,
     Settle,
     Update,
     Write,
@@ -125,6 +126,8 @@ def _note(w: Writer, action: Action, now: datetime) -> None:
         w.drop_edit(action.key)
     elif isinstance(action, RecordRaces):
         w.races(action.news)
+    elif isinstance(action, RecordSources):
+        w.sources(action.sources)
 
 
 def _intent(w: Writer, action: Write, payloads: Mapping[str, str]) -> None:

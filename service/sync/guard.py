@@ -6,9 +6,10 @@ naive pass, like the athlete deleting every race: the race plan would be replace
 offseason plan and dozens of sessions rewritten. vdirsyncer refuses to sync a storage that
 turned empty (its StorageEmpty error); racecal does the same per source: when a source that held
 events reads none, or a race source whose races all vanish at once, the pass keeps the current
-plan and says so. It goes on when the athlete confirms (`racecal sync --accept-empty ATHLETE`)
-or when the source has read the same way for `SETTLE` (a real clean-out looks the same a day
-later; a hiccup does not). Removing one race of several re-plans at once, as always.
+plan and says so. It goes on when the athlete confirms
+(`racecal sync --once --accept-empty ATHLETE`) or when the source has read the same way for
+`SETTLE` (a real clean-out looks the same a day later; a hiccup does not). Removing one race
+of several re-plans at once, as always.
 
 Pure: readings and the remembered state in, a verdict and the state to remember out.
 """
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+
+from service.store.state import SourceMemory
 
 SETTLE = timedelta(hours=24)
 
@@ -37,46 +40,34 @@ class Reading:
 
 
 @dataclass(frozen=True)
-class Remembered:
-    """What the store keeps of a source between passes."""
-
-    events: int
-    races: int
-    # When the source first read empty after holding something; None while it looks normal.
-    empty_since: datetime | None = None
-    # The athlete confirmed the empty reading seen since `empty_since`.
-    accepted: bool = False
-
-
-@dataclass(frozen=True)
 class Verdict:
     # One line per held source, naming it; empty when the pass may go on.
     held: tuple[str, ...]
     # What to remember of every source read in this pass.
-    state: Mapping[str, Remembered]
+    state: Mapping[str, SourceMemory]
 
     @property
     def hold(self) -> bool:
         return bool(self.held)
 
 
-def _suspicious(reading: Reading, before: Remembered) -> bool:
+def _suspicious(reading: Reading, before: SourceMemory) -> bool:
     if before.events > 0 and reading.events == 0:
         return True
     return reading.role == "races" and before.races > 0 and reading.races == 0
 
 
 def judge(
-    readings: tuple[Reading, ...], remembered: Mapping[str, Remembered], now: datetime
+    readings: tuple[Reading, ...], remembered: Mapping[str, SourceMemory], now: datetime
 ) -> Verdict:
     """Hold the pass while any source reads empty against what it held, unless the athlete
     accepted it or it has read so for SETTLE. A source seen for the first time sets its
     baseline; so does a source once its empty reading is accepted or settled."""
     held: list[str] = []
-    state: dict[str, Remembered] = {}
+    state: dict[str, SourceMemory] = {}
     for reading in readings:
         before = remembered.get(reading.key)
-        fresh = Remembered(reading.events, reading.races)
+        fresh = SourceMemory(reading.events, reading.races)
         if before is None or not _suspicious(reading, before):
             state[reading.key] = fresh
             continue
@@ -93,13 +84,13 @@ def judge(
         held.append(
             f"{reading.role} source {reading.locator} {what} (it held {before.events} events,"
             f" {before.races} races); the plan is kept. If that is right, run"
-            " `racecal sync --accept-empty ATHLETE`; otherwise it is taken in"
+            " `racecal sync --once --accept-empty ATHLETE`; otherwise it is taken in"
             f" {_left(since + SETTLE - now)}"
         )
     return Verdict(tuple(held), state)
 
 
-def accept(remembered: Mapping[str, Remembered]) -> dict[str, Remembered]:
+def accept(remembered: Mapping[str, SourceMemory]) -> dict[str, SourceMemory]:
     """The athlete confirms every empty reading now held."""
     return {
         key: replace(value, accepted=True) if value.empty_since is not None else value

@@ -43,6 +43,12 @@ def athlete_status(
                 ],
                 "last_good_plan": row.plan_made_at.isoformat() if row.plan_made_at else None,
                 "needs_reauth": row.needs_reauth,
+                # Sources the empty-source guard holds: the plan is kept until the athlete
+                # runs `racecal sync --once --accept-empty ATHLETE` or a day passes.
+                "held_sources": [
+                    {"source": key, "empty_since": since.isoformat()}
+                    for key, since in row.held_sources
+                ],
                 "last_error": row.last_error,
             }
         )
