@@ -112,7 +112,7 @@ def test_db_upgrade_creates_the_store_next_to_the_config(tmp_path: Path) -> None
     (tmp_path / "c.toml").write_text(text, encoding="utf-8")
     code, out, err = run("db", "upgrade", "--config", str(tmp_path / "c.toml"))
     assert (code, err) == (0, "")
-    assert "store at revision 0002" in out
+    assert "store at revision 0003" in out
     assert (tmp_path / "var" / "racecal.db").exists()
 
 
