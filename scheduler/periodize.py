@@ -34,6 +34,10 @@ RUN_TAPER_DAYS = {
     DistanceClass.ULTRA: 20,
 }
 RECOVERY_WEEKS = 2  # P1, P9
+# P9: a race's days without running reach this far into the next week (racedays'
+# NO_RUN_DAYS_AFTER); a week they touch is no step to grow from (R10).
+SPILL = timedelta(days=3)
+LONG_CLASSES = frozenset({DistanceClass.MARATHON, DistanceClass.ULTRA})
 NO_A_RACE = Reason("P4", "no A race ahead: offseason", "phase")
 OFFSEASON_STRENGTH = Reason(
     "P8", "offseason: running volume down, strength takes priority", "phase"
@@ -212,7 +216,13 @@ def periodize(
                 growth=growth,
                 full_weeks=full_weeks,
             )
-            other_race = any(r.uid != race.uid for r in by_week_races.get(week, ()))
+            # A race in the week, or a marathon or longer whose no-run days (P9) reach into it.
+            other_race = any(
+                r.uid != race.uid
+                and (week <= r.date or r.distance_class in LONG_CLASSES)
+                and week - SPILL <= r.date < week + WEEK
+                for r in races
+            )
             if not (deload or in_run_taper or other_race):
                 growth += 1
         for after in range(1, RECOVERY_WEEKS + 1):

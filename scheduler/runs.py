@@ -52,6 +52,9 @@ B2B_SHARE = 0.6
 # (Pfitzinger's longest marathon-pace segments run 12-14 miles inside 16-18).
 MP_SHARE = 0.5
 MP_MAX_KM = 16.0
+# An easy run shorter than this (about 25 minutes) adds little: a small week runs fewer.
+MIN_RUN_KM = 4.0
+MIN_EASY_KM = 3.0  # the shortest run written at all (round_km's floor)
 
 # Reasons whose text never varies, built once rather than per session.
 RECOVERY_EASY = Reason("P9", "recovery: easy runs only", "prescription")
@@ -182,8 +185,10 @@ def run_prescriptions(
     easy_pace = round(paces.of(Zone.EASY).target)
     tied_km = [_tied_km(kind, long_km, easy_pace) for _, kind in slots.tied]
     # In recovery weeks the long run's slot is one more easy run.
-    easy_n = slots.easy + (1 if recovery and slots.long else 0)
+    lowest = 1 if recovery and slots.long else 0
     rest = train - long_km - sum(q_budget) - sum(tied_km)
+    # A small week runs fewer easy runs rather than runs too short to count.
+    easy_n = max(lowest, min(slots.easy + lowest, int(rest // MIN_RUN_KM)))
     if long_km and easy_n and rest / easy_n > min(RUN_MAX_KM, EASY_MAX_OF_LONG * long_km):
         # Few run days: the long run grows toward its cap before an easy run becomes a second
         # long run (R4); past the cap the week runs short of its volume.
@@ -199,18 +204,55 @@ def run_prescriptions(
         longest = max((r.distance_km for r in runs), default=0.0)
         runs.insert(0, _long_run(w, phase, load, max(round_km(long_km), ceil_km(longest))))
         long_km = runs[0].distance_km
+    b2b: tuple[int, str] | None = None
     for (weekday, kind), km in zip(slots.tied, tied_km, strict=True):
-        runs.append(_tied(w, kind, weekday, km, slots.tied))
-    if not easy_n:
-        return tuple(runs)
-    # Easy runs share what the workouts above left of the week (their km are their steps').
+        if kind == "back-to-back":
+            b2b = (weekday, kind)
+        else:
+            runs.append(_tied(w, kind, weekday, km, slots.tied))
+    if b2b is not None:
+        # R9: the back-to-back run is about 60% of the long run, less when the week has no
+        # more left, never more than an easy run may be.
+        rest = train - sum(r.distance_km for r in runs) - easy_n * MIN_EASY_KM
+        cap = EASY_MAX_OF_LONG * long_km
+        km = max(
+            MIN_EASY_KM, floor_km(min(cap, max(B2B_SHARE * long_km, rest / (easy_n + 1)), rest))
+        )
+        runs.append(_tied(w, b2b[1], b2b[0], km, slots.tied))
+    # Easy runs share what the workouts above left of the week (their km are their steps', and
+    # the shortest workouts have floors): again fewer rather than too short.
     rest = train - sum(r.distance_km for r in runs)
-    easy_cap = min(RUN_MAX_KM, EASY_MAX_OF_LONG * long_km) if long_km else RUN_MAX_KM
-    easy = _easy(w, round_km(min(rest / easy_n, easy_cap)))
-    if slots.long and recovery:
-        runs.insert(0, easy._replace(slot="long", reasons=(RECOVERY_EASY, *easy.reasons)))
-    runs.extend(easy._replace(slot=slot) for slot in EASY_SLOTS[: slots.easy])
+    easy_n = max(lowest, min(easy_n, int(rest // MIN_RUN_KM)))
+    if easy_n:
+        easy_cap = min(RUN_MAX_KM, EASY_MAX_OF_LONG * long_km) if long_km else RUN_MAX_KM
+        easy = [_easy(w, km) for km in _share(rest, easy_n, easy_cap)]
+        if lowest:
+            first = easy.pop(0)
+            runs.insert(0, first._replace(slot="long", reasons=(RECOVERY_EASY, *first.reasons)))
+        runs.extend(rx._replace(slot=slot) for rx, slot in zip(easy, EASY_SLOTS, strict=False))
+    if slots.long and not recovery:
+        # What the easy runs could not take (too few to make another, capped, or a workout's
+        # steps rounding short) goes to the long run, so the week keeps its volume.
+        left = floor_km(train - sum(r.distance_km for r in runs))
+        if left >= 1.0 and runs[0].distance_km < load.long_cap:
+            budget = min(load.long_cap, runs[0].distance_km + left)
+            runs[0] = _long_run(w, phase, load, budget)
+        # The shortest workouts have a floor (their warm-up, 20 minutes): in a small week one
+        # may pass the long run, which then grows to stay the week's longest (R9).
+        longest = max((r.distance_km for r in runs[1:]), default=0.0)
+        budget = ceil_km(longest)
+        while runs[0].distance_km < longest:
+            runs[0] = _long_run(w, phase, load, budget)
+            budget += 0.5
     return tuple(runs)
+
+
+def _share(km: float, runs: int, cap: float) -> list[float]:
+    """`km` over `runs` easy runs in half kilometres, longest first, none past `cap`: the runs
+    add up to the week's volume within half a kilometre and never pass it (R5, P11)."""
+    each = max(MIN_EASY_KM, floor_km(min(km / runs, cap)))
+    longer = 0 if each >= floor_km(cap) else min(runs, int((km - each * runs) / 0.5))
+    return [each + 0.5 if n < longer else each for n in range(runs)]
 
 
 class _Week(NamedTuple):
@@ -226,7 +268,7 @@ class _Week(NamedTuple):
 
 def _tied_km(kind: str, long_km: float, pace: int) -> float:
     if kind == "back-to-back":
-        return round_km(B2B_SHARE * long_km)
+        return round_km(B2B_SHARE * long_km)  # a budget; sized to the week once it is built
     km, minutes = SHAKEOUT_RUN if kind == "shakeout" else RECOVERY_RUN
     short = floor_km(min(km, minutes * 60 / pace))
     return min(short, long_km) if long_km else short

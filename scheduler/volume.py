@@ -19,8 +19,10 @@ from scheduler.model import Athlete, DistanceClass, Phase, Priority, WeekPlan
 from scheduler.periodize import RUN_TAPER_DAYS
 from scheduler.racedays import LONG_RACES, NO_RUN_DAYS_AFTER
 
-GROWTH = 1.10  # R5: weekly volume grows at most ~10% a week
-LONG_GROWTH = 1.15  # R4: the long run grows at most 10-15% a week
+# R5: weekly volume grows at most ~10% a week, R4: the long run 10-15%. Planned a little under
+# those ceilings, so the workouts' rounding (whole repeats, 5-minute blocks) never passes them.
+GROWTH = 1.08
+LONG_GROWTH = 1.12
 DELOAD = 0.70  # P7 / R5: volume -30% [004]
 # P5: a B race week's mini-taper (Pfitzinger & Douglas, Advanced Marathoning: tune-up race
 # weeks run at about 75-85% of the weeks around them).
@@ -69,7 +71,7 @@ LONG_SHARE_MAX = {
 LONG_START_SHARE = 0.30  # the long run at the start of a block, and in the offseason
 # P11: the offseason long run keeps the base, up to a half marathon's long run.
 OFFSEASON_LONG = (22.0, 150)
-EASY_MAX_OF_LONG = 0.75  # R4: other runs stay well under the long run
+EASY_MAX_OF_LONG = 0.80  # R4/R9: other runs stay clearly under the long run
 RUN_MAX_KM = 16.0  # a run other than the long one: beyond this it is a second long run
 # A quality session's share of its week, within 6-16 km; the taper's sharpener is 70% of the
 # last full week's, as fast (P10: intensity kept).

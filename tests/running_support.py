@@ -49,17 +49,21 @@ def spec_km(specs: list[SessionSpec]) -> float:
     return sum(s.distance_km or 0.0 for s in specs)
 
 
-def is_full(week: WeekPlan) -> bool:
-    """R10: a week the next may grow from: no deload, no race, no taper, no recovery."""
-    return not (week.deload or week.races or week.run_taper or week.phase is Phase.RECOVERY)
+def is_full(week: WeekPlan, races: tuple[Race, ...] = ()) -> bool:
+    """R10: a week the next may grow from: no deload, no race, no taper, no recovery, and no
+    marathon or longer in the 3 days before it (P9's days without running reach into it)."""
+    if week.deload or week.races or week.run_taper or week.phase is Phase.RECOVERY:
+        return False
+    return not any(
+        week.start - timedelta(days=3) <= r.date < week.start and r.distance_km > 40.0
+        for r in races
+    )
 
 
-def last_full_before(weeks: list[WeekPlan], index: int) -> WeekPlan | None:
-    return next((weeks[j] for j in range(index - 1, -1, -1) if is_full(weeks[j])), None)
-
-
-def days_between(a: date, b: date) -> int:
-    return (b - a).days
+def last_full_before(
+    weeks: list[WeekPlan], index: int, races: tuple[Race, ...] = ()
+) -> WeekPlan | None:
+    return next((weeks[j] for j in range(index - 1, -1, -1) if is_full(weeks[j], races)), None)
 
 
 def week_of(day: date) -> date:
