@@ -151,6 +151,10 @@ def test_sync_once_warns_and_accept_empty_goes_on(tmp_path: Path) -> None:
     status = racecal("status")
     assert "HELD: races:" in status.stdout
     assert json.loads(racecal("status", "--json").stdout)[0]["held_sources"]
+    # What the athlete sees is what the calendar holds: the race plan, said to be kept.
+    shown = json.loads(racecal("plan", "show", "--json", "--today", "2027-01-11").stdout)
+    assert "reads empty" in shown["stale"]
+    assert {s["phase"] for s in shown["sessions"]} != {"offseason"}  # the race block stays
 
     taken = racecal("sync", "--once", "--accept-empty", "alex", "--now=2027-01-11T05:06:00+01:00")
     assert taken.returncode == 0, taken.stderr

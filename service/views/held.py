@@ -3,7 +3,8 @@
 It is planned from the sources the way a pass plans, around the athlete's sessions the store
 recorded (moved, retitled, edited: at their times, under their titles; deleted: listed apart),
 with the store's race history and last placement. When a source cannot be read, it is the
-store's last good plan instead, saying why and from when: a broken feed never blanks the view.
+store's last good plan instead, saying why and from when: a broken feed never blanks the view,
+and a source the empty-source guard holds shows the plan the calendar still holds.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from service.store import state
 from service.store.database import Store
 from service.store.payload import from_payload, plan_from_body
 from service.store.state import Edit, SyncState
+from service.sync import guard
 from service.sync.decide import Seen
 from service.sync.engine import plan_around
 
@@ -118,6 +120,10 @@ def held_plan(
         sources = read_sources(entry, day, weeks or entry.plan_weeks, calendars)
         if sources.broken_races:
             raise SourceError(sources.broken_races[0])
+        # A source the empty-source guard holds: the calendar keeps the last good plan.
+        verdict = guard.judge(sources.readings, snapshot.sources, now)
+        if verdict.hold:
+            raise SourceError(verdict.held[0].replace("ATHLETE", athlete_id))
     except (IcsError, SourceError, CalendarError, OSError) as exc:
         why = _why(exc)
         last = state.last_plan(store, athlete_id) if store is not None else None
