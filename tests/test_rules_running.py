@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from scheduler.model import Phase, PlacedSession, Plan, Priority, WeekPlan
 from scheduler.plan import build_plan
 from scheduler.races import resolve_priorities
+from service.store.payload import plan_body, plan_from_body
 from tests.running_support import (
     km_by_week,
     last_full_before,
@@ -235,3 +236,12 @@ def test_the_mix_ignores_the_athlete() -> None:
     ]
     assert last10
     assert all(s.phase is Phase.TAPER and "Sharpener" in s.title for s in last10)
+
+
+def test_the_last_good_plan_keeps_its_weeks_as_planned() -> None:
+    # The store's copy of a plan (shown while a source cannot be read) holds the week facts
+    # the running block is built from: the taper in days, the growth count.
+    plan, _ = full_block(42.195)
+    back = plan_from_body(plan_body(plan))
+    assert back is not None
+    assert back.weeks == plan.weeks

@@ -142,6 +142,9 @@ def _week(week: WeekPlan) -> dict[str, object]:
         "block_week": week.block_week,
         "build_weeks": week.build_weeks,
         "reasons": [[r.rule, r.text, r.about] for r in week.reasons],
+        "race_offset": week.race_offset,
+        "growth": week.growth,
+        "full_weeks": week.full_weeks,
     }
 
 
@@ -158,4 +161,8 @@ def _week_back(data: dict[str, Any]) -> WeekPlan:
         block_week=int(data["block_week"]),
         build_weeks=int(data["build_weeks"]),
         reasons=tuple(Reason(*r) for r in data["reasons"]),
+        # Plans stored before the running taper was counted in days carry none of these.
+        race_offset=data.get("race_offset"),
+        growth=int(data.get("growth", 0)),
+        full_weeks=int(data.get("full_weeks", 0)),
     )
