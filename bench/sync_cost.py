@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from connectors.icswrite import IcsFileCalendar
+from connectors.ics import IcsFileCalendar
 from service.config.load import AthleteConfig, load_config
 from service.store.database import Store
 from service.sync.engine import PassResult, run_pass

@@ -1,17 +1,33 @@
-"""The one small interface every calendar backend implements.
+"""The ports every calendar backend implements, and what they share.
 
-A connector stands for one calendar. It lists events in a window, reports what changed since a
-cursor, and creates, updates and deletes the events racecal manages, each write guarded by the
-backend's concurrency token (etag). Backends translate their own failures into this tree at the
-edge, so nothing above `connectors/` sees an HTTP or library exception:
+Two ports, split by what racecal does with a calendar (vdirsyncer's storage interface, with
+`read_only` made a port of its own):
 
-    CalendarError
+- `Source`, a calendar racecal only reads (races, busy time): the events in a window with
+  recurring ones expanded, and what changed since a change cursor.
+- `TrainingCalendar`, the calendar sessions are written into: a Source that also creates,
+  updates and deletes the events racecal manages, each write guarded by the backend's
+  concurrency token (etag), grouped in batches whose writes are discarded on an error.
+
+A change cursor is an opaque string the store may keep: handed to a new connector after a
+restart it still answers "what changed since" (an incremental backend then costs one request
+when nothing did); a cursor a backend can no longer use is answered with a full listing. Each
+backend declares its `Capabilities`, and is built from its config table by
+`connectors.registry`; a connector never imports the service.
+
+Backends translate their own failures into this tree at the edge, so nothing above
+`connectors/` sees an HTTP or library exception:
+
+    CalendarError     a calendar server or file refused or failed
     +-- NotFound      the event or the calendar is gone
     +-- Conflict      the etag no longer matches, or the id already exists
     +-- RateLimited   slow down; `retry_after` seconds when the server said so
     +-- Unavailable   the server or the network failed; try again later
     +-- AuthError     credentials rejected or expired; a person must act
     +-- BadData       the backend returned something unusable; `where` names it
+    SourceError       a configured calendar cannot be used as configured (a missing secret,
+    |                 a calendar name that is not there, an extra not installed): one line
+    +-- IcsError      a calendar file or feed that cannot be read; names the file or host
 
 Managed events are tagged with their session key (iCalendar `X-RACECAL-SESSION`, Google
 `extendedProperties.private.racecal_session`) and carry an id derived from the athlete and the
@@ -22,10 +38,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -70,6 +87,24 @@ class BadData(CalendarError):
         self.reason = reason
 
 
+class SourceError(Exception):
+    """A configured calendar cannot be used as configured; str() is one line saying what to
+    fix. Not a CalendarError: retrying does not help, a person must change something."""
+
+
+class IcsError(SourceError, ValueError):
+    """A calendar file or feed that cannot be read; str() is one line naming the file or the
+    URL's host. `unparsable` says the content was there but is not iCalendar (as opposed to
+    not being had at all)."""
+
+    def __init__(self, where: Path | str, reason: str, *, unparsable: bool = True) -> None:
+        text = f"not a valid iCalendar file ({reason})" if unparsable else reason
+        super().__init__(f"{where}: {text}")
+        self.where = where
+        self.reason = reason
+        self.unparsable = unparsable
+
+
 def safe_url(url: str) -> str:
     """A URL fit for a message or a log line: no user info, no query (tokens travel there)."""
     parts = urlsplit(url)
@@ -87,7 +122,8 @@ def managed_id(athlete_id: str, session_key: str) -> str:
 
 @dataclass(frozen=True)
 class RemoteEvent:
-    """An event as the backend holds it."""
+    """An event as the backend holds it: one per occurrence from `events()` (a floating time
+    stays naive: the athlete's own clock), one per component from `changes()`."""
 
     id: str
     title: str
@@ -100,7 +136,13 @@ class RemoteEvent:
     # Set on events racecal manages; None on everything else.
     session_key: str | None = None
     etag: str | None = None
-    created: date | None = None
+    # When it was put in the calendar (P3 compresses a race's block against that day).
+    created: datetime | date | None = None
+    # Its iCalendar UID, a race's identity (a series' occurrences share it); "" on events
+    # read from the training calendar.
+    uid: str = ""
+    # STATUS:CANCELLED (or Google's "cancelled"): still listed, blocks nothing, no race.
+    cancelled: bool = False
     # What else the athlete sees of the event and may change, beyond what racecal writes
     # when it creates a session: (name, value) pairs such as ("colour", "5"),
     # ("reminders", "-PT15M"), ("status", "cancelled"); empty for an event that holds only
@@ -110,6 +152,19 @@ class RemoteEvent:
     @property
     def all_day(self) -> bool:
         return not isinstance(self.start, datetime)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something a source could not read as it should, as one line naming where and what.
+    An event with a malformed property keeps the `title` and `description` that could be read,
+    so the domain can tell a broken race (which keeps the last plan) from a broken lunch; None
+    for an object or a whole feed."""
+
+    id: str
+    line: str
+    title: str | None = None
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,8 +193,9 @@ def holds(held: RemoteEvent, event: SessionEvent) -> bool:
 
 @dataclass(frozen=True)
 class ChangeSet:
-    """What changed since a cursor. `full` means `events` is the whole calendar (first read, or
-    the backend asked for a resync) and anything not in it is gone."""
+    """What changed since a cursor. `full` means `events` (and `problems`) are the whole
+    calendar (a first read, a cursor the backend could not use, or a resync) and anything not
+    in them is gone; otherwise `removed` names the ids gone since the cursor."""
 
     events: tuple[RemoteEvent, ...]
     removed: tuple[str, ...]
@@ -148,69 +204,131 @@ class ChangeSet:
     # The calendar itself was deleted and created again: nothing racecal wrote is there, and
     # its absence is not the athlete deleting sessions one by one.
     reset: bool = False
+    # What could not be read, by id like the events (a removed id may name one).
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def quiet(self) -> bool:
+        return not (self.full or self.events or self.removed or self.problems)
+
+
+Item = RemoteEvent | Problem
 
 
 class Mirror:
     """What a connector last handed out through `changes()`, by the backend's own object key
-    (a CalDAV href, a Google event id), so a delta can name what was removed and an unknown
-    cursor can be answered with everything."""
+    (a CalDAV href, a Google event id), so a delta can name what was removed by the ids the
+    objects held, and an unusable cursor can be answered with everything."""
 
     def __init__(self) -> None:
-        self.objects: dict[str, tuple[RemoteEvent, ...]] = {}
-        self.cursor: str | None = None
+        self.objects: dict[str, tuple[Item, ...]] = {}
 
     def apply(
         self,
-        cursor: str | None,
-        token: str,
-        changed: Mapping[str, tuple[RemoteEvent, ...]],
-        removed: tuple[str, ...],
+        cursor: str,
+        changed: Mapping[str, tuple[Item, ...]],
+        removed: Iterable[str],
+        *,
         full: bool,
+        since: bool,
         reset: bool = False,
+        unknown: Callable[[str], tuple[str, ...]] = lambda key: (),
     ) -> ChangeSet:
-        """Take in one listing (`full`) or delta and answer `cursor` with it."""
+        """Take in one listing (`full`) or delta and answer with it: the delta itself when it
+        runs from the cursor the caller gave (`since`), else everything held. `unknown` names
+        the ids of a removed object this mirror never saw (after a restart)."""
+        removed = tuple(removed)
         previous = self.objects
         if full:
             self.objects = dict(changed)
         else:
             self.objects = {k: v for k, v in previous.items() if k not in removed}
             self.objects.update(changed)
-        known = cursor is not None and cursor == self.cursor and not full and not reset
-        self.cursor = token
-        if not known:
-            everything = (e for events in self.objects.values() for e in events)
-            return ChangeSet(_by_id(everything), (), token, full=True, reset=reset)
-        gone = sorted({e.id for key in removed for e in previous.get(key, ())})
-        news = (e for events in changed.values() for e in events)
-        return ChangeSet(_by_id(news), tuple(gone), token, full=False)
+        if full or not since or reset:
+            return self.everything(cursor, reset)
+        gone = {i.id for key in removed for i in previous.get(key, ())}
+        gone |= {i for key in removed if key not in previous for i in unknown(key)}
+        news = (item for items in changed.values() for item in items)
+        return _change_set(news, tuple(sorted(gone)), cursor, full=False)
+
+    def everything(self, cursor: str, reset: bool = False) -> ChangeSet:
+        """All that is held, as a full listing."""
+        held = (item for items in self.objects.values() for item in items)
+        return _change_set(held, (), cursor, full=True, reset=reset)
 
 
-def _by_id(events: Iterable[RemoteEvent]) -> tuple[RemoteEvent, ...]:
-    return tuple(sorted(events, key=lambda e: e.id))
+def _change_set(
+    items: Iterable[Item], removed: tuple[str, ...], cursor: str, *, full: bool, reset: bool = False
+) -> ChangeSet:
+    found = sorted(items, key=lambda i: i.id)
+    events = tuple(i for i in found if isinstance(i, RemoteEvent))
+    problems = tuple(i for i in found if isinstance(i, Problem))
+    return ChangeSet(events, removed, cursor, full, reset, problems)
+
+
+def scoped(scope: str, token: str) -> str:
+    """A cursor: the backend's own token, bound to what it follows (a calendar's URL or id),
+    so a cursor of a deleted and re-made calendar is never used on the new one."""
+    return f"{_mark(scope)}:{token}"
+
+
+def token_of(cursor: str | None, scope: str) -> str | None:
+    """The backend token in a cursor made by `scoped` for this scope; None for any other."""
+    mark, _, token = (cursor or "").partition(":")
+    return (token or None) if mark == _mark(scope) else None
+
+
+def _mark(scope: str) -> str:
+    return hashlib.sha256(scope.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
 class Capabilities:
+    """What a backend offers, for the code that reads it: `writable` (the registry builds a
+    training calendar only on one), `incremental` (its cursor moves only when the calendar
+    changed, so the sync may skip planning a pass whose cursors all stood still), `push`
+    (it is `Watchable`: the daemon opens change channels on it), `batches` (the sync's
+    executor counts queued writes only once sent)."""
+
     writable: bool
-    # The backend reports changes since a cursor cheaply (sync token, ctag, mtime + hash).
     incremental: bool
+    push: bool = False
     # Writes inside batch() are sent when the batch ends (a file rewritten once, an API's batch
     # requests): until then a write's return value is a promise, and the sync counts it only
     # once the batch is sent (or as far as the object batch() yields names ids in `written`).
     batches: bool = False
 
 
-class CalendarConnector(Protocol):
+class Source(Protocol):
+    """A calendar racecal reads."""
+
     capabilities: Capabilities
 
+    @property
+    def name(self) -> str:
+        """The calendar in a message: a path, a URL's host and path, an id; never a secret."""
+        ...
+
+    @property
+    def locator(self) -> str:
+        """What the calendar is, stable across processes and unique among an athlete's, and
+        never a secret: a path, a feed's host with a digest of its URL, a calendar's URL or
+        id. The store keys what it keeps of a calendar (its cursor, what it held) by it."""
+        ...
+
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
-        """Events overlapping [start, end), recurring ones expanded."""
+        """Events overlapping [start, end), recurring ones expanded (cancelled occurrences
+        taken out)."""
         ...
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        """Changes since `cursor`; None (or a cursor the backend no longer knows) gives a full
+        """Changes since `cursor`; None (or a cursor the backend cannot use) gives a full
         listing."""
         ...
+
+
+class TrainingCalendar(Source, Protocol):
+    """The calendar sessions are written into."""
 
     def create(self, event: SessionEvent) -> RemoteEvent:
         """Raises Conflict when an event with that id exists."""
@@ -228,3 +346,28 @@ class CalendarConnector(Protocol):
         """Group the writes made inside it: a file is rewritten once, an API gets batch
         requests. An exception inside discards what the backend has not yet sent."""
         ...
+
+
+# The name the sync engine has used for the training calendar's port.
+CalendarConnector = TrainingCalendar
+
+
+@dataclass(frozen=True)
+class Watch:
+    """A push channel a backend opened: the server's id for what it watches, and its end."""
+
+    resource_id: str
+    expires: datetime
+
+
+class Watchable(Protocol):
+    """A calendar whose server posts "something changed" to an address (capabilities.push)."""
+
+    @property
+    def watch_key(self) -> str:
+        """What a channel follows (a calendar id); a new key needs a new channel."""
+        ...
+
+    def watch(self, channel_id: str, address: str, token: str, ttl_seconds: int) -> Watch: ...
+
+    def unwatch(self, channel_id: str, resource_id: str) -> None: ...

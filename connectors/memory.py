@@ -21,9 +21,12 @@ from connectors.base import (
 
 
 class MemoryCalendar:
+    """A training calendar, or a source (the contract runs it as both)."""
+
     capabilities = Capabilities(writable=True, incremental=True)
 
-    def __init__(self) -> None:
+    def __init__(self, name: str = "memory") -> None:
+        self.name = self.locator = name
         self._events: dict[str, RemoteEvent] = {}
         self._version = 0
         # id -> version of its last change; a deleted id maps to (version, None).

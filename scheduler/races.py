@@ -3,15 +3,19 @@ and descriptions.
 
 A title is a race only when it names a distance ("10K", "half marathon", "13.1 mi", "parkrun")
 and carries none of the words that mark talk *about* a race (meeting, expo, watch ...): a
-calendar holds far more "marathon planning call" events than races.
+calendar holds far more "marathon planning call" events than races. Any calendar's events will
+do (`CalendarEvent` is the shape every source's events have); which calendar they came from
+does not matter here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from scheduler.model import Priority, Race
 
@@ -212,3 +216,77 @@ def _default_a(ordered: list[Race], as_of: date) -> str | None:
     if not unmarked:
         return None
     return max(unmarked, key=lambda r: (r.distance_km, r.date, r.uid)).uid
+
+
+class CalendarEvent(Protocol):
+    """An event as a calendar holds it, whatever the calendar."""
+
+    @property
+    def uid(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def start(self) -> datetime | date: ...
+    @property
+    def created(self) -> datetime | date | None: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+
+class Unread(Protocol):
+    """An event (or object) a calendar could not read whole, as one line; `title` is None when
+    it was not an event."""
+
+    @property
+    def line(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def description(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class RaceRead:
+    races: tuple[Race, ...]
+    problems: tuple[str, ...]
+    # Problems with events that read as races: planning without them would drop their blocks,
+    # so a sync pass keeps the last plan until they are fixed.
+    broken_races: tuple[str, ...] = ()
+
+
+def races_in(events: Iterable[CalendarEvent], unread: Iterable[Unread], tz: ZoneInfo) -> RaceRead:
+    """Every event that reads as a race, on its day in the athlete's zone `tz`; cancelled
+    events are none. What could not be read is reported; an unreadable event whose title
+    and description read as a race is a broken race."""
+    races: list[Race] = []
+    for event in events:
+        if event.cancelled:
+            continue
+        race = race_from_event(
+            event.uid,
+            event.title,
+            event.description,
+            local_day(event.start, tz),
+            event.location,
+            planned_since=local_day(event.created, tz) if event.created is not None else None,
+        )
+        if race is not None:
+            races.append(race)
+    problems: list[str] = []
+    broken: list[str] = []
+    for item in unread:
+        problems.append(item.line)
+        if item.title is not None and race_from_event("?", item.title, item.description, date.min):
+            broken.append(item.line)
+    return RaceRead(tuple(races), tuple(problems), tuple(broken))
+
+
+def local_day(value: date | datetime, tz: ZoneInfo) -> date:
+    """The day `value` falls on in `tz`; a floating time is the athlete's own wall clock."""
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=tz)).astimezone(tz).date()
+    return value

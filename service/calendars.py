@@ -1,80 +1,80 @@
-"""The calendars one athlete's passes read and write, kept open across passes.
+"""The calendars one athlete's passes read and write: the seam between the sync pass and the
+connectors' ports.
 
-The daemon holds one `AthleteCalendars` per athlete, so a CalDAV login, its discovered calendar
-URLs, their sync tokens and the mirror of the training calendar live from one pass to the next:
-a pass where nothing changed costs one request per watched calendar. A fresh process starts
-with full listings.
+`AthleteCalendars` opens the athlete's backends once through `connectors.registry` (from the
+tables `tables()` makes of the athlete's config) and keeps them across passes, so a CalDAV
+login, its discovered calendars, every source's change cursor and the training calendar's
+mirror live from one pass to the next: a pass where nothing changed costs one cheap look per
+calendar (a stat for a file, a 304 for a feed, one request for CalDAV and Google) and plans
+nothing. A fresh process starts with full listings. What the sync uses:
+
+    training()            the TrainingCalendar
+    remote()              every event of it now, and whether it was re-created
+    read(tz, start, end)  races (recognised by scheduler.races), busy time between start and
+                          end (scheduler.busy), one-line problems, broken races, and what each
+                          source held (for the empty-source guard)
+    inputs()              a value that moves whenever anything a plan reads moved (None when
+                          some source cannot tell: capabilities.incremental)
+    settled, forget()     the last quiet pass's key and report; drop the training mirror
+    watched()             the calendars whose servers push changes (capabilities.push)
+    close()
+
+It imports no backend module: a new calendar service changes nothing here but `tables()`,
+until the config hands every backend's table over as it is.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
-import stat
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
-from types import ModuleType
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-import icalendar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from connectors.base import CalendarConnector, ChangeSet, NotFound, RemoteEvent, safe_url
-from connectors.icsfile import busy_in, races_in
-from connectors.icswrite import IcsFileCalendar
-from connectors.retry import RetryPolicy
+from connectors.base import (
+    ChangeSet,
+    Problem,
+    RemoteEvent,
+    Source,
+    SourceError,
+    TrainingCalendar,
+    Watchable,
+    safe_url,
+)
+from connectors.registry import ROLES, Account, Context, open_account
+from scheduler.busy import busy_from
 from scheduler.model import Interval, Race
+from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
-from service.config.remote import CalDavConfig
+from service.store.models import Athlete, Calendar
+from service.sync.guard import Reading
 
 if TYPE_CHECKING:
-    from connectors.caldav import CalDavAccount
-    from connectors.davsync import DavCollection
-    from service.google_account import GoogleSide
     from service.store.database import Store
 
 log = logging.getLogger("racecal.calendars")
 
+__all__ = ["AthleteCalendars", "SourceError", "Sources", "tables", "training_target"]
 
-class SourceError(Exception):
-    """A configured calendar cannot be used (missing, unreadable secret); one line."""
-
-
-@dataclass
-class RemoteRead:
-    races: list[Race] = field(default_factory=list)
-    busy: list[Interval] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    broken: list[str] = field(default_factory=list)
+# The backends in the order their races count: the same race in two calendars is the last's.
+ORDER = ("ics", "google", "caldav")
 
 
-def caldav_password(config: CalDavConfig) -> str | None:
-    """From the named environment variable or a file no one else can read; never logged."""
-    if config.password_env:
-        value = os.environ.get(config.password_env)
-        if not value:
-            raise SourceError(
-                f"{config.where}.password_env: environment variable "
-                f"{config.password_env} is not set"
-            )
-        return value
-    if config.password_file:
-        try:
-            mode = config.password_file.stat().st_mode
-            text = config.password_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SourceError(
-                f"{config.where}.password_file: cannot read {config.password_file} ({exc.strerror})"
-            ) from None
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise SourceError(
-                f"{config.where}.password_file: {config.password_file} is readable by others; "
-                "chmod 600 it"
-            )
-        return text
-    return None
+@dataclass(frozen=True)
+class Sources:
+    """What an athlete's race and busy calendars hold for a plan."""
+
+    races: tuple[Race, ...]
+    busy: tuple[Interval, ...]
+    problems: tuple[str, ...]
+    # Malformed events that read as races (see scheduler.races.RaceRead).
+    broken_races: tuple[str, ...]
+    # What each source held, by its locator, for the empty-source guard (service.sync.guard).
+    readings: tuple[Reading, ...] = ()
 
 
 def training_target(entry: AthleteConfig) -> str:
@@ -87,88 +87,179 @@ def training_target(entry: AthleteConfig) -> str:
     return str(entry.output_ics)
 
 
-def _caldav() -> ModuleType:
-    """connectors.caldav, which needs the `caldav` extra: imported only for athletes using it."""
-    try:
-        return importlib.import_module("connectors.caldav")
-    except ImportError:
-        raise SourceError(
-            "CalDAV support is not installed (pip install 'racecal[caldav]')"
-        ) from None
+def tables(entry: AthleteConfig) -> dict[str, dict[str, Any]]:
+    """The athlete's config as one table per backend, for `connectors.registry`. The .ics
+    table holds the output file only when no other backend holds the training calendar."""
+    elsewhere = entry.google is not None or (
+        entry.caldav is not None and entry.caldav.training is not None
+    )
+    found: dict[str, dict[str, Any]] = {
+        "ics": {
+            "races": entry.race_ics,
+            "busy": entry.busy_ics,
+            "race_urls": entry.race_urls,
+            "busy_urls": entry.busy_urls,
+            "output": None if elsewhere else entry.output_ics,
+            "cache_dir": entry.cache_dir,
+        }
+    }
+    if entry.google is not None:
+        found["google"] = asdict(entry.google)
+    if entry.caldav is not None:
+        found["caldav"] = asdict(entry.caldav)
+    return found
 
 
-def _google_side(entry: AthleteConfig, store: Store | None) -> GoogleSide:
-    """service.google_account, which needs the `google` extra: imported only when used."""
-    config = entry.google
-    assert config is not None
-    try:
-        module = importlib.import_module("service.google_account")
-    except ImportError:
-        raise SourceError(
-            f"{config.where}: Google support is not installed (pip install 'racecal[google]')"
-        ) from None
-    side: GoogleSide = module.GoogleSide(config, entry.athlete.id, entry.athlete.timezone, store)
-    return side
+class StoreMemory:
+    """Locators a backend made, remembered in the store's calendars table (the Google training
+    calendar's id: its narrow scope cannot find it again)."""
+
+    def __init__(self, store: Store, athlete_id: str) -> None:
+        self.store = store
+        self.athlete_id = athlete_id
+
+    def _row(self, s: Session, role: str) -> Calendar | None:
+        query = select(Calendar).where(
+            Calendar.athlete_id == self.athlete_id, Calendar.role == role
+        )
+        return s.scalars(query).first()
+
+    def recall(self, role: str) -> str | None:
+        with self.store.session() as s:
+            row = s.scalars(
+                select(Calendar).where(
+                    Calendar.athlete_id == self.athlete_id, Calendar.role == role
+                )
+            ).first()
+            return row.locator if row else None
+
+    def remember(self, role: str, locator: str) -> None:
+        with self.store.session() as s, s.begin():
+            if s.get(Athlete, self.athlete_id) is None:
+                s.add(Athlete(id=self.athlete_id, created_at=datetime.now(UTC)))
+                s.flush()
+            row = s.scalars(
+                select(Calendar).where(
+                    Calendar.athlete_id == self.athlete_id, Calendar.role == role
+                )
+            ).first()
+            row = row or Calendar(athlete_id=self.athlete_id, role=role)
+            row.locator, row.updated_at = locator, datetime.now(UTC)
+            s.add(row)
+
+
+@dataclass
+class _Seen:
+    """One source as the last look left it."""
+
+    cursor: str | None = None
+    events: dict[str, RemoteEvent] = field(default_factory=dict)
+    problems: dict[str, Problem] = field(default_factory=dict)
+    # Bumped whenever a look found something new; what was derived from it is kept by it.
+    version: int = 0
+    races: tuple[object, RaceRead] | None = None
+    busy: tuple[object, list[Interval]] | None = None
+
+    def take(self, changes: ChangeSet) -> None:
+        if changes.full:
+            self.events, self.problems = {}, {}
+        for gone in changes.removed:
+            self.events.pop(gone, None)
+            self.problems.pop(gone, None)
+        self.events.update((e.id, e) for e in changes.events)
+        self.problems.update((p.id, p) for p in changes.problems)
+        self.cursor = changes.cursor
+        if not changes.quiet:
+            self.version += 1
 
 
 class AthleteCalendars:
     def __init__(
         self,
         entry: AthleteConfig,
-        training: CalendarConnector | None = None,
+        training: TrainingCalendar | None = None,
         store: Store | None = None,
+        *,
+        create: bool = True,
+        retry_seconds: float | None = None,
+        only: Sequence[str] | None = None,
     ) -> None:
+        """`training` replaces the configured training calendar (tests, dry runs); `create`
+        False only looks for calendars (doctor); `retry_seconds` overrides every backend's
+        retry budget; `only` opens just these backends."""
         self.entry = entry
         self.store = store
+        self._context = Context(
+            entry.athlete.id,
+            entry.athlete.timezone,
+            memory=StoreMemory(store, entry.athlete.id) if store is not None else None,
+            create=create,
+            retry_seconds=retry_seconds,
+        )
+        self._tables = {
+            kind: table
+            for kind, table in sorted(tables(entry).items(), key=lambda kv: ORDER.index(kv[0]))
+            if only is None or kind in only
+        }
+        self._accounts: dict[str, Account] = {}
         self._training = training
-        self._google: GoogleSide | None = None
-        self._account: CalDavAccount | None = None
-        self._races: list[DavCollection] | None = None
-        self._busy: list[DavCollection] | None = None
-        # What the CalDAV calendars gave at their last versions (see _read_dav).
-        self._dav_read: tuple[object, RemoteRead] | None = None
+        self._seen: dict[int, _Seen] = {}
         # The training calendar as of the last pass, kept current by its change cursor.
         self._mirror: dict[str, RemoteEvent] = {}
+        self._cursor: str | None = None
         # Counts looks at the training calendar that found something new.
         self._training_changes = 0
         # (day, inputs) of the last pass that found nothing to write, and what it reported.
         self.settled: tuple[object, tuple[str, ...]] | None = None
-        self._cursor: str | None = None
 
-    def _dav(self, config: CalDavConfig) -> CalDavAccount:
-        if self._account is None:
-            module = _caldav()
-            settings = module.CalDavSettings(
-                config.url,
-                config.username,
-                caldav_password(config),
-                retry=RetryPolicy().scaled(config.retry_seconds),
-            )
-            self._account = module.CalDavAccount(settings)
-        return self._account
+    # -- the backends -----------------------------------------------------------------------
+    def _opened(self) -> Iterator[tuple[str, Account]]:
+        """Each configured backend, opened on first use (a failure is tried again next time)."""
+        for kind, table in self._tables.items():
+            if kind not in self._accounts:
+                self._accounts[kind] = open_account(kind, table, self._context)
+            yield kind, self._accounts[kind]
 
-    def google(self) -> GoogleSide:
-        if self._google is None:
-            self._google = _google_side(self.entry, self.store)
-        return self._google
+    def sources(self, role: str) -> list[Source]:
+        return [s for _kind, account in self._opened() for s in account.sources(role)]
 
-    def training(self) -> CalendarConnector:
+    def training(self) -> TrainingCalendar:
         if self._training is None:
-            config = self.entry.caldav
-            if self.entry.google is not None:
-                self._training = self.google().training()
-            elif config is not None and config.training is not None:
-                account = self._dav(config)
-                self._training = account.training(config.training, config.create_training)
+            for _kind, account in self._opened():
+                calendar = account.training()
+                if calendar is not None:
+                    self._training = calendar
+                    break
             else:
-                self._training = IcsFileCalendar(self.entry.output_ics)
+                raise SourceError(
+                    f"athlete {self.entry.athlete.id}: no training calendar to write to "
+                    f"({training_target(self.entry)} could not be opened)"
+                )
         return self._training
 
+    def watched(self) -> list[Watchable]:
+        """The opened calendars whose servers push "something changed" (capabilities.push),
+        the training calendar last."""
+        found: dict[int, Watchable] = {}
+        calendars: list[Source] = [*self.sources("races"), *self.sources("busy")]
+        if self._training is not None:
+            calendars.append(self._training)
+        for calendar in calendars:
+            if calendar.capabilities.push:
+                found.setdefault(id(calendar), cast("Watchable", calendar))
+        return list(found.values())
+
+    def close(self) -> None:
+        for account in self._accounts.values():
+            account.close()
+        self._accounts = {}
+
+    # -- the training calendar --------------------------------------------------------------
     def remote(self) -> tuple[dict[str, RemoteEvent], bool]:
         """Every event of the training calendar now, and whether the calendar was re-created
         since the last look. One cheap change query on a calendar that did not change."""
-        changes: ChangeSet = self.training().changes(self._cursor)
-        if changes.full or changes.events or changes.removed:
+        changes = self.training().changes(self._cursor)
+        if not changes.quiet:
             self._training_changes += 1
         if changes.full:
             self._mirror = {e.id: e for e in changes.events}
@@ -183,90 +274,63 @@ class AthleteCalendars:
         """Drop the mirror: the next look is a full listing."""
         self._mirror, self._cursor, self.settled = {}, None, None
 
+    # -- races and busy time ----------------------------------------------------------------
+    def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> Sources:
+        """Races from the race calendars, busy time between `start` and `end` from the busy
+        ones; each calendar is looked at once (one cheap change query when it did not
+        change), and what was derived from one that did not change is used again."""
+        roles = {role: self.sources(role) for role in ROLES}
+        looked: dict[int, _Seen] = {}
+        for source in (*roles["races"], *roles["busy"]):
+            if id(source) not in looked:
+                looked[id(source)] = self._look(source)
+        races: dict[str, Race] = {}
+        problems: list[str] = []
+        broken: list[str] = []
+        readings: list[Reading] = []
+        for source in roles["races"]:
+            read = self._races(looked[id(source)], tz)
+            races.update((race.uid, race) for race in read.races)
+            problems.extend(read.problems)
+            broken.extend(read.broken_races)
+            found = len(read.races) + len(read.broken_races)
+            readings.append(Reading("races", source.locator, found, len(read.races)))
+        busy: list[Interval] = []
+        for source in roles["busy"]:
+            seen = looked[id(source)]
+            problems.extend(p.line for p in seen.problems.values() if p.title is None)
+            key = (seen.version, tz.key, start, end)
+            if seen.busy is None or seen.busy[0] != key:
+                seen.busy = (key, busy_from(source.events(start, end), tz))
+            busy.extend(seen.busy[1])
+            readings.append(Reading("busy", source.locator, len(seen.busy[1])))
+        busy.sort(key=lambda i: (i.start, i.end))
+        return Sources(
+            tuple(races.values()),
+            tuple(busy),
+            tuple(dict.fromkeys(problems)),
+            tuple(broken),
+            tuple(readings),
+        )
+
+    def _look(self, source: Source) -> _Seen:
+        seen = self._seen.setdefault(id(source), _Seen())
+        seen.take(source.changes(seen.cursor))
+        return seen
+
+    @staticmethod
+    def _races(seen: _Seen, tz: ZoneInfo) -> RaceRead:
+        key = (seen.version, tz.key)
+        if seen.races is None or seen.races[0] != key:
+            seen.races = (key, races_in(seen.events.values(), seen.problems.values(), tz))
+        return seen.races[1]
+
     def inputs(self) -> object | None:
-        """A value that changes whenever anything a plan depends on in the calendars changed;
-        None when some input is not followed by change tracking (.ics files and URLs)."""
-        entry = self.entry
-        if entry.race_ics or entry.busy_ics or entry.race_urls or entry.busy_urls:
+        """A value that moves whenever anything a plan depends on in the calendars moved; None
+        when some source cannot tell (it is not incremental)."""
+        sources = [*self.sources("races"), *self.sources("busy")]
+        if not all(s.capabilities.incremental for s in sources):
             return None
-        versions: list[int] = [self._training_changes]
-        if self._google is not None:
-            versions.extend(c.version for c in self._google.collections.values())
-        for collection in (*(self._races or ()), *(self._busy or ())):
-            versions.append(collection.version)
+        versions = [self._training_changes]
+        versions.extend(self._seen[id(s)].version for s in sources if id(s) in self._seen)
         return tuple(versions)
-
-    def read_remote(self, tz: ZoneInfo, start: datetime, end: datetime) -> RemoteRead:
-        """Races and busy time (between `start` and `end`) from the athlete's Google and
-        CalDAV calendars."""
-        out = RemoteRead()
-        parts: list[RemoteRead] = []
-        if self.entry.google is not None:
-            parts.append(self.google().read(tz, start, end))
-        config = self.entry.caldav
-        if config is not None and (config.races or config.busy):
-            parts.append(self._read_dav(config, tz, start, end))
-        for part in parts:
-            out.races.extend(part.races)
-            out.busy.extend(part.busy)
-            out.problems.extend(part.problems)
-            out.broken.extend(part.broken)
-        return out
-
-    def _read_dav(
-        self, config: CalDavConfig, tz: ZoneInfo, start: datetime, end: datetime
-    ) -> RemoteRead:
-        if self._races is None or self._busy is None:
-            account = self._dav(config)
-            self._races = [_collection(account, n, "race") for n in config.races]
-            self._busy = [_collection(account, n, "busy") for n in config.busy]
-            self._dav_read = None  # new collections count their versions from 0 again
-        for kind, collections in (("race", self._races), ("busy", self._busy)):
-            for collection in collections:
-                try:
-                    collection.sync()
-                except NotFound:
-                    self._races = self._busy = None
-                    raise SourceError(
-                        f"{config.where}: the {kind} calendar {safe_url(collection.url)} is gone"
-                    ) from None
-        # Nothing changed since the last pass (the common case): the same races and busy
-        # time, without parsing and expanding every object again.
-        key = (tz.key, start, end, tuple(c.version for c in (*self._races, *self._busy)))
-        if self._dav_read is not None and self._dav_read[0] == key:
-            return self._dav_read[1]
-        out = RemoteRead()
-        for kind, collections in (("race", self._races), ("busy", self._busy)):
-            for collection in collections:
-                for name, calendar in _objects(collection, out.problems):
-                    if kind == "race":
-                        read = races_in(calendar, name, tz)
-                        out.races.extend(read.races)
-                        out.problems.extend(read.problems)
-                        out.broken.extend(read.broken_races)
-                    else:
-                        out.busy.extend(busy_in(calendar, name, tz, start, end))
-        self._dav_read = (key, out)
-        return out
-
-    def close(self) -> None:
-        if self._account is not None:
-            self._account.close()
-
-
-def _collection(account: CalDavAccount, name: str, kind: str) -> DavCollection:
-    try:
-        return account.collection(name)
-    except NotFound as exc:
-        raise SourceError(f"{kind} calendar: {exc}") from None
-
-
-def _objects(
-    collection: DavCollection, problems: list[str]
-) -> Iterator[tuple[str, icalendar.Calendar]]:
-    for href, calendar, reason in collection.calendars():
-        name = safe_url(collection.href_url(href))
-        if calendar is None:
-            problems.append(f"{name}: not a valid iCalendar object ({reason}); skipped")
-            continue
-        yield name, calendar

@@ -14,9 +14,10 @@ from google.oauth2.credentials import Credentials as UserCredentials
 from googleapiclient.discovery import build
 
 from connectors.base import AuthError, CalendarConnector, RateLimited, RemoteEvent, Unavailable
-from connectors.google import GoogleAccount, GoogleCalendar, GoogleCollection, GoogleSettings
-from connectors.icsfile import busy_in
+from connectors.google import GoogleApi, GoogleCalendar, GoogleCollection, GoogleSettings
+from connectors.google.collection import GoogleSource
 from connectors.retry import RetryPolicy
+from scheduler.busy import busy_from
 from tests.connector_contract import ConnectorContract
 from tests.connector_contract import session as session_event
 from tests.fakes.google_calendar import FakeGoogleCalendar
@@ -30,8 +31,8 @@ def fake() -> Iterator[FakeGoogleCalendar]:
         yield server
 
 
-def account_for(fake: FakeGoogleCalendar) -> GoogleAccount:
-    return GoogleAccount(GoogleSettings(AnonymousCredentials(), root=fake.url + "/", retry=FAST))
+def account_for(fake: FakeGoogleCalendar) -> GoogleApi:
+    return GoogleApi(GoogleSettings(AnonymousCredentials(), root=fake.url + "/", retry=FAST))
 
 
 def body_of(event: RemoteEvent) -> dict[str, Any]:
@@ -135,7 +136,7 @@ def recording(budget: float) -> tuple[RetryPolicy, list[float]]:
 
 def test_a_429_inside_a_batch_is_resent_after_its_retry_after(fake: FakeGoogleCalendar) -> None:
     policy, waits = recording(budget=30)
-    account = GoogleAccount(GoogleSettings(AnonymousCredentials(), fake.url + "/", policy))
+    account = GoogleApi(GoogleSettings(AnonymousCredentials(), fake.url + "/", policy))
     calendar = GoogleCalendar(account, account.create_calendar("Training", "UTC"))
     fake.retry_after = 7
     fake.fail_next(2, "429", in_batch=True)
@@ -157,7 +158,7 @@ def test_a_retry_after_beyond_the_retry_budget_ends_the_pass_at_once(
     fake: FakeGoogleCalendar,
 ) -> None:
     policy, waits = recording(budget=60)
-    account = GoogleAccount(GoogleSettings(AnonymousCredentials(), fake.url + "/", policy))
+    account = GoogleApi(GoogleSettings(AnonymousCredentials(), fake.url + "/", policy))
     calendar = GoogleCalendar(account, account.create_calendar("Training", "UTC"))
     fake.retry_after = 3600
     try:
@@ -231,8 +232,8 @@ def test_a_deleted_occurrence_of_a_recurring_meeting_no_longer_blocks_its_slot(
             "recurrence": ["RRULE:FREQ=DAILY;COUNT=5"],
         },
     )
-    collection = GoogleCollection(account, calendar_id)
-    collection.sync()
+    source = GoogleSource(GoogleCollection(account, calendar_id), "work")
+    cursor = source.changes(None).cursor
     # The athlete deletes Wednesday's stand-up in their own app.
     wednesday = "standup01_20270303T060000Z"
     athlete_app(fake).events().delete(calendarId=calendar_id, eventId=wednesday).execute()
@@ -240,12 +241,12 @@ def test_a_deleted_occurrence_of_a_recurring_meeting_no_longer_blocks_its_slot(
     window = (datetime(2027, 3, 1, tzinfo=tz), datetime(2027, 3, 8, tzinfo=tz))
 
     def days() -> list[int]:
-        return [i.start.day for i in busy_in(collection.calendar(), "work", tz, *window)]
+        return [i.start.day for i in busy_from(source.events(*window), tz)]
 
-    collection.sync()  # the deletion, from the sync stream
+    source.changes(cursor)  # the deletion, from the sync stream
     assert days() == [1, 2, 4, 5]
-    collection = GoogleCollection(account, calendar_id)
-    collection.sync()  # and from a full listing
+    source = GoogleSource(GoogleCollection(account, calendar_id), "work")
+    source.changes(None)  # and from a full listing
     assert days() == [1, 2, 4, 5]
 
 
@@ -265,7 +266,7 @@ def test_an_outage_of_the_token_endpoint_is_unavailable_and_a_refusal_is_auth(
             client_id="c",
             client_secret="s",
         )
-        account = GoogleAccount(GoogleSettings(credentials, fake.url + "/", policy))
+        account = GoogleApi(GoogleSettings(credentials, fake.url + "/", policy))
         return GoogleCalendar(account, "primary"), waits
 
     def token_statuses() -> list[int]:

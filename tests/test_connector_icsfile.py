@@ -24,8 +24,8 @@ from connectors.base import (
     SessionEvent,
     managed_id,
 )
-from connectors.icswrite import IcsFileCalendar
-from connectors.swap import Changed, digest, replace_if_unchanged
+from connectors.ics import IcsFileCalendar
+from connectors.ics.swap import Changed, digest, replace_if_unchanged
 from tests.connector_contract import T0, ConnectorContract, session, vevent_of
 
 ROOT = Path(__file__).resolve().parent.parent

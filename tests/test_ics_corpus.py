@@ -14,7 +14,8 @@ import icalendar
 import pytest
 import recurring_ical_events
 
-from connectors.icsfile import IcsError, read_busy, read_races
+from connectors.base import IcsError
+from service.planning import read_busy, read_races
 from service.sync.engine import run_pass
 from tests.support import example_store
 

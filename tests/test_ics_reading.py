@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from connectors.icsfile import IcsError, read_busy, read_races
+from connectors.base import IcsError
 from scheduler.model import Priority
+from service.planning import read_busy, read_races
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -10,8 +10,9 @@ from typing import ClassVar
 
 import pytest
 
-from connectors.icsfile import IcsError, read_races
-from connectors.icsurl import display, fetch
+from connectors.base import IcsError
+from connectors.ics.url import display, fetch
+from service.planning import read_races
 
 ROOT = Path(__file__).resolve().parent.parent
 RACES = (ROOT / "examples" / "races.ics").read_bytes()

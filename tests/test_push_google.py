@@ -93,18 +93,18 @@ def test_channels_are_renewed_a_day_before_they_expire(
     world = GoogleWorld(fake, tmp_path)
     entry = world.config()
     calendars = AthleteCalendars(entry, store=world.store())
-    side = calendars.google()
+    [primary] = calendars.watched()  # the race and busy calendar; no training calendar yet
     triggered: list[str] = []
     push = Push("http://127.0.0.1:9/google/notify", triggered.append)
-    push.ensure("alex", side, ["primary"])
+    push.ensure("alex", [primary])
     first = {c.id for c in fake.channels()}
     assert len(first) == 1
-    push.ensure("alex", side, ["primary"])
+    push.ensure("alex", [primary])
     assert {c.id for c in fake.channels()} == first  # far from expiry: kept
     [channel] = push.channels()
     soon = replace(channel, expires=datetime.now(UTC) + timedelta(hours=2))
     push._channels[channel.id] = soon
-    push.ensure("alex", side, ["primary"])
+    push.ensure("alex", [primary])
     renewed = {c.id for c in fake.channels()}
     assert len(renewed) == 1
     assert renewed != first  # a new one opened, the old one stopped at the server

@@ -323,7 +323,7 @@ def test_google_sources_read_the_same_races_and_busy_time_as_the_files(
     assert len(files.busy) > 16 * 3  # recurring meetings expanded
     # Here the race file's events share the primary calendar with the meetings, and timed
     # ones block their hours like any event: without them, the files' busy time exactly.
-    from connectors.icsfile import read_busy  # noqa: PLC0415
+    from service.planning import read_busy  # noqa: PLC0415
 
     tz = ZoneInfo("Europe/Berlin")
     start, end = files.busy[0].start - timedelta(days=30), files.busy[-1].end + timedelta(days=30)

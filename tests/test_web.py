@@ -352,8 +352,15 @@ def test_slow_passes_filling_the_pool_do_not_read_as_a_stall(tmp_path: Path) -> 
     athlete = athlete.replace(
         'ics = ["examples/races.ics"]', f'ics = ["http://127.0.0.1:{feed.server_port}/r.ics"]'
     )
+    # Each athlete writes a file of its own (sharing one, they take turns writing it).
     path.write_text(
-        head + "".join(athlete.replace('id = "alex"', f'id = "a{i}"') for i in range(11)),
+        head
+        + "".join(
+            athlete.replace('id = "alex"', f'id = "a{i}"').replace(
+                'ics = "var/training.ics"', f'ics = "var/a{i}-training.ics"'
+            )
+            for i in range(11)
+        ),
         encoding="utf-8",
     )
     config = load_config(path, env={"RACECAL_HTTP": "127.0.0.1:0"})

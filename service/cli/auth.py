@@ -54,8 +54,7 @@ def auth_google(athlete_id: str, config: str | None, port: int) -> None:
     try:
         from google_auth_oauthlib.flow import InstalledAppFlow  # noqa: PLC0415
 
-        from connectors.google import SCOPES  # noqa: PLC0415
-        from service.google_account import save_token  # noqa: PLC0415
+        from connectors.google import SCOPES, save_token  # noqa: PLC0415
     except ImportError:
         raise click.ClickException(
             "Google support is not installed (pip install 'racecal[google]')"

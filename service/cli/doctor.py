@@ -6,18 +6,18 @@ from __future__ import annotations
 import errno
 import tempfile
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from connectors.base import CalendarError, NotFound
-from connectors.icsfile import IcsError, read_busy, read_races
-from connectors.icsurl import display, fetch
-from connectors.retry import RetryPolicy
+from connectors.base import CalendarError, IcsError, NotFound, SourceError
+from connectors.registry import Context, open_account
+from scheduler.busy import busy_from
 from scheduler.plan import zone
-from service.calendars import AthleteCalendars, SourceError, caldav_password, training_target
+from scheduler.races import races_in
+from service.calendars import AthleteCalendars, tables, training_target
 from service.config.load import AthleteConfig, Config
-from service.config.remote import CalDavConfig
+from service.planning import read_busy, read_races
 from service.store import state
 from service.store.database import Store, StoreError
 
@@ -107,20 +107,31 @@ def _feed(
     """Fetched and parsed as a pass does: a feed that answers 200 with a login page is not ok.
     Messages show the URL's host only (its path holds the secret), never the cache file."""
     tz = zone(entry.athlete.timezone)
+    key = "race_urls" if kind == "races" else "busy_urls"
+    account = open_account("ics", {key: [url], "cache_dir": entry.cache_dir}, _context(entry))
+    [source] = account.sources(kind)
     try:
-        fetched = fetch(url, entry.cache_dir)
-    except IcsError as exc:
-        return Check("fail", name, str(exc))
-    try:
+        found = source.changes(None)
         if kind == "races":
-            found = f"{len(read_races(fetched.path, tz).races)} race(s)"
+            count = f"{len(races_in(found.events, found.problems, tz).races)} race(s)"
         else:
-            found = f"{len(read_busy(fetched.path, tz, *window))} busy interval(s) ahead"
+            count = f"{len(busy_from(source.events(*window), tz))} busy interval(s) ahead"
     except IcsError as exc:
-        return Check("fail", name, f"{display(url)} ({kind}): not iCalendar ({exc.reason})")
-    if fetched.warning:
-        return Check("warn", name, fetched.warning)
-    return Check("ok", name, f"{display(url)} ({kind}): {found}")
+        if exc.unparsable:
+            return Check("fail", name, f"{source.name} ({kind}): not iCalendar ({exc.reason})")
+        return Check("fail", name, str(exc))
+    warnings = [p.line for p in found.problems if p.title is None]
+    if warnings:
+        return Check("warn", name, warnings[0])
+    return Check("ok", name, f"{source.name} ({kind}): {count}")
+
+
+def _context(entry: AthleteConfig) -> Context:
+    """Doctor only looks (a training calendar is never made) and wants answers in seconds: a
+    pass may keep retrying a server for a minute."""
+    return Context(
+        entry.athlete.id, entry.athlete.timezone, create=False, retry_seconds=RETRY_SECONDS
+    )
 
 
 def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> Iterator[Check]:
@@ -128,9 +139,11 @@ def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> 
     looked up, never created (a pass creates it; doctor run twice must not make two)."""
     if entry.caldav is None and entry.google is None:
         return
-    calendars = AthleteCalendars(_bounded(entry))
+    calendars = AthleteCalendars(
+        entry, create=False, retry_seconds=RETRY_SECONDS, only=("caldav", "google")
+    )
     try:
-        read = calendars.read_remote(zone(entry.athlete.timezone), start, end)
+        read = calendars.read(zone(entry.athlete.timezone), start, end)
     except (CalendarError, SourceError) as exc:
         yield Check("fail", name, str(exc))
         return
@@ -143,41 +156,25 @@ def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> 
         f"sessions go to {training_target(entry)}",
     )
     if entry.caldav is not None and entry.caldav.training is not None:
-        yield _caldav_training(entry.caldav, name)
+        yield _caldav_training(entry, name)
     if entry.google is not None and entry.google.service_account_file is None:
         yield from _scopes(entry, name)
 
 
-def _bounded(entry: AthleteConfig) -> AthleteConfig:
-    """The athlete with a short retry budget: a pass may keep retrying a server for a minute,
-    a person waiting for doctor should learn in seconds that it is down."""
-    return replace(
-        entry,
-        caldav=replace(entry.caldav, retry_seconds=RETRY_SECONDS) if entry.caldav else None,
-        google=replace(entry.google, retry_seconds=RETRY_SECONDS) if entry.google else None,
-    )
-
-
-def _caldav_training(config: CalDavConfig, name: str) -> Check:
-    from connectors.caldav import CalDavAccount, CalDavSettings  # noqa: PLC0415 - the extra
-
+def _caldav_training(entry: AthleteConfig, name: str) -> Check:
+    config = entry.caldav
+    assert config is not None
     assert config.training is not None
-    settings = CalDavSettings(
-        config.url,
-        config.username,
-        caldav_password(config),
-        retry=RetryPolicy().scaled(RETRY_SECONDS),
-    )
-    account = CalDavAccount(settings)
+    account = open_account("caldav", tables(entry)["caldav"], _context(entry))
     try:
-        account.resolve(config.training)
+        account.training()
     except NotFound as exc:
         if config.create_training:
             return Check(
                 "ok", name, f"training calendar '{config.training}' will be made by the first pass"
             )
         return Check("fail", name, f"{exc}; create it or set caldav.create_training = true")
-    except CalendarError as exc:
+    except (CalendarError, SourceError) as exc:
         return Check("fail", name, str(exc))
     finally:
         account.close()

@@ -1,5 +1,6 @@
-"""Google push notifications: `events.watch` channels on every Google calendar the service
-follows, and the webhook that turns a notification into a pass for that athlete.
+"""Push notifications: a change channel on every calendar the service follows whose server
+pushes (capabilities.push: Google's `events.watch` today), and the webhook that turns a
+notification into a pass for that athlete.
 
 A notification carries no data; it only says "something changed", so the pass does the usual
 incremental pull. It is accepted only with the secret token racecal gave its channel (compared
@@ -15,14 +16,10 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
-from connectors.base import CalendarError
-
-if TYPE_CHECKING:
-    from service.google_account import GoogleSide
+from connectors.base import CalendarError, Watchable
 
 log = logging.getLogger("racecal.push")
 
@@ -36,6 +33,7 @@ class Channel:
     resource_id: str
     token: str
     athlete_id: str
+    # The calendar it follows (the connector's watch_key).
     calendar_id: str
     expires: datetime
 
@@ -46,22 +44,23 @@ class Push:
         self.trigger = trigger
         self._lock = threading.Lock()
         self._channels: dict[str, Channel] = {}
-        self._sides: dict[str, GoogleSide] = {}
+        # The calendar each channel was opened on, which stops it.
+        self._opened: dict[str, Watchable] = {}
 
-    def ensure(self, athlete_id: str, side: GoogleSide, calendar_ids: list[str]) -> None:
+    def ensure(self, athlete_id: str, calendars: list[Watchable]) -> None:
         """A live channel on each calendar, and on no other: new ones a day before the old ones
         expire; one on a calendar no longer followed (a training calendar deleted and made
         again has a new id) is stopped."""
         now = datetime.now(UTC)
-        self._sides[athlete_id] = side
+        wanted = {c.watch_key: c for c in calendars}
         with self._lock:
             current = {
                 c.calendar_id: c for c in self._channels.values() if c.athlete_id == athlete_id
             }
         for calendar_id, stale in current.items():
-            if calendar_id not in calendar_ids:
+            if calendar_id not in wanted:
                 self._stop(stale)
-        for calendar_id in dict.fromkeys(calendar_ids):
+        for calendar_id, calendar in wanted.items():
             old = current.get(calendar_id)
             if old is not None and old.expires - now > RENEW_BEFORE:
                 continue
@@ -73,7 +72,7 @@ class Push:
             with self._lock:
                 self._channels[pending.id] = pending
             try:
-                channel = self._watch(pending, side)
+                channel = self._watch(pending, calendar)
             except CalendarError as exc:
                 with self._lock:
                     self._channels.pop(pending.id, None)
@@ -84,23 +83,12 @@ class Push:
             if old is not None:
                 self._stop(old)
 
-    def _watch(self, pending: Channel, side: GoogleSide) -> Channel:
-        token, channel_id, calendar_id = pending.token, pending.id, pending.calendar_id
-        body = {
-            "id": channel_id,
-            "type": "web_hook",
-            "address": self.webhook_url,
-            "token": token,
-            "params": {"ttl": str(int(TTL.total_seconds()))},
-        }
-        reply = side.account.execute(
-            f"push channel for '{calendar_id}'",
-            lambda s: s.events().watch(calendarId=calendar_id, body=body),
-        )
-        expires = datetime.fromtimestamp(int(reply.get("expiration", 0)) / 1000, UTC)
-        return Channel(
-            channel_id, reply["resourceId"], token, pending.athlete_id, calendar_id, expires
-        )
+    def _watch(self, pending: Channel, calendar: Watchable) -> Channel:
+        ttl = int(TTL.total_seconds())
+        opened = calendar.watch(pending.id, self.webhook_url, pending.token, ttl)
+        with self._lock:
+            self._opened[pending.id] = calendar
+        return replace(pending, resource_id=opened.resource_id, expires=opened.expires)
 
     def notify(self, headers: Mapping[str, str]) -> int:
         """The HTTP status for one notification; a good one triggers the athlete's pass."""
@@ -124,14 +112,13 @@ class Push:
             self._stop(channel)
 
     def _stop(self, channel: Channel) -> None:
-        side = self._sides.get(channel.athlete_id)
-        if side is None:
-            return
-        body = {"id": channel.id, "resourceId": channel.resource_id}
-        try:
-            side.account.execute("push channel", lambda s: s.channels().stop(body=body))
-        except CalendarError as exc:
-            log.info("athlete %s: stopping a push channel failed (%s)", channel.athlete_id, exc)
+        with self._lock:
+            calendar = self._opened.pop(channel.id, None)
+        if calendar is not None:
+            try:
+                calendar.unwatch(channel.id, channel.resource_id)
+            except CalendarError as exc:
+                log.info("athlete %s: stopping a push channel failed (%s)", channel.athlete_id, exc)
         with self._lock:
             self._channels.pop(channel.id, None)
 

@@ -139,16 +139,8 @@ class Daemon:
             for problem in result.problems:
                 if problem not in held:
                     log.debug("athlete %s: %s", entry.athlete.id, problem)
-            if self.push is not None and entry.google is not None and not result.error:
-                self._watch_google(entry.athlete.id)
-
-    def _watch_google(self, athlete_id: str) -> None:
-        assert self.push is not None
-        calendars = self._calendars[athlete_id]
-        side = calendars.google()
-        training = calendars.training()
-        ids = [*side.collections, getattr(training, "calendar_id", "")]
-        self.push.ensure(athlete_id, side, [i for i in ids if i])
+            if self.push is not None and not result.error:
+                self.push.ensure(entry.athlete.id, self._calendars[entry.athlete.id].watched())
 
     def _count_reauth(self) -> None:
         try:

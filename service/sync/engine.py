@@ -23,15 +23,16 @@ from connectors.base import (
     AuthError,
     CalendarConnector,
     CalendarError,
+    IcsError,
     RemoteEvent,
     SessionEvent,
+    SourceError,
     managed_id,
 )
-from connectors.icsfile import IcsError
 from scheduler.model import Interval, PlacedSession, Plan, PlanError, PlanRequest
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
-from service.calendars import AthleteCalendars, SourceError
+from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.planning import Sources, read_sources
 from service.store import state

@@ -13,12 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from connectors.base import CalendarError
-from connectors.icsfile import IcsError
+from connectors.base import CalendarError, IcsError, SourceError
 from scheduler.explain import plan_to_json
 from scheduler.model import PlacedSession, Plan, PlanError
 from scheduler.plan import zone
-from service.calendars import AthleteCalendars, SourceError
+from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.planning import read_sources
 from service.store import state

@@ -5,7 +5,7 @@ Discovery and MKCALENDAR are the caldav library's. Session events are written by
 per session at `<training collection>/<event id>.ics` with UID `<event id>@racecal`: a create
 is `If-None-Match: *` (so a retried create cannot duplicate), an update and a delete carry
 `If-Match: <etag>` (so an athlete's edit is never overwritten). Change detection is the
-collection's sync token (`connectors.davsync`).
+collection's sync token (`connectors.caldav.collection`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import icalendar
 import recurring_ical_events
@@ -31,9 +31,17 @@ from connectors.base import (
     SessionEvent,
     holds,
     safe_url,
+    scoped,
+    token_of,
 )
-from connectors.davhttp import DavHttp, Refused
-from connectors.davsync import DavCollection, DavObject, parse_calendar, responses, text_of
+from connectors.caldav.collection import (
+    DavCollection,
+    DavObject,
+    parse_calendar,
+    responses,
+    text_of,
+)
+from connectors.caldav.http import DavHttp, Refused
 from connectors.retry import RetryPolicy
 from connectors.vevent import object_for, to_remote, to_vevent
 
@@ -122,20 +130,28 @@ class CalDavAccount:
 class CalDavCalendar:
     capabilities = Capabilities(writable=True, incremental=True)
 
-    def __init__(self, account: CalDavAccount, url: str, name: str, recreate: bool) -> None:
+    def __init__(self, account: CalDavAccount, url: str, title: str, recreate: bool) -> None:
         self.account = account
         self.http = account.http
         self.collection = DavCollection(self.http, url)
-        self.name = name
+        # The calendar's display name (made again under it when deleted).
+        self.title = title
         self.recreate = recreate
-        # The cursor handed out last, and the events each object held then: deletions arrive
-        # as bare hrefs and are reported by the ids they had.
+        # The events each object held when handed out: deletions arrive as bare hrefs and are
+        # reported by the ids they had.
         self._mirror = Mirror()
-        self._generation = 0
 
     @property
     def url(self) -> str:
         return self.collection.url
+
+    @property
+    def name(self) -> str:
+        return f"CalDAV calendar '{self.title}' at {safe_url(self.url)}"
+
+    @property
+    def locator(self) -> str:
+        return safe_url(self.url)
 
     def batch(self) -> AbstractContextManager[None]:
         return nullcontext()  # CalDAV has no batch; each write is its own request
@@ -169,8 +185,17 @@ class CalDavCalendar:
 
     def changes(self, cursor: str | None) -> ChangeSet:
         reset = False
+        collection = self.collection
+        given = token_of(cursor, self.url)
+        since = given is not None and given == (collection.token or collection.ctag)
+        primed = given is not None and not collection.loaded and collection.mode == "sync"
+        if primed:
+            # A new process with an earlier one's cursor: go on from its sync token, so a
+            # restart costs one request for what changed since, not a listing.
+            collection.token, collection.loaded, collection.partial = given, True, True
+            since = True
         try:
-            delta = self.collection.sync()
+            delta = collection.sync()
         except NotFound:
             if not self.recreate:
                 raise NotFound(f"{safe_url(self.url)}: the training calendar is gone") from None
@@ -179,17 +204,25 @@ class CalDavCalendar:
             reset = True
         # Parsed once per change: a quiet pass parses nothing.
         changed = {o.href: tuple(self._parse(o)) for o in delta.changed}
-        token = f"{self._generation}:{self.collection.token or self.collection.ctag or ''}"
-        return self._mirror.apply(cursor, token, changed, delta.removed, delta.full, reset)
+        token = scoped(self.url, self.collection.token or self.collection.ctag or "")
+        return self._mirror.apply(
+            token,
+            changed,
+            delta.removed,
+            full=delta.full,
+            # A server found to lack sync tokens just now listed everything it has.
+            since=since and not (primed and self.collection.mode != "sync"),
+            reset=reset,
+            unknown=_id_of,
+        )
 
     def _recreate(self) -> None:
         log.warning(
             "the training calendar '%s' was deleted; creating it again and rewriting the plan",
-            self.name,
+            self.title,
         )
-        url = self.account.make_calendar(self.name)
+        url = self.account.make_calendar(self.title)
         self.collection = DavCollection(self.http, url)
-        self._generation += 1
 
     def _parse(self, obj: DavObject) -> list[RemoteEvent]:
         parsed = _calendar(obj.text, self.collection.href_url(obj.href))
@@ -205,6 +238,12 @@ class CalDavCalendar:
 
     def _sequence(self, event_id: str) -> int:
         held = self.collection.objects.get(self.collection.path + quote(event_id) + ".ics")
+        if held is None and self.collection.partial:
+            # Not listed since a restart: the object itself says.
+            try:
+                held = self.collection.fetch(self._href(event_id))
+            except NotFound:
+                return 0
         if held is None:
             return 0
         for component in _calendar(held.text, event_id).walk("VEVENT"):
@@ -260,6 +299,12 @@ class CalDavCalendar:
             if isinstance(component, icalendar.Event):
                 return to_remote(component, reply.headers.get("etag"))
         raise BadData(safe_url(self._href(event_id)), "no VEVENT in the object")
+
+
+def _id_of(href: str) -> tuple[str, ...]:
+    """The id an object removed before this process saw it had: racecal's objects are
+    `<id>.ics`, as most clients name theirs after the UID."""
+    return (unquote(urlsplit(href).path.rsplit("/", 1)[-1]).removesuffix(".ics"),)
 
 
 def _calendar(text: str, where_from: str) -> icalendar.Calendar:

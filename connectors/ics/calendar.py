@@ -3,11 +3,12 @@
 Every write rewrites the file atomically (temp file, fsync, rename) and keeps every component
 racecal did not create byte-for-byte as icalendar parsed it. An event's etag is a hash of its
 own serialized text, so a change made by the athlete's calendar app is a conflict for racecal.
-The file is replaced only if it is still the one read (`connectors.swap`): when another program
+The file is replaced only if it is still the one read (`connectors.ics.swap`): when another program
 saved it meanwhile, racecal's edits are applied again to what it saved (each still checked
 against its event's etag), so the athlete's own events and changes are never written over.
-The change cursor is the file's content hash plus a snapshot of per-event etags kept in memory;
-an unknown cursor gives a full listing.
+The change cursor is the file's stamp (mtime, size, inode) and content digest: a look at a file
+nobody touched costs one stat, in this process or a new one; a changed file is compared by
+per-event etags with the snapshot this process kept for the cursor, or listed whole.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -32,21 +34,24 @@ from connectors.base import (
     RemoteEvent,
     SessionEvent,
 )
-from connectors.swap import Changed, digest, replace_if_unchanged
+from connectors.ics.swap import Changed, digest, replace_if_unchanged
 from connectors.vevent import PRODID, as_datetime, event_id, overlaps, to_remote, to_vevent
 
 T = TypeVar("T")
 Edit = Callable[[icalendar.Calendar], T]
 # Tries at putting racecal's edits into a file another program keeps saving.
 ATTEMPTS = 5
+# Etag snapshots kept for deltas: a cursor older than these gets a full listing.
+SNAPSHOTS = 8
 
 
 class IcsFileCalendar:
     capabilities = Capabilities(writable=True, incremental=True, batches=True)
 
-    def __init__(self, path: Path, name: str = "Training") -> None:
+    def __init__(self, path: Path, title: str = "Training") -> None:
         self.path = path
-        self.name = name
+        # The calendar's own name (X-WR-CALNAME) in a file racecal starts.
+        self.title = title
         # cursor -> {event id: etag} as of that cursor, for the incremental diff.
         self._snapshots: dict[str, dict[str, str]] = {}
         # Inside batch(): the calendar being edited in memory and the digest of the bytes it
@@ -62,19 +67,22 @@ class IcsFileCalendar:
 
     def _sweep(self) -> None:
         """A writer killed between creating its temp file and renaming it leaves the temp
-        behind; it is garbage by the time anyone writes again."""
+        behind. Temp files carry their writer's pid: those of a process still running are
+        another write under way (two athletes may share a file), not garbage."""
         for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
+            if not _running(stale.name.removeprefix(f".{self.path.name}.").partition("-")[0]):
+                stale.unlink(missing_ok=True)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        self._pending, self._edits = self._load(), []
-        try:
-            yield
-            calendar, read = self._pending
-            self._commit(calendar, read, self._edits)
-        finally:
-            self._pending, self._edits = None, []
+        with _writing(self.path):
+            self._pending, self._edits = self._load(), []
+            try:
+                yield
+                calendar, read = self._pending
+                self._commit(calendar, read, self._edits)
+            finally:
+                self._pending, self._edits = None, []
 
     # -- reading ------------------------------------------------------------------------
     def _load(self) -> tuple[icalendar.Calendar, str | None]:
@@ -98,7 +106,7 @@ class IcsFileCalendar:
         calendar = icalendar.Calendar()
         calendar.add("prodid", PRODID)
         calendar.add("version", "2.0")
-        calendar.add("x-wr-calname", self.name)
+        calendar.add("x-wr-calname", self.title)
         return calendar
 
     def _remote_events(self, calendar: icalendar.Calendar) -> dict[str, RemoteEvent]:
@@ -109,17 +117,36 @@ class IcsFileCalendar:
                 out[event.id] = event
         return out
 
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    @property
+    def locator(self) -> str:
+        return str(self.path)
+
+    def _stamp(self) -> str:
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            return "none"
+        return f"{info.st_mtime_ns}-{info.st_size}-{info.st_ino}"
+
     def _current(self) -> dict[str, RemoteEvent]:
+        return self._look()[1]
+
+    def _look(self) -> tuple[str, dict[str, RemoteEvent]]:
+        """(the file's digest, its events by id); one read and a hash when it did not change."""
         if self._pending is not None:
-            return self._remote_events(self._pending[0])
+            return "pending", self._remote_events(self._pending[0])
         try:
             data = self.path.read_bytes()
         except FileNotFoundError:
-            return {}
+            return "none", {}
         seen = digest(data)
         if self._parsed is None or self._parsed[0] != seen:
             self._parsed = (seen, self._remote_events(self._parse(data)))
-        return self._parsed[1]
+        return self._parsed
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
         found = self._current().values()
@@ -129,11 +156,20 @@ class IcsFileCalendar:
         )
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        current = self._current()
+        stamp = self._stamp()
+        if cursor and cursor.partition(":")[0] == stamp and stamp != "none":
+            return ChangeSet((), (), cursor, full=False)  # untouched since the cursor
+        seen, current = self._look()
+        token = f"{stamp}:{seen}"
         etags = {i: e.etag or "" for i, e in current.items()}
-        token = hashlib.sha256(repr(sorted(etags.items())).encode()).hexdigest()[:32]
-        before = self._snapshots.get(cursor or "")
-        self._snapshots[token] = etags
+        given = (cursor or "").partition(":")[2]
+        if given == seen:
+            self._snapshots[seen] = etags
+            return ChangeSet((), (), token, full=False)
+        before = self._snapshots.get(given)
+        self._snapshots[seen] = etags
+        for old in list(self._snapshots)[:-SNAPSHOTS]:
+            del self._snapshots[old]
         if before is None:
             events = tuple(current[i] for i in sorted(current))
             return ChangeSet(events, (), token, full=True)
@@ -181,9 +217,10 @@ class IcsFileCalendar:
             result = edit(self._pending[0])
             self._edits.append(edit)
             return result
-        calendar, read = self._load()
-        result = edit(calendar)
-        self._commit(calendar, read, [edit])
+        with _writing(self.path):
+            calendar, read = self._load()
+            result = edit(calendar)
+            self._commit(calendar, read, [edit])
         return result
 
     def _commit(
@@ -210,7 +247,7 @@ class IcsFileCalendar:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._sweep()
         fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent
+            prefix=f".{self.path.name}.{os.getpid()}-", suffix=".tmp", dir=self.path.parent
         )
         try:
             data = calendar.to_ical()
@@ -224,6 +261,32 @@ class IcsFileCalendar:
             self._parsed = (digest(data), self._remote_events(written))
         finally:
             Path(tmp).unlink(missing_ok=True)
+
+
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_LOCK = threading.Lock()
+
+
+def _writing(path: Path) -> threading.RLock:
+    """One lock per file for this process's writers (athletes may share an output file):
+    they take turns, so only another program's saves make a write start over."""
+    key = os.path.abspath(path)
+    with _LOCKS_LOCK:
+        return _LOCKS.setdefault(key, threading.RLock())
+
+
+def _running(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        return True
+    return True
 
 
 def _find(calendar: icalendar.Calendar, wanted: str) -> icalendar.Event | None:

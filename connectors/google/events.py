@@ -1,7 +1,7 @@
 """Google Calendar event resources and our types, both ways.
 
 Events read for races and busy time become iCalendar VEVENTs (Google's `recurrence` lines are
-iCalendar already), so the race and busy rules of `connectors.icsfile` apply unchanged,
+iCalendar already), so they are read (`connectors.ical`) as any calendar's events are,
 recurrences included. Sessions become event bodies with the client-supplied id, the session
 key in a private extended property, a colour per kind and no reminders.
 """

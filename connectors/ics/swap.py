@@ -96,7 +96,7 @@ def replace_if_unchanged(new: Path, path: Path, read: str | None) -> None:
         os.replace(new, path)
         return
     if digest_of(new) == read:
-        new.unlink()  # the file replaced was the one read
+        new.unlink(missing_ok=True)  # the file replaced was the one read
         return
     # Saved by someone else between the check and the swap: theirs goes back.
     exchange(new, path)

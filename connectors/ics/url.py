@@ -1,10 +1,10 @@
 """Calendars published at an http(s) URL (a Google "secret address", an Outlook or Apple
-published calendar, a training app's feed), fetched into a local cache.
+published calendar, a training app's feed), fetched into a local cache and read as a source.
 
-Requests are conditional (If-None-Match / If-Modified-Since), so an unchanged feed costs one
-304; bodies are capped at MAX_BYTES; when the server cannot be reached the last good copy is
-used and the caller gets a one-line warning. URLs often carry a secret token: they are never
-logged or shown beyond their host.
+Requests are conditional (If-None-Match / If-Modified-Since, from a cache kept on disk, so a new
+process asks the same way), so an unchanged feed costs one 304; bodies are capped at MAX_BYTES;
+when the server cannot be reached the last good copy is used and the read carries a one-line
+warning. URLs often carry a secret token: they are never logged or shown beyond their host.
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from connectors.icsfile import MAX_BYTES, IcsError
+from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
+from connectors.ical import MAX_BYTES
+from connectors.ics.file import IcsFileSource
 
 TIMEOUT = 20.0
 USER_AGENT = "racecal (+calendar sync for runners)"
@@ -82,6 +85,56 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
             warning=f"{display(url)}: unreachable ({reason}); using the last copy",
         )
     raise IcsError(where, f"cannot be fetched ({reason})", unparsable=False)
+
+
+class IcsUrlSource:
+    """A feed as a source: each look is one conditional request; its cursor is the cached
+    copy's (stamp and digest), marked while the feed is unreachable so the warning shows."""
+
+    capabilities = Capabilities(writable=False, incremental=True)
+
+    def __init__(self, url: str, cache_dir: Path) -> None:
+        self.url = url
+        self.cache_dir = cache_dir
+        self._copy: IcsFileSource | None = None
+
+    @property
+    def name(self) -> str:
+        return display(self.url)
+
+    @property
+    def locator(self) -> str:
+        # Two feeds on one host told apart, the secret path not shown.
+        return f"{display(self.url)}#{hashlib.sha256(self.url.encode()).hexdigest()[:8]}"
+
+    def _source(self) -> tuple[IcsFileSource, str | None]:
+        fetched = fetch(self.url, self.cache_dir)
+        if self._copy is None or self._copy.path != fetched.path:
+            self._copy = IcsFileSource(fetched.path, where=self.name)
+        return self._copy, fetched.warning
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        stale = STALE if cursor and cursor.endswith(STALE) else ""
+        copy, warning = self._source()
+        found = copy.changes(cursor.removesuffix(stale) if cursor else None)
+        mark = STALE if warning else ""
+        if warning is None and not stale:
+            return found
+        if found.quiet and mark == stale:
+            return replace(found, cursor=found.cursor + mark)
+        # Unreachable now, or again reachable: the whole copy, with the warning or without.
+        whole = found if found.full else copy.changes(None)
+        problems = whole.problems + ((Problem(FETCH, warning),) if warning else ())
+        return replace(whole, cursor=whole.cursor + mark, problems=problems)
+
+    def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
+        copy = self._copy or self._source()[0]
+        return copy.events(start, end)
+
+
+# Marks a cursor taken from the last good copy while the feed could not be fetched.
+STALE = "~stale"
+FETCH = "feed:unreachable"
 
 
 def _meta(path: Path) -> dict[str, str]:

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import icalendar
 
-from connectors.davhttp import DavHttp, Refused, StaleToken
+from connectors.caldav.http import DavHttp, Refused, StaleToken
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
@@ -66,6 +66,9 @@ class DavCollection:
         self.token: str | None = None
         self.ctag: str | None = None
         self.loaded = False
+        # Followed from a sync token given by an earlier process: `objects` holds only what
+        # changed since.
+        self.partial = False
         # "sync" until the server shows it has no sync-collection, then "ctag" for good.
         self.mode = "sync"
         # Bumped on every change, so readers can keep what they derived from the objects.
@@ -77,6 +80,12 @@ class DavCollection:
 
     def reset(self) -> None:
         self.objects, self.token, self.ctag, self.loaded = {}, None, None, False
+        self.partial = False
+
+    def fetch(self, url: str) -> DavObject:
+        """One object read by itself (GET); NotFound when it is not there."""
+        reply = self.http.send("GET", url)
+        return DavObject(url, reply.headers.get("etag"), reply.text)
 
     # -- keeping current ------------------------------------------------------------------
     def sync(self) -> Delta:
@@ -171,6 +180,7 @@ class DavCollection:
         if full:
             removed = {h for h in self.objects if h not in changed}
             self.objects = dict(changed)
+            self.partial = False
         else:
             for href in removed:
                 self.objects.pop(href, None)
@@ -188,14 +198,19 @@ class DavCollection:
     def calendars(self) -> Iterator[tuple[str, icalendar.Calendar | None, str]]:
         """(href, parsed calendar or None, reason it could not be parsed) per object, parsed
         once per etag."""
-        for href, obj in sorted(self.objects.items()):
-            cached = self._parsed.get(href)
-            if cached is None or cached[0] != obj.etag or obj.etag is None:
-                cached = (obj.etag, *parse_calendar(obj.text))
-                self._parsed[href] = cached
-            yield href, cached[1], cached[2]
+        for href in sorted(self.objects):
+            yield href, *self.parsed(href)
         for href in set(self._parsed) - set(self.objects):
             del self._parsed[href]
+
+    def parsed(self, href: str) -> tuple[icalendar.Calendar | None, str]:
+        """The object at `href` parsed (once per etag), or None and why it could not be."""
+        obj = self.objects[href]
+        cached = self._parsed.get(href)
+        if cached is None or cached[0] != obj.etag or obj.etag is None:
+            cached = (obj.etag, *parse_calendar(obj.text))
+            self._parsed[href] = cached
+        return cached[1], cached[2]
 
 
 def _quoted(href: str) -> str:

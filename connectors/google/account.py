@@ -1,0 +1,132 @@
+"""An athlete's Google account: credentials from the token `racecal auth google` saved (or a
+Workspace service account acting for its user), the training calendar's id remembered through
+the service's store (the calendar.app.created scope cannot list calendars), and one source per
+calendar id followed by its sync token, whatever roles it has."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from connectors.base import AuthError, Source, TrainingCalendar
+from connectors.google.api import SCOPES, GoogleApi, GoogleSettings
+from connectors.google.calendar import GoogleCalendar
+from connectors.google.collection import GoogleCollection, GoogleSource
+from connectors.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from connectors.registry import Context
+
+log = logging.getLogger("racecal.google")
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+
+
+def credentials(table: Mapping[str, Any], athlete_id: str) -> Any:
+    """From [athletes.google]: service_account_file and subject, or token_file (and the
+    [google] token_uri); AuthError says what a person must do."""
+    where = table.get("where", "google")
+    if table.get("service_account_file"):
+        from google.oauth2 import service_account  # noqa: PLC0415
+
+        account = service_account.Credentials.from_service_account_file(  # type: ignore[no-untyped-call]
+            str(table["service_account_file"]), scopes=list(SCOPES)
+        )
+        return account.with_subject(table.get("subject"))
+    from google.oauth2.credentials import Credentials  # noqa: PLC0415
+
+    path = Path(table["token_file"])
+    if not path.exists():
+        raise AuthError(
+            f"{where}: not authorized yet; run 'racecal auth google --athlete {athlete_id}'"
+        )
+    if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise AuthError(f"{where}.token_file: {path} is readable by others; chmod 600 it")
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        refresh_token, client_id = info["refresh_token"], info["client_id"]
+    except (ValueError, KeyError, TypeError):
+        raise AuthError(
+            f"{where}.token_file: {path} is not a racecal token; "
+            f"run 'racecal auth google --athlete {athlete_id}'"
+        ) from None
+    # Built by hand: from_authorized_user_file always refreshes at Google's endpoint.
+    return Credentials(  # type: ignore[no-untyped-call]
+        token=info.get("token"),
+        refresh_token=refresh_token,
+        token_uri=table.get("token_uri") or GOOGLE_TOKEN_URI,
+        client_id=client_id,
+        client_secret=info.get("client_secret"),
+        scopes=list(SCOPES),
+    )
+
+
+def save_token(path: Path, token_json: str) -> None:
+    """Written 0600 from the first byte: the refresh token is a password."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(token_json)
+    os.replace(tmp, path)
+
+
+class GoogleAthlete:
+    """What one athlete's passes hold of Google between passes."""
+
+    def __init__(self, table: Mapping[str, Any], context: Context) -> None:
+        self.table = table
+        self.context = context
+        self.where = str(table.get("where", "google"))
+        budget = context.retry_seconds
+        if budget is None:
+            budget = float(table.get("retry_seconds", 60.0))
+        self.api = GoogleApi(
+            GoogleSettings(
+                credentials(table, context.athlete_id),
+                root=table.get("api_endpoint"),
+                retry=RetryPolicy().scaled(budget),
+                transparency=str(table.get("transparency", "opaque")),
+            )
+        )
+        # One source per calendar id, even when it is both the race and the busy calendar.
+        ids = dict.fromkeys((*table.get("races", ()), *table.get("busy", ())))
+        self._sources = {
+            cid: GoogleSource(GoogleCollection(self.api, cid), self.where) for cid in ids
+        }
+        self._training: GoogleCalendar | None = None
+
+    def sources(self, role: str) -> list[Source]:
+        return [self._sources[cid] for cid in dict.fromkeys(self.table.get(role, ()))]
+
+    def training(self) -> TrainingCalendar | None:
+        if self._training is None:
+            given = self.table.get("training_id")
+            calendar_id = given or self._remembered()
+            if calendar_id is None:
+                if not self.context.create:
+                    return None
+                calendar_id = self._create()
+            recreate = None if given else self._create
+            self._training = GoogleCalendar(self.api, calendar_id, recreate=recreate)
+        return self._training
+
+    def close(self) -> None:
+        pass
+
+    def _create(self) -> str:
+        title = str(self.table.get("training", "Training"))
+        calendar_id = self.api.create_calendar(title, self.context.timezone)
+        # The calendar.app.created scope cannot list calendars: remember the id at once.
+        if self.context.memory is not None:
+            self.context.memory.remember("training", calendar_id)
+        log.info("athlete %s: created the Google calendar '%s'", self.context.athlete_id, title)
+        return calendar_id
+
+    def _remembered(self) -> str | None:
+        memory = self.context.memory
+        return memory.recall("training") if memory is not None else None

@@ -1,0 +1,245 @@
+"""Google Calendar API v3 on google-api-python-client with the bundled discovery document: one
+client per account and thread (httplib2 is not thread-safe), every request under our error tree
+and our one retry layer, the OAuth token endpoint's outages told from refused grants."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import google_auth_httplib2
+import httplib2
+from google.auth.exceptions import RefreshError, TransportError
+from googleapiclient import discovery_cache
+from googleapiclient.discovery import build_from_document
+from googleapiclient.errors import HttpError
+from googleapiclient.http import BatchHttpRequest
+
+from connectors.base import (
+    AuthError,
+    CalendarError,
+    Conflict,
+    NotFound,
+    RateLimited,
+    Unavailable,
+)
+from connectors.observe import label, note
+from connectors.retry import RetryPolicy
+
+log = logging.getLogger("racecal.google")
+T = TypeVar("T")
+
+SCOPES = (
+    "https://www.googleapis.com/auth/calendar.events.readonly",
+    "https://www.googleapis.com/auth/calendar.app.created",
+)
+GOOGLE_ROOT = "https://www.googleapis.com/"
+BATCH_LIMIT = 50
+PAGE_SIZE = 2500
+RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+class Gone(NotFound):
+    """410: a deleted event, or a sync token the server no longer honours."""
+
+
+@dataclass(frozen=True)
+class GoogleSettings:
+    credentials: Any  # google.auth.credentials.Credentials
+    # The API root, e.g. "http://127.0.0.1:8080/" for a local server; None is Google.
+    root: str | None = None
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout: float = 30.0
+    transparency: str = "opaque"
+
+
+class TokenEndpointDown(httplib2.HttpLib2Error):  # type: ignore[misc]
+    """The OAuth token endpoint answered 5xx, 429 or 408: an outage, not a refusal."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"the sign-in service answered HTTP {status}")
+        self.status = status
+
+
+class _Http(httplib2.Http):  # type: ignore[misc]
+    """httplib2 for one account. A token request (anything but the Calendar API and its batch
+    endpoint) that fails on the server's side raises, so google-auth neither retries it with
+    sleeps of its own nor reads it as a refused grant: the outage reaches our retry layer as
+    Unavailable."""
+
+    def __init__(self, api_root: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.api = (api_root + "calendar/", api_root + "batch/")
+
+    def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+        response, content = super().request(uri, *args, **kwargs)
+        if not str(uri).startswith(self.api) and (
+            response.status >= 500 or response.status in (408, 429)
+        ):
+            raise TokenEndpointDown(int(response.status))
+        return response, content
+
+
+class GoogleApi:
+    """The Calendar API for one set of credentials."""
+
+    def __init__(self, settings: GoogleSettings) -> None:
+        self.settings = settings
+        self.root = (settings.root or GOOGLE_ROOT).rstrip("/") + "/"
+        self._local = threading.local()
+
+    def service(self) -> Any:
+        service = getattr(self._local, "service", None)
+        if service is None:
+            http = google_auth_httplib2.AuthorizedHttp(
+                self.settings.credentials, http=_Http(self.root, self.settings.timeout)
+            )
+            service = _Service(
+                build_from_document(
+                    _discovery(),
+                    http=http,
+                    client_options={"api_endpoint": self.root + "calendar/v3/"},
+                )
+            )
+            self._local.service = service
+        return service
+
+    def authorize(self) -> None:
+        """Refresh an expired access token through this account's own HTTP before a batch: the
+        client library would refresh it over a plain connection of its own, where a token
+        endpoint outage is retried with google-auth's sleeps and reads like a refusal."""
+        credentials = self.settings.credentials
+        if getattr(credentials, "valid", True):
+            return
+        credentials.refresh(google_auth_httplib2.Request(self.service().http.http))
+
+    def new_batch(self) -> BatchHttpRequest:
+        # new_batch_http_request() would post to Google whatever the endpoint.
+        return BatchHttpRequest(batch_uri=self.root + "batch/calendar/v3")
+
+    def execute(self, what: str, make: Callable[[Any], Any]) -> Any:
+        """Build a request from the thread's service and run it under our errors and
+        retries; `what` names the calendar in messages."""
+
+        def once() -> Any:
+            return sent(what, lambda: make(self.service()).execute(num_retries=0))
+
+        return self.settings.retry.run(once, "google")
+
+    def list_page(self, what: str, params: dict[str, Any]) -> Any:
+        return self.execute(what, lambda s: s.events().list(**params))
+
+    def create_calendar(self, name: str, timezone: str) -> str:
+        body = {"summary": name, "timeZone": timezone, "description": "Training plan by racecal"}
+        created = self.execute(f"calendar '{name}'", lambda s: s.calendars().insert(body=body))
+        return str(created["id"])
+
+
+@functools.cache
+def _discovery() -> dict[str, Any]:
+    """The Calendar v3 discovery document bundled with the client, parsed once per process
+    (json.loads of it is ~2 ms per client otherwise)."""
+    document = discovery_cache.get_static_doc("calendar", "v3")
+    assert document is not None, "google-api-python-client ships the calendar v3 document"
+    parsed: dict[str, Any] = json.loads(document)
+    return parsed
+
+
+class _Service:
+    """A thread's client with its resource collections built once: building
+    `service.events()` costs ~4 ms of CPU, more than a quiet pass's own work."""
+
+    def __init__(self, service: Any) -> None:
+        self.http = service._http
+        self._events = service.events()
+        self._calendars = service.calendars()
+        self._channels = service.channels()
+
+    def events(self) -> Any:
+        return self._events
+
+    def channels(self) -> Any:
+        return self._channels
+
+    def calendars(self) -> Any:
+        return self._calendars
+
+
+def sent(what: str, send: Callable[[], T]) -> T:
+    """One HTTP request under our errors, reported to connectors.observe."""
+    try:
+        with translated(what):
+            reply = send()
+    except CalendarError as exc:
+        note("google", "request", label(exc))
+        raise
+    note("google", "request", "200")
+    return reply
+
+
+@contextmanager
+def translated(what: str) -> Iterator[None]:
+    try:
+        yield
+    except HttpError as exc:
+        raise error_for(what, exc) from None
+    except RefreshError as exc:
+        if refused(exc):
+            raise AuthError(
+                f"{what}: Google refused the stored authorization (revoked or expired); "
+                "run 'racecal auth google' again"
+            ) from None
+        # Anything else (a 5xx page instead of JSON, a reply without a token) is the sign-in
+        # service failing, which the next pass can get past without a person.
+        raise Unavailable(f"{what}: Google's sign-in service failed; trying again later") from None
+    except TransportError as exc:
+        inner = exc.args[0] if exc.args else exc
+        if isinstance(inner, TokenEndpointDown):
+            raise Unavailable(f"{what}: {inner}; trying again later", str(inner.status)) from None
+        raise Unavailable(f"{what}: cannot reach Google ({type(inner).__name__})") from None
+    except (TimeoutError, httplib2.HttpLib2Error, OSError) as exc:
+        if isinstance(exc, TokenEndpointDown):
+            raise Unavailable(f"{what}: {exc}; trying again later", str(exc.status)) from None
+        raise Unavailable(f"{what}: cannot reach Google ({type(exc).__name__})") from None
+
+
+# OAuth error codes (RFC 6749 5.2) that say the grant itself is refused: a person must act.
+REFUSALS = ("invalid_grant", "invalid_client", "unauthorized_client", "invalid_scope")
+
+
+def refused(exc: RefreshError) -> bool:
+    """The token endpoint refused the grant (revoked, expired, wrong client), as opposed to
+    failing to answer."""
+    data = exc.args[1] if len(exc.args) > 1 else None
+    if isinstance(data, dict):
+        return str(data.get("error", "")) in REFUSALS
+    text = str(exc.args[0]) if exc.args else ""
+    return text.startswith(REFUSALS) or "Reauthentication is needed" in text
+
+
+def error_for(what: str, exc: HttpError) -> CalendarError:
+    status = int(exc.status_code or exc.resp.status)
+    details = exc.error_details if isinstance(exc.error_details, list) else []
+    reason = str(details[0].get("reason", "")) if details and isinstance(details[0], dict) else ""
+    text = f"{what}: HTTP {status}{f' {reason}' if reason else ''}"
+    if status == 429 or (status == 403 and reason in RATE_REASONS):
+        after = exc.resp.get("retry-after") if exc.resp is not None else None
+        seconds = float(after) if after and str(after).replace(".", "", 1).isdigit() else None
+        return RateLimited(text, retry_after=seconds, status=str(status))
+    if status >= 500:
+        return Unavailable(text, str(status))
+    if status == 401:
+        return AuthError(f"{text}; run 'racecal auth google' again")
+    if status == 404:
+        return NotFound(text)
+    if status == 410:
+        return Gone(text)
+    if status in (409, 412):
+        return Conflict(text)
+    return CalendarError(f"{text} (not retried)")

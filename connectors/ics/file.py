@@ -1,0 +1,96 @@
+"""A local .ics file as a source of races and busy time.
+
+Its cursor is the file's stamp (mtime, size, inode) and content digest: a pass over a file
+that did not change costs one stat, and a new process given the cursor still knows it is the
+same file without reading it. A changed file is read whole (a file has no delta).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import icalendar
+
+from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
+from connectors.ical import components, occurrences, parse
+from connectors.ics.swap import digest
+
+
+@dataclass(frozen=True)
+class _Read:
+    stamp: str
+    digest: str
+    calendar: icalendar.Calendar
+    events: tuple[RemoteEvent, ...]
+    problems: tuple[Problem, ...]
+
+
+class IcsFileSource:
+    capabilities = Capabilities(writable=False, incremental=True)
+
+    def __init__(self, path: Path, where: str | None = None) -> None:
+        self.path = path
+        # How messages name it (a feed's cached copy is named by the feed).
+        self.where = where or str(path)
+        self._read: _Read | None = None
+        self._expanded: tuple[object, list[RemoteEvent]] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.where
+
+    @property
+    def locator(self) -> str:
+        return str(self.path)
+
+    def _stamp(self) -> str:
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            raise IcsError(self.where, "file not found", unparsable=False) from None
+        except OSError as exc:
+            raise IcsError(self.where, exc.strerror or str(exc), unparsable=False) from None
+        return f"{info.st_mtime_ns}-{info.st_size}-{info.st_ino}"
+
+    def _current(self, stamp: str | None = None) -> _Read:
+        stamp = stamp or self._stamp()
+        if self._read is not None and self._read.stamp == stamp:
+            return self._read
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise IcsError(self.where, exc.strerror or str(exc), unparsable=False) from None
+        seen = digest(data)
+        if self._read is not None and self._read.digest == seen:
+            self._read = _Read(stamp, seen, *_parts(self._read))
+            return self._read
+        calendar = parse(data, self.where)
+        events, problems = components(calendar, self.where, basis=self.path)
+        self._read = _Read(stamp, seen, calendar, tuple(events), tuple(problems))
+        return self._read
+
+    def changes(self, cursor: str | None) -> ChangeSet:
+        stamp = self._stamp()
+        given_stamp, _, given_digest = (cursor or "").partition(":")
+        if given_stamp == stamp and given_digest and self._read is None:
+            # A new process, the file untouched since the cursor: nothing to read.
+            return ChangeSet((), (), cursor or "", full=False)
+        read = self._current(stamp)
+        token = f"{read.stamp}:{read.digest}"
+        if given_digest == read.digest:
+            return ChangeSet((), (), token, full=False)
+        return ChangeSet(read.events, (), token, full=True, problems=read.problems)
+
+    def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
+        read = self._current()
+        key = (read.digest, start, end)
+        if self._expanded is None or self._expanded[0] != key:
+            self._expanded = (key, occurrences(read.calendar, self.where, start, end))
+        return list(self._expanded[1])
+
+
+def _parts(read: _Read) -> tuple[icalendar.Calendar, tuple[RemoteEvent, ...], tuple[Problem, ...]]:
+    return read.calendar, read.events, read.problems
