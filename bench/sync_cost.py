@@ -7,6 +7,7 @@ pass under 50 ms. Usage: python bench/sync_cost.py
 from __future__ import annotations
 
 import shutil
+import statistics
 import tempfile
 import time
 from datetime import datetime, timedelta
@@ -74,11 +75,11 @@ def busy_on_a_session(entry: AthleteConfig) -> None:
 
 
 def measure(
-    store: Store, entry: AthleteConfig, calendar: IcsFileCalendar
+    store: Store, entry: AthleteConfig, calendar: IcsFileCalendar, dry_run: bool = False
 ) -> tuple[PassResult, int, float]:
     before = calendar_state(entry)
     started = time.perf_counter()
-    result = run_pass(store, entry, NOW, calendar)
+    result = run_pass(store, entry, NOW, calendar, dry_run=dry_run)
     took = (time.perf_counter() - started) * 1000
     return result, minimum(before, calendar_state(entry)), took
 
@@ -112,6 +113,17 @@ def main() -> None:
                 f"{name:32} {result.created:7} {result.updated:7} {result.deleted:7} "
                 f"{result.writes:7} {least:7} {took:7.1f}"
             )
+        print(f"\n{'quiet pass (median of 15)':32} {'ms':>7} {'actions':>7}")
+        quiet = (
+            ("kept connector", lambda: calendar, False),
+            ("after a restart", lambda: IcsFileCalendar(entry.output_ics), False),
+            ("dry run", lambda: calendar, True),
+        )
+        for name, connector, dry in quiet:
+            runs = [measure(store, entry, connector(), dry) for _ in range(15)]
+            assert all(r.error is None and r.writes == 0 for r, _, _ in runs)
+            took = statistics.median(ms for _, _, ms in runs)
+            print(f"{name:32} {took:7.1f} {len(runs[-1][0].actions):7}")
 
 
 if __name__ == "__main__":
