@@ -282,6 +282,15 @@ def _mark(scope: str) -> str:
     return hashlib.sha256(scope.encode()).hexdigest()[:12]
 
 
+class Sent:
+    """What a batch has really written so far, by event id: a batching backend's batch() yields
+    one and adds each write as the calendar confirms it, so a batch cut short (a conflict, an
+    outage) still says which of its writes happened."""
+
+    def __init__(self) -> None:
+        self.written: set[str] = set()
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend offers, for the code that reads it: `writable` (the registry builds a
@@ -342,9 +351,10 @@ class TrainingCalendar(Source, Protocol):
         """Raises Conflict when `etag` is stale, NotFound when the event is gone."""
         ...
 
-    def batch(self) -> AbstractContextManager[None]:
+    def batch(self) -> AbstractContextManager[Sent | None]:
         """Group the writes made inside it: a file is rewritten once, an API gets batch
-        requests. An exception inside discards what the backend has not yet sent."""
+        requests. An exception inside discards what the backend has not yet sent. A backend
+        that sends a batch in parts yields a `Sent` naming what went through."""
         ...
 
 

@@ -5,6 +5,7 @@ own app (a second CalDAV client) to move, delete and edit things."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -140,6 +141,19 @@ class World(StoreOfItsOwn):
             obj.data = cal.to_ical().decode()
             obj.save(increase_seqno=False)
             return start, end
+        raise AssertionError(f"no session {key}")
+
+    def edit_session(self, key: str, change: Callable[[icalendar.Event], None]) -> None:
+        """The athlete edits a session in their app (title, description, an alarm...)."""
+        for obj in self.training().events():
+            cal = icalendar.Calendar.from_ical(obj.data)
+            event = next(iter(cal.walk("VEVENT")))
+            if str(event["X-RACECAL-SESSION"]) != key:
+                continue
+            change(event)
+            obj.data = cal.to_ical().decode()
+            obj.save(increase_seqno=False)
+            return
         raise AssertionError(f"no session {key}")
 
     def delete_session(self, key: str) -> None:

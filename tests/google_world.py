@@ -171,6 +171,16 @@ class GoogleWorld(StoreOfItsOwn):
         app.events().update(calendarId=self.training_id(), eventId=item["id"], body=item).execute()
         return item["start"]["dateTime"], item["end"]["dateTime"]
 
+    def edit_session(self, key: str, **fields: Any) -> dict[str, Any]:
+        """The athlete changes fields of a session in Google Calendar (the real client)."""
+        item = {**self.sessions()[key], **fields}
+        return dict(
+            self.app()
+            .events()
+            .update(calendarId=self.training_id(), eventId=item["id"], body=item)
+            .execute()
+        )
+
     def delete_session(self, key: str) -> None:
         item = self.sessions()[key]
         self.app().events().delete(calendarId=self.training_id(), eventId=item["id"]).execute()

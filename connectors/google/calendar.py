@@ -27,6 +27,7 @@ from connectors.base import (
     NotFound,
     RateLimited,
     RemoteEvent,
+    Sent,
     SessionEvent,
     Unavailable,
     Watch,
@@ -67,6 +68,7 @@ class GoogleCalendar:
         self.collection = GoogleCollection(account, calendar_id, show_deleted=True)
         self._mirror = Mirror()
         self._queue: list[_Call] | None = None
+        self._sent: Sent | None = None
 
     @property
     def name(self) -> str:
@@ -140,14 +142,14 @@ class GoogleCalendar:
 
     # -- writing ------------------------------------------------------------------------
     @contextmanager
-    def batch(self) -> Iterator[None]:
-        self._queue = []
+    def batch(self) -> Iterator[Sent]:
+        self._queue, self._sent = [], Sent()
         try:
-            yield
+            yield self._sent
             queued, self._queue = self._queue, None
             self._flush(queued)
         finally:
-            self._queue = None
+            self._queue, self._sent = None, None
 
     def create(self, event: SessionEvent) -> RemoteEvent:
         if event.id in self.collection.cancelled:
@@ -210,7 +212,10 @@ class GoogleCalendar:
         return to_remote(reply) if reply else _GONE
 
     def _done(self, call: _Call) -> None:
-        """Keep the set of cancelled ids true after our own write."""
+        """Keep the set of cancelled ids true after our own write, and the batch's record of
+        what it wrote."""
+        if self._sent is not None:
+            self._sent.written.add(call.event_id)
         if call.kind == "delete":
             self.collection.cancelled.add(call.event_id)
         else:
@@ -227,6 +232,7 @@ class GoogleCalendar:
         if call.kind == "update" and isinstance(exc, Conflict) and call.event is not None:
             held = self._held(call.event_id)
             if held is not None and holds(held, call.event):
+                self._done(call)
                 return held  # our own write whose reply was lost
             raise Conflict(f"{self.name}: event {call.event_id} changed outside racecal")
         if call.kind == "delete" and isinstance(exc, Gone):
