@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scheduler.model import Block, PlacedSession, Plan, Reason, Step, Zone
+from scheduler.model import Block, Exercise, PlacedSession, Plan, Reason, Step, Zone
 
 SECTIONS = (
     ("phase", "Phase"),
@@ -55,8 +55,36 @@ def _unique(items: list[Reason]) -> list[Reason]:
     return list(dict.fromkeys(items))
 
 
-def session_to_json(session: PlacedSession) -> dict[str, object]:
+def exercise_to_json(e: Exercise) -> dict[str, object]:
     return {
+        "name": e.name,
+        "role": e.role,
+        "sets": e.sets,
+        "reps": e.reps,
+        "per_side": e.per_side,
+        "effort": e.effort,
+        "rest": e.rest,
+        "note": e.note,
+        "seconds": e.seconds,
+    }
+
+
+def exercise_from_json(data: dict[str, object]) -> Exercise:
+    return Exercise(
+        name=str(data["name"]),
+        sets=str(data["sets"]),
+        reps=str(data["reps"]),
+        note=str(data["note"]),
+        effort=str(data["effort"]),
+        rest=str(data["rest"]),
+        per_side=bool(data["per_side"]),
+        seconds=int(str(data["seconds"])),
+        role=str(data["role"]),
+    )
+
+
+def session_to_json(session: PlacedSession) -> dict[str, object]:
+    data: dict[str, object] = {
         "key": session.key,
         "kind": session.kind,
         "type": session.type,
@@ -76,6 +104,10 @@ def session_to_json(session: PlacedSession) -> dict[str, object]:
         "rules": list(session.rules),
         "steps": [block_to_json(b) for b in session.steps],
     }
+    if session.exercises:
+        # S8: the warm-up and every exercise with its dose; their seconds add up to the slot.
+        data["exercises"] = [exercise_to_json(e) for e in session.exercises]
+    return data
 
 
 def block_to_json(block: Block) -> dict[str, object]:

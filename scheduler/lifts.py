@@ -4,26 +4,35 @@ board, the cheapest set of days per week that breaks no hard rule; L10 drops wha
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
-from itertools import combinations, pairwise
 from typing import NamedTuple
 
-from scheduler.board import MIDNIGHT
-from scheduler.model import Priority, Reason, SameDayOrder
+from scheduler.board import MIDNIGHT, Booked
+from scheduler.daysearch import cheapest, valid_combos
+from scheduler.model import DistanceClass, Priority, Reason, SameDayOrder
 from scheduler.place import WEEKDAYS, Placer
-from scheduler.sessions import SessionSpec
-from scheduler.strength import UPPER_MINUTES
+from scheduler.sessions import VALUE_ACCESSORY, SessionSpec
+from scheduler.strength import Variant
 
 L1_SOFT = 48 * 60
 L3_GAP = 6 * 60
-# L1/P5: no heavy lower-body work this many days before a race of each priority.
+# L1/P5: no heavy lower-body work this many days before a race of each priority (the day of
+# the race counts: a B race keeps the 4 days before it clear, a C race 2).
 HEAVY_CLEAR_DAYS = {Priority.A: 7, Priority.B: 5, Priority.C: 3}
+# P9: no strength at all in the days after a marathon (3) or an ultra (5), whatever its
+# priority; the legs are still repairing.
+REST_AFTER = {DistanceClass.MARATHON: 3, DistanceClass.ULTRA: 5}
 STABLE_BONUS = 5.0  # L8: stability beats optimality
 # An upper-body stand-in loses the session's purpose for running; it must cost more than a
 # heavy session inside L1's soft 48 h, plus any L8 preference.
 UPPER_COST = 6.0
 L1_SOFT_COST = 3.0
+# The short session keeps the lower-body lifts an upper-body stand-in gives up, so it costs
+# less than one; more than any day preference, so a day with room for the full session wins.
+SHORT_COST = 4.0
 SAME_WEEKDAY_BONUS = 1.0
+# Light legs keep the lower-body work and lose its load: dearer than a heavy session inside
+# L1's soft 48 h, cheaper than the upper-body stand-in.
+LIGHT_COST = 3.5
 
 
 # Reasons whose text never varies, built once rather than per session.
@@ -31,9 +40,12 @@ SPACED = Reason("L2", "no strength the day before or after", "placement")
 UPPER_AFTER_LONG = Reason(
     "L3", "upper body and core only: the day after a long run or race", "placement"
 )
-UPPER_RULED_OUT = Reason(
-    "L3",
-    "upper body and core only: heavy lower-body work is ruled out this day (L1/L4)",
+UPPER_LONG_RUN_DAY = Reason(
+    "L11", "upper body and core only: no heavy lower-body work on the long-run day", "placement"
+)
+LIGHT_RULED_OUT = Reason(
+    "L4",
+    "light legs only: heavy lower-body work is ruled out next to a hard day or a key run (L1/L4)",
     "placement",
 )
 HEAVY_CLEAR = Reason("L4", "heavy day with no hard day before or after", "placement")
@@ -41,6 +53,10 @@ L1_TIGHT = Reason(
     "L1", "over 24 h before the next key run (48 h preferred, not possible)", "placement"
 )
 L1_CLEAR = Reason("L1", "48 h clear of the next key run or race", "placement")
+SHORT_SESSION = Reason(
+    "L10", "the short session: no day this week has room for the full one", "placement"
+)
+RUN_AFTER_LIFT = Reason("L3", "moved after the lift: you lift first on run days", "placement")
 RUN_DAY_LIFT = Reason("L7", "strength on a run day keeps other days for rest", "placement")
 BEST_FREE_DAY = tuple(
     Reason("L7", f"{name}: the best free day left", "placement") for name in WEEKDAYS
@@ -58,7 +74,9 @@ class StrengthPlacer:
         self.p = placer
         self.board = placer.board
         self.heavy_blocked = self._heavy_blocked_days()
+        self.rest_after = self._rest_after_days()
         self.lift_first = placer.athlete.same_day_order is SameDayOrder.LIFT_FIRST
+        self.light_long_day = placer.athlete.no_heavy_legs_on_long_run_day
 
     def _heavy_blocked_days(self) -> set[int]:
         """L1/P5: days too close before a race for heavy lower-body work."""
@@ -68,36 +86,62 @@ class StrengthPlacer:
                 blocked.update(range(day - HEAVY_CLEAR_DAYS[race.priority] + 1, day))
         return blocked
 
+    def _rest_after_days(self) -> set[int]:
+        """P9: days right after a marathon or longer that take no strength."""
+        rest: set[int] = set()
+        for day, races in self.board.race_days.items():
+            for race in races:
+                after = REST_AFTER.get(race.distance_class, 0)
+                rest.update(range(day + 1, day + after + 1))
+        return rest
+
     def place_strength(self, week: date, specs: list[SessionSpec]) -> None:
         """Choose days by the rules and their costs first, then find times only for the chosen
-        days: a day whose time does not fit is struck and the week chosen again."""
+        days: a day whose time does not fit is struck and the week chosen again. Before L10
+        drops one of the week's main sessions, the struck days come back and the short
+        variant may take them (S1's floor of two outweighs a full session)."""
         if not specs:
             return
         specs = sorted(specs, key=lambda s: s.slot)
         days = self.p.days(week)
-        options = self._strength_options(days, specs[0].heavy_lower)
+        heavy = self._strength_options(days, True)
+        # A novice's light session is not heavy (S7), so L1/L4 do not turn it upper-body.
+        light = heavy if all(s.heavy_lower for s in specs) else self._strength_options(days, False)
+        struck: dict[int, tuple[_Option | None, _Option | None]] = {}
+        short = False
         while specs:
+            options = [heavy if spec.heavy_lower else light for spec in specs]
             best = self._best_combo(week, specs, options)
             if best is None:
+                if struck and not short and _lowest(specs).value > VALUE_ACCESSORY:
+                    short = True
+                    # The struck days had no time for the full session: what they can
+                    # hold now is the short one, which costs its lost exercises.
+                    for day, (h, li) in struck.items():
+                        heavy[day] = h._replace(cost=h.cost + SHORT_COST) if h else None
+                        light[day] = li._replace(cost=li.cost + SHORT_COST) if li else None
+                    struck.clear()
+                    continue
                 self._drop_lowest(week, specs)
                 continue
             timed = []
-            for spec, day in zip(specs, best, strict=True):
-                option = options[day]
+            for spec, day, opts in zip(specs, best, options, strict=True):
+                option = opts[day]
                 assert option is not None
-                span, note = self._strength_time(day, spec, option.upper)
-                if span is None:
-                    options[day] = None
+                timing = self._strength_time(day, spec, option, short)
+                if timing is None:
+                    struck[day] = (heavy[day], light[day])
+                    heavy[day] = light[day] = None
                     break
-                timed.append((spec, option, span, note))
+                timed.append((spec, option, timing))
             else:
-                for spec, option, span, note in timed:
-                    self._book_strength(spec, option, span, note)
+                for spec, option, timing in timed:
+                    self._book_strength(spec, option, timing)
                 return
 
     def _drop_lowest(self, week: date, specs: list[SessionSpec]) -> None:
         """L10: accessory strength goes before main strength."""
-        victim = min(specs, key=lambda s: (s.value, -int(s.slot[-1])))
+        victim = _lowest(specs)
         specs.remove(victim)
         if self.board.index(week) >= self.p.today:
             kind = "accessory" if victim.value == 1 else "main"
@@ -115,8 +159,8 @@ class StrengthPlacer:
         hard, blocked = board.hard_days, self.heavy_blocked
         options: dict[int, _Option | None] = {}
         for day in days:
-            if day in races:
-                options[day] = None  # L3: no strength on a race day
+            if day in races or day in self.rest_after:
+                options[day] = None  # L3: no strength on a race day; P9: nor right after
                 continue
             if day in lifts or day - 1 in lifts or day + 1 in lifts:
                 options[day] = None  # L2
@@ -127,16 +171,22 @@ class StrengthPlacer:
                 options[day] = None
                 continue
             upper_only = day - 1 in long_days
+            # L11 (soft, the athlete may turn it off): the long-run day keeps its legs for
+            # the run. Soft because it never costs a session: the day still takes the upper
+            # variant.
+            long_day = self.light_long_day and day in long_days and day not in races
             # L4 (no hard day either side), then L1/P5 (clear of the next race).
             heavy = (
                 heavy_lower
                 and not upper_only
+                and not long_day
                 and not (day - 1 in hard or day + 1 in hard)
                 and day not in blocked
             )
-            # L3 makes the day after a long run upper-body only; elsewhere the upper variant
-            # stands in when L1/L4 rule out heavy lower-body work.
-            upper = upper_only or (heavy_lower and not heavy)
+            # L3 makes the day after a long run upper-body only, L11 the long-run day; elsewhere
+            # the light variant stands in when L1/L4 rule out heavy lower-body work.
+            upper = upper_only or long_day
+            light = heavy_lower and not heavy and not upper
             cost = 0.1 * (day % 7)
             if day not in board.run_days:
                 cost += 2.0
@@ -144,9 +194,11 @@ class StrengthPlacer:
                 cost += 1.0
             if upper:
                 cost += UPPER_COST
+            elif light:
+                cost += LIGHT_COST
             if heavy and day + 2 in board.key_days:
                 cost += L1_SOFT_COST  # a key run two days on is nearly always inside 48 h
-            options[day] = _Option(day, heavy, upper, upper_only, cost)
+            options[day] = _Option(day, heavy, light, upper, upper_only, long_day, cost)
         return options
 
     def _key_within(self, day: int, end: int, window: int) -> bool:
@@ -161,41 +213,100 @@ class StrengthPlacer:
         return False
 
     def _strength_time(
-        self, day: int, spec: SessionSpec, upper: bool
-    ) -> tuple[tuple[int, int] | None, str]:
+        self, day: int, spec: SessionSpec, option: _Option, short: bool
+    ) -> _Timing | None:
+        """A time for the session on `day`: the variant the day allows (upper body after a
+        long run or race (L3) and on the long-run day (L11); light legs where L1/L4 rule heavy
+        ones out), then its short form when L10 allows it."""
+        rx = spec.strength
+        assert rx is not None
+        if option.upper:
+            variants: tuple[Variant, ...] = (rx.upper,)
+        elif option.light:
+            variants = (rx.light, rx.light_short) if short else (rx.light,)
+        else:
+            variants = (rx.full, rx.short) if short else (rx.full,)
+        for variant in variants:
+            span, note, moves = self._time_for(day, spec, variant.minutes)
+            if span is not None:
+                return _Timing(span, note, variant, moves)
+        return None
+
+    def _time_for(
+        self, day: int, spec: SessionSpec, minutes: int
+    ) -> tuple[tuple[int, int] | None, str, tuple[tuple[Booked, int, int], ...]]:
+        """L3's order on a run day, and L5's free time; the moves of the day's easy runs that
+        make room for a lift that must come first."""
         board = self.board
         runs = [b for b in board.on(day) if b.kind == "run"]
-        minutes = UPPER_MINUTES if upper else spec.minutes
         prefer = self.p.prev_start(spec, day) if self.p.previous else None
         order = self.p.athlete.same_day_order
         if not runs:
-            return board.fit(day, minutes, prefer=prefer), ""
+            return board.fit(day, minutes, prefer=prefer), "", ()
         if day in board.key_run_days:
             lo = max(r.end for r in runs) + L3_GAP
-            return board.fit(day, minutes, lo=lo, prefer=prefer), KEY_RUN_FIRST
+            return board.fit(day, minutes, lo=lo, prefer=prefer), KEY_RUN_FIRST, ()
         first, last = min(r.start for r in runs), max(r.end for r in runs)
         if order is not SameDayOrder.RUN_FIRST:
             span = board.fit(day, minutes, hi=first, prefer=prefer)
-            if span or order is SameDayOrder.LIFT_FIRST:
-                return span, LIFT_FIRST
-        return board.fit(day, minutes, lo=last, prefer=prefer), EASY_RUN_FIRST
+            if span:
+                return span, LIFT_FIRST, ()
+            if order is SameDayOrder.LIFT_FIRST:
+                return self._lift_before_runs(day, minutes, runs)
+        return board.fit(day, minutes, lo=last, prefer=prefer), EASY_RUN_FIRST, ()
+
+    def _lift_before_runs(
+        self, day: int, minutes: int, runs: list[Booked]
+    ) -> tuple[tuple[int, int] | None, str, tuple[tuple[Booked, int, int], ...]]:
+        """L3 for a lift-first athlete whose easy run took the start of the window: the lift
+        takes the first free time and the day's runs follow it. Only runs placed in this pass
+        move (never the athlete's own, nor history)."""
+        if not all(r.key in self.p.movable for r in runs):
+            return None, LIFT_FIRST, ()
+        board = self.board
+        for r in runs:
+            board.unbook(day, r.key)
+        lift = board.fit(day, minutes)
+        moves: list[tuple[Booked, int, int]] = []
+        if lift is not None:
+            lo = lift[1]
+            for r in sorted(runs, key=lambda r: r.start):
+                span = board.fit(day, r.end - r.start, lo=lo)
+                if span is None:
+                    break
+                # Booked for the next run's search; undone below.
+                board.book(day, Booked(span[0], span[1], r.kind, r.key_run, r.heavy, r.long, r.key))
+                moves.append((r, span[0], span[1]))
+                lo = span[1]
+            for r, _, _ in moves:
+                board.unbook(day, r.key)
+        for r in runs:
+            board.book(day, r)
+        if lift is None or len(moves) < len(runs):
+            return None, LIFT_FIRST, ()
+        return lift, LIFT_FIRST, tuple(moves)
 
     def _best_combo(
         self,
         week: date,
         specs: list[SessionSpec],
-        options: dict[int, _Option | None],
+        options: list[dict[int, _Option | None]],
     ) -> tuple[int, ...] | None:
         """The cheapest set of days for the week's strength sessions (in slot order) that keeps
-        L2 and L6; exhaustive, as a week has at most C(7, 3) = 35 choices."""
-        usable = [option for option in options.values() if option is not None]
+        L2 and L6; exhaustive, as a week has at most C(7, 3) = 35 choices. Every spec's options
+        rule the same days in or out; only what a day allows and costs differ."""
+        usable_days = [day for day, option in options[0].items() if option is not None]
         board = self.board
         first = board.index(week)
         booked, races = board.booked, board.race_days
         empty = tuple(i for i in range(7) if not booked.get(first + i) and first + i not in races)
-        valid = _valid_combos(tuple([o.day % 7 for o in usable]), len(specs), empty)
-        best = _cheapest(valid, [self._day_costs(spec, usable) for spec in specs])
-        return tuple([usable[i].day for i in best]) if best is not None else None
+        valid = valid_combos(tuple([day % 7 for day in usable_days]), len(specs), empty)
+        costs = []
+        for spec, opts in zip(specs, options, strict=True):
+            usable = [opts[day] for day in usable_days]
+            costs.append(self._day_costs(spec, [o for o in usable if o is not None]))
+        best = cheapest(valid, costs)
+        return tuple([usable_days[i] for i in best]) if best is not None else None
 
     def _day_costs(self, spec: SessionSpec, usable: list[_Option]) -> list[float]:
         prev = self.p.prev_day(spec) if self.p.previous else None
@@ -212,28 +323,43 @@ class StrengthPlacer:
                 costs.append(option.cost)
         return costs
 
-    def _book_strength(
-        self, spec: SessionSpec, option: _Option, span: tuple[int, int], order_note: str
-    ) -> None:
+    def _book_strength(self, spec: SessionSpec, option: _Option, timing: _Timing) -> None:
         day = option.day
+        span, order_note, variant = timing.span, timing.note, timing.variant
+        for item, start, end in timing.moves:
+            self.p.retime(day, item, start, end, RUN_AFTER_LIFT)
         assert spec.strength is not None
         reasons = [SPACED]
         if option.upper:
-            reasons.append(UPPER_AFTER_LONG if option.upper_only else UPPER_RULED_OUT)
+            if option.upper_only:
+                reasons.append(UPPER_AFTER_LONG)
+            else:
+                reasons.append(UPPER_LONG_RUN_DAY)
+        elif option.light:
+            reasons.append(LIGHT_RULED_OUT)
         elif option.heavy:
             reasons.append(HEAVY_CLEAR)
             reasons.append(L1_TIGHT if self._key_within(day, span[1], L1_SOFT) else L1_CLEAR)
+        if variant.name.endswith("short"):
+            reasons.append(SHORT_SESSION)
         if order_note:
             reasons.append(ORDER_REASONS[order_note])
             reasons.append(RUN_DAY_LIFT)
         else:
             reasons.append(BEST_FREE_DAY[day % 7])
         rx = spec.strength
-        body = rx.body(upper=option.upper)
+        body = variant.text
         if order_note:
             order = self.p.athlete.same_day_order.value
             body += f"\nSame day as a run: {order_note} (L3, {order})."
-        title = f"Strength {rx.template} - upper body + core" if option.upper else spec.title
+        if option.upper:
+            title = f"Strength {rx.template} - upper body + core"
+        elif option.light and rx.heavy_lower:
+            title = f"Strength {rx.template} - light legs"
+        else:
+            title = spec.title
+        if variant.name.endswith("short"):
+            title += " (short)"
         self.p.emit(
             spec,
             day,
@@ -244,62 +370,22 @@ class StrengthPlacer:
             long=False,
             title=title,
             description=body,
+            exercises=variant.exercises,
         )
 
 
-def _cheapest(
-    valid: tuple[tuple[int, ...], ...], costs: list[list[float]]
-) -> tuple[int, ...] | None:
-    """The valid combo of least total cost. `valid` comes in ascending order, so keeping the
-    first of equal costs is the tie-break by combo. Sums add in slot order, so a total is the
-    same float whichever way it is spelled; the common sizes are spelled out because a
-    generator per combo costs more than the addition."""
-    best: tuple[int, ...] | None = None
-    best_cost = 0.0
-    if len(costs) == 1:
-        (first,) = costs
-        for combo in valid:
-            cost = first[combo[0]]
-            if best is None or cost < best_cost:
-                best, best_cost = combo, cost
-    elif len(costs) == 2:
-        first, second = costs
-        for combo in valid:
-            a, b = combo
-            cost = first[a] + second[b]
-            if best is None or cost < best_cost:
-                best, best_cost = combo, cost
-    elif len(costs) == 3:
-        first, second, third = costs
-        for combo in valid:
-            a, b, c = combo
-            cost = first[a] + second[b] + third[c]
-            if best is None or cost < best_cost:
-                best, best_cost = combo, cost
-    else:
-        for combo in valid:
-            cost = sum(costs[n][i] for n, i in enumerate(combo))
-            if best is None or cost < best_cost:
-                best, best_cost = combo, cost
-    return best
+def _lowest(specs: list[SessionSpec]) -> SessionSpec:
+    """L10's next victim: accessory strength before main, the later slot first."""
+    return min(specs, key=lambda s: (s.value, -int(s.slot[-1])))
 
 
-@lru_cache(maxsize=8192)
-def _valid_combos(
-    weekdays: tuple[int, ...], count: int, empty: tuple[int, ...]
-) -> tuple[tuple[int, ...], ...]:
-    """Index tuples into `weekdays` (one week's usable days) that keep L2 (no two on
-    consecutive days) and L6 (some empty day stays empty). Weeks repeat these patterns, so
-    the answer is cached."""
-    out = []
-    for combo in combinations(range(len(weekdays)), count):
-        if any(weekdays[b] - weekdays[a] == 1 for a, b in pairwise(combo)):
-            continue
-        chosen = {weekdays[i] for i in combo}
-        if all(d in chosen for d in empty):
-            continue
-        out.append(combo)
-    return tuple(out)
+class _Timing(NamedTuple):
+    """Where the session goes on its day, which variant, and the easy runs moved for it."""
+
+    span: tuple[int, int]
+    note: str
+    variant: Variant
+    moves: tuple[tuple[Booked, int, int], ...]
 
 
 class _Option(NamedTuple):
@@ -307,6 +393,8 @@ class _Option(NamedTuple):
 
     day: int
     heavy: bool
+    light: bool
     upper: bool
     upper_only: bool
+    long_day: bool
     cost: float

@@ -120,6 +120,11 @@ class Athlete:
     # R7: optional heart-rate zones, from the lactate-threshold HR when known, else the max HR.
     max_hr: int | None = None
     threshold_hr: int | None = None
+    # L11 (soft, on by default): no heavy lower-body strength on the long-run day.
+    no_heavy_legs_on_long_run_day: bool = True
+    # S8: tested one-repetition maxima in kg by lift (keys in scheduler.strength.ONE_RM_LIFTS);
+    # loads are then written as % of them as well as RPE.
+    one_rep_max: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -142,14 +147,33 @@ class ExternalRun:
 
 @dataclass(frozen=True)
 class Exercise:
+    """One exercise of a strength session as the athlete reads it (S2, S8); the warm-up is one
+    too (role "warm-up", its length in `reps`)."""
+
     name: str
     sets: str
     reps: str
     note: str = ""
+    # "RPE 8-9 (1-2 reps in reserve)", or with a tested 1RM "100-107.5 kg (79-86% 1RM), ..."
+    effort: str = ""
+    rest: str = ""
+    per_side: bool = False
+    # What the exercise takes of the booked slot, its rests included.
+    seconds: int = 0
+    role: str = ""
 
     def line(self) -> str:
-        text = f"{self.name}: {self.sets} x {self.reps}"
-        return f"{text} ({self.note})" if self.note else text
+        if self.role == "warm-up":
+            return f"{self.name} {self.reps}: {self.note}"
+        reps = f"{self.reps}/side" if self.per_side else self.reps
+        text = f"{self.name}: {self.sets} x {reps}"
+        if self.effort:
+            text += f" at {self.effort}"
+        if self.note:
+            text += f", {self.note}"
+        if self.rest:
+            text += f"; rest {self.rest}"
+        return text
 
 
 class Zone(StrEnum):
@@ -257,6 +281,8 @@ class PlacedSession:
     origin: str = "planned"
     # R8: a run's structured workout; its distance and duration are the sums of these.
     steps: tuple[Block, ...] = ()
+    # A strength session's warm-up and exercises, the booked slot's length summed from them.
+    exercises: tuple[Exercise, ...] = ()
 
     @property
     def rules(self) -> tuple[str, ...]:

@@ -9,16 +9,19 @@ placed is dropped by L10 and reported as a warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from scheduler.board import Board, Booked, from_minutes
+from scheduler.daysearch import assign_days
 from scheduler.model import (
+    Exercise,
     PlacedSession,
     PlanWarning,
     Reason,
 )
 from scheduler.racedays import FREE, NO_RUN, day_rules
+from scheduler.runeasy import as_easy
 from scheduler.runweek import QUALITY_DAY_ORDER
 from scheduler.sessions import SessionSpec
 
@@ -75,6 +78,10 @@ class Placer:
         self.no_key, self.no_run = self._race_days()
         # L8: last week's weekday per slot, for "same weekday as last week".
         self.last_weekday: dict[str, int] = {}
+        # Easy runs placed in this pass: the only sessions strength placement may re-time.
+        self.movable: set[str] = set()
+        # Key runs with no day as key runs, waiting to be run easy (L10).
+        self.deferred: list[tuple[SessionSpec, list[int], dict[str, list[int]]]] = []
 
     # -- shared ---------------------------------------------------------------------------
     def prev_day(self, spec: SessionSpec) -> int | None:
@@ -82,7 +89,10 @@ class Placer:
         return None if prev is None else prev[0]
 
     def prev_start(self, spec: SessionSpec, day: int) -> int | None:
-        prev = self.previous.get(spec.key)
+        return self.prev_start_at(spec.key, day)
+
+    def prev_start_at(self, key: str, day: int) -> int | None:
+        prev = self.previous.get(key)
         if prev is None or prev[0] != day:
             return None
         return prev[1]
@@ -143,6 +153,7 @@ class Placer:
         long: bool,
         title: str | None = None,
         description: str | None = None,
+        exercises: tuple[Exercise, ...] = (),
     ) -> None:
         start, end = span
         board = self.board
@@ -160,9 +171,34 @@ class Placer:
                 key_run,
                 title,
                 description,
+                exercises=exercises,
             )
         )
+        if spec.kind == "run" and not key_run:
+            self.movable.add(spec.key)
         self.last_weekday[spec.slot] = day % 7
+
+    def retime(self, day: int, item: Booked, start: int, end: int, why: Reason) -> None:
+        """Move a session placed in this pass to another time of its day (L3 asks an easy run
+        to follow a lift-first athlete's lift)."""
+        board = self.board
+        board.unbook(day, item.key)
+        board.book(
+            day, Booked(start, end, item.kind, item.key_run, item.heavy, item.long, item.key)
+        )
+        sessions = self.out.sessions
+        for i, s in enumerate(sessions):
+            if s.key == item.key:
+                local = from_minutes(start, board.tz)
+                kept = [r for r in s.reasons if r.rule != "L5" and r is not KEPT_SLOT]
+                kept.append(why)
+                if self.previous and self.prev_start_at(item.key, day) == start:
+                    kept.append(KEPT_SLOT)
+                kept.append(self._window_reason(day, start, local))
+                sessions[i] = replace(
+                    s, start=local, end=from_minutes(end, board.tz), reasons=tuple(kept)
+                )
+                return
 
     def drop(self, spec: SessionSpec, rule: str, why: str) -> None:
         self._dropped(spec.title, spec.key, spec.week.start, rule, why)
@@ -182,15 +218,77 @@ class Placer:
             spec, order, key_run=spec.key_run, long=spec.key_run, rule_day=self._long_day
         )
 
-    def place_quality(self, spec: SessionSpec) -> None:
+    def place_quality(self, specs: list[SessionSpec]) -> None:
+        """One week's quality runs choose their days together (L4, L7): each tries every run
+        day of its week, best first, and the pair is the first in that order that keeps the
+        two key runs off neighbouring days. One at a time, the first could take the only day
+        that leaves the second a day (Thu for the first of a Mon long-run week leaves nothing;
+        Wed and Fri both fit), and the second was dropped."""
+        week = specs[0].week.start
         run_days = self.athlete.run_days
-        tied = spec.weekday
-        # A session tied to its day (where the running taper starts) tries that day first.
         order = sorted(
-            (d for d in self.days(spec.week.start) if d % 7 in run_days),
-            key=lambda d: (d % 7 != tied, QUALITY_RANK[d % 7]),
+            (d for d in self.days(week) if d % 7 in run_days), key=lambda d: QUALITY_RANK[d % 7]
         )
-        self._place_run(spec, order, key_run=spec.key_run, long=False, rule_day=QUALITY_DAY)
+        options: list[list[tuple[int, tuple[int, int]]]] = []
+        refusals: list[dict[str, list[int]]] = []
+        for spec in specs:
+            # A session tied to its day (where the running taper starts) tries that day first;
+            # then the day it had (L8).
+            tied = spec.weekday
+            days = sorted(order, key=lambda d: d % 7 != tied) if tied is not None else order
+            before = self.prev_day(spec) if self.previous else None
+            days = sorted(days, key=lambda d: d != before) if before is not None else days
+            ok, refused = self._open_days(spec, days, spec.key_run)
+            options.append(ok)
+            refusals.append(refused)
+        chosen = assign_days(specs, options)
+        for spec, pick, ok, refused in zip(specs, chosen, options, refusals, strict=True):
+            if pick >= 0:
+                day, span = ok[pick]
+                reasons = [QUALITY_DAY, NO_HARD_NEIGHBOUR] if spec.key_run else [QUALITY_DAY]
+                self.emit(spec, day, span, reasons, heavy=False, key_run=spec.key_run, long=False)
+                continue
+            # Its open days all sit next to (or on) the day another quality run took.
+            for day, _ in ok:
+                refused.setdefault("L4", []).append(day)
+            self._key_run_refused(spec, order, refused)
+
+    def _key_run_refused(
+        self, spec: SessionSpec, order: list[int], refused: dict[str, list[int]]
+    ) -> None:
+        """L10 before a drop: a key run that no day can take without two hard days in a row
+        (L4) or inside a race's easy days (P5) is run easy instead, so the week keeps its
+        kilometres; it waits for the easy runs to take their days first (it only fills a run
+        day they leave, never pushes one of them out). Only missing time (L5) drops it now."""
+        if "L5" in refused and len(refused) == 1:
+            self._drop_run(spec, refused)  # an easy run of the same length fits nowhere either
+            return
+        self.deferred.append((spec, order, refused))
+
+    def place_run_easy(self) -> None:
+        """The key runs that had no day, as easy runs on the run days the easy runs left."""
+        for spec, order, refused in self.deferred:
+            easy = as_easy(spec, self.athlete.units)
+            ok, _ = self._open_days(easy, sorted(order), False, first_only=True)
+            if not ok:
+                self._drop_run(spec, refused)
+                continue
+            day, span = ok[0]
+            self.emit(easy, day, span, [ON_RUN_DAY], heavy=False, key_run=False, long=False)
+            if self.board.index(spec.week.start) >= self.today:
+                why = "; ".join(
+                    REFUSALS[r].format(day=self.board.to_date(day), minutes=spec.minutes)
+                    for r, days in refused.items()
+                    for day in days
+                )
+                self.out.warnings.append(
+                    PlanWarning(
+                        next(iter(refused), "L4"),
+                        f"ran easy '{spec.title}' ({spec.key}): {why}",
+                        spec.week.start,
+                    )
+                )
+        self.deferred.clear()
 
     def place_easy(self, spec: SessionSpec) -> None:
         week = spec.week.start
@@ -210,12 +308,28 @@ class Placer:
         before = self.prev_day(spec) if self.previous else None
         if before is not None:
             order = sorted(order, key=lambda d: d != before)
+        ok, refused = self._open_days(spec, order, key_run, first_only=True)
+        if ok:
+            day, span = ok[0]
+            reasons = [rule_day, NO_HARD_NEIGHBOUR] if key_run else [rule_day]
+            self.emit(spec, day, span, reasons, heavy=False, key_run=key_run, long=long)
+            return
+        if key_run:
+            self._key_run_refused(spec, order, refused)
+        else:
+            self._drop_run(spec, refused)
+
+    def _open_days(
+        self, spec: SessionSpec, order: list[int], key_run: bool, *, first_only: bool = False
+    ) -> tuple[list[tuple[int, tuple[int, int]]], dict[str, list[int]]]:
+        """The days of `order` the run may take, each with its time, and why the others were
+        refused (so a dropped session's warning names the real obstacle)."""
         board = self.board
         races, runs, hard = board.race_days, board.run_days, board.hard_days
-        # Why each day was refused, so a dropped session's warning names the real obstacle.
+        ok: list[tuple[int, tuple[int, int]]] = []
         refused: dict[str, list[int]] = {}
         # Easy days around races take easy runs only: no key run, no quality session (strides).
-        quality = key_run or spec.slot.startswith("q")
+        quality = key_run or (spec.slot.startswith("q") and spec.type != "easy")
         for day in order:
             if day in races or day in runs:
                 continue
@@ -233,9 +347,13 @@ class Placer:
             if span is None:
                 refused.setdefault("L5", []).append(day)
                 continue
-            reasons = [rule_day, NO_HARD_NEIGHBOUR] if key_run else [rule_day]
-            self.emit(spec, day, span, reasons, heavy=False, key_run=key_run, long=long)
-            return
+            ok.append((day, span))
+            if first_only:
+                break
+        return ok, refused
+
+    def _drop_run(self, spec: SessionSpec, refused: dict[str, list[int]]) -> None:
+        board = self.board
         if board.index(spec.week.start) >= self.today:
             rule = next(iter(refused), "L5")
             why = "; ".join(

@@ -83,12 +83,16 @@ def build_plan(request: PlanRequest) -> Plan:
     for spec in todo:
         if spec.slot == "long":
             placer.place_long(spec)
+    quality: dict[date, list[SessionSpec]] = {}
     for spec in todo:
         if spec.slot.startswith("q"):
-            placer.place_quality(spec)
+            quality.setdefault(spec.week.start, []).append(spec)
+    for week_quality in quality.values():
+        placer.place_quality(week_quality)
     for spec in todo:
         if spec.slot.startswith("easy"):
             placer.place_easy(spec)
+    placer.place_run_easy()
     strength: dict[date, list[SessionSpec]] = {}
     for spec in todo:
         if spec.kind == "strength":

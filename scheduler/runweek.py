@@ -5,6 +5,7 @@ back-to-back run, and the running phase of the week."""
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import NamedTuple
 
 from scheduler.model import Athlete, DistanceClass, Phase, Priority, WeekPlan
@@ -81,16 +82,21 @@ def quality_cap(athlete: Athlete) -> int:
 
 def quality_days(key_days: list[int], long_day: int | None, count: int) -> list[int]:
     """The days placement will try for `count` quality sessions, in L7's order, none next to
-    the long run or to each other (L4); fewer when the week has no room."""
-    out: list[int] = []
-    taken = [] if long_day is None else [long_day]
-    for day in QUALITY_DAY_ORDER:
-        if len(out) == count:
-            break
-        if day in key_days and day != long_day and all(abs(day - t) > 1 for t in taken):
-            out.append(day)
-            taken.append(day)
-    return out
+    the long run or to each other (L4); fewer when the week has no room. The days are chosen
+    together: taking the first open day in L7's order one at a time can leave the next session
+    no day (Thursday in a Monday long-run week of Monday-Friday running leaves nothing;
+    Wednesday and Friday hold two)."""
+    ranked = [
+        d
+        for d in QUALITY_DAY_ORDER
+        if d in key_days and d != long_day and (long_day is None or abs(d - long_day) > 1)
+    ]
+    for n in range(min(count, len(ranked)), 0, -1):
+        # combinations() keeps L7's order: the first set that keeps L4 is the preferred one.
+        for days in combinations(ranked, n):
+            if all(abs(a - b) > 1 for a, b in combinations(days, 2)):
+                return list(days)
+    return []
 
 
 class Slots(NamedTuple):

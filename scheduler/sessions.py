@@ -14,6 +14,7 @@ from scheduler.model import (
     Athlete,
     Block,
     DistanceClass,
+    Exercise,
     Phase,
     PlacedSession,
     Race,
@@ -25,7 +26,7 @@ from scheduler.periodize import OFFSEASON, RUN_TAPER_DAYS, monday
 from scheduler.racedays import FREE, day_rules
 from scheduler.runs import RunRx, RunShape, run_prescriptions, run_shape
 from scheduler.runweek import KEY_RUN_TYPES, run_phase
-from scheduler.strength import StrengthRx, strength_rx
+from scheduler.strength import StrengthRx, novice, strength_rx
 
 # L10 values of strength: accessory strength goes first, then easy runs, then main strength,
 # key runs last (run values in scheduler.runs).
@@ -87,6 +88,7 @@ class SessionSpec(NamedTuple):
         title: str | None = None,
         description: str | None = None,
         origin: str = "planned",
+        exercises: tuple[Exercise, ...] = (),
     ) -> PlacedSession:
         week = self.week
         phase = self.phase or week.phase
@@ -121,6 +123,7 @@ class SessionSpec(NamedTuple):
             self.distance_km,
             origin,
             self.steps,
+            exercises or (self.strength.full.exercises if self.strength else ()),
         )
 
 
@@ -293,8 +296,10 @@ def strength_slots(week: WeekPlan, athlete: Athlete) -> tuple[StrengthSlot, ...]
     order = {3: ("ABA", "BAB"), 2: ("AB", "AB"), 1: ("A", "B")}[count][parity]
     why = _strength_reasons(count, week.phase, order)
     slots = []
+    beginner = novice(athlete)
     for n, template in enumerate(order, start=1):
-        rx = strength_rx(week, template, athlete)
+        # A novice's week holds one heavy session; the others are light (S7).
+        rx = strength_rx(week, template, athlete, light=beginner and n > 1)
         slots.append(
             StrengthSlot(
                 slot=STRENGTH_SLOTS[n - 1],

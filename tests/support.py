@@ -211,7 +211,47 @@ def check_overlaps(plan: Plan, req: PlanRequest) -> list[str]:
     return [f"overlap {a.key} / {b.key}" for a, b in itertools.pairwise(ordered) if b.start < a.end]
 
 
-HARD_RULES = (check_L1, check_L2, check_L3, check_L4, check_L5, check_L6, check_overlaps)
+def check_P9(plan: Plan, req: PlanRequest) -> list[str]:
+    """No strength in the 3 days after a marathon or the 5 after an ultra, whatever the race's
+    priority (the legs are repairing)."""
+    tz = ZoneInfo(plan.timezone)
+    out = []
+    for r in req.races:
+        rest = 5 if r.distance_km > 43 else 3 if r.distance_km >= 42 else 0
+        for s in plan.sessions:
+            if s.kind != "strength" or s.origin != "planned":
+                continue
+            gap = (s.start.astimezone(tz).date() - r.date).days
+            if 0 < gap <= rest:
+                out.append(f"P9: strength {s.key} {gap} days after {r.distance_km} km race {r.uid}")
+    return out
+
+
+def check_L11(plan: Plan, req: PlanRequest) -> list[str]:
+    """Soft, but on by default and never worth a session: no heavy legs on a long-run day."""
+    if not req.athlete.no_heavy_legs_on_long_run_day:
+        return []
+    long_days = {d for d, ss in by_day(plan).items() if any(s.type == "long" for s in ss)}
+    return [
+        f"L11: heavy {s.key} on the long-run day"
+        for d, ss in by_day(plan).items()
+        if d in long_days
+        for s in ss
+        if s.kind == "strength" and s.heavy_lower and s.origin == "planned"
+    ]
+
+
+HARD_RULES = (
+    check_L1,
+    check_L2,
+    check_L3,
+    check_L4,
+    check_L5,
+    check_L6,
+    check_P9,
+    check_L11,
+    check_overlaps,
+)
 
 
 def violations(plan: Plan, req: PlanRequest) -> list[str]:

@@ -79,7 +79,9 @@ def test_L3_lift_first_athletes_get_no_strength_on_key_run_days() -> None:
 
 
 def test_L3_day_after_the_long_run_is_upper_body_only() -> None:
-    # Monday evening is the only time left for strength, and Monday follows the long run.
+    # Monday evening is the only time left for strength, and Monday follows the long run: the
+    # Tuesday and Thursday windows hold an easy run and no strength session, not even the short
+    # one.
     run_only = (TimeWindow(time(6, 0), time(7, 0)),)
     windows = (
         (TimeWindow(time(18, 0), time(20, 0)),),
@@ -92,6 +94,11 @@ def test_L3_day_after_the_long_run_is_upper_body_only() -> None:
     )
     req = request(athlete(run_days=(1, 3, 6), windows=windows, weekly_km=25), (), TODAY, 2)
     plan = build_plan(req)
+    runs = [
+        s for s in plan.sessions if s.kind == "run" and s.start.astimezone(TZ).weekday() in (1, 3)
+    ]
+    assert len(runs) == 4
+    assert all(s.end - s.start > timedelta(minutes=30) for s in runs)
     mondays = [
         s
         for s in plan.sessions

@@ -147,6 +147,7 @@ def test_adding_a_c_race_and_removing_the_b_race(setup) -> None:  # type: ignore
             assert not (
                 "Strength" in str(e["SUMMARY"])
                 and "upper body" not in str(e["SUMMARY"])
+                and "light" not in str(e["SUMMARY"])
                 and "taper" not in str(e["SUMMARY"])
             )
     assert 0 < result.writes < len(before)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from scheduler.doses import LB_PER_KG
 from scheduler.model import Athlete, SameDayOrder, Units
 from service.config.reader import ConfigError, key_path, message, read_toml
 from service.config.remote import (
@@ -120,6 +121,8 @@ def _athlete(
             units=Units(table.units),
             max_hr=table.max_hr,
             threshold_hr=table.threshold_hr,
+            no_heavy_legs_on_long_run_day=table.no_heavy_legs_on_long_run_day,
+            one_rep_max=_in_kg(table.one_rep_max.given(), Units(table.units)),
         ),
         race_ics=race_files,
         busy_ics=busy_files,
@@ -134,6 +137,13 @@ def _athlete(
         if table.google and google
         else None,
     )
+
+
+def _in_kg(lifts: tuple[tuple[str, float], ...], units: Units) -> tuple[tuple[str, float], ...]:
+    """S8: the planner keeps 1RMs in kg; an imperial athlete gives them in lb."""
+    if units is Units.IMPERIAL:
+        return tuple((name, round(value / LB_PER_KG, 2)) for name, value in lifts)
+    return lifts
 
 
 def _sources(given: tuple[str, ...], base: Path) -> tuple[tuple[Path, ...], tuple[str, ...]]:

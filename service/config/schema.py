@@ -14,6 +14,7 @@ from typing import Annotated, ClassVar, Self
 
 from pydantic import Field, model_validator
 
+from scheduler.exercises import ONE_RM_LIFTS
 from scheduler.model import SameDayOrder, TimeWindow, Units
 from service.config.fields import (
     Address,
@@ -143,6 +144,28 @@ class OutputTable(Table):
     ics: FilePath | None = None
 
 
+# S8: a tested 1RM, in the athlete's units (kg, or lb with units = "imperial").
+OneRepMax = Annotated[float, between(1, 1100)]
+
+
+class OneRepMaxTable(Table):
+    """[athletes.one_rep_max]: tested one-rep maxima by lift (keys: exercises.ONE_RM_LIFTS);
+    loads are then written as % of them as well as RPE (S8)."""
+
+    trap_bar_deadlift: OneRepMax | None = None
+    front_squat: OneRepMax | None = None
+    split_squat: OneRepMax | None = None
+    step_up: OneRepMax | None = None
+    romanian_deadlift: OneRepMax | None = None
+    chest_press: OneRepMax | None = None
+    row: OneRepMax | None = None
+
+    def given(self) -> tuple[tuple[str, float], ...]:
+        return tuple(
+            (name, value) for name in ONE_RM_LIFTS if (value := getattr(self, name)) is not None
+        )
+
+
 class AthleteTable(Table):
     """One [[athletes]] table."""
 
@@ -163,6 +186,9 @@ class AthleteTable(Table):
     experienced: Flag = False
     offseason: Annotated[str, one_of("structured", "maintenance")] = "structured"
     runs_from_calendar: Flag = False
+    # L11 (soft, on by default): no heavy lower-body strength on the long-run day.
+    no_heavy_legs_on_long_run_day: Flag = True
+    one_rep_max: OneRepMaxTable = OneRepMaxTable()
     plan_weeks: Annotated[int, whole(1, 104)] = 16
     windows: WindowsTable = WindowsTable()
     races: SourcesTable = SourcesTable()

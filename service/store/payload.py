@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
-from scheduler.explain import blocks_from_json, session_to_json
+from scheduler.explain import blocks_from_json, exercise_from_json, session_to_json
 from scheduler.model import (
     Phase,
     PlacedSession,
@@ -52,6 +52,7 @@ def from_payload(text: str) -> PlacedSession | None:
             distance_km=data["distance_km"],
             origin="kept",
             steps=blocks_from_json(data.get("steps", [])),
+            exercises=tuple(exercise_from_json(e) for e in data.get("exercises", ())),
         )
     except (KeyError, ValueError, TypeError):
         return None
