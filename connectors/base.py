@@ -326,8 +326,8 @@ class Source(Protocol):
         ...
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
-        """Events overlapping [start, end), recurring ones expanded (cancelled occurrences
-        taken out)."""
+        """Events overlapping [start, end), one per occurrence of a series; a cancelled event
+        or occurrence is flagged `cancelled` (or not listed, where the server drops it)."""
         ...
 
     def changes(self, cursor: str | None) -> ChangeSet:

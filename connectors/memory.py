@@ -29,6 +29,8 @@ class MemoryCalendar:
         self.name = self.locator = name
         self._events: dict[str, RemoteEvent] = {}
         self._version = 0
+        # Bumped when the whole calendar is deleted and made again (vanish).
+        self._generation = 0
         # id -> version of its last change; a deleted id maps to (version, None).
         self._log: dict[str, tuple[int, RemoteEvent | None]] = {}
 
@@ -49,6 +51,11 @@ class MemoryCalendar:
         if self._events.pop(event_id, None) is not None:
             self._bump(event_id, None)
 
+    def vanish(self) -> None:
+        """The calendar deleted and made again, as the athlete (or a server) would."""
+        self._events, self._log = {}, {}
+        self._generation += 1
+
     def batch(self) -> AbstractContextManager[None]:
         return nullcontext()
 
@@ -59,14 +66,17 @@ class MemoryCalendar:
         )
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        since = int(cursor) if cursor and cursor.isdigit() else None
-        if since is None or since > self._version:
+        generation, _, version = (cursor or "").partition(":")
+        token = f"{self._generation}:{self._version}"
+        since = int(version) if version.isdigit() else None
+        if generation != str(self._generation) or since is None or since > self._version:
             events = tuple(sorted(self._events.values(), key=lambda e: e.id))
-            return ChangeSet(events, (), str(self._version), full=True)
+            reset = generation.isdigit() and int(generation) < self._generation
+            return ChangeSet(events, (), token, full=True, reset=reset)
         changed = [(v, e) for v, e in self._log.values() if v > since]
         events = tuple(sorted((e for _, e in changed if e is not None), key=lambda e: e.id))
         removed = tuple(sorted(i for i, (v, e) in self._log.items() if v > since and e is None))
-        return ChangeSet(events, removed, str(self._version), full=False)
+        return ChangeSet(events, removed, token, full=False)
 
     def create(self, event: SessionEvent) -> RemoteEvent:
         if event.id in self._events:

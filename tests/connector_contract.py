@@ -1,21 +1,32 @@
-"""The contract every calendar connector keeps. A backend's test module subclasses
-`ConnectorContract` and provides the `calendar` fixture (a fresh, empty, writable calendar) and
-`outside_edit` (changing an event the way the athlete's own app would)."""
+"""The contract every backend keeps, for each port it implements (connectors.base).
+
+A training calendar's test class subclasses `ConnectorContract` and provides the `calendar`
+fixture (a fresh, empty, writable calendar), `outside_edit` (changing an event the way the
+athlete's own app would), `vanish` (the calendar deleted, as the athlete would delete it) and
+`reopen` (a new connector on the same calendar: a restart). A source's test class subclasses
+`SourceContract` and provides the `source` fixture and the hooks it names. What a backend
+cannot hold (a series, a malformed event) it says with a class attribute, not by skipping.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import ClassVar
 
 import icalendar
 import pytest
 
 from connectors.base import (
     CalendarConnector,
+    ChangeSet,
     Conflict,
     NotFound,
     RemoteEvent,
     SessionEvent,
+    Source,
+    TrainingCalendar,
     managed_id,
 )
 
@@ -49,8 +60,29 @@ def vevent_of(event: RemoteEvent, uid: str) -> icalendar.Event:
     return vevent
 
 
+def applied(state: dict[str, RemoteEvent], changes: ChangeSet) -> dict[str, RemoteEvent]:
+    """What a reader holds after taking in `changes` (a full listing replaces everything)."""
+    held = {} if changes.full else dict(state)
+    for gone in changes.removed:
+        held.pop(gone, None)
+    held.update((e.id, e) for e in changes.events)
+    return held
+
+
+def listed(calendar: Source) -> dict[str, RemoteEvent]:
+    return applied({}, calendar.changes(None))
+
+
 class ConnectorContract:
     def outside_edit(self, calendar: CalendarConnector, event: RemoteEvent) -> None:
+        raise NotImplementedError
+
+    def vanish(self, calendar: TrainingCalendar) -> None:
+        """Delete the whole calendar, as the athlete would."""
+        raise NotImplementedError
+
+    def reopen(self, calendar: TrainingCalendar) -> TrainingCalendar:
+        """A new connector on the same calendar, as a restarted process opens it."""
         raise NotImplementedError
 
     def test_create_then_list_carries_the_session_key(self, calendar: CalendarConnector) -> None:
@@ -132,3 +164,228 @@ class ConnectorContract:
             ("k/a", T0 + timedelta(hours=1)),
             ("k/b", T0 + timedelta(hours=3)),
         ]
+
+    def test_a_batch_cut_short_by_an_error_sends_nothing_it_still_held(
+        self, calendar: CalendarConnector
+    ) -> None:
+        kept = calendar.create(session("k/kept"))
+
+        def cut_short() -> None:
+            with calendar.batch():
+                calendar.create(session("k/a", hours=3))
+                calendar.update(session("k/kept", hours=5), kept.etag)
+                raise RuntimeError("the pass failed")
+
+        with pytest.raises(RuntimeError):
+            cut_short()
+        held = {e.session_key: e.start for e in calendar.events(T0 - DAY, T0 + DAY)}
+        if calendar.capabilities.batches:
+            assert held == {"k/kept": T0}  # queued, never sent
+        else:
+            # Each write was sent when it was made: nothing was left to discard.
+            assert held == {"k/kept": T0 + timedelta(hours=5), "k/a": T0 + timedelta(hours=3)}
+
+    def test_a_calendar_deleted_and_made_again_says_so_once(
+        self, calendar: CalendarConnector
+    ) -> None:
+        calendar.create(session("k/a"))
+        first = calendar.changes(None)
+        self.vanish(calendar)
+        again = calendar.changes(first.cursor)
+        assert again.reset
+        assert again.full
+        assert again.events == ()
+        made = calendar.create(session("k/b", hours=3))
+        after = calendar.changes(again.cursor)
+        assert not after.reset
+        assert sorted(applied({}, after)) == [made.id]
+
+    def test_a_cursor_outlives_the_connector(self, calendar: CalendarConnector) -> None:
+        """A restart: a new connector given the cursor an earlier one handed out answers what
+        changed since; an incremental backend tells a calendar nobody touched at once."""
+        a = calendar.create(session("k/a"))
+        b = calendar.create(session("k/b", hours=3))
+        first = calendar.changes(None)
+        state = applied({}, first)
+        quiet = self.reopen(calendar).changes(first.cursor)
+        if calendar.capabilities.incremental:
+            assert quiet.quiet
+        assert applied(state, quiet).keys() == state.keys()
+        self.outside_edit(calendar, replace(a, title="moved by the athlete"))
+        calendar.delete(b.id, b.etag)
+        restarted = self.reopen(calendar)
+        delta = restarted.changes(first.cursor)
+        after = applied(state, delta)
+        assert {i: e.title for i, e in after.items()} == {a.id: "moved by the athlete"}
+        assert restarted.changes(delta.cursor).quiet
+
+
+DAY = timedelta(days=1)
+
+
+class SourceContract:
+    """A calendar racecal only reads. The hooks write into it as another app would."""
+
+    # A series (RRULE) and its exceptions can be held; a malformed event can be held.
+    holds_series: ClassVar[bool] = True
+    holds_malformed: ClassVar[bool] = True
+    # A new connector given an earlier one's cursor tells an untouched calendar at once
+    # (a CalDAV or Google source lists itself whole after a restart: it needs every event
+    # for busy time anyway).
+    quiet_after_restart: ClassVar[bool] = False
+
+    def add(self, source: Source, event: icalendar.Event) -> None:
+        raise NotImplementedError
+
+    def remove(self, source: Source, uid: str) -> None:
+        raise NotImplementedError
+
+    def cancel_occurrence(self, source: Source, uid: str, start: datetime) -> None:
+        """Delete one occurrence of a series, as the athlete's app does."""
+        raise NotImplementedError
+
+    def add_malformed(self, source: Source) -> None:
+        """An event whose GEO is not two numbers, titled 'Broken 10K'."""
+        raise NotImplementedError
+
+    def reopen(self, source: Source) -> Source:
+        raise NotImplementedError
+
+    def test_a_full_listing_holds_every_event_as_it_stands(self, source: Source) -> None:
+        self.add(source, event("r1", "Stadtlauf 10K", T0, location="Markt", created=T0 - DAY))
+        self.add(source, event("r2", "Dentist", T0 + DAY, transparent=True))
+        found = source.changes(None)
+        assert found.full
+        got = {e.uid: e for e in found.events}
+        assert sorted(got) == ["r1", "r2"]
+        assert (got["r1"].title, got["r1"].start, got["r1"].location) == (
+            "Stadtlauf 10K",
+            T0,
+            "Markt",
+        )
+        assert got["r1"].created is not None
+        assert got["r1"].busy
+        assert not got["r2"].busy
+        assert source.name
+        assert source.locator
+
+    def test_a_look_at_an_untouched_calendar_is_quiet(self, source: Source) -> None:
+        self.add(source, event("r1", "Stadtlauf 10K", T0))
+        cursor = source.changes(None).cursor
+        for _ in range(2):
+            quiet = source.changes(cursor)
+            assert quiet.quiet
+            cursor = quiet.cursor
+
+    def test_changes_since_a_cursor_bring_a_reader_up_to_date(self, source: Source) -> None:
+        self.add(source, event("r1", "Stadtlauf 10K", T0))
+        self.add(source, event("r2", "Halbmarathon", T0 + DAY))
+        first = source.changes(None)
+        self.add(source, event("r1", "Stadtlauf 10K [A]", T0 + 2 * DAY))
+        self.remove(source, "r2")
+        self.add(source, event("r3", "Parkrun", T0 + 3 * DAY))
+        after = applied(applied({}, first), source.changes(first.cursor))
+        assert sorted((e.uid, e.title, e.start) for e in after.values()) == [
+            ("r1", "Stadtlauf 10K [A]", T0 + 2 * DAY),
+            ("r3", "Parkrun", T0 + 3 * DAY),
+        ]
+
+    def test_an_unknown_cursor_gives_a_full_listing(self, source: Source) -> None:
+        self.add(source, event("r1", "Stadtlauf 10K", T0))
+        listing = source.changes("not-a-cursor-we-gave")
+        assert listing.full
+        assert [e.uid for e in listing.events] == ["r1"]
+
+    def test_a_cursor_outlives_the_connector(self, source: Source) -> None:
+        self.add(source, event("r1", "Stadtlauf 10K", T0))
+        first = source.changes(None)
+        state = applied({}, first)
+        quiet = self.reopen(source).changes(first.cursor)
+        if self.quiet_after_restart:
+            assert quiet.quiet
+        assert _uids(applied(state, quiet).values()) == ["r1"]
+        self.add(source, event("r2", "Parkrun", T0 + DAY))
+        after = applied(state, self.reopen(source).changes(first.cursor))
+        assert _uids(after.values()) == ["r1", "r2"]
+
+    def test_events_in_a_window_expand_a_series_and_flag_what_is_cancelled(
+        self, source: Source
+    ) -> None:
+        off = event("off", "Called off", T0 + timedelta(hours=4))
+        off.add("status", "CANCELLED")
+        self.add(source, off)
+        self.add(source, event("day", "Holiday", T0.date(), end=T0.date() + DAY))
+        if self.holds_series:
+            self.add(source, event("daily", "Stand-up", T0 + timedelta(hours=1), rule="COUNT=5"))
+            self.cancel_occurrence(source, "daily", T0 + timedelta(days=2, hours=1))
+        source.changes(None)
+        found = source.events(T0 - DAY, T0 + 7 * DAY)
+        live = sorted(e.start for e in found if e.uid == "daily" and not e.cancelled)
+        if self.holds_series:
+            assert live == [T0 + timedelta(days=d, hours=1) for d in (0, 1, 3, 4)]
+        # A cancelled event is flagged (iCalendar's STATUS) or not listed at all (Google's).
+        assert all(e.cancelled for e in found if e.uid == "off")
+        assert [e.all_day for e in found if e.uid == "day"] == [True]
+        assert source.events(T0 + 30 * DAY, T0 + 31 * DAY) == []
+
+    def test_a_malformed_event_is_a_problem_naming_it(self, source: Source) -> None:
+        if not self.holds_malformed:
+            return  # this backend cannot hold one
+        self.add(source, event("ok", "Parkrun", T0))
+        self.add_malformed(source)
+        found = source.changes(None)
+        assert [e.uid for e in found.events] == ["ok"]
+        [problem] = found.problems
+        assert "Broken 10K" in problem.line
+        assert "GEO" in problem.line
+        assert problem.title == "Broken 10K"  # the domain tells a broken race by it
+
+
+def _uids(events: Iterable[RemoteEvent]) -> list[str]:
+    return sorted(e.uid for e in events)
+
+
+def event(
+    uid: str,
+    title: str,
+    start: datetime | date,
+    *,
+    end: datetime | date | None = None,
+    location: str = "",
+    created: datetime | None = None,
+    transparent: bool = False,
+    rule: str | None = None,
+) -> icalendar.Event:
+    """An event as another calendar app writes it."""
+    vevent = icalendar.Event()
+    vevent.add("uid", uid)
+    vevent.add("summary", title)
+    vevent.add("dtstart", start)
+    vevent.add("dtend", end or start + timedelta(hours=1))
+    vevent.add("dtstamp", datetime(2027, 1, 1, tzinfo=UTC))
+    if location:
+        vevent.add("location", location)
+    vevent.add("created", created or datetime(2026, 12, 1, tzinfo=UTC))
+    if transparent:
+        vevent.add("transp", "TRANSPARENT")
+    if rule:
+        vevent.add("rrule", icalendar.vRecur.from_ical(f"FREQ=DAILY;{rule}"))
+    return vevent
+
+
+def cancelled_occurrence(uid: str, start: datetime) -> icalendar.Event:
+    """The override an app writes when one occurrence of a series is deleted."""
+    vevent = icalendar.Event()
+    vevent.add("uid", uid)
+    vevent.add("recurrence-id", start)
+    vevent.add("dtstart", start)
+    vevent.add("dtend", start + timedelta(hours=1))
+    vevent.add("dtstamp", datetime(2027, 1, 1, tzinfo=UTC))
+    vevent.add("status", "CANCELLED")
+    return vevent
+
+
+MALFORMED = (
+    "BEGIN:VEVENT\r\nUID:broken\r\nSUMMARY:Broken 10K\r\nDTSTART:20270301T060000Z\r\n"
+    "DTEND:20270301T070000Z\r\nDTSTAMP:20270101T000000Z\r\nGEO:not-a-number\r\nEND:VEVENT\r\n"
+)

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
 import icalendar
 import pytest
 from caldav.davclient import DAVClient
 
-from connectors.base import CalendarConnector, RemoteEvent
-from connectors.caldav import CalDavAccount, CalDavCalendar, CalDavSettings
+from connectors.base import CalendarConnector, RemoteEvent, Source, TrainingCalendar
+from connectors.caldav import CalDavAccount, CalDavCalendar, CalDavSettings, CalDavSource
 from connectors.retry import RetryPolicy
-from tests.connector_contract import ConnectorContract, vevent_of
+from tests.connector_contract import (
+    MALFORMED,
+    ConnectorContract,
+    SourceContract,
+    cancelled_occurrence,
+    vevent_of,
+)
 from tests.connector_contract import session as session_event
 from tests.radicale_server import Radicale
 
@@ -55,6 +63,17 @@ class TestCalDavCalendar(ConnectorContract):
         assert isinstance(calendar, CalDavCalendar)
         athlete_app_put(calendar, event)
 
+    def vanish(self, calendar: TrainingCalendar) -> None:
+        assert isinstance(calendar, CalDavCalendar)
+        app(calendar.account).calendar(url=calendar.url).delete()
+
+    def reopen(self, calendar: TrainingCalendar) -> TrainingCalendar:
+        assert isinstance(calendar, CalDavCalendar)
+        account = CalDavAccount(calendar.account.settings)
+        opened = account.training(calendar.title)
+        opened.collection.mode = calendar.collection.mode
+        return opened
+
 
 class TestCalDavCalendarWithoutSyncTokens(TestCalDavCalendar):
     """The same contract on the CTag path a server without RFC 6578 takes."""
@@ -66,6 +85,71 @@ class TestCalDavCalendarWithoutSyncTokens(TestCalDavCalendar):
         training.collection.mode = "ctag"
         yield training
         account.close()
+
+
+def app(account: CalDavAccount) -> DAVClient:
+    """The athlete's own CalDAV client, signed in as the account's user."""
+    settings = account.settings
+    return DAVClient(url=settings.url, username=settings.username, password="x")
+
+
+class TestCalDavSource(SourceContract):
+    """A race calendar on Radicale, written by the athlete's own client."""
+
+    @pytest.fixture
+    def source(self, radicale: Radicale) -> Iterator[CalDavSource]:
+        account = account_for(radicale)
+        app(account).principal().make_calendar(name="Races")
+        yield CalDavSource(account, "Races", "races", "caldav")
+        account.close()
+
+    def _calendar(self, source: Source) -> Any:
+        assert isinstance(source, CalDavSource)
+        assert isinstance(source.account, CalDavAccount)
+        client = app(source.account)
+        return next(c for c in client.principal().calendars() if c.get_display_name() == "Races")
+
+    def _object(self, source: Source, uid: str) -> Any:
+        objects = self._calendar(source).objects(load_objects=True)
+        found = [o for o in objects if f"UID:{uid}\n" in (o.data or "").replace("\r\n", "\n")]
+        return found[0] if found else None
+
+    def add(self, source: Source, event: icalendar.Event) -> None:
+        held = self._object(source, str(event["UID"]))
+        cal = icalendar.Calendar.from_ical(held.data) if held is not None else _calendar()
+        cal.subcomponents[:] = [
+            c
+            for c in cal.subcomponents
+            if str(c.get("RECURRENCE-ID", "")) != str(event.get("RECURRENCE-ID", ""))
+        ]
+        cal.add_component(event)
+        if held is not None:
+            held.data = cal.to_ical().decode()
+            held.save(increase_seqno=False)
+        else:
+            self._calendar(source).save_event(cal.to_ical().decode())
+
+    def remove(self, source: Source, uid: str) -> None:
+        self._object(source, uid).delete()
+
+    def cancel_occurrence(self, source: Source, uid: str, start: datetime) -> None:
+        self.add(source, cancelled_occurrence(uid, start))
+
+    def add_malformed(self, source: Source) -> None:
+        text = _calendar().to_ical().decode().replace("END:VCALENDAR", MALFORMED + "END:VCALENDAR")
+        self._calendar(source).save_event(text)
+
+    def reopen(self, source: Source) -> Source:
+        assert isinstance(source, CalDavSource)
+        assert isinstance(source.account, CalDavAccount)
+        return CalDavSource(CalDavAccount(source.account.settings), "Races", "races", "caldav")
+
+
+def _calendar() -> icalendar.Calendar:
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//another app//EN")
+    cal.add("version", "2.0")
+    return cal
 
 
 def test_an_expired_sync_token_gives_one_full_listing(radicale: Radicale) -> None:

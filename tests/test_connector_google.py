@@ -4,23 +4,34 @@ against a local server that speaks the Calendar v3 wire protocol."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.oauth2.credentials import Credentials as UserCredentials
 from googleapiclient.discovery import build
 
-from connectors.base import AuthError, CalendarConnector, RateLimited, RemoteEvent, Unavailable
+from connectors.base import (
+    AuthError,
+    CalendarConnector,
+    RateLimited,
+    RemoteEvent,
+    Source,
+    TrainingCalendar,
+    Unavailable,
+    managed_id,
+)
 from connectors.google import GoogleApi, GoogleCalendar, GoogleCollection, GoogleSettings
 from connectors.google.collection import GoogleSource
 from connectors.retry import RetryPolicy
 from scheduler.busy import busy_from
-from tests.connector_contract import ConnectorContract
+from tests.connector_contract import ConnectorContract, SourceContract
 from tests.connector_contract import session as session_event
 from tests.fakes.google_calendar import FakeGoogleCalendar
+from tests.google_world import google_body
 
 FAST = RetryPolicy(max_seconds=2, attempts=4, first_wait=0.01)
 
@@ -56,17 +67,64 @@ def body_of(event: RemoteEvent) -> dict[str, Any]:
 class TestGoogleCalendar(ConnectorContract):
     @pytest.fixture
     def calendar(self, fake: FakeGoogleCalendar) -> GoogleCalendar:
-        account = account_for(fake)
-        return GoogleCalendar(account, account.create_calendar("Training", "UTC"))
+        return training(account_for(fake))
 
     def outside_edit(self, calendar: CalendarConnector, event: RemoteEvent) -> None:
         """The athlete's own app: a write the server sees like any other change."""
         assert isinstance(calendar, GoogleCalendar)
         self.fake.put_event(calendar.calendar_id, body_of(event))
 
+    def vanish(self, calendar: TrainingCalendar) -> None:
+        assert isinstance(calendar, GoogleCalendar)
+        self.fake.delete_calendar(calendar.calendar_id)
+
+    def reopen(self, calendar: TrainingCalendar) -> TrainingCalendar:
+        assert isinstance(calendar, GoogleCalendar)
+        return training(account_for(self.fake), calendar.calendar_id)
+
     @pytest.fixture(autouse=True)
     def _fake(self, fake: FakeGoogleCalendar) -> None:
         self.fake = fake
+
+
+def training(api: GoogleApi, calendar_id: str | None = None) -> GoogleCalendar:
+    """A training calendar racecal made, made again when it is deleted."""
+
+    def make() -> str:
+        return api.create_calendar("Training", "UTC")
+
+    return GoogleCalendar(api, calendar_id or make(), recreate=make)
+
+
+class TestGoogleSource(SourceContract):
+    """A race calendar on the local Calendar v3 server, written by the athlete's own client."""
+
+    holds_malformed = False  # Google holds JSON resources: nothing in them reads as broken
+
+    @pytest.fixture
+    def source(self, fake: FakeGoogleCalendar) -> GoogleSource:
+        self.fake = fake
+        self.api = account_for(fake)
+        self.calendar_id = self.api.create_calendar("Races", "UTC")
+        return GoogleSource(GoogleCollection(self.api, self.calendar_id), "google")
+
+    def add(self, source: Source, event: icalendar.Event) -> None:
+        uid = str(event["UID"])
+        body = google_body(event) | {"id": managed_id("contract", uid), "iCalUID": uid}
+        if str(event.get("STATUS", "")).upper() == "CANCELLED":
+            body["status"] = "cancelled"
+        self.fake.put_event(self.calendar_id, body)
+
+    def remove(self, source: Source, uid: str) -> None:
+        events = athlete_app(self.fake).events()
+        events.delete(calendarId=self.calendar_id, eventId=managed_id("contract", uid)).execute()
+
+    def cancel_occurrence(self, source: Source, uid: str, start: datetime) -> None:
+        one = f"{managed_id('contract', uid)}_{start.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        athlete_app(self.fake).events().delete(calendarId=self.calendar_id, eventId=one).execute()
+
+    def reopen(self, source: Source) -> Source:
+        return GoogleSource(GoogleCollection(account_for(self.fake), self.calendar_id), "google")
 
 
 def test_a_quiet_calendar_costs_one_request_per_look(fake: FakeGoogleCalendar) -> None:

@@ -4,13 +4,10 @@ it did not create."""
 from __future__ import annotations
 
 import contextlib
-import os
 import random
 import threading
 import time
-import uuid
-from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import icalendar
@@ -22,11 +19,22 @@ from connectors.base import (
     Conflict,
     RemoteEvent,
     SessionEvent,
+    Source,
+    TrainingCalendar,
     managed_id,
 )
-from connectors.ics import IcsFileCalendar
+from connectors.ics import IcsFileCalendar, IcsFileSource
 from connectors.ics.swap import Changed, digest, replace_if_unchanged
-from tests.connector_contract import T0, ConnectorContract, session, vevent_of
+from tests import ics_support
+from tests.connector_contract import (
+    MALFORMED,
+    T0,
+    ConnectorContract,
+    SourceContract,
+    cancelled_occurrence,
+    session,
+    vevent_of,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +57,56 @@ class TestIcsFileCalendar(ConnectorContract):
                 cal.subcomponents.remove(component)
         cal.add_component(vevent_of(event, event.id))
         path.write_bytes(cal.to_ical())
+
+    def vanish(self, calendar: TrainingCalendar) -> None:
+        assert isinstance(calendar, IcsFileCalendar)
+        calendar.path.unlink()
+
+    def reopen(self, calendar: TrainingCalendar) -> TrainingCalendar:
+        assert isinstance(calendar, IcsFileCalendar)
+        return IcsFileCalendar(calendar.path)
+
+
+class TestIcsFileSource(SourceContract):
+    quiet_after_restart = True
+
+    @pytest.fixture
+    def source(self, tmp_path: Path) -> IcsFileSource:
+        path = tmp_path / "races.ics"
+        path.write_bytes(ics_support.EMPTY)
+        return IcsFileSource(path)
+
+    def _path(self, source: Source) -> Path:
+        assert isinstance(source, IcsFileSource)
+        return source.path
+
+    def add(self, source: Source, event: icalendar.Event) -> None:
+        ics_support.put(self._path(source), event)
+
+    def remove(self, source: Source, uid: str) -> None:
+        ics_support.drop(self._path(source), uid)
+
+    def cancel_occurrence(self, source: Source, uid: str, start: datetime) -> None:
+        ics_support.put(self._path(source), cancelled_occurrence(uid, start))
+
+    def add_malformed(self, source: Source) -> None:
+        ics_support.put_raw(self._path(source), MALFORMED)
+
+    def reopen(self, source: Source) -> Source:
+        return IcsFileSource(self._path(source))
+
+
+def test_an_emptied_file_is_a_calendar_that_vanished_and_is_written_anew(tmp_path: Path) -> None:
+    calendar = IcsFileCalendar(tmp_path / "training.ics")
+    calendar.create(session("k/a"))
+    cursor = calendar.changes(None).cursor
+    calendar.path.write_bytes(b"")  # truncated by a sync tool, or a tmpfs cleared
+    emptied = calendar.changes(cursor)
+    assert (emptied.reset, emptied.full, emptied.events) == (True, True, ())
+    made = calendar.create(session("k/b"))
+    assert [e.id for e in calendar.events(T0 - timedelta(days=1), T0 + timedelta(days=1))] == [
+        made.id
+    ]
 
 
 def test_foreign_events_survive_every_write(tmp_path: Path) -> None:
@@ -103,15 +161,6 @@ def test_a_killed_writers_temp_file_is_swept_at_start(tmp_path: Path) -> None:
     assert not stale.exists()
 
 
-def save_as_another_app(path: Path, change: Callable[[icalendar.Calendar], None]) -> None:
-    """Another calendar app saving the file: parse, change, write a temp file, rename."""
-    cal = icalendar.Calendar.from_ical(path.read_bytes())
-    change(cal)
-    tmp = path.with_name(f"{path.name}.{uuid.uuid4().hex}.save")
-    tmp.write_bytes(cal.to_ical())
-    os.replace(tmp, path)
-
-
 def own_event(uid: str, hour: int = 12) -> icalendar.Event:
     start = T0.replace(hour=hour)
     return vevent_of(RemoteEvent(uid, f"Dentist {uid}", start, start + timedelta(hours=1)), uid)
@@ -128,7 +177,7 @@ def test_an_event_the_athlete_saves_while_racecal_writes_the_file_is_kept(tmp_pa
     with calendar.batch():
         b = calendar.create(session("k/b", hours=3))
         # Between racecal's read and its rename, the athlete's app saves an event of its own.
-        save_as_another_app(path, lambda cal: cal.add_component(own_event("dentist")))
+        ics_support.save_as_another_app(path, lambda cal: cal.add_component(own_event("dentist")))
     assert uids(path) == {f"{a.id}@racecal", f"{b.id}@racecal", "dentist"}
     assert not list(tmp_path.glob(".*.tmp"))
 
@@ -149,7 +198,7 @@ def test_a_move_the_athlete_saves_while_racecal_writes_the_file_is_kept(tmp_path
         with calendar.batch():
             calendar.update(session("k/a", hours=24), created.etag)
             calendar.create(session("k/b", hours=3))
-            save_as_another_app(path, move)
+            ics_support.save_as_another_app(path, move)
 
     with pytest.raises(Conflict):
         a_pass()
@@ -171,7 +220,9 @@ def test_a_concurrent_writer_never_loses_an_event_to_racecal(tmp_path: Path) -> 
     def app() -> None:
         try:
             for n in range(rounds):
-                save_as_another_app(path, lambda cal, n=n: cal.add_component(own_event(f"own{n}")))
+                ics_support.save_as_another_app(
+                    path, lambda cal, n=n: cal.add_component(own_event(f"own{n}"))
+                )
                 time.sleep(random.random() / 500)
         except BaseException as exc:
             failures.append(exc)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import icalendar
 import pytest
 
-from connectors.base import IcsError
-from connectors.ics.url import display, fetch
+from connectors.base import IcsError, Source
+from connectors.ics.url import IcsUrlSource, display, fetch
 from service.planning import read_races
+from tests import ics_support
+from tests.connector_contract import MALFORMED, SourceContract, cancelled_occurrence
 
 ROOT = Path(__file__).resolve().parent.parent
 RACES = (ROOT / "examples" / "races.ics").read_bytes()
@@ -98,3 +103,89 @@ def test_errors_and_limits_are_one_line_without_the_secret(server: str, tmp_path
         assert "s3cr3t" not in message
         assert "\n" not in message
     assert display(f"{server}/x.ics") == "http://127.0.0.1/..."
+
+
+class Served(BaseHTTPRequestHandler):
+    """A feed served from a file another app keeps editing, with an ETag of its content."""
+
+    path_served: ClassVar[Path]
+    requests: ClassVar[list[int]] = []
+
+    def do_GET(self) -> None:
+        body = self.path_served.read_bytes()
+        tag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        if self.headers.get("If-None-Match") == tag:
+            Served.requests.append(304)
+            self.send_response(304)
+            self.end_headers()
+            return
+        Served.requests.append(200)
+        self.send_response(200)
+        self.send_header("ETag", tag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class TestIcsUrlSource(SourceContract):
+    """A feed as a source: the contract over HTTP, each look one conditional request."""
+
+    quiet_after_restart = True  # the cache and its ETag are on disk
+
+    @pytest.fixture
+    def source(self, tmp_path: Path) -> Iterator[IcsUrlSource]:
+        Served.path_served = tmp_path / "feed.ics"
+        Served.path_served.write_bytes(ics_support.EMPTY)
+        Served.requests = []
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Served)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.cache = tmp_path / "cache"
+        yield IcsUrlSource(
+            f"http://127.0.0.1:{httpd.server_address[1]}/s3cr3t/feed.ics", self.cache
+        )
+        httpd.shutdown()
+        httpd.server_close()
+
+    def add(self, source: Source, event: icalendar.Event) -> None:
+        ics_support.put(Served.path_served, event)
+
+    def remove(self, source: Source, uid: str) -> None:
+        ics_support.drop(Served.path_served, uid)
+
+    def cancel_occurrence(self, source: Source, uid: str, start: datetime) -> None:
+        ics_support.put(Served.path_served, cancelled_occurrence(uid, start))
+
+    def add_malformed(self, source: Source) -> None:
+        ics_support.put_raw(Served.path_served, MALFORMED)
+
+    def reopen(self, source: Source) -> Source:
+        assert isinstance(source, IcsUrlSource)
+        return IcsUrlSource(source.url, self.cache)
+
+
+def test_a_feed_looked_at_again_costs_a_304_and_shows_its_warning_while_unreachable(
+    tmp_path: Path,
+) -> None:
+    Served.path_served = tmp_path / "feed.ics"
+    Served.path_served.write_bytes(RACES)
+    Served.requests = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Served)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    source = IcsUrlSource(f"http://127.0.0.1:{httpd.server_address[1]}/s3cr3t/f.ics", tmp_path)
+    first = source.changes(None)
+    assert len(first.events) == 4
+    quiet = source.changes(first.cursor)
+    assert quiet.quiet
+    assert Served.requests == [200, 304]
+    assert "s3cr3t" not in source.name + source.locator
+    httpd.shutdown()
+    httpd.server_close()
+    down = source.changes(quiet.cursor)
+    [warning] = [p.line for p in down.problems if p.title is None]
+    assert warning.startswith("http://127.0.0.1/...: unreachable (")
+    assert warning.endswith("; using the last copy")
+    assert len(down.events) == 4  # the last good copy still counts
+    assert source.changes(down.cursor).quiet  # said once, while it stays down

@@ -187,12 +187,16 @@ class CalDavCalendar:
         reset = False
         collection = self.collection
         given = token_of(cursor, self.url)
-        since = given is not None and given == (collection.token or collection.ctag)
-        primed = given is not None and not collection.loaded and collection.mode == "sync"
+        since = given is not None and given == _token(collection)
+        primed = given is not None and not collection.loaded
         if primed:
-            # A new process with an earlier one's cursor: go on from its sync token, so a
-            # restart costs one request for what changed since, not a listing.
-            collection.token, collection.loaded, collection.partial = given, True, True
+            # A new process with an earlier one's cursor: go on from its sync token (or CTag),
+            # so a restart costs one request for what changed since, not a listing.
+            assert given is not None
+            kind, _, value = given.partition(":")
+            collection.mode = "ctag" if kind == "c" else "sync"
+            collection.token, collection.ctag = (None, value) if kind == "c" else (value, None)
+            collection.loaded = collection.partial = True
             since = True
         try:
             delta = collection.sync()
@@ -204,14 +208,12 @@ class CalDavCalendar:
             reset = True
         # Parsed once per change: a quiet pass parses nothing.
         changed = {o.href: tuple(self._parse(o)) for o in delta.changed}
-        token = scoped(self.url, self.collection.token or self.collection.ctag or "")
         return self._mirror.apply(
-            token,
+            scoped(self.url, _token(self.collection)),
             changed,
             delta.removed,
             full=delta.full,
-            # A server found to lack sync tokens just now listed everything it has.
-            since=since and not (primed and self.collection.mode != "sync"),
+            since=since,
             reset=reset,
             unknown=_id_of,
         )
@@ -299,6 +301,13 @@ class CalDavCalendar:
             if isinstance(component, icalendar.Event):
                 return to_remote(component, reply.headers.get("etag"))
         raise BadData(safe_url(self._href(event_id)), "no VEVENT in the object")
+
+
+def _token(collection: DavCollection) -> str:
+    """Where the collection's stream stands, and by which kind of mark."""
+    if collection.mode == "sync" and collection.token:
+        return f"s:{collection.token}"
+    return f"c:{collection.ctag or ''}"
 
 
 def _id_of(href: str) -> tuple[str, ...]:

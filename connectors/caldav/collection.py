@@ -158,7 +158,8 @@ class DavCollection:
         stale = [h for h, e in etags.items() if h not in self.objects or self.objects[h].etag != e]
         changed = {obj.href: obj for obj in self._multiget(stale)}
         removed = {h for h in self.objects if h not in etags}
-        full = not self.loaded
+        # Primed from a cursor, nothing is held to compare with: what is there is everything.
+        full = not self.loaded or self.partial
         self.ctag = ctag
         return self._apply(changed, removed, full)
 

@@ -91,7 +91,9 @@ class IcsFileCalendar:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return self._empty(), None
-        return self._parse(data), digest(data)
+        # A file emptied (truncated, cleared by a sync tool) is a calendar that vanished.
+        calendar = self._parse(data) if data.strip() else self._empty()
+        return calendar, digest(data)
 
     def _parse(self, data: bytes) -> icalendar.Calendar:
         try:
@@ -145,7 +147,8 @@ class IcsFileCalendar:
             return "none", {}
         seen = digest(data)
         if self._parsed is None or self._parsed[0] != seen:
-            self._parsed = (seen, self._remote_events(self._parse(data)))
+            events = self._remote_events(self._parse(data)) if data.strip() else {}
+            self._parsed = (seen, events)
         return self._parsed
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
@@ -156,13 +159,15 @@ class IcsFileCalendar:
         )
 
     def changes(self, cursor: str | None) -> ChangeSet:
+        """The cursor is `stamp:digest:events`. A file that held events and is now gone or
+        empty is a calendar deleted (`reset`), not every event deleted one by one."""
         stamp = self._stamp()
-        if cursor and cursor.partition(":")[0] == stamp and stamp != "none":
+        given_stamp, given, held = [*(cursor or "").split(":"), "", "", ""][:3]
+        if cursor and given_stamp == stamp and stamp != "none":
             return ChangeSet((), (), cursor, full=False)  # untouched since the cursor
         seen, current = self._look()
-        token = f"{stamp}:{seen}"
+        token = f"{stamp}:{seen}:{len(current)}"
         etags = {i: e.etag or "" for i, e in current.items()}
-        given = (cursor or "").partition(":")[2]
         if given == seen:
             self._snapshots[seen] = etags
             return ChangeSet((), (), token, full=False)
@@ -170,6 +175,8 @@ class IcsFileCalendar:
         self._snapshots[seen] = etags
         for old in list(self._snapshots)[:-SNAPSHOTS]:
             del self._snapshots[old]
+        if not current and held.isdigit() and int(held) > 0:
+            return ChangeSet((), (), token, full=True, reset=True)
         if before is None:
             events = tuple(current[i] for i in sorted(current))
             return ChangeSet(events, (), token, full=True)
