@@ -8,9 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from scheduler.check import check_L5
 from scheduler.model import PlanError, Priority, TimeWindow
 from scheduler.plan import build_plan
-from tests.support import athlete, check_L5, race, request, violations
+from tests.support import athlete, race, request, violations
 
 TODAY = date(2027, 1, 11)
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
+from scheduler.check import check_L1, check_L2, check_L3, check_L4, check_L5, check_L6, hard_days
 from scheduler.model import Interval, SameDayOrder, TimeWindow
 from scheduler.plan import build_plan
 from tests.support import (
@@ -14,13 +15,6 @@ from tests.support import (
     athlete,
     busy_at,
     by_day,
-    check_L1,
-    check_L2,
-    check_L3,
-    check_L4,
-    check_L5,
-    check_L6,
-    hard_days,
     race,
     request,
 )

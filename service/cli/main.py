@@ -1,6 +1,7 @@
 """`racecal ...`: the command line. Every failure is one line on stderr and a non-zero exit.
 
-Exit codes: 0 ok; 1 the thing asked for does not exist (e.g. an unknown session key);
+Exit codes: 0 ok; 1 the thing asked for does not exist (e.g. an unknown session key) or
+`plan check` found a hard rule broken;
 2 bad input (config, calendar file, planning input).
 """
 
@@ -19,8 +20,9 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy.engine import make_url
 
+from scheduler.check import broken, check_plan
 from scheduler.explain import explain_session, session_to_json
-from scheduler.model import PlanError
+from scheduler.model import Athlete, PlanError, PlanRequest
 from scheduler.plan import zone
 from service.calendars import training_target
 from service.cli.auth import auth
@@ -149,11 +151,13 @@ def main() -> None:
       racecal plan show                      the plan for the first athlete
       racecal plan show --json --weeks 4     machine-readable, four weeks
       racecal plan explain KEY               why a session is where it is
+      racecal plan check                     every planning rule: ok or BROKEN
       racecal plan chart --out plan.png      weekly volume and strength load
       racecal run                            the service
 
     \b
-    Exit codes: 0 ok; 1 not found (an unknown session key) or a doctor check failed;
+    Exit codes: 0 ok; 1 not found (an unknown session key), a doctor check failed or
+    plan check found a hard rule broken;
     2 bad input (config, calendar file, planning input); 3 a sync pass failed.
     """
 
@@ -451,6 +455,45 @@ def show(
         click.echo(json.dumps(held_json(held), indent=2, sort_keys=True))
         return
     render_plan(held.plan, Console(highlight=False), held)
+
+
+@plan.command("check")
+@_common
+@click.option("--json", "as_json", is_flag=True, help="Print the list of rule results as JSON.")
+def check(config: str | None, athlete: str | None, today: str | None, as_json: bool) -> None:
+    """Check the plan as the calendar holds it against every planning rule racecal can read
+    from a plan: one line per rule, "L1 ok" or "R5 BROKEN: ..." naming the session or week.
+    Exit 1 when a hard rule is broken (L1-L6, L12, R4, P5, P9, R7, R8); a soft one (the block's
+    shape R5, R10, R9, P2, P10, L11 and S1's floor) reads "not met (soft)" and does not
+    fail the check.
+
+    \b
+    Examples:
+      racecal plan check --config config.example.toml
+      racecal plan check --today 2027-03-01
+      racecal plan check --json | jq '.[] | select(.met | not)'
+    """
+    held = _plan(config, athlete, today, None)
+    plan_ = held.plan
+    request = held.request or PlanRequest(
+        _athlete_of(config, athlete), plan_.races, plan_.today, len(plan_.weeks) or 1
+    )
+    results = check_plan(plan_, request)
+    if as_json:
+        rows = [
+            {"rule": r.rule, "met": r.met, "hard": r.hard, "violations": list(r.violations)}
+            for r in results
+        ]
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        for r in results:
+            click.echo(r.line())
+    if broken(results):
+        sys.exit(1)
+
+
+def _athlete_of(config: str | None, athlete: str | None) -> Athlete:
+    return load_config(config_path(config)).athlete(athlete).athlete
 
 
 @plan.command("chart")

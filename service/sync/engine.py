@@ -247,6 +247,19 @@ def plan_around(
     """The plan from the sources around the athlete's sessions (`seen.edits`), with the race
     history and the last placement the store holds; and what is new in the races. Pure: the
     views plan this way too, from the edits the store recorded."""
+    request, news = request_around(entry, snapshot, seen, sources, now, weeks)
+    return build_plan(request), news
+
+
+def request_around(
+    entry: AthleteConfig,
+    snapshot: SyncState,
+    seen: Seen,
+    sources: Sources,
+    now: datetime,
+    weeks: int | None = None,
+) -> tuple[PlanRequest, RaceNews]:
+    """The planning request `plan_around` answers (`plan check` checks the plan against it)."""
     athlete = entry.athlete
     today = now.astimezone(zone(athlete.timezone)).date()
     races, news = race_history(snapshot.races, sources.races, now)
@@ -260,20 +273,18 @@ def plan_around(
             # History and the stability hint follow where the athlete put it.
             last = replace(last, start=pins[row.key][0], end=pins[row.key][1])
         previous.append(last)
-    plan = build_plan(
-        PlanRequest(
-            athlete=athlete,
-            races=resolve_priorities(races, today),
-            today=today,
-            weeks=weeks or entry.plan_weeks,
-            busy=sources.busy,
-            previous=tuple(previous),
-            pinned=tuple((k, Interval(*v)) for k, v in sorted(pins.items())),
-            deleted=seen.deleted(),
-            now=now,
-        )
+    request = PlanRequest(
+        athlete=athlete,
+        races=resolve_priorities(races, today),
+        today=today,
+        weeks=weeks or entry.plan_weeks,
+        busy=sources.busy,
+        previous=tuple(previous),
+        pinned=tuple((k, Interval(*v)) for k, v in sorted(pins.items())),
+        deleted=seen.deleted(),
+        now=now,
     )
-    return plan, news
+    return request, news
 
 
 def session_event(athlete_id: str, session: PlacedSession) -> SessionEvent:

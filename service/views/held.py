@@ -15,8 +15,8 @@ from datetime import datetime
 
 from connectors.base import CalendarError, IcsError, SourceError
 from scheduler.explain import plan_to_json
-from scheduler.model import PlacedSession, Plan, PlanError
-from scheduler.plan import zone
+from scheduler.model import PlacedSession, Plan, PlanError, PlanRequest
+from scheduler.plan import build_plan, zone
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.planning import read_sources
@@ -26,7 +26,7 @@ from service.store.payload import from_payload, plan_from_body
 from service.store.state import Edit, SyncState
 from service.sync import guard
 from service.sync.decide import Seen
-from service.sync.engine import plan_around
+from service.sync.engine import request_around
 
 RULES = (
     "Your edits: any change you make to a racecal session in your calendar (its time, length, "
@@ -55,6 +55,9 @@ class HeldPlan:
     # Set when a source could not be read: why, and that this is the last good plan instead.
     stale: str | None = None
     made_at: datetime | None = None
+    # What the plan answers (busy time, pins, deletions), for `plan check`; None for the last
+    # good plan, whose sources could not be read.
+    request: PlanRequest | None = None
 
     def label(self, key: str) -> str | None:
         """ "you moved this" and the like for the athlete's sessions; None for racecal's."""
@@ -130,8 +133,9 @@ def held_plan(
         if last is None or plan is None:
             raise NoPlan(why) from None
         return HeldPlan(_as_held(plan, edits), (), edits, deleted, why, last[0])
-    plan, _ = plan_around(entry, snapshot, Seen(edits=edits), sources, now, weeks)
-    return HeldPlan(_as_held(plan, edits), sources.problems, edits, deleted)
+    request, _ = request_around(entry, snapshot, Seen(edits=edits), sources, now, weeks)
+    plan = build_plan(request)
+    return HeldPlan(_as_held(plan, edits), sources.problems, edits, deleted, request=request)
 
 
 def _why(exc: Exception) -> str:
