@@ -202,7 +202,7 @@ def run_prescriptions(
     if slots.long and not recovery:
         # A workout's steps may run past its budget: the long run stays the longest (R9).
         longest = max((r.distance_km for r in runs), default=0.0)
-        runs.insert(0, _long_run(w, phase, load, max(round_km(long_km), ceil_km(longest))))
+        runs.insert(0, _capped_long(w, phase, load, max(round_km(long_km), ceil_km(longest))))
         long_km = runs[0].distance_km
     b2b: tuple[int, str] | None = None
     for (weekday, kind), km in zip(slots.tied, tied_km, strict=True):
@@ -225,7 +225,10 @@ def run_prescriptions(
     easy_n = max(lowest, min(easy_n, int(rest // MIN_RUN_KM)))
     if easy_n:
         easy_cap = min(RUN_MAX_KM, EASY_MAX_OF_LONG * long_km) if long_km else RUN_MAX_KM
-        easy = [_easy(w, km) for km in _share(rest, easy_n, easy_cap)]
+        shares = _share(rest, easy_n, easy_cap)
+        # At most two lengths: each workout is built once.
+        built = {km: _easy(w, km) for km in set(shares)}
+        easy = [built[km] for km in shares]
         if lowest:
             first = easy.pop(0)
             runs.insert(0, first._replace(slot="long", reasons=(RECOVERY_EASY, *first.reasons)))
@@ -236,7 +239,7 @@ def run_prescriptions(
         left = floor_km(train - sum(r.distance_km for r in runs))
         if left >= 1.0 and runs[0].distance_km < load.long_cap:
             budget = min(load.long_cap, runs[0].distance_km + left)
-            runs[0] = _long_run(w, phase, load, budget)
+            runs[0] = _capped_long(w, phase, load, budget)
         # The shortest workouts have a floor (their warm-up, 20 minutes): in a small week one
         # may pass the long run, which then grows to stay the week's longest (R9).
         longest = max((r.distance_km for r in runs[1:]), default=0.0)
@@ -272,6 +275,16 @@ def _tied_km(kind: str, long_km: float, pace: int) -> float:
     km, minutes = SHAKEOUT_RUN if kind == "shakeout" else RECOVERY_RUN
     short = floor_km(min(km, minutes * 60 / pace))
     return min(short, long_km) if long_km else short
+
+
+def _capped_long(w: _Week, phase: Phase, load: WeekLoad, km: float) -> RunRx:
+    """The long run for a budget of `km`, within the distance's cap (R9) once its steps are
+    counted (a time-on-feet run rounds to whole 5 minutes)."""
+    rx = _long_run(w, phase, load, km)
+    while rx.distance_km > load.long_cap and km > MIN_RUN_KM:
+        km -= 0.5
+        rx = _long_run(w, phase, load, km)
+    return rx
 
 
 def _long_run(w: _Week, phase: Phase, load: WeekLoad, km: float) -> RunRx:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from scheduler.model import Athlete, DistanceClass, Phase, Priority, WeekPlan
 from scheduler.periodize import RUN_TAPER_DAYS
-from scheduler.racedays import FREE, NO_RUN, RECOVERY, SHAKEOUT
+from scheduler.racedays import FREE, NO_KEY, NO_RUN, RECOVERY, SHAKEOUT
 from scheduler.volume import TAPER_QUALITY, WeekLoad, other_race
 
 KEY_RUN_TYPES = frozenset({"long", "tempo", "intervals", "hills", "race_pace"})  # R2
@@ -151,7 +151,9 @@ def week_slots(
         elif has_long:
             has_long = False  # P5: a long B race is the week's long run
             replaced += 0.0 if recovery else load.long_km
-    has_long = has_long and (recovery or bool(key_days))
+    # A key long run needs a key day; a recovery week's (an easy run) stays off the short-run
+    # days around a race, where placement would put it first.
+    has_long = has_long and (rules[lr] <= NO_KEY if recovery else bool(key_days))
     free = len(open_days) - len(tied) - (1 if has_long else 0)
     keep_easy = 1 if free >= 2 else 0
     long_day = lr if has_long and not recovery else None

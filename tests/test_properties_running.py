@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, time, timedelta
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from scheduler.model import Athlete, DistanceClass, Phase, PlanRequest, Priority, Race, TimeWindow
@@ -150,8 +150,20 @@ def test_the_long_run_is_the_longest_run_of_its_week(a: Athlete, races: tuple[Ra
             assert max(longs) >= max(s.distance_km or 0.0 for s in runs), week.start
 
 
+# Found by a longer run: a B half the day after a recovery week's Sunday run (its long run's
+# slot, easy, took the shakeout's day).
+RECOVERY_BEFORE_B = (
+    Athlete("x", "Europe/Berlin", frozenset(range(7)), 6, (DAY,) * 7, weekly_km=24.6),
+    (
+        Race("r0", "5K", date(2027, 3, 21), 5.0, Priority.A),
+        Race("r4", "half", date(2027, 3, 29), 21.1, Priority.B),
+    ),
+)
+
+
 @PROPS
 @given(athletes(), race_sets())
+@example(*RECOVERY_BEFORE_B)
 def test_race_weeks_run_easy_around_races(a: Athlete, races: tuple[Race, ...]) -> None:
     plan = build_plan(PlanRequest(a, races, TODAY, 40))
     days = run_days(plan)
