@@ -35,8 +35,50 @@ def to_vevent(event: SessionEvent, sequence: int = 0) -> icalendar.Event:
     return vevent
 
 
-def object_for(event: SessionEvent, sequence: int = 0) -> icalendar.Calendar:
-    """One session as a calendar object of its own (CalDAV stores one per event), with a
+# What racecal writes of a session; everything else on the event is left as it is held.
+OWNED = ("DTSTAMP", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "SEQUENCE")
+
+
+def patched(current: icalendar.Event, event: SessionEvent, sequence: int) -> icalendar.Event:
+    """`current` with racecal's own fields set from `event`: a location, a reminder (VALARM) or
+    another app's X- property on it stays."""
+    out = icalendar.Event.from_ical(current.to_ical())
+    assert isinstance(out, icalendar.Event)
+    for name in (*OWNED, SESSION_PROPERTY):
+        if name in out:
+            del out[name]
+    fresh = to_vevent(event, sequence)
+    for name in (*OWNED, SESSION_PROPERTY):
+        if name in fresh:
+            out.add(name, fresh[name], encode=False)
+    return out
+
+
+def extras_of(component: icalendar.Event) -> tuple[tuple[str, str], ...]:
+    """What the athlete may have added to an event that racecal does not write: reminders
+    (VALARM), a colour (RFC 7986 COLOR), a status."""
+    out: list[tuple[str, str]] = []
+    alarms = [c for c in component.subcomponents if c.name == "VALARM"]
+    if alarms:
+        triggers = sorted(_text(a["TRIGGER"].to_ical()) if "TRIGGER" in a else "" for a in alarms)
+        out.append(("reminders", ";".join(triggers)))
+    if "COLOR" in component:
+        out.append(("colour", str(component["COLOR"])))
+    status = str(component.get("STATUS", "")).lower()
+    if status and status != "confirmed":
+        out.append(("status", status))
+    return tuple(out)
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def object_for(
+    event: SessionEvent, sequence: int = 0, vevent: icalendar.Event | None = None
+) -> icalendar.Calendar:
+    """One session as a calendar object of its own (CalDAV stores one per event; `vevent`: the
+    session's VEVENT as patched into what the server held), with a
     VTIMEZONE that servers keep intact: its transitions span only the event's year and the
     next, one observance per transition. Servers that re-serialize through vobject (Radicale)
     keep one value of a multi-valued RDATE, which shifts summer times by an hour for any client
@@ -47,7 +89,7 @@ def object_for(event: SessionEvent, sequence: int = 0) -> icalendar.Calendar:
     tzid = getattr(event.start.tzinfo, "key", None)
     if isinstance(tzid, str):
         calendar.add_component(_timezone(tzid, event.start.year))
-    calendar.add_component(to_vevent(event, sequence))
+    calendar.add_component(vevent if vevent is not None else to_vevent(event, sequence))
     return calendar
 
 
@@ -89,6 +131,8 @@ def to_remote(component: icalendar.Event, etag: str | None) -> RemoteEvent:
         busy=str(component.get("TRANSP", "OPAQUE")).upper() != "TRANSPARENT",
         session_key=str(key) if key is not None else None,
         etag=etag,
+        cancelled=str(component.get("STATUS", "")).upper() == "CANCELLED",
+        extras=extras_of(component),
     )
 
 

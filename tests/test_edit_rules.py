@@ -489,3 +489,48 @@ def test_lengthened_long_run_then_the_race_moved_leaves_one_long_run_a_week(
     )
     assert max(weeks.values()) == 1, weeks
     assert run_pass(store, entry, NOW).writes == 0
+
+
+def test_fields_racecal_does_not_own_survive_updates(setup: tuple[Store, AthleteConfig]) -> None:
+    """Seen: an update replaced the whole event, dropping what the athlete or another app had
+    put on it. Another app's X- property is no edit and survives racecal re-timing the session;
+    a reminder the athlete added makes the session theirs, and once released racecal re-times
+    it with the reminder kept."""
+    store, entry = setup
+    minute = timedelta(minutes=1)
+    run_pass(store, entry, NOW)
+    move_race(entry, A_RACE, 7)
+    keys = [
+        a.key
+        for a in run_pass(store, entry, NOW, dry_run=True).actions
+        if isinstance(a, Update) and a.held.start != a.event.start
+    ]
+    tagged, reminded = keys[len(keys) // 3], keys[2 * len(keys) // 3]
+    before = sessions_in(entry)
+
+    def tag(event: icalendar.Event) -> None:
+        event.add("X-MOZ-LASTACK", "20270110T120000Z")
+
+    def remind(event: icalendar.Event) -> None:
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", "Shoes!")
+        alarm.add("trigger", timedelta(minutes=-30))
+        event.add_component(alarm)
+
+    edit_in_file(entry, tagged, tag)
+    edit_in_file(entry, reminded, remind)
+    assert run_pass(store, entry, NOW + minute).error is None
+    after = sessions_in(entry)
+    assert after[tagged].start != before[tagged].start  # racecal's: re-timed...
+    assert str(after[tagged]["X-MOZ-LASTACK"]) == "20270110T120000Z"  # ...the property kept
+    assert after[reminded].start == before[reminded].start  # the athlete's: untouched
+    assert state.edits(store, "alex")[reminded].changes == ("reminders",)
+    assert state.release(store, "alex", reminded, NOW) is not None
+    taken_back = run_pass(store, entry, NOW + 2 * minute)
+    assert reminded in {a.key for a in taken_back.actions if isinstance(a, Update)}
+    released = sessions_in(entry)[reminded]
+    assert released.start != before[reminded].start
+    assert [str(a["DESCRIPTION"]) for a in released.walk("VALARM")] == ["Shoes!"]
+    assert run_pass(store, entry, NOW + 3 * minute).writes == 0
+    assert state.edits(store, "alex") == {}

@@ -161,3 +161,42 @@ def test_move_and_retitle_during_a_pass_are_kept_over_caldav(
         run_pass(store, entry, NOW, calendars)
     assert run_pass(store, entry, NOW, calendars).writes == 0
     calendars.close()
+
+
+def test_fields_racecal_does_not_own_survive_updates_over_caldav(world: World) -> None:
+    """Seen: racecal's update replaced the whole object. Another app's X- property is no edit
+    and survives racecal re-timing the session; a reminder the athlete added makes the session
+    theirs, and once released racecal re-times it with the reminder kept."""
+    entry, store = world.config(), world.store()
+    calendars = AthleteCalendars(entry)
+    run_pass(store, entry, NOW, calendars)
+    world.edit_race(A_RACE, days=7)
+    keys = updates_to_come(world, calendars)
+    tagged, reminded = keys[len(keys) // 3], keys[2 * len(keys) // 3]
+    before = world.sessions()
+
+    def tag(event: icalendar.Event) -> None:
+        event.add("X-APPLE-TRAVEL-ADVISORY-BEHAVIOR", "AUTOMATIC")
+
+    def remind(event: icalendar.Event) -> None:
+        alarm = icalendar.Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", "Shoes!")
+        alarm.add("trigger", timedelta(minutes=-30))
+        event.add_component(alarm)
+
+    world.edit_session(tagged, tag)
+    world.edit_session(reminded, remind)
+    assert run_pass(store, entry, NOW, calendars).error is None
+    after = world.sessions()
+    assert after[tagged].start != before[tagged].start
+    assert str(after[tagged]["X-APPLE-TRAVEL-ADVISORY-BEHAVIOR"]) == "AUTOMATIC"
+    assert after[reminded].start == before[reminded].start
+    assert state.edits(store, "alex")[reminded].changes == ("reminders",)
+    assert state.release(store, "alex", reminded, NOW) is not None
+    assert run_pass(store, entry, NOW, calendars).error is None
+    released = world.sessions()[reminded]
+    assert released.start != before[reminded].start
+    assert [str(a["DESCRIPTION"]) for a in released.walk("VALARM")] == ["Shoes!"]
+    assert run_pass(store, entry, NOW, calendars).writes == 0
+    calendars.close()

@@ -71,6 +71,7 @@ def test_description_note_and_reminder_are_edits_on_google(world: GoogleWorld) -
     assert world.sessions()[noted]["description"] == note
     edits = state.edits(store, entry.athlete.id)
     assert edits[noted].changes == ("description",)
+    assert edits[reminded].changes == ("reminders",)
 
 
 def test_move_while_update_pending_is_kept_on_google(
@@ -121,3 +122,33 @@ def test_counts_after_a_412_retry_on_google(world: GoogleWorld, fake: FakeGoogle
         for op in ("created", "updated", "deleted")
     )
     assert written == len(done)
+
+
+def test_fields_racecal_does_not_own_survive_updates_on_google(world: GoogleWorld) -> None:
+    """Seen: racecal's update replaced the whole event resource. Another app's private
+    property is no edit and survives racecal re-timing the session; reminders the athlete set
+    make the session theirs, and once released racecal re-times it with the reminders kept."""
+    entry, store = world.config(), world.store()
+    calendars = AthleteCalendars(entry, store=store)
+    run_pass(store, entry, NOW, calendars)
+    world.move_race(A_RACE, days=7)
+    dry = run_pass(store, entry, NOW, calendars, dry_run=True)
+    keys = [a.key for a in dry.actions if isinstance(a, Update) and a.held.start != a.event.start]
+    tagged, reminded = keys[len(keys) // 3], keys[2 * len(keys) // 3]
+    before = world.sessions()
+    private = {**before[tagged]["extendedProperties"]["private"], "strava": "linked"}
+    world.edit_session(tagged, extendedProperties={"private": private})
+    alarms = {"useDefault": False, "overrides": [{"method": "popup", "minutes": 30}]}
+    world.edit_session(reminded, reminders=alarms)
+    assert run_pass(store, entry, NOW, calendars).error is None
+    after = world.sessions()
+    assert after[tagged]["start"] != before[tagged]["start"]
+    assert after[tagged]["extendedProperties"]["private"]["strava"] == "linked"
+    assert after[reminded]["start"] == before[reminded]["start"]
+    assert state.edits(store, entry.athlete.id)[reminded].changes == ("reminders",)
+    assert state.release(store, entry.athlete.id, reminded, NOW) is not None
+    assert run_pass(store, entry, NOW, calendars).error is None
+    released = world.sessions()[reminded]
+    assert released["start"] != before[reminded]["start"]
+    assert released["reminders"] == alarms
+    assert run_pass(store, entry, NOW, calendars).writes == 0

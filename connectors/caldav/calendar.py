@@ -43,7 +43,7 @@ from connectors.caldav.collection import (
 )
 from connectors.caldav.http import DavHttp, Refused
 from connectors.retry import RetryPolicy
-from connectors.vevent import object_for, to_remote, to_vevent
+from connectors.vevent import object_for, patched, to_remote, to_vevent
 
 log = logging.getLogger("racecal.caldav")
 
@@ -238,23 +238,35 @@ class CalDavCalendar:
     def _href(self, event_id: str) -> str:
         return urljoin(self.url, quote(event_id) + ".ics")
 
-    def _sequence(self, event_id: str) -> int:
+    def _current(self, event_id: str) -> icalendar.Event | None:
+        """The session's VEVENT as the server last gave it; None when not known."""
         held = self.collection.objects.get(self.collection.path + quote(event_id) + ".ics")
         if held is None and self.collection.partial:
             # Not listed since a restart: the object itself says.
             try:
                 held = self.collection.fetch(self._href(event_id))
             except NotFound:
-                return 0
+                return None
         if held is None:
-            return 0
+            return None
         for component in _calendar(held.text, event_id).walk("VEVENT"):
-            return int(component.get("SEQUENCE", 0)) + 1
-        return 0
+            if isinstance(component, icalendar.Event) and "RECURRENCE-ID" not in component:
+                return component
+        return None
 
-    def _put(self, event: SessionEvent, headers: dict[str, str], sequence: int) -> RemoteEvent:
-        vevent = to_vevent(event, sequence)
-        body = object_for(event, sequence).to_ical().decode("utf-8")
+    def _put(
+        self,
+        event: SessionEvent,
+        headers: dict[str, str],
+        sequence: int,
+        current: icalendar.Event | None = None,
+    ) -> RemoteEvent:
+        """Write the session; over `current` (an update) only racecal's own fields change, so
+        a location, a reminder or another app's property on the event stays."""
+        vevent = (
+            to_vevent(event, sequence) if current is None else patched(current, event, sequence)
+        )
+        body = object_for(event, sequence, vevent).to_ical().decode("utf-8")
         reply = self.http.send("PUT", self._href(event.id), body, {**ICS_HEADERS, **headers})
         return to_remote(vevent, reply.headers.get("etag"))
 
@@ -268,7 +280,9 @@ class CalDavCalendar:
 
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
         try:
-            return self._put(event, {"If-Match": etag or "*"}, self._sequence(event.id))
+            current = self._current(event.id)
+            sequence = int(current.get("SEQUENCE", 0)) + 1 if current is not None else 0
+            return self._put(event, {"If-Match": etag or "*"}, sequence, current)
         except Refused as exc:
             if exc.status != 412:
                 raise

@@ -37,7 +37,7 @@ from connectors.base import (
 )
 from connectors.google.api import BATCH_LIMIT, PAGE_SIZE, Gone, GoogleApi, error_for, sent
 from connectors.google.collection import GoogleCollection
-from connectors.google.events import to_body, to_remote
+from connectors.google.events import merged, to_body, to_remote
 from connectors.observe import label, note
 
 log = logging.getLogger("racecal.google")
@@ -177,7 +177,10 @@ class GoogleCalendar:
         )
 
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
-        body = to_body(event, self.account.settings.transparency)
+        # Merged into the event as last listed: a location, a reminder or another app's
+        # property on it stays (an update costs one quota unit, a patch three).
+        current = self.collection.items.get(event.id)
+        body = merged(current, event, self.account.settings.transparency)
 
         def make(service: Any) -> Any:
             request = service.events().update(

@@ -81,7 +81,50 @@ def to_remote(item: dict[str, Any]) -> RemoteEvent:
         busy=item.get("transparency", "opaque") != "transparent",
         session_key=str(key) if key is not None else None,
         etag=item.get("etag"),
+        extras=extras_of(item, str(key) if key is not None else None),
     )
+
+
+def extras_of(item: dict[str, Any], session_key: str | None) -> tuple[tuple[str, str], ...]:
+    """What the event holds beyond what racecal writes when it creates a session (its kind's
+    colour, no reminders, confirmed): another colour, reminders, a status."""
+    out: list[tuple[str, str]] = []
+    colour = str(item.get("colorId", ""))
+    if session_key is not None and colour != COLORS[kind_of(session_key)]:
+        out.append(("colour", colour or "default"))
+    reminders = item.get("reminders", {"useDefault": False})
+    if reminders.get("useDefault"):
+        out.append(("reminders", "default"))
+    elif reminders.get("overrides"):
+        times = sorted(
+            f"{r.get('method', '')}:{r.get('minutes', '')}" for r in reminders["overrides"]
+        )
+        out.append(("reminders", ";".join(times)))
+    status = str(item.get("status", "confirmed"))
+    if status != "confirmed":
+        out.append(("status", status))
+    return tuple(out)
+
+
+# What racecal writes of a session it updates; the rest of the event stays as it is held.
+OWNED = ("summary", "description", "start", "end", "transparency")
+
+
+def merged(
+    current: dict[str, Any] | None, event: SessionEvent, transparency: str
+) -> dict[str, Any]:
+    """The body of an update: the event as held with racecal's own fields set (its tag
+    joins the private properties other apps may have there too); without the event as held,
+    the whole session as racecal writes it."""
+    body = to_body(event, transparency)
+    if current is None:
+        return body
+    out = {k: v for k, v in current.items() if k not in ("etag", "htmlLink", "updated")}
+    out.update({name: body[name] for name in OWNED})
+    extended = dict(current.get("extendedProperties", {}))
+    extended["private"] = {**extended.get("private", {}), **body["extendedProperties"]["private"]}
+    out["extendedProperties"] = extended
+    return out
 
 
 def to_vevent(item: dict[str, Any], series_uid: str | None = None) -> icalendar.Event:

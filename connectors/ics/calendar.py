@@ -35,7 +35,15 @@ from connectors.base import (
     SessionEvent,
 )
 from connectors.ics.swap import Changed, digest, replace_if_unchanged
-from connectors.vevent import PRODID, as_datetime, event_id, overlaps, to_remote, to_vevent
+from connectors.vevent import (
+    PRODID,
+    as_datetime,
+    event_id,
+    overlaps,
+    patched,
+    to_remote,
+    to_vevent,
+)
 
 T = TypeVar("T")
 Edit = Callable[[icalendar.Calendar], T]
@@ -201,7 +209,8 @@ class IcsFileCalendar:
                 raise NotFound(f"{self.path}: event {event.id} is gone")
             if etag is not None and _etag(current) != etag:
                 raise Conflict(f"{self.path}: event {event.id} was changed outside racecal")
-            replacement = to_vevent(event, sequence=int(current.get("SEQUENCE", 0)) + 1)
+            # Patched, not replaced: what the athlete or another app added stays.
+            replacement = patched(current, event, int(current.get("SEQUENCE", 0)) + 1)
             calendar.subcomponents[calendar.subcomponents.index(current)] = replacement
             return _to_remote(replacement)
 
