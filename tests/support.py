@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import icalendar
 
 from scheduler.check import HARD_PLACEMENT
 from scheduler.model import (
@@ -122,3 +124,17 @@ class StoreOfItsOwn:
         store = Store.open(self.store_url, self.base)
         store.upgrade()
         return store
+
+
+def move_race(entry: AthleteConfig, title: str, days: int) -> None:
+    """Move the race titled `title` in the athlete's first race file by `days`, as a person
+    editing the event in their calendar app would."""
+    path = entry.race_ics[0]
+    cal = icalendar.Calendar.from_ical(path.read_bytes())
+    for event in cal.walk("VEVENT"):
+        if str(event["SUMMARY"]) == title:
+            start, end = event.start, event.end
+            del event["DTSTART"], event["DTEND"]
+            event.add("dtstart", start + timedelta(days=days))
+            event.add("dtend", end + timedelta(days=days))
+    path.write_bytes(cal.to_ical())

@@ -27,7 +27,7 @@ from service.store import state
 from service.store.database import Store
 from service.sync.decide import Update
 from service.sync.engine import run_pass
-from tests.support import athlete, busy_at, example_store, race, request
+from tests.support import athlete, busy_at, example_store, move_race, race, request
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks before Hamburg
@@ -37,18 +37,6 @@ A_RACE = "Hamburg Marathon [A]"
 @pytest.fixture
 def setup(tmp_path: Path) -> tuple[Store, AthleteConfig]:
     return example_store(tmp_path)
-
-
-def move_race(entry: AthleteConfig, title: str, days: int) -> None:
-    path = entry.race_ics[0]
-    cal = icalendar.Calendar.from_ical(path.read_bytes())
-    for event in cal.walk("VEVENT"):
-        if str(event["SUMMARY"]) == title:
-            start, end = event.start, event.end
-            del event["DTSTART"], event["DTEND"]
-            event.add("dtstart", start + timedelta(days=days))
-            event.add("dtend", end + timedelta(days=days))
-    path.write_bytes(cal.to_ical())
 
 
 # -- the .ics training file, edited as a calendar app would ----------------------------------

@@ -13,7 +13,7 @@ import pytest
 from service.config.load import AthleteConfig
 from service.store.database import Store
 from service.sync.engine import run_pass
-from tests.support import example_store
+from tests.support import example_store, move_race
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -28,18 +28,6 @@ def setup(tmp_path: Path, store_url: str) -> tuple[Store, AthleteConfig]:
 def output(entry: AthleteConfig) -> dict[str, icalendar.Event]:
     cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
     return {str(e["X-RACECAL-SESSION"]): e for e in cal.walk("VEVENT") if "X-RACECAL-SESSION" in e}
-
-
-def move_race(entry: AthleteConfig, title: str, days: int) -> None:
-    path = entry.race_ics[0]
-    cal = icalendar.Calendar.from_ical(path.read_bytes())
-    for event in cal.walk("VEVENT"):
-        if str(event["SUMMARY"]) == title:
-            start, end = event.start, event.end
-            del event["DTSTART"], event["DTEND"]
-            event.add("dtstart", start + timedelta(days=days))
-            event.add("dtend", end + timedelta(days=days))
-    path.write_bytes(cal.to_ical())
 
 
 def test_first_pass_writes_the_plan_and_a_second_writes_nothing(setup) -> None:  # type: ignore[no-untyped-def]
