@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -12,9 +13,11 @@ from sqlalchemy import inspect, text
 
 from service.cli.main import main
 from service.store.database import Store
+from tests.radicale_server import Radicale
 from tests.support import example_workspace
 
 NOW = "2027-01-11T05:00:00+01:00"
+NOW_AT = datetime.fromisoformat(NOW)
 
 
 def run(config: Path, *args: str) -> tuple[int, str, str]:
@@ -83,3 +86,30 @@ def test_json_without_dry_run_is_refused(tmp_path: Path) -> None:
     code, _, err = run(config, "--json")
     assert code == 2
     assert "--dry-run" in err
+
+
+def test_dry_run_makes_no_training_calendar_on_caldav_or_google(
+    radicale: Radicale, tmp_path: Path
+) -> None:
+    """A dry run before the first pass: the training calendar does not exist yet, and the dry
+    run does not make it (on a CalDAV server or on Google); it says it would create the plan."""
+    from service.store import state  # noqa: PLC0415
+    from service.sync.decide import counts  # noqa: PLC0415
+    from service.sync.engine import run_pass  # noqa: PLC0415
+    from tests.caldav_world import World  # noqa: PLC0415
+    from tests.fakes.google_calendar import FakeGoogleCalendar  # noqa: PLC0415
+    from tests.google_world import GoogleWorld  # noqa: PLC0415
+
+    dav = World(radicale, tmp_path / "dav")
+    names = {c.get_display_name() for c in dav.app.principal().calendars()}
+    with FakeGoogleCalendar() as fake:
+        google = GoogleWorld(fake, tmp_path / "google", athlete="dry")
+        for world in (dav, google):
+            entry, store = world.config(), world.store()
+            result = run_pass(store, entry, NOW_AT, dry_run=True)
+            assert result.error is None, result.error
+            assert counts(list(result.actions))["created"] > 60
+            assert state.load(store, entry.athlete.id).managed == {}
+        listing = google.app().calendarList().list().execute()["items"]
+        assert "Training" not in {c.get("summary") for c in listing}
+    assert {c.get_display_name() for c in dav.app.principal().calendars()} == names

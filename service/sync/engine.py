@@ -24,11 +24,13 @@ from connectors.base import (
     CalendarConnector,
     CalendarError,
     IcsError,
+    NotFound,
     RemoteEvent,
     SessionEvent,
     SourceError,
     managed_id,
 )
+from connectors.memory import MemoryCalendar
 from scheduler.model import Interval, PlacedSession, Plan, PlanError, PlanRequest
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
@@ -107,7 +109,9 @@ def run_pass(
     pass where nothing changed costs one change query per calendar; a bare connector is taken
     as the athlete's training calendar. `dry_run`: decide, return the actions, write nothing."""
     athlete_id = entry.athlete.id
-    if not isinstance(calendars, AthleteCalendars):
+    if dry_run and calendars is None:
+        calendars = _looking(entry, store)
+    elif not isinstance(calendars, AthleteCalendars):
         calendars = AthleteCalendars(entry, calendars, store)
     run_id = None if dry_run else state.begin_run(store, athlete_id, now)
     tally = Tally()
@@ -150,6 +154,18 @@ def run_pass(
         actions=actions,
         dry_run=dry_run,
     )
+
+
+def _looking(entry: AthleteConfig, store: Store) -> AthleteCalendars:
+    """A dry run's calendars: they only look (no training calendar is made); one that does
+    not exist yet is taken as an empty one, into which the pass would write everything."""
+    calendars = AthleteCalendars(entry, store=store, create=False)
+    try:
+        calendars.training()
+    except (SourceError, NotFound):
+        calendars.close()
+        return AthleteCalendars(entry, MemoryCalendar(), store, create=False)
+    return calendars
 
 
 def _kind(exc: Exception) -> str:
