@@ -28,12 +28,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from connectors.base import (
     ChangeSet,
@@ -50,7 +47,7 @@ from scheduler.busy import busy_from
 from scheduler.model import Interval, Race
 from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
-from service.store.models import Athlete, Calendar
+from service.store import state
 from service.sync.guard import Reading
 
 if TYPE_CHECKING:
@@ -118,34 +115,11 @@ class StoreMemory:
         self.store = store
         self.athlete_id = athlete_id
 
-    def _row(self, s: Session, role: str) -> Calendar | None:
-        query = select(Calendar).where(
-            Calendar.athlete_id == self.athlete_id, Calendar.role == role
-        )
-        return s.scalars(query).first()
-
     def recall(self, role: str) -> str | None:
-        with self.store.session() as s:
-            row = s.scalars(
-                select(Calendar).where(
-                    Calendar.athlete_id == self.athlete_id, Calendar.role == role
-                )
-            ).first()
-            return row.locator if row else None
+        return state.recall_locator(self.store, self.athlete_id, role)
 
     def remember(self, role: str, locator: str) -> None:
-        with self.store.session() as s, s.begin():
-            if s.get(Athlete, self.athlete_id) is None:
-                s.add(Athlete(id=self.athlete_id, created_at=datetime.now(UTC)))
-                s.flush()
-            row = s.scalars(
-                select(Calendar).where(
-                    Calendar.athlete_id == self.athlete_id, Calendar.role == role
-                )
-            ).first()
-            row = row or Calendar(athlete_id=self.athlete_id, role=role)
-            row.locator, row.updated_at = locator, datetime.now(UTC)
-            s.add(row)
+        state.remember_locator(self.store, self.athlete_id, role, locator)
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Every query of the sync state, in one place: what a pass reads (`load`), what its executor
 writes (`Writer`), what the views and the CLI read and change (`status`, `last_plan`,
-`release`).
+`release`, `accept_empty`).
 
 A pass reads one `SyncState` snapshot (frozen values, no open session), decides on it, and
 only the executor writes, in short transactions: intents before the calendar writes,
@@ -10,7 +10,9 @@ The tables (see models.py): sessions (one row per managed event, with the state 
 write), session_versions (the fingerprint of every version racecal wrote of a session),
 athlete_edits (sessions the athlete changed or deleted, and releases), races_seen with
 race_date_changes (race history), last_plans (the last good plan), source_reads (what each
-source held, for the empty-source guard), sync_runs (one row per pass), athletes.
+source held, for the empty-source guard), calendars (locators a backend made, such as the
+Google training calendar's id: `recall_locator`, `remember_locator`), sync_runs (one row per
+pass), athletes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -27,6 +29,7 @@ from service.store.database import Store
 from service.store.models import (
     Athlete,
     AthleteEdit,
+    Calendar,
     LastPlan,
     RaceDateChange,
     RaceSeen,
@@ -417,6 +420,28 @@ def finish_run(
         assert athlete is not None
         if error is None or needs_reauth:
             athlete.needs_reauth = needs_reauth
+
+
+def recall_locator(store: Store, athlete_id: str, role: str) -> str | None:
+    """A calendar a backend made for the athlete (the Google training calendar's id)."""
+    with store.session() as s:
+        row = s.scalars(
+            select(Calendar).where(Calendar.athlete_id == athlete_id, Calendar.role == role)
+        ).first()
+        return row.locator if row else None
+
+
+def remember_locator(store: Store, athlete_id: str, role: str, locator: str) -> None:
+    with store.session() as s, s.begin():
+        if s.get(Athlete, athlete_id) is None:
+            s.add(Athlete(id=athlete_id, created_at=datetime.now(UTC)))
+            s.flush()
+        row = s.scalars(
+            select(Calendar).where(Calendar.athlete_id == athlete_id, Calendar.role == role)
+        ).first()
+        row = row or Calendar(athlete_id=athlete_id, role=role)
+        row.locator, row.updated_at = locator, datetime.now(UTC)
+        s.add(row)
 
 
 def athletes_needing_reauth(store: Store) -> int:
