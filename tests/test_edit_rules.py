@@ -189,6 +189,9 @@ class Flaky(MemoryCalendar):
         super().delete(event_id, etag)
         self.happened += 1
 
+    def store_keys(self) -> list[str]:
+        return [e.session_key for e in self._events.values() if e.session_key]
+
     def held(self, key: str) -> RemoteEvent:
         return next(e for e in self._events.values() if e.session_key == key)
 
@@ -521,4 +524,23 @@ def test_fields_racecal_does_not_own_survive_updates(setup: tuple[Store, Athlete
     assert released.start != before[reminded].start
     assert [str(a["DESCRIPTION"]) for a in released.walk("VALARM")] == ["Shoes!"]
     assert run_pass(store, entry, NOW + 3 * minute).writes == 0
+    assert state.edits(store, "alex") == {}
+
+
+def test_a_floating_time_on_the_same_clock_is_no_move(
+    setup: tuple[Store, AthleteConfig],
+) -> None:
+    """An app that rewrites a session without its TZID (a floating time, the same wall clock)
+    has not moved it: no edit, nothing to write."""
+    store, entry = setup
+    calendar = Flaky()
+    run_pass(store, entry, NOW, calendar)
+    key = sorted(k for k in calendar.store_keys() if "/w-" in k)[5]
+    held = calendar.held(key)
+    assert isinstance(held.start, datetime)
+    assert isinstance(held.end, datetime)
+    start, end = (v.astimezone(BERLIN).replace(tzinfo=None) for v in (held.start, held.end))
+    calendar.put(replace(held, start=start, end=end))
+    result = run_pass(store, entry, NOW, calendar)
+    assert (result.writes, result.error) == (0, None)
     assert state.edits(store, "alex") == {}

@@ -285,7 +285,7 @@ def judge(
         row = managed.get(key)
         return remote.get(row.remote_id if row else managed_id(state.athlete_id, key))
 
-    present = {k: e for k in keys if (e := event_of(k)) is not None}
+    present = {k: _on_clock(e, tz) for k in keys if (e := event_of(k)) is not None}
     prints = {k: of_held(e) for k, e in present.items()}
     expected = [k for k, row in managed.items() if row.state in ("written", "pending_update")]
     lost = reset or (len(expected) > 1 and not present)
@@ -414,6 +414,19 @@ def _still_theirs(
     if edit.kind == "pinned" and fingerprint == edit.fingerprint:
         return edit
     return _theirs(edit.key, event, fingerprint, row, now, tz, before=edit)
+
+
+def _on_clock(event: RemoteEvent, tz: ZoneInfo) -> RemoteEvent:
+    """A floating time (an app that dropped the TZID) read on the athlete's own clock, so the
+    same wall-clock time is not taken for a move."""
+    floating = [isinstance(v, datetime) and v.tzinfo is None for v in (event.start, event.end)]
+    if not any(floating):
+        return event
+    start, end = (
+        v.replace(tzinfo=tz) if isinstance(v, datetime) and v.tzinfo is None else v
+        for v in (event.start, event.end)
+    )
+    return replace(event, start=start, end=end)
 
 
 def _aware(value: object, tz: ZoneInfo) -> datetime | None:
