@@ -89,7 +89,9 @@ class MemoryCalendar:
             raise NotFound(f"event {event.id} is gone")
         if etag is not None and etag != current.etag:
             raise Conflict(f"event {event.id} changed (etag {current.etag}, not {etag})")
-        return self.put(_remote(event))
+        # What racecal does not write (a location, an app's extras) stays, as on a server.
+        written = _remote(event)
+        return self.put(replace(written, location=current.location, extras=current.extras))
 
     def delete(self, event_id: str, etag: str | None) -> None:
         current = self._events.get(event_id)

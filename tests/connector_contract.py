@@ -85,6 +85,11 @@ class ConnectorContract:
         """A new connector on the same calendar, as a restarted process opens it."""
         raise NotImplementedError
 
+    def decorate(self, calendar: TrainingCalendar, event: RemoteEvent) -> None:
+        """The athlete's app adds to a session: location 'Stadtpark', a reminder 30 minutes
+        before, a colour of their own."""
+        raise NotImplementedError
+
     def test_create_then_list_carries_the_session_key(self, calendar: CalendarConnector) -> None:
         created = calendar.create(session())
         assert created.etag
@@ -164,6 +169,23 @@ class ConnectorContract:
             ("k/a", T0 + timedelta(hours=1)),
             ("k/b", T0 + timedelta(hours=3)),
         ]
+
+    def test_what_the_athlete_added_to_a_session_shows_and_outlives_racecal_updates(
+        self, calendar: CalendarConnector
+    ) -> None:
+        """Seen: a location, colour or reminder the athlete added was lost when racecal re-timed
+        the session (the update replaced the whole event)."""
+        created = calendar.create(session("k/a"))
+        assert created.extras == ()
+        self.decorate(calendar, created)
+        [held] = [e for e in listed(calendar).values() if e.id == created.id]
+        names = {name for name, _value in held.extras}
+        assert held.location == "Stadtpark"
+        assert {"colour", "reminders"} <= names
+        moved = calendar.update(session("k/a", hours=24), held.etag)
+        [after] = [e for e in listed(calendar).values() if e.id == created.id]
+        assert after.start == T0 + timedelta(hours=24) == moved.start
+        assert (after.location, after.extras) == (held.location, held.extras)
 
     def test_a_batch_cut_short_by_an_error_sends_nothing_it_still_held(
         self, calendar: CalendarConnector
@@ -371,6 +393,17 @@ def event(
     if rule:
         vevent.add("rrule", icalendar.vRecur.from_ical(f"FREQ=DAILY;{rule}"))
     return vevent
+
+
+def decorated(vevent: icalendar.Event) -> None:
+    """What `decorate` adds, as an iCalendar app adds it."""
+    vevent.add("location", "Stadtpark")
+    vevent.add("color", "tomato")
+    alarm = icalendar.Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "Reminder")
+    alarm.add("trigger", timedelta(minutes=-30))
+    vevent.add_component(alarm)
 
 
 def cancelled_occurrence(uid: str, start: datetime) -> icalendar.Event:

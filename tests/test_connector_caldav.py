@@ -20,6 +20,7 @@ from tests.connector_contract import (
     ConnectorContract,
     SourceContract,
     cancelled_occurrence,
+    decorated,
     vevent_of,
 )
 from tests.connector_contract import session as session_event
@@ -66,6 +67,16 @@ class TestCalDavCalendar(ConnectorContract):
     def vanish(self, calendar: TrainingCalendar) -> None:
         assert isinstance(calendar, CalDavCalendar)
         app(calendar.account).calendar(url=calendar.url).delete()
+
+    def decorate(self, calendar: TrainingCalendar, event: RemoteEvent) -> None:
+        assert isinstance(calendar, CalDavCalendar)
+        target = app(calendar.account).calendar(url=calendar.url)
+        [held] = [o for o in target.objects(load_objects=True) if event.id in (o.data or "")]
+        cal = icalendar.Calendar.from_ical(held.data)
+        for component in cal.walk("VEVENT"):
+            decorated(component)
+        held.data = cal.to_ical().decode()
+        held.save(increase_seqno=False)
 
     def reopen(self, calendar: TrainingCalendar) -> TrainingCalendar:
         assert isinstance(calendar, CalDavCalendar)

@@ -82,6 +82,13 @@ class TestGoogleCalendar(ConnectorContract):
         assert isinstance(calendar, GoogleCalendar)
         return training(account_for(self.fake), calendar.calendar_id)
 
+    def decorate(self, calendar: TrainingCalendar, event: RemoteEvent) -> None:
+        assert isinstance(calendar, GoogleCalendar)
+        [held] = [e for e in self.fake.events(calendar.calendar_id) if e["id"] == event.id]
+        reminders = {"useDefault": False, "overrides": [{"method": "popup", "minutes": 30}]}
+        added = {"location": "Stadtpark", "colorId": "5", "reminders": reminders}
+        self.fake.put_event(calendar.calendar_id, held | added)
+
     @pytest.fixture(autouse=True)
     def _fake(self, fake: FakeGoogleCalendar) -> None:
         self.fake = fake

@@ -32,6 +32,7 @@ from tests.connector_contract import (
     ConnectorContract,
     SourceContract,
     cancelled_occurrence,
+    decorated,
     session,
     vevent_of,
 )
@@ -65,6 +66,16 @@ class TestIcsFileCalendar(ConnectorContract):
     def reopen(self, calendar: TrainingCalendar) -> TrainingCalendar:
         assert isinstance(calendar, IcsFileCalendar)
         return IcsFileCalendar(calendar.path)
+
+    def decorate(self, calendar: TrainingCalendar, event: RemoteEvent) -> None:
+        assert isinstance(calendar, IcsFileCalendar)
+
+        def change(cal: icalendar.Calendar) -> None:
+            for component in cal.walk("VEVENT"):
+                if str(component["UID"]) == f"{event.id}@racecal":
+                    decorated(component)
+
+        ics_support.save_as_another_app(calendar.path, change)
 
 
 class TestIcsFileSource(SourceContract):

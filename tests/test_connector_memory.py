@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import icalendar
 import pytest
 
@@ -26,6 +28,11 @@ class TestMemoryCalendar(ConnectorContract):
 
     def reopen(self, calendar: TrainingCalendar) -> TrainingCalendar:
         return calendar  # a memory calendar lives as long as its process: it is the backend
+
+    def decorate(self, calendar: TrainingCalendar, event: RemoteEvent) -> None:
+        assert isinstance(calendar, MemoryCalendar)
+        extras = (("colour", "5"), ("reminders", "-PT30M"))
+        calendar.put(replace(event, location="Stadtpark", extras=extras))
 
 
 class TestMemorySource(SourceContract):
