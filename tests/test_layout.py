@@ -16,7 +16,7 @@ PACKAGES = ("scheduler", "connectors", "service")
 # What each wing may import of ours (besides itself), as its package docstring says.
 ALLOWED = {
     "scheduler": set(),
-    "connectors": {"scheduler"},
+    "connectors": set(),
     "service.config": {"scheduler"},
     "service.store": {"scheduler", "connectors"},
     "service.sync": {"scheduler", "connectors", "service.config", "service.store"},
