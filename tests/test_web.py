@@ -379,7 +379,9 @@ def test_slow_passes_filling_the_pool_do_not_read_as_a_stall(tmp_path: Path) -> 
             assert get(base + "/readyz")[0] == 503
             assert get(base + "/healthz")[0] == 200
             time.sleep(0.25)
-        assert wait_for(lambda: get(base + "/readyz")[0] == 200, 30)
+        # Eleven first passes (each plans and writes a whole block) share two cores: how long
+        # they take is the machine's business; that readiness comes after them is the test's.
+        assert wait_for(lambda: get(base + "/readyz")[0] == 200, 120)
     finally:
         daemon.stop.set()
         runner.join(timeout=30)
