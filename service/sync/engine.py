@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from connectors.base import (
     AuthError,
@@ -236,7 +237,7 @@ def plan_pass(
     seen = judge(snapshot, remote, now, tz, reset)
     plan, news = plan_around(entry, snapshot, seen, sources, now)
     placed = {p.key: p for p in plan.sessions}
-    desired = {k: session_event(entry.athlete.id, p) for k, p in placed.items()}
+    desired = {k: session_event(entry.athlete.id, p, tz) for k, p in placed.items()}
     actions = decide(desired, seen, now)
     if news:
         actions.insert(len(seen.bookkeeping), RecordRaces(news))
@@ -303,12 +304,15 @@ def request_around(
     return request, news
 
 
-def session_event(athlete_id: str, session: PlacedSession) -> SessionEvent:
+def session_event(athlete_id: str, session: PlacedSession, tz: ZoneInfo) -> SessionEvent:
+    """The event of a session, on the athlete's clock: a session carried over from the store
+    (history, a pin) comes back with a bare UTC offset, which an .ics file or a CalDAV server
+    can only write as a TZID no VTIMEZONE defines (a floating time to every reader)."""
     return SessionEvent(
         managed_id(athlete_id, session.key),
         session.key,
         session.title,
         session.description,
-        session.start,
-        session.end,
+        session.start.astimezone(tz),
+        session.end.astimezone(tz),
     )
