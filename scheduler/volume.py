@@ -142,10 +142,6 @@ def ceil_km(km: float) -> float:
     return math.ceil(km * 2) / 2
 
 
-def minutes_for(km: float, pace_s: int, factor: float = 1.0) -> int:
-    return max(20, math.ceil(km * pace_s * factor / 60 / 5) * 5)
-
-
 def long_cap(cls: DistanceClass | None, pace_s: int) -> float:
     """R9: the longest long run, km or minutes at easy pace, whichever comes first."""
     km, minutes = OFFSEASON_LONG if cls is None else LONG_BAND[cls][1:]
