@@ -71,6 +71,25 @@ def settle_pins(
             placed = own.placed(
                 where.start, where.end, REASONS, heavy=heavy, key_run=key_run, origin="kept"
             )
+            last = previous.get(key)
+            if last is not None:
+                # The athlete moved the session they saw, which placement may have made other
+                # than its spec's full form: light legs or upper body instead of heavy legs
+                # (L1/L3/L4/L11), the short session (L10), a key run run easy. Its load is
+                # what the rules around it must count.
+                key_run, heavy = last.key_run, last.heavy_lower
+                long = last.type == "long" and last.key_run
+                placed = replace(
+                    placed,
+                    type=last.type,
+                    heavy_lower=heavy,
+                    key_run=key_run,
+                    title=last.title,
+                    description=last.description,
+                    distance_km=last.distance_km,
+                    steps=last.steps,
+                    exercises=last.exercises,
+                )
             covered.add(key)
         start, end = to_minutes(where.start), to_minutes(where.end)
         board.book(board.local_day(start), Booked(start, end, kind, key_run, heavy, long, key))

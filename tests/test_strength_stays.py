@@ -7,7 +7,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from scheduler.model import (
     Athlete,
     Exercise,
+    Interval,
     Phase,
     PlacedSession,
     Plan,
@@ -423,7 +424,7 @@ def test_no_session_is_lost_when_an_empty_calendar_could_hold_it(req: PlanReques
 @pytest.mark.slow
 def test_every_run_day_pattern_keeps_its_sessions_on_an_empty_calendar() -> None:
     """All 399 run-day patterns x long-run days: nothing is dropped but L6's one run for
-    seven run days."""
+    seven run days and the runs of run days P9 keeps free of running after the marathon."""
     marathon = Race("m", "marathon", TODAY + timedelta(weeks=17, days=6), 42.195, Priority.A)
     lost = []
     for size in range(3, 8):
@@ -431,7 +432,7 @@ def test_every_run_day_pattern_keeps_its_sessions_on_an_empty_calendar() -> None
             for long_day in days:
                 a = athlete(run_days=days, long_run_day=long_day, windows=(WIDE,) * 7)
                 plan = build_plan(PlanRequest(a, (marathon,), TODAY, 20))
-                lost += [w for w in dropped(plan) if not w.endswith("(L6)")]
+                lost += [w for w in dropped(plan) if not w.endswith(("(L6)", "(P9)"))]
     assert lost == []
 
 
@@ -447,3 +448,22 @@ def test_a_replan_on_its_own_placement_writes_nothing(req: PlanRequest) -> None:
         return [(s.key, s.start, s.end, s.title, s.description) for s in plan.sessions]
 
     assert written(again) == written(first)
+
+
+def test_a_moved_light_legs_session_counts_as_heavy_legs() -> None:
+    """The athlete moved the light-legs session of a Saturday before the long run: it was
+    booked as the full heavy session, which made Saturday a hard day and pushed the Sunday long
+    run onto it."""
+    entry = load_config(ROOT / "config.example.toml").athletes[0]
+    now = datetime(2027, 1, 11, 5, 0, tzinfo=TZ)
+    first = plan_for(entry, now.date(), now=now).plan
+    light = next(s for s in first.sessions if s.title.endswith("light legs"))
+    req = PlanRequest(entry.athlete, first.races, now.date(), 16, now=now, previous=first.sessions)
+    moved = Interval(light.start + timedelta(hours=3), light.end + timedelta(hours=3))
+    again = build_plan(replace(req, pinned=((light.key, moved),)))
+    pinned = again.session(light.key)
+    assert pinned is not None
+    assert (pinned.title, pinned.heavy_lower, pinned.start) == (light.title, False, moved.start)
+    before = {s.key: (s.start, s.title) for s in build_plan(req).sessions if s.key != light.key}
+    after = {s.key: (s.start, s.title) for s in again.sessions if s.key != light.key}
+    assert after == before
