@@ -94,8 +94,10 @@ def test_a_broken_race_file_keeps_the_last_good_plan(name: str, tmp_path: Path) 
         assert str(entry.race_ics[0]) in result.error
         assert entry.output_ics.read_bytes() == good
     else:
-        # The file parses and holds no races: the plan follows it (the athlete removed them).
+        # The file parses. Every race vanishing at once is held as a fault (the empty-source
+        # guard): the plan is kept until the athlete confirms; otherwise it follows the file.
         sessions = icalendar.Calendar.from_ical(entry.output_ics.read_bytes()).walk("VEVENT")
-        assert not any("google.com/w" in str(e.get("X-RACECAL-SESSION", "")) for e in sessions)
+        races_left = any("google.com/w" in str(e.get("X-RACECAL-SESSION", "")) for e in sessions)
+        assert bool(result.held) == (entry.output_ics.read_bytes() == good) or races_left
     expected_error = name not in ("bad-rrule.ics", "latin1.ics")
     assert (result.error is not None) == expected_error
