@@ -53,33 +53,20 @@ def settle_pins(
         where = pins[key]
         week = _monday(where.start.astimezone(tz).date())
         own = by_key.get(key)
-        # Its kind and load are those of the session as it was written (a strength session
-        # placed as its light variant stays light), else its spec's.
         last = previous.get(key)
         if own is None and last is None:
             continue  # nothing known of it: it stays in the calendar, uncounted
-        if last is not None:
-            slot, kind, key_run, heavy = last.slot, last.kind, last.key_run, last.heavy_lower
-            long = last.slot == "long" and last.key_run
-        else:
-            assert own is not None
-            slot, kind, key_run, heavy = own.slot, own.kind, own.key_run, own.heavy_lower
-            long = own.slot == "long" and own.key_run
         if own is None:
             assert last is not None
+            slot, kind, key_run, heavy = last.slot, last.kind, last.key_run, last.heavy_lower
+            long = last.type == "long" and last.key_run
             placed = replace(last, reasons=REASONS, origin="kept")
         else:
+            slot, kind, key_run, heavy = own.slot, own.kind, own.key_run, own.heavy_lower
+            long = own.slot == "long" and own.key_run
             placed = own.placed(
-                where.start,
-                where.end,
-                REASONS,
-                heavy=heavy,
-                key_run=key_run,
-                title=last.title if last is not None else None,
-                description=last.description if last is not None else None,
-                origin="kept",
+                where.start, where.end, REASONS, heavy=heavy, key_run=key_run, origin="kept"
             )
-            last = previous.get(key)
             if last is not None:
                 # The athlete moved the session they saw, which placement may have made other
                 # than its spec's full form: light legs or upper body instead of heavy legs

@@ -93,11 +93,6 @@ def test_a_broken_race_file_keeps_the_last_good_plan(name: str, tmp_path: Path) 
         assert "\n" not in result.error
         assert str(entry.race_ics[0]) in result.error
         assert entry.output_ics.read_bytes() == good
-    elif any("reads empty" in p for p in result.problems):
-        # It parses and reads empty: the empty-source guard keeps the plan until the athlete
-        # confirms (or a day passes), and says how.
-        assert any("accept-empty" in p for p in result.problems)
-        assert entry.output_ics.read_bytes() == good
     else:
         # The file parses. Every race vanishing at once is held as a fault (the empty-source
         # guard): the plan is kept until the athlete confirms; otherwise it follows the file.
