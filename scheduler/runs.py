@@ -10,6 +10,7 @@ text from its steps.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple, TypeAlias
 
 from scheduler.model import (
@@ -277,6 +278,33 @@ def _tied_km(kind: str, long_km: float, pace: int) -> float:
     return min(short, long_km) if long_km else short
 
 
+@lru_cache(maxsize=4096)
+def _workout(
+    run_type: str,
+    km: float,
+    paces: Paces,
+    phase: Phase,
+    cls: DistanceClass | None,
+    progress: int,
+    week_km: float,
+    focus: str,
+    pace_km: float,
+) -> Workout:
+    """scheduler.workouts' one door, remembered: weeks of one plan (and athletes of one
+    fitness) ask for the same easy and long runs again and again."""
+    return workout_for(
+        run_type,
+        km,
+        paces,
+        phase=phase,
+        cls=cls,
+        progress=progress,
+        week_km=week_km,
+        focus=focus,
+        pace_km=pace_km,
+    )
+
+
 def _capped_long(w: _Week, phase: Phase, load: WeekLoad, km: float) -> RunRx:
     """The long run for a budget of `km`, within the distance's cap (R9) once its steps are
     counted (a time-on-feet run rounds to whole 5 minutes)."""
@@ -312,9 +340,7 @@ def _long_run(w: _Week, phase: Phase, load: WeekLoad, km: float) -> RunRx:
         )
     if week.run_taper:
         reasons.append(Reason("P10", load.note, "prescription"))
-    workout = workout_for(
-        "long", km, w.paces, phase=phase, cls=cls, progress=w.progress, focus=focus, pace_km=pace_km
-    )
+    workout = _workout("long", km, w.paces, phase, cls, w.progress, 0.0, focus, pace_km)
     paced = "long_mp" if focus == "marathon-pace" else "long"
     rx = run_rx(
         "long",
@@ -328,16 +354,7 @@ def _long_run(w: _Week, phase: Phase, load: WeekLoad, km: float) -> RunRx:
 
 def _quality(w: _Week, slot: str, q_type: str, km: float, phase: Phase) -> RunRx:
     focus = "sharpen" if phase is Phase.TAPER else ""
-    workout = workout_for(
-        q_type,
-        km,
-        w.paces,
-        phase=phase,
-        cls=w.cls,
-        progress=w.progress,
-        week_km=w.km,
-        focus=focus,
-    )
+    workout = _workout(q_type, km, w.paces, phase, w.cls, w.progress, w.km, focus, 0.0)
     key_run = q_type in KEY_RUN_TYPES
     reasons = [
         Reason("R3", f"{QUALITY[phase]} quality session(s) in {phase.value} weeks", "prescription"),
@@ -370,7 +387,7 @@ def _tied(w: _Week, kind: str, weekday: int, km: float, tied: tuple[tuple[int, s
     slot = f"easy-{kind}" + (f"-{same.index(weekday) + 1}" if len(same) > 1 else "")
     # Typed by what it is for (scheduler.workouts builds each), so easy runs keep one pace.
     run_type = kind.replace("-", "_")
-    workout = workout_for(run_type, km, w.paces, phase=run_phase(w.week, w.cls), cls=w.cls)
+    workout = _workout(run_type, km, w.paces, run_phase(w.week, w.cls), w.cls, 0, 0.0, "", 0.0)
     rx = run_rx(
         slot,
         workout,
@@ -384,7 +401,7 @@ def _tied(w: _Week, kind: str, weekday: int, km: float, tied: tuple[tuple[int, s
 def _easy(w: _Week, km: float) -> RunRx:
     return run_rx(
         "",
-        workout_for("easy", km, w.paces, phase=run_phase(w.week, w.cls), cls=w.cls),
+        _workout("easy", km, w.paces, run_phase(w.week, w.cls), w.cls, 0, 0.0, "", 0.0),
         key_run=False,
         value=VALUE_EASY,
         reasons=(
