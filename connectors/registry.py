@@ -4,8 +4,10 @@ Each backend is a package of its own with an `open_account(table, context)` that
 table (the keys its settings name) and returns an `Account`: the athlete's race and busy
 `Source`s there and, when its table names one, the `TrainingCalendar`, sharing one login. A
 package is imported only when an athlete uses it, so the optional extras (caldav, google) stay
-optional. A new calendar service is one new package, one line in BACKENDS and its contract
-tests; the service only ever calls `open_account`.
+optional. Its config table is declared in the package's `settings` module (see connectors.settings),
+which the service's config reads without the backend's extra. A new calendar service is one
+new package, one line in BACKENDS and its contract tests; the service only ever calls
+`open_account` and `settings`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from connectors.base import Source, SourceError, TrainingCalendar
+from connectors.settings import BackendSettings
 
 ROLES = ("races", "busy")
 
@@ -63,13 +66,32 @@ class Backend:
     # core dependencies).
     title: str
     extra: str | None = None
+    # Has a `settings` module: its own [athletes.<kind>] table (the .ics backend is built from
+    # the athlete's own [athletes.races], [athletes.busy] and [athletes.output]).
+    configured: bool = True
 
 
+# In the order races count: the same race in two backends' calendars is the last one's.
 BACKENDS = {
-    "ics": Backend("connectors.ics", "iCalendar"),
-    "caldav": Backend("connectors.caldav", "CalDAV", extra="caldav"),
+    "ics": Backend("connectors.ics", "iCalendar", configured=False),
     "google": Backend("connectors.google", "Google", extra="google"),
+    "caldav": Backend("connectors.caldav", "CalDAV", extra="caldav"),
 }
+
+
+def configured() -> tuple[str, ...]:
+    """The backends with a config table of their own, [athletes.<kind>]."""
+    return tuple(kind for kind, backend in BACKENDS.items() if backend.configured)
+
+
+def settings(kind: str) -> BackendSettings:
+    """What backend `kind` declares of its config (importable without its extra)."""
+    module: BackendSettings = importlib.import_module(f"{BACKENDS[kind].module}.settings")
+    return module
+
+
+def title(kind: str) -> str:
+    return BACKENDS[kind].title
 
 
 def open_account(kind: str, table: Mapping[str, Any], context: Context) -> Account:
@@ -78,7 +100,8 @@ def open_account(kind: str, table: Mapping[str, Any], context: Context) -> Accou
     if backend is None:
         raise SourceError(f"no calendar backend '{kind}' (known: {', '.join(BACKENDS)})")
     try:
-        module = importlib.import_module(backend.module)
+        # The package itself imports without its extra; its account code needs it.
+        account: Account = importlib.import_module(backend.module).open_account(table, context)
     except ImportError as exc:
         if backend.extra is None:
             raise
@@ -86,7 +109,6 @@ def open_account(kind: str, table: Mapping[str, Any], context: Context) -> Accou
             f"{table.get('where', kind)}: {backend.title} support is not installed "
             f"(pip install 'racecal[{backend.extra}]')"
         ) from exc
-    account: Account = module.open_account(table, context)
     return _Checked(account)
 
 

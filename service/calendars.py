@@ -19,19 +19,20 @@ nothing. A fresh process starts with full listings. What the sync uses:
     watched()             the calendars whose servers push changes (capabilities.push)
     close()
 
-It imports no backend module: a new calendar service changes nothing here but `tables()`,
-until the config hands every backend's table over as it is.
+It imports no backend module: the config hands each backend its own table as the backend
+declared it, and a new calendar service changes nothing here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
+from connectors import registry
 from connectors.base import (
     ChangeSet,
     Problem,
@@ -40,7 +41,6 @@ from connectors.base import (
     SourceError,
     TrainingCalendar,
     Watchable,
-    safe_url,
 )
 from connectors.registry import ROLES, Account, Context, open_account
 from scheduler.busy import busy_from
@@ -55,10 +55,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("racecal.calendars")
 
-__all__ = ["AthleteCalendars", "SourceError", "Sources", "tables", "training_target"]
-
-# The backends in the order their races count: the same race in two calendars is the last's.
-ORDER = ("ics", "google", "caldav")
+__all__ = [
+    "AthleteCalendars",
+    "SourceError",
+    "Sources",
+    "tables",
+    "training_elsewhere",
+    "training_target",
+]
 
 
 @dataclass(frozen=True)
@@ -76,21 +80,27 @@ class Sources:
 
 def training_target(entry: AthleteConfig) -> str:
     """Where the athlete's sessions are written, for messages."""
-    if entry.google is not None:
-        return f"Google calendar '{entry.google.training_id or entry.google.training}'"
-    config = entry.caldav
-    if config is not None and config.training is not None:
-        return f"CalDAV calendar '{config.training}' at {safe_url(config.url)}"
+    for kind, table in entry.calendars.items():
+        target = registry.settings(kind).training(table)
+        if target is not None:
+            return target
     return str(entry.output_ics)
 
 
-def tables(entry: AthleteConfig) -> dict[str, dict[str, Any]]:
-    """The athlete's config as one table per backend, for `connectors.registry`. The .ics
-    table holds the output file only when no other backend holds the training calendar."""
-    elsewhere = entry.google is not None or (
-        entry.caldav is not None and entry.caldav.training is not None
+def training_elsewhere(entry: AthleteConfig) -> bool:
+    """Whether a backend's table holds the training calendar (else the .ics output does)."""
+    return any(
+        registry.settings(kind).training(table) is not None
+        for kind, table in entry.calendars.items()
     )
-    found: dict[str, dict[str, Any]] = {
+
+
+def tables(entry: AthleteConfig) -> dict[str, Mapping[str, Any]]:
+    """The athlete's config as one table per backend, for `connectors.registry`, in the order
+    races count. The .ics table holds the output file only when no other backend holds the
+    training calendar."""
+    elsewhere = training_elsewhere(entry)
+    found: dict[str, Mapping[str, Any]] = {
         "ics": {
             "races": entry.race_ics,
             "busy": entry.busy_ics,
@@ -98,13 +108,10 @@ def tables(entry: AthleteConfig) -> dict[str, dict[str, Any]]:
             "busy_urls": entry.busy_urls,
             "output": None if elsewhere else entry.output_ics,
             "cache_dir": entry.cache_dir,
-        }
+        },
+        **entry.calendars,
     }
-    if entry.google is not None:
-        found["google"] = asdict(entry.google)
-    if entry.caldav is not None:
-        found["caldav"] = asdict(entry.caldav)
-    return found
+    return {kind: found[kind] for kind in registry.BACKENDS if kind in found}
 
 
 class StoreMemory:
@@ -171,9 +178,7 @@ class AthleteCalendars:
             retry_seconds=retry_seconds,
         )
         self._tables = {
-            kind: table
-            for kind, table in sorted(tables(entry).items(), key=lambda kv: ORDER.index(kv[0]))
-            if only is None or kind in only
+            kind: table for kind, table in tables(entry).items() if only is None or kind in only
         }
         self._accounts: dict[str, Account] = {}
         self._training = training

@@ -60,10 +60,10 @@ def test_options_alone_make_a_caldav_config(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     entry = load_config(target).athletes[0]
-    assert entry.caldav is not None
-    assert entry.caldav.url == "https://cloud.example.com/remote.php/dav"
-    assert entry.caldav.password_env == "RACECAL_ALEX_CALDAV"
-    assert entry.caldav.training == "Training"
+    caldav = entry.calendars["caldav"]
+    assert caldav["url"] == "https://cloud.example.com/remote.php/dav"
+    assert caldav["password_env"] == "RACECAL_ALEX_CALDAV"
+    assert caldav["training"] == "Training"
 
 
 def test_google_config_says_to_authorize_next(tmp_path: Path) -> None:
@@ -73,8 +73,8 @@ def test_google_config_says_to_authorize_next(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "racecal auth google --athlete alex" in result.output
     config = load_config(target)
-    assert config.google is not None
-    assert config.athletes[0].google is not None
+    assert "google" in config.shared
+    assert "google" in config.athletes[0].calendars
 
 
 def test_an_existing_file_is_kept_without_force(tmp_path: Path) -> None:
@@ -117,8 +117,7 @@ def test_a_username_cannot_smuggle_keys_into_the_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     entry = load_config(target).athletes[0]
-    assert entry.caldav is not None
-    assert entry.caldav.username == sneaky
+    assert entry.calendars["caldav"]["username"] == sneaky
     assert entry.athlete.weekly_km == 40
 
 
@@ -136,17 +135,15 @@ def test_every_backend_setting_is_an_option(tmp_path: Path) -> None:
     for target, args in runs.items():
         result = CliRunner().invoke(main, ["init", "--path", str(target), *common, *args])
         assert result.exit_code == 0, result.output
-    dav = load_config(caldav).athletes[0].caldav
-    assert dav is not None
-    assert (dav.password_env, dav.races, dav.busy, dav.training) == (
+    dav = load_config(caldav).athletes[0].calendars["caldav"]
+    assert (dav["password_env"], dav["races"], dav["busy"], dav["training"]) == (
         "ALEX_DAV",
         ("Rennen", "Läufe"),
         (),
         "Plan",
     )
-    g = load_config(google).athletes[0].google
-    assert g is not None
-    assert (g.races, g.busy, g.training) == (
+    g = load_config(google).athletes[0].calendars["google"]
+    assert (g["races"], g["busy"], g["training"]) == (
         ("races@group.calendar.google.com",),
         ("primary", "work@example.com"),
         "Plan",

@@ -212,14 +212,11 @@ def with_caldav(tmp_path: Path, table: str) -> Path:
 
 def test_a_caldav_table_loads(tmp_path: Path) -> None:
     entry = load_config(with_caldav(tmp_path, CALDAV)).athletes[0]
-    assert entry.caldav is not None
-    assert (entry.caldav.races, entry.caldav.busy, entry.caldav.training) == (
-        ("Races",),
-        (),
-        "Training",
-    )
-    assert entry.caldav.password_env == "RACECAL_ALEX_CALDAV"
-    assert entry.caldav.retry_seconds == 60
+    caldav = entry.calendars["caldav"]
+    assert (caldav["races"], caldav["busy"], caldav["training"]) == (("Races",), (), "Training")
+    assert caldav["password_env"] == "RACECAL_ALEX_CALDAV"
+    assert caldav["retry_seconds"] == 60
+    assert caldav["where"].endswith("config.toml: athletes[0].caldav")
 
 
 @pytest.mark.parametrize(

@@ -147,9 +147,11 @@ def test_an_empty_google_table_is_no_google_table(tmp_path: Path) -> None:
     path = tmp_path / "ok.toml"
     path.write_text(GOOGLE, encoding="utf-8")
     entry = load_config(path, env={}).athletes[0]
-    assert entry.google is not None
-    assert entry.google.token_file == tmp_path / "var" / "tokens" / "alex-google.json"
-    assert entry.google.races == entry.google.busy == ("primary",)
+    google = entry.calendars["google"]
+    assert google["token_file"] == tmp_path / "var" / "tokens" / "alex-google.json"
+    assert google["races"] == google["busy"] == ("primary",)
+    # The [google] table's keys reach every Google athlete's table.
+    assert google["client_secrets"] == tmp_path / "c.json"
 
 
 # What hypothesis writes into a file: TOML values of every kind, and keys shaped like ours.

@@ -72,16 +72,16 @@ def test_google_credentials_are_checked(tmp_path: Path) -> None:
     with FakeGoogleCalendar() as fake:
         world = GoogleWorld(fake, tmp_path)
         entry = world.config()
-        assert entry.google is not None
+        token_file = entry.calendars["google"]["token_file"]
         code, lines = doctor(tmp_path / "config.toml")
         assert code == 0, lines
-        token = json.loads(entry.google.token_file.read_text())
+        token = json.loads(token_file.read_text())
         token["scopes"] = token["scopes"][:1]
-        entry.google.token_file.write_text(json.dumps(token))
+        token_file.write_text(json.dumps(token))
         code, lines = doctor(tmp_path / "config.toml")
         assert code == 1
         assert any("lacks https://www.googleapis.com/auth/calendar.app.created" in x for x in lines)
-        entry.google.token_file.unlink()
+        token_file.unlink()
         code, lines = doctor(tmp_path / "config.toml")
         assert code == 1
         assert any(

@@ -17,7 +17,7 @@ PACKAGES = ("scheduler", "connectors", "service")
 ALLOWED = {
     "scheduler": set(),
     "connectors": set(),
-    "service.config": {"scheduler"},
+    "service.config": {"scheduler", "connectors"},
     "service.store": {"scheduler", "connectors"},
     "service.sync": {"scheduler", "connectors", "service.config", "service.store"},
     "service.views": {

@@ -9,19 +9,14 @@ retry_seconds.
 
 from __future__ import annotations
 
-import os
-import stat
+import importlib
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connectors.base import Source, SourceError, TrainingCalendar
-from connectors.caldav.calendar import CalDavAccount, CalDavCalendar, CalDavSettings
-from connectors.caldav.collection import DavCollection
-from connectors.caldav.source import CalDavSource
-from connectors.retry import RetryPolicy
-
 if TYPE_CHECKING:
+    from connectors.caldav.account import CalDavAthlete, password
+    from connectors.caldav.calendar import CalDavAccount, CalDavCalendar, CalDavSettings
+    from connectors.caldav.source import CalDavSource
     from connectors.registry import Context
 
 __all__ = [
@@ -30,83 +25,28 @@ __all__ = [
     "CalDavCalendar",
     "CalDavSettings",
     "CalDavSource",
+    "open_account",
     "password",
 ]
 
-
-def password(table: Mapping[str, Any]) -> str | None:
-    """From the named environment variable or a file no one else can read; never logged."""
-    where = table.get("where", "caldav")
-    variable, file = table.get("password_env"), table.get("password_file")
-    if variable:
-        value = os.environ.get(variable)
-        if not value:
-            raise SourceError(f"{where}.password_env: environment variable {variable} is not set")
-        return value
-    if file:
-        path = Path(file)
-        try:
-            mode = path.stat().st_mode
-            text = path.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SourceError(
-                f"{where}.password_file: cannot read {path} ({exc.strerror})"
-            ) from None
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise SourceError(f"{where}.password_file: {path} is readable by others; chmod 600 it")
-        return text
-    return None
+# Imported on first use, so `connectors.caldav.settings` reads a config without the extra.
+_WHERE = {
+    "CalDavAthlete": "account",
+    "password": "account",
+    "CalDavAccount": "calendar",
+    "CalDavCalendar": "calendar",
+    "CalDavSettings": "calendar",
+    "CalDavSource": "source",
+}
 
 
-class CalDavAthlete:
-    """One athlete's CalDAV login, its source calendars and its training calendar."""
-
-    def __init__(self, table: Mapping[str, Any], context: Context) -> None:
-        self.table = table
-        self.context = context
-        where = str(table.get("where", "caldav"))
-        self._login: CalDavAccount | None = None
-        self._sources = {
-            role: [CalDavSource(self, name, role, where) for name in table.get(role, ())]
-            for role in ("races", "busy")
-        }
-        self._training: CalDavCalendar | None = None
-
-    def login(self) -> CalDavAccount:
-        """Connects on first use: building the sources costs no request."""
-        if self._login is None:
-            budget = self.context.retry_seconds
-            if budget is None:
-                budget = float(self.table.get("retry_seconds", 60.0))
-            self._login = CalDavAccount(
-                CalDavSettings(
-                    str(self.table["url"]),
-                    self.table.get("username"),
-                    password(self.table),
-                    retry=RetryPolicy().scaled(budget),
-                )
-            )
-        return self._login
-
-    def collection(self, name: str) -> DavCollection:
-        return self.login().collection(name)
-
-    def sources(self, role: str) -> list[Source]:
-        return list(self._sources.get(role, ()))
-
-    def training(self) -> TrainingCalendar | None:
-        name = self.table.get("training")
-        if name is None:
-            return None
-        if self._training is None:
-            create = bool(self.table.get("create_training", True)) and self.context.create
-            self._training = self.login().training(str(name), create)
-        return self._training
-
-    def close(self) -> None:
-        if self._login is not None:
-            self._login.close()
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
 
 
 def open_account(table: Mapping[str, Any], context: Context) -> CalDavAthlete:
+    from connectors.caldav.account import CalDavAthlete  # noqa: PLC0415
+
     return CalDavAthlete(table, context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from service.config.load import config_path, load_config
@@ -46,7 +48,8 @@ def auth_google(athlete_id: str, config: str | None, port: int) -> None:
         entry = loaded.athlete(athlete_id)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    if entry.google is None or loaded.google is None or loaded.google.client_secrets is None:
+    google = entry.calendars.get("google")
+    if google is None or not google.get("client_secrets"):
         raise click.ClickException(
             f"{loaded.path}: athlete '{athlete_id}' needs an [athletes.google] table and "
             "[google] client_secrets (the OAuth client's JSON)"
@@ -60,7 +63,7 @@ def auth_google(athlete_id: str, config: str | None, port: int) -> None:
             "Google support is not installed (pip install 'racecal[google]')"
         ) from None
     flow = InstalledAppFlow.from_client_secrets_file(
-        str(loaded.google.client_secrets), scopes=list(SCOPES)
+        str(google["client_secrets"]), scopes=list(SCOPES)
     )
     credentials = flow.run_local_server(
         host="localhost",
@@ -72,5 +75,6 @@ def auth_google(athlete_id: str, config: str | None, port: int) -> None:
         ),
         success_message="racecal is authorized. You can close this tab.",
     )
-    save_token(entry.google.token_file, credentials.to_json())
-    click.echo(f"racecal: {athlete_id}: authorized; token saved to {entry.google.token_file}")
+    token_file = Path(google["token_file"])
+    save_token(token_file, credentials.to_json())
+    click.echo(f"racecal: {athlete_id}: authorized; token saved to {token_file}")

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import errno
 import tempfile
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from connectors.base import CalendarError, IcsError, NotFound, SourceError
 from connectors.registry import Context, open_account
 from scheduler.busy import busy_from
 from scheduler.plan import zone
 from scheduler.races import races_in
-from service.calendars import AthleteCalendars, tables, training_target
+from service.calendars import AthleteCalendars, training_elsewhere, training_target
 from service.config.load import AthleteConfig, Config
 from service.planning import read_busy, read_races
 from service.store import state
@@ -137,10 +138,10 @@ def _context(entry: AthleteConfig) -> Context:
 def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> Iterator[Check]:
     """Reads races and busy time as a pass would, but only reads: the training calendar is
     looked up, never created (a pass creates it; doctor run twice must not make two)."""
-    if entry.caldav is None and entry.google is None:
+    if not entry.calendars:
         return
     calendars = AthleteCalendars(
-        entry, create=False, retry_seconds=RETRY_SECONDS, only=("caldav", "google")
+        entry, create=False, retry_seconds=RETRY_SECONDS, only=tuple(entry.calendars)
     )
     try:
         read = calendars.read(zone(entry.athlete.timezone), start, end)
@@ -155,40 +156,39 @@ def _remote(entry: AthleteConfig, name: str, start: datetime, end: datetime) -> 
         f"calendars answer: {len(read.races)} race(s), {len(read.busy)} busy interval(s); "
         f"sessions go to {training_target(entry)}",
     )
-    if entry.caldav is not None and entry.caldav.training is not None:
-        yield _caldav_training(entry, name)
-    if entry.google is not None and entry.google.service_account_file is None:
-        yield from _scopes(entry, name)
+    caldav = entry.calendars.get("caldav")
+    if caldav is not None and caldav.get("training") is not None:
+        yield _caldav_training(entry, caldav, name)
+    google = entry.calendars.get("google")
+    if google is not None and google.get("service_account_file") is None:
+        yield from _scopes(google, name)
 
 
-def _caldav_training(entry: AthleteConfig, name: str) -> Check:
-    config = entry.caldav
-    assert config is not None
-    assert config.training is not None
-    account = open_account("caldav", tables(entry)["caldav"], _context(entry))
+def _caldav_training(entry: AthleteConfig, config: Mapping[str, Any], name: str) -> Check:
+    account = open_account("caldav", config, _context(entry))
+    training = config["training"]
     try:
         account.training()
     except NotFound as exc:
-        if config.create_training:
+        if config.get("create_training", True):
             return Check(
-                "ok", name, f"training calendar '{config.training}' will be made by the first pass"
+                "ok", name, f"training calendar '{training}' will be made by the first pass"
             )
         return Check("fail", name, f"{exc}; create it or set caldav.create_training = true")
     except (CalendarError, SourceError) as exc:
         return Check("fail", name, str(exc))
     finally:
         account.close()
-    return Check("ok", name, f"training calendar '{config.training}' exists")
+    return Check("ok", name, f"training calendar '{training}' exists")
 
 
-def _scopes(entry: AthleteConfig, name: str) -> Iterator[Check]:
+def _scopes(google: Mapping[str, Any], name: str) -> Iterator[Check]:
     import json  # noqa: PLC0415
 
     from connectors.google import SCOPES  # noqa: PLC0415 - the `google` extra
 
-    assert entry.google is not None
     try:
-        granted = json.loads(entry.google.token_file.read_text(encoding="utf-8")).get("scopes")
+        granted = json.loads(Path(google["token_file"]).read_text(encoding="utf-8")).get("scopes")
     except (OSError, ValueError):
         return
     missing = [s for s in SCOPES if granted is not None and s not in granted]
@@ -203,7 +203,7 @@ def _scopes(entry: AthleteConfig, name: str) -> Iterator[Check]:
 def _output(entry: AthleteConfig, name: str) -> Iterator[Check]:
     """Writable means a real write worked: permission bits say nothing when running as root,
     and a read-only mount or a full disk only shows when writing."""
-    if entry.google is not None or (entry.caldav is not None and entry.caldav.training):
+    if training_elsewhere(entry):
         return
     output = entry.output_ics
     probe = output.parent

@@ -1,6 +1,8 @@
 """Config: the TOML file and RACECAL_* environment, validated against a declared schema
 (schema.py, built from the kinds in fields.py) and turned into frozen values (load.py).
 
-May import: scheduler (the domain values it builds), pydantic and the standard library. Never
-the store, sync, daemon, views or cli wings, nor any connector.
+May import: scheduler (the domain values it builds), connectors.registry and
+connectors.settings (each backend declares its own [athletes.<kind>] table: the config checks
+it and hands it over without knowing its keys), pydantic and the standard library. Never the
+store, sync, daemon, views or cli wings, nor a backend's calendar code.
 """

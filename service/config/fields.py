@@ -1,4 +1,5 @@
-"""The kinds of value the config schema is built from, and `Table`, the base of its tables.
+"""The kinds of value the config schema is built from, beside the ones every backend's table
+uses too (connectors.settings: `Table`, `wrong`, text, numbers, paths, URLs).
 
 Each kind checks one value and turns it into what the code uses (a weekday into its number, a
 window into a TimeWindow). A mistake raises `wrong(...)`: one message saying what is wrong and
@@ -10,125 +11,35 @@ secrets are refused without echoing them (Table.refused).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import time
-from typing import Annotated, ClassVar
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    PlainValidator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, PlainValidator
 
+from connectors.settings import (
+    Calendar,
+    Calendars,
+    DavUrl,
+    FilePath,
+    Flag,
+    InputFile,
+    RetrySeconds,
+    Table,
+    Text,
+    Url,
+    WebhookUrl,
+    between,
+    listed,
+    one_of,
+    strings,
+    text,
+    whole,
+    wrong,
+)
 from scheduler.model import TimeWindow
 from scheduler.races import parse_result
 from service.config.reader import WEEKDAYS
-
-
-def wrong(message: str, key: str | None = None) -> PydanticCustomError:
-    """A config mistake. `key` is given by a check that belongs to a whole table (one key
-    against another): the error then names that key below the table."""
-    context = {"message": message} if key is None else {"message": message, "key": key}
-    return PydanticCustomError("racecal", "{message}", context)
-
-
-class Table(BaseModel):
-    """A TOML table: its fields are its keys. Another key is refused, naming the allowed ones;
-    a required key that is missing says what it should hold (its field's description)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    # Keys refused with a message of their own before anything else is read.
-    refused: ClassVar[dict[str, str]] = {}
-
-    @model_validator(mode="before")
-    @classmethod
-    def _keys(cls, raw: object) -> object:
-        if not isinstance(raw, dict):
-            raise wrong("expected a table")
-        for key, why in cls.refused.items():
-            if key in raw:
-                raise wrong(why, key)
-        allowed = ", ".join(sorted(cls.model_fields))
-        for key in sorted(raw):
-            if key not in cls.model_fields:
-                raise wrong(f"unknown key; expected one of {allowed}", key)
-        for name, field in cls.model_fields.items():
-            if field.is_required() and name not in raw:
-                raise wrong(f"missing; expected {field.description}", name)
-        return raw
-
-
-def listed(message: str) -> BeforeValidator:
-    """A TOML list (each item is then checked, its errors naming the item)."""
-
-    def check(value: object) -> object:
-        if not isinstance(value, list):
-            raise wrong(message)
-        return value
-
-    return BeforeValidator(check)
-
-
-def _string(what: str) -> Callable[[object], str]:
-    def check(value: object) -> str:
-        if not isinstance(value, str) or not value:
-            raise wrong(f"expected {what}, got {value!r}")
-        return value
-
-    return check
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise wrong(f"expected true or false, got {value!r}")
-    return value
-
-
-_text = _string("a text value")
-Text = Annotated[str, PlainValidator(_text)]
-Flag = Annotated[bool, PlainValidator(_flag)]
-# Relative to the config's folder (inputs) or the state folder (what racecal writes).
-FilePath = Annotated[str, PlainValidator(_string("a file path"))]
-Calendar = Annotated[str, PlainValidator(_string("a calendar name, path or URL"))]
-
-
-def between(lo: float, hi: float) -> PlainValidator:
-    """A number from lo to hi (true and false are not numbers, though Python says so)."""
-
-    def check(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-            raise wrong(f"expected a number from {lo:g} to {hi:g}, got {value!r}")
-        return float(value)
-
-    return PlainValidator(check)
-
-
-def whole(lo: int, hi: int) -> PlainValidator:
-    def check(value: object) -> int:
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or value != int(value)
-            or not lo <= value <= hi
-        ):
-            raise wrong(f"expected a whole number from {lo} to {hi}, got {value!r}")
-        return int(value)
-
-    return PlainValidator(check)
-
-
-def one_of(*options: str) -> PlainValidator:
-    def check(value: object) -> str:
-        if not isinstance(value, str) or value not in options:
-            raise wrong(f"{value!r} is not one of {', '.join(options)}")
-        return value
-
-    return PlainValidator(check)
 
 
 def _weekday(value: object) -> int:
@@ -154,14 +65,14 @@ _ID = re.compile(r"[a-z0-9_-]{1,64}")
 
 
 def _athlete_id(value: object) -> str:
-    text = _text(value)
-    if not _ID.fullmatch(text):
-        raise wrong(f"{text!r}: use lowercase letters, digits, - and _")
-    return text
+    given = text(value)
+    if not _ID.fullmatch(given):
+        raise wrong(f"{given!r}: use lowercase letters, digits, - and _")
+    return given
 
 
 def _timezone(value: object) -> str:
-    name = _text(value)
+    name = text(value)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -214,55 +125,10 @@ Windows = Annotated[
 ]
 
 
-def _strings(message: str, empty_ok: bool) -> Callable[[object], tuple[str, ...]]:
-    """One string or a list of them."""
-
-    def check(value: object) -> tuple[str, ...]:
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(
-            isinstance(v, str) and (v or empty_ok) for v in items
-        ):
-            raise wrong(message)
-        return tuple(items)
-
-    return check
-
-
 # Local files (relative to the config) and http(s) URLs, told apart when the config is built.
 Sources = Annotated[
-    tuple[str, ...], PlainValidator(_strings("expected a list of file paths or URLs", True))
+    tuple[str, ...], PlainValidator(strings("expected a list of file paths or URLs", True))
 ]
-# Calendars by display name, path or URL (CalDAV) or by id (Google).
-Calendars = Annotated[
-    tuple[str, ...],
-    PlainValidator(_strings('expected a list of calendar names like ["Races"]', False)),
-]
-
-
-def _url(value: object) -> str:
-    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
-        raise wrong(f"{value!r}: expected an http(s) URL")
-    return value
-
-
-def _dav_url(value: object) -> str:
-    text = _text(value)
-    # Checked first, so a password in the URL is never echoed.
-    if "@" in text.split("://", 1)[-1].split("/", 1)[0]:
-        raise wrong("put the username in 'username', not in the URL")
-    return _url(text)
-
-
-# Google delivers to https only; plain http is allowed to this machine, for local servers.
-_LOCAL = ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
-
-
-def _webhook(value: object) -> str:
-    if not isinstance(value, str) or not value.startswith(("https://", *_LOCAL)):
-        raise wrong(f"{value!r}: expected an https:// URL")
-    return value
-
-
 # host:port, the host a name, an IPv4 address or a bracketed IPv6 address.
 _ADDRESS = re.compile(r"(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})")
 
@@ -278,7 +144,32 @@ def _address(value: object) -> tuple[str, int]:
     return match[1].strip("[]"), int(match[2])
 
 
-Url = Annotated[str, PlainValidator(_url)]
-DavUrl = Annotated[str, PlainValidator(_dav_url)]
-WebhookUrl = Annotated[str, PlainValidator(_webhook)]
 Address = Annotated[tuple[str, int], PlainValidator(_address)]
+
+__all__ = [
+    "Address",
+    "AthleteId",
+    "Calendar",
+    "Calendars",
+    "DavUrl",
+    "FilePath",
+    "Flag",
+    "InputFile",
+    "Pace",
+    "RaceResult",
+    "RetrySeconds",
+    "RunDays",
+    "Sources",
+    "Table",
+    "Text",
+    "Timezone",
+    "Url",
+    "WebhookUrl",
+    "Weekday",
+    "Windows",
+    "between",
+    "listed",
+    "one_of",
+    "whole",
+    "wrong",
+]

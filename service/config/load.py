@@ -1,28 +1,23 @@
 """The TOML config, validated against service.config.schema and turned into the frozen values
 the code uses; every error is one line naming the file, the key path and what was expected.
 The [service] table's RACECAL_* environment is laid over it in service.config.service_table,
-the backends' values are built in service.config.remote."""
+each backend's own table is declared by the backend (connectors.registry.settings) and handed
+to it as a plain table with its file paths made absolute."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
+from connectors.settings import resolved
 from scheduler.doses import LB_PER_KG
 from scheduler.model import Athlete, SameDayOrder, Units
 from service.config.reader import ConfigError, key_path, message, read_toml
-from service.config.remote import (
-    CalDavConfig,
-    GoogleAthleteConfig,
-    GoogleConfig,
-    caldav_config,
-    google_athlete_config,
-    google_config,
-)
 from service.config.schema import AthleteTable, ConfigFile
 from service.config.service_table import ServiceConfig, label, service_config, with_environment
 
@@ -40,8 +35,9 @@ class AthleteConfig:
     race_urls: tuple[str, ...] = ()
     busy_urls: tuple[str, ...] = ()
     cache_dir: Path = Path("var/cache")
-    caldav: CalDavConfig | None = None
-    google: GoogleAthleteConfig | None = None
+    # [athletes.<kind>] of each backend the athlete uses, over its [<kind>] table's keys, as
+    # the backend reads it (connectors.registry.open_account); "where" names it in messages.
+    calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,8 @@ class Config:
     # Where relative state paths (the SQLite store, the output calendar, the URL cache) live:
     # $STATE_DIRECTORY under systemd (StateDirectory=), else the config file's folder.
     state_dir: Path = Path()
-    google: GoogleConfig | None = None
+    # [<kind>] of each backend that has one ([google]: the OAuth client and its endpoints).
+    shared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def athlete(self, athlete_id: str | None) -> AthleteConfig:
         if athlete_id is None:
@@ -83,21 +80,24 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     # $STATE_DIRECTORY under systemd (StateDirectory=): where what racecal writes goes.
     state_dir = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
     state = Path(state_dir) if state_dir else base
-    google = google_config(file.google, base)
+    shared = {kind: resolved(t, (base, state), None) for kind, t in file.shared.items()}
     return Config(
         path=path,
         service=service_config(file.service),
         athletes=tuple(
-            _athlete(entry, f"{path}: athletes[{i}]", (base, state), google)
+            _athlete(entry, f"{path}: athletes[{i}]", (base, state), shared)
             for i, entry in enumerate(file.athletes)
         ),
         state_dir=state,
-        google=google,
+        shared=shared,
     )
 
 
 def _athlete(
-    table: AthleteTable, where: str, paths: tuple[Path, Path], google: GoogleConfig | None
+    table: AthleteTable,
+    where: str,
+    paths: tuple[Path, Path],
+    shared: Mapping[str, Mapping[str, Any]],
 ) -> AthleteConfig:
     base, state = paths
     race_files, race_urls = _sources(table.races.ics, base)
@@ -131,11 +131,14 @@ def _athlete(
         race_urls=race_urls,
         busy_urls=busy_urls,
         cache_dir=state / "var" / "cache" / table.id,
-        caldav=caldav_config(table.caldav, base, f"{where}.caldav") if table.caldav else None,
-        # The schema holds that Google athletes come with a [google] table.
-        google=google_athlete_config(table.google, google, table.id, paths, f"{where}.google")
-        if table.google and google
-        else None,
+        calendars={
+            kind: {
+                **shared.get(kind, {}),
+                **resolved(own, paths, table.id),
+                "where": f"{where}.{kind}",
+            }
+            for kind, own in table.calendars.items()
+        },
     )
 
 

@@ -10,18 +10,16 @@ from the fields.
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from connectors import registry
 from scheduler.exercises import ONE_RM_LIFTS
 from scheduler.model import SameDayOrder, TimeWindow, Units
 from service.config.fields import (
     Address,
     AthleteId,
-    Calendar,
-    Calendars,
-    DavUrl,
     FilePath,
     Flag,
     Pace,
@@ -31,8 +29,6 @@ from service.config.fields import (
     Table,
     Text,
     Timezone,
-    Url,
-    WebhookUrl,
     Weekday,
     Windows,
     between,
@@ -41,9 +37,8 @@ from service.config.fields import (
     whole,
     wrong,
 )
-from service.config.reader import WEEKDAYS
+from service.config.reader import WEEKDAYS, key_path, message
 
-RetrySeconds = Annotated[float, between(0, 3600)]
 HeartRate = Annotated[int, whole(80, 230)]
 
 
@@ -54,61 +49,6 @@ class ServiceTable(Table):
     log_format: Annotated[str, one_of("text", "json")] = "text"
     interval_minutes: Annotated[float, between(0.1, 1440)] = 15.0
     http: Address | None = None
-
-
-class GoogleTable(Table):
-    """[google]: the OAuth client and the endpoints; an empty table is as good as none."""
-
-    client_secrets: FilePath | None = None
-    api_endpoint: Url | None = None
-    token_uri: Url | None = None
-    webhook_url: WebhookUrl | None = None
-
-
-class CalDavTable(Table):
-    """[athletes.caldav]. The password is read when connecting, never from this file."""
-
-    refused: ClassVar[dict[str, str]] = {
-        "password": "passwords do not belong in the config: use password_env or password_file"
-    }
-
-    url: DavUrl = Field(description="the server's http(s) URL")
-    username: Text | None = None
-    password_env: Text | None = None
-    password_file: FilePath | None = None
-    races: Calendars = ()
-    busy: Calendars = ()
-    training: Calendar | None = None
-    create_training: Flag = True
-    retry_seconds: RetrySeconds = 60.0
-
-    @model_validator(mode="after")
-    def _together(self) -> Self:
-        if self.password_env is not None and self.password_file is not None:
-            raise wrong("give password_env or password_file, not both")
-        if not self.races and not self.busy and self.training is None:
-            raise wrong("name at least one of races, busy or training")
-        return self
-
-
-class GoogleAthleteTable(Table):
-    """[athletes.google]: calendars by id; the token file defaults to one per athlete."""
-
-    races: Calendars = ("primary",)
-    busy: Calendars = ("primary",)
-    training: Text = "Training"
-    training_id: Text | None = None
-    token_file: FilePath | None = None
-    service_account_file: FilePath | None = None
-    subject: Text | None = None
-    transparency: Annotated[str, one_of("opaque", "transparent")] = "opaque"
-    retry_seconds: RetrySeconds = 60.0
-
-    @model_validator(mode="after")
-    def _together(self) -> Self:
-        if (self.service_account_file is None) != (self.subject is None):
-            raise wrong("service_account_file and subject go together")
-        return self
 
 
 class WindowsTable(Table):
@@ -194,8 +134,21 @@ class AthleteTable(Table):
     races: SourcesTable = SourcesTable()
     busy: SourcesTable = SourcesTable()
     output: OutputTable = OutputTable()
-    caldav: CalDavTable | None = None
-    google: GoogleAthleteTable | None = None
+    # [athletes.<kind>] of each backend with a table of its own (connectors.registry), as the
+    # backend's settings declare it; filled from those keys, never written as `calendars`.
+    calendars: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def nested(cls) -> tuple[str, ...]:
+        return registry.configured()
+
+    @classmethod
+    def hidden(cls) -> tuple[str, ...]:
+        return ("calendars",)
+
+    @classmethod
+    def take_nested(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        return _backend_tables(raw, "Athlete", "calendars")
 
     @model_validator(mode="after")
     def _long_run_day(self) -> Self:
@@ -219,8 +172,10 @@ class AthleteTable(Table):
 class ConfigFile(Table):
     """The whole file."""
 
-    google: GoogleTable | None = None
     service: ServiceTable = ServiceTable()
+    # [<kind>] of each backend that declares one (its keys every [athletes.<kind>] inherits);
+    # an empty table is as good as none.
+    shared: dict[str, Any] = Field(default_factory=dict)
     athletes: Annotated[
         tuple[AthleteTable, ...], listed("expected at least one [[athletes]] table")
     ] = Field(description="at least one [[athletes]] table")
@@ -234,8 +189,46 @@ class ConfigFile(Table):
             if entry.id in seen:
                 raise wrong(f"'{entry.id}' is used twice", f"athletes[{i}].id")
             seen.add(entry.id)
-        if any(a.google for a in self.athletes) and not (
-            self.google and self.google.model_fields_set
-        ):
-            raise wrong("a [google] table is needed for Google athletes", "google")
+        for kind in registry.configured():
+            if (
+                registry.settings(kind).SHARED_REQUIRED
+                and any(kind in a.calendars for a in self.athletes)
+                and kind not in self.shared
+            ):
+                raise wrong(f"a [{kind}] table is needed for {registry.title(kind)} athletes", kind)
         return self
+
+    @classmethod
+    def nested(cls) -> tuple[str, ...]:
+        return tuple(k for k in registry.configured() if registry.settings(k).Shared)
+
+    @classmethod
+    def hidden(cls) -> tuple[str, ...]:
+        return ("shared",)
+
+    @classmethod
+    def take_nested(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        return _backend_tables(raw, "Shared", "shared")
+
+
+def _backend_tables(raw: dict[str, Any], which: str, into: str) -> dict[str, Any]:
+    """Each backend's table in `raw` checked against its settings' `which` Table and moved
+    under `into`; a mistake names its key path below the backend's table. An empty shared
+    table is dropped."""
+    rest = {k: v for k, v in raw.items() if k not in registry.configured()}
+    found: dict[str, Table] = {}
+    for kind in registry.configured():
+        if kind not in raw:
+            continue
+        model: type[Table] | None = getattr(registry.settings(kind), which)
+        if model is None:
+            continue
+        try:
+            table = model.model_validate(raw[kind])
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            below = key_path(first)
+            raise wrong(message(first), f"{kind}.{below}" if below else kind) from None
+        if which == "Athlete" or table.model_fields_set:
+            found[kind] = table
+    return {**rest, into: found}

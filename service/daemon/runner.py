@@ -80,12 +80,8 @@ class Daemon:
         self.metrics.athletes(ids)
         self.state = ServiceState(ids, store, WATCH_SECONDS)
         self.web: WebServer | None = None
-        google = config.google
-        self.push = (
-            Push(google.webhook_url, self.trigger)
-            if google is not None and google.webhook_url and config.service.http
-            else None
-        )
+        webhook = config.shared.get("google", {}).get("webhook_url")
+        self.push = Push(webhook, self.trigger) if webhook and config.service.http else None
 
     def trigger(self, athlete_id: str) -> None:
         """A pass for this athlete now (a push notification said its calendar changed)."""
