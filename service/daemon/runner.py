@@ -247,6 +247,7 @@ class Daemon:
                 self.metrics,
                 push=self.push,
                 calendars=lambda athlete: (self._locks[athlete], self._calendars[athlete]),
+                released=self.trigger,
             )
         except OSError as exc:
             log.error(

@@ -1,16 +1,19 @@
 """The service's HTTP endpoint (off unless `[service] http` is set): /healthz, /readyz, /metrics
-and the read-only plan page.
+and the plan page.
 
 The standard library's ThreadingHTTPServer is enough for a handful of health probes, a scrape
 every few seconds and a person looking at a page; it runs in a daemon thread next to the
-scheduler. Nothing here writes: a page request reads the athlete's race and busy sources and
-the store and plans, as `racecal plan show` does (the last good plan when a source is broken).
+scheduler. A page request reads the athlete's race and busy sources and the store and plans,
+as `racecal plan show` does (the last good plan when a source is broken). The one write is the
+page's "hand back to racecal" button, `racecal release` for one session: a form that carries
+a token only the page knows (another site's page cannot post it) and asks for a pass.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import secrets
 import socket
 import threading
 import time
@@ -19,7 +22,7 @@ from datetime import date, datetime
 from datetime import time as clock_time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -30,13 +33,17 @@ from service.config.load import AthleteConfig, Config
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
+from service.store import state
 from service.views.held import NoPlan, held_plan
 from service.views.page import error_page, index_page, plan_page
 
 log = logging.getLogger("racecal")
 # No script runs on the page and nothing is loaded from elsewhere; say so to the browser.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
@@ -60,8 +67,14 @@ class WebServer:
         clock: Clock = _now,
         push: Push | None = None,
         calendars: Callable[[str], tuple[threading.Lock, AthleteCalendars]] | None = None,
+        released: Callable[[str], None] | None = None,
     ) -> None:
         self.push = push
+        # Called with the athlete's id after the page handed a session back (a pass soon).
+        self.released = released
+        # What the page's release forms carry: a page of another site cannot read it, so it
+        # cannot make the athlete's browser post a release (a new one at every start).
+        self.form_token = secrets.token_urlsafe(24)
         # The daemon's open calendars (and the lock its passes hold): a page view of a CalDAV
         # or Google athlete then costs one change query per calendar, not a login and a listing.
         self.calendars = calendars
@@ -140,11 +153,35 @@ class WebServer:
             # No plan was ever made and a source cannot be read. The messages are built to be
             # shown: file and line, a URL's host only, a calendar's name; never a password.
             return _html(HTTPStatus.SERVICE_UNAVAILABLE, error_page(503, str(exc)))
-        body = plan_page(held.plan, held.problems, self._ids(), held)
+        body = plan_page(held.plan, held.problems, self._ids(), held, self.form_token)
         log.debug(
             "page for %s in %.0f ms", entry.athlete.id, (time.perf_counter() - started) * 1000
         )
         return _html(HTTPStatus.OK, body)
+
+    def release(self, path: str, form: bytes) -> tuple[int, str, bytes]:
+        """A POST of the page's release form to /athletes/<id>/release: (status, content type,
+        body or, for 303, the page to go back to); never raises."""
+        route = urlsplit(path).path.rstrip("/")
+        athlete = unquote(route.removeprefix("/athletes/").removesuffix("/release"))
+        entry = next((a for a in self.config.athletes if a.athlete.id == athlete), None)
+        if not route.endswith("/release") or entry is None:
+            return _html(HTTPStatus.NOT_FOUND, error_page(404, "No such page."))
+        fields = parse_qs(form.decode("utf-8", "replace"))
+        token = fields.get("token", [""])[0]
+        if not secrets.compare_digest(token, self.form_token):
+            return _html(
+                HTTPStatus.FORBIDDEN,
+                error_page(403, "This form is out of date: reload the page and try again."),
+            )
+        key = fields.get("key", [""])[0]
+        now = self.clock(entry.athlete.timezone)
+        if state.release(self.state.store, athlete, key, now) is None:
+            return _html(HTTPStatus.NOT_FOUND, error_page(404, "Not one of your sessions."))
+        log.info("%s: %s handed back to racecal from the page", athlete, key)
+        if self.released is not None:
+            self.released(athlete)
+        return HTTPStatus.SEE_OTHER, f"/athletes/{quote(athlete)}", b""
 
     def _when(self, entry: AthleteConfig, given: str) -> tuple[date, datetime | None]:
         if given:
@@ -189,11 +226,13 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
             self._answer(send_body=False)
 
         def do_POST(self) -> None:
-            """Google's push notifications; nothing else is posted here."""
+            """Google's push notifications and the page's release forms."""
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(min(length, 65536))
+            body = self.rfile.read(min(length, 65536)) if length else b""
             route = urlsplit(self.path).path
+            if route.startswith("/athletes/"):
+                self._release(body)
+                return
             if route != NOTIFY_PATH or web.push is None:
                 status = HTTPStatus.NOT_FOUND
             else:
@@ -201,6 +240,27 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
+
+        def _release(self, form: bytes) -> None:
+            try:
+                status, content_type, body = web.release(self.path, form)
+            except Exception:  # logged in full; the page says to look there
+                log.exception("http: release failed")
+                status, content_type = HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain"
+                body = b"internal error; see the service log\n"
+            self.send_response(status)
+            if status == HTTPStatus.SEE_OTHER:
+                # Back to the page, with a GET: reloading it does not post the form again.
+                self.send_header("Location", content_type)
+                body = b""
+            else:
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
 
         def _answer(self, send_body: bool) -> None:
             try:

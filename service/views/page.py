@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
@@ -47,6 +48,7 @@ details.s summary{cursor:pointer;list-style:none}
 details.s pre{white-space:pre-wrap;font-size:11px;margin:4px 0;background:#fff;padding:4px}
 details.run{border-left-color:#1e63c6}details.strength{border-left-color:#c0392b}
 .tag{font-size:10px;color:#555}
+form.release{display:inline;margin-left:4px}form.release button{font-size:11px}
 .warnings{margin-top:16px;color:#7a4a00}
 svg text{font:11px system-ui,sans-serif;fill:#333}
 """
@@ -73,10 +75,17 @@ def error_page(status: int, message: str) -> str:
 
 
 def plan_page(
-    plan: Plan, problems: tuple[str, ...], athlete_ids: list[str], held: HeldPlan | None = None
+    plan: Plan,
+    problems: tuple[str, ...],
+    athlete_ids: list[str],
+    held: HeldPlan | None = None,
+    release_token: str | None = None,
 ) -> str:
     """`held` marks the sessions that are the athlete's, lists the deleted ones and says when
-    this is the last good plan (a source could not be read)."""
+    this is the last good plan (a source could not be read). With `release_token` (the
+    service's page), each of the athlete's sessions has a button that hands it back to
+    racecal (a form posting the token, which only this page knows)."""
+    release = _Release(plan.athlete_id, release_token) if release_token else None
     tz = zone(plan.timezone)
     by_day: dict[date, list[PlacedSession]] = defaultdict(list)
     for session in plan.sessions:
@@ -94,8 +103,8 @@ def plan_page(
         _stale(held),
         _legend(),
         volume_chart(plan),
-        _grid(plan, by_day, races, held),
-        _deleted(held),
+        _grid(plan, by_day, races, held, release),
+        _deleted(held, release),
         _warnings(plan, problems),
         f"<p class='meta'>{escape(RULES)}</p>",
         _embedded_json(plan, held),
@@ -118,6 +127,7 @@ def _grid(
     by_day: dict[date, list[PlacedSession]],
     races: dict[date, list[Race]],
     held: HeldPlan | None = None,
+    release: _Release | None = None,
 ) -> str:
     head = (
         "<tr><th class='week' style='border-left-color:#ddd'>week</th>"
@@ -134,7 +144,8 @@ def _grid(
             content = [f"<div class='day'>{day:%d %b}</div>"]
             content += [_race(race) for race in races.get(day, [])]
             content += [
-                _session(s, held) for s in sorted(by_day.get(day, []), key=lambda s: s.start)
+                _session(s, held, release)
+                for s in sorted(by_day.get(day, []), key=lambda s: s.start)
             ]
             cells.append(f"<td{today} data-date='{day.isoformat()}'>{''.join(content)}</td>")
         rows.append(f"<tr data-phase='{escape(week.phase.value)}'>{''.join(cells)}</tr>")
@@ -157,7 +168,24 @@ def _race(race: Race) -> str:
     return f"<div class='race' title='{escape(about)}'>&#9873; {escape(race.title)}</div>"
 
 
-def _session(session: PlacedSession, held: HeldPlan | None = None) -> str:
+@dataclass(frozen=True)
+class _Release:
+    athlete_id: str
+    token: str
+
+    def form(self, key: str) -> str:
+        """POSTed to the service, which hands the session back and shows the page again."""
+        return (
+            f"<form method='post' action='/athletes/{escape(self.athlete_id)}/release' "
+            f"class='release'><input type='hidden' name='key' value='{escape(key)}'>"
+            f"<input type='hidden' name='token' value='{escape(self.token)}'>"
+            "<button type='submit'>hand back to racecal</button></form>"
+        )
+
+
+def _session(
+    session: PlacedSession, held: HeldPlan | None = None, release: _Release | None = None
+) -> str:
     explanation = explain_session(session)
     yours = held.label(session.key) if held is not None else None
     if yours:
@@ -178,7 +206,9 @@ def _session(session: PlacedSession, held: HeldPlan | None = None) -> str:
         f"data-phase='{escape(session.phase.value)}' title='{escape(why)}' "
         f"style='background:{tint}33'>"
         f"<summary>{session.start:%H:%M} {escape(session.title)}{tag}</summary>"
-        f"<pre>{escape(explanation)}</pre></details>"
+        f"<pre>{escape(explanation)}</pre>"
+        + (release.form(session.key) if yours and release else "")
+        + "</details>"
     )
 
 
@@ -192,18 +222,21 @@ def _stale(held: HeldPlan | None) -> str:
     )
 
 
-def _deleted(held: HeldPlan | None) -> str:
+def _deleted(held: HeldPlan | None, release: _Release | None = None) -> str:
     if held is None or not held.deleted:
         return ""
     items = "".join(
         f"<li data-key='{escape(d.key)}'>"
         + (f"{d.start:%a %d %b %H:%M} " if d.start else "")
-        + f"{escape(d.title)} <span class='tag'>racecal release '{escape(d.key)}'</span></li>"
+        + f"{escape(d.title)} <span class='tag'>racecal release '{escape(d.key)}'</span>"
+        + (release.form(d.key) if release else "")
+        + "</li>"
         for d in held.deleted
     )
+    how = "the button or command beside each" if release else "the command beside each"
     return (
         "<div class='deleted' id='deleted'><b>Deleted by you</b> (not made again; "
-        f"the command beside each hands it back)<ul>{items}</ul></div>"
+        f"{how} hands it back)<ul>{items}</ul></div>"
     )
 
 
