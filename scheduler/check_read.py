@@ -1,6 +1,8 @@
 """What the plan checks (scheduler.check) read from a placed plan: sessions by day, km by week,
 which weeks are full, the key starts L1 measures from. Read from the plan's output alone, so a
-check built on them can fail whatever the planner believes about itself."""
+check built on them can fail whatever the planner believes about itself; the one exception is
+`planned_km`, the level each week was meant to run (R5's baseline), read from the week's own
+prescription before placement."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from scheduler.model import (
     Race,
     WeekPlan,
 )
+from scheduler.sessions import SpecBuilder
 
 
 def day_of(s: PlacedSession, tz: ZoneInfo) -> date:
@@ -73,3 +76,14 @@ def a_races(plan: Plan) -> list[Race]:
 
 def when(d: date) -> str:
     return f"week of {d.isoformat()}"
+
+
+def planned_km(plan: Plan, req: PlanRequest) -> dict[date, float]:
+    """The km each week's prescription asks for before placement: what the plan meant for it.
+    Growth (R5, R10) and the taper's fall (P10) are measured from this level, not from a week
+    that lost a run to busy time or to a race's days; the week measured is the one it ran."""
+    builder = SpecBuilder(req.athlete, {r.uid: r for r in req.races}, req.today)
+    return {
+        w.start: sum(s.distance_km or 0.0 for s in builder.week(w) if s.kind == "run")
+        for w in plan.weeks
+    }

@@ -11,6 +11,7 @@ from scheduler.check_read import (
     a_races,
     is_full,
     km_by_week,
+    planned_km,
     when,
     whole,
 )
@@ -99,18 +100,20 @@ def check_R9(plan: Plan, req: PlanRequest) -> list[str]:
 
 def check_R5(plan: Plan, req: PlanRequest) -> list[str]:
     """Weekly volume grows at most 10% over the last full week the plan holds (R10: a deload,
-    race, taper or recovery week is no baseline)."""
-    km = km_by_week(plan)
+    race, taper or recovery week is no baseline), measured from the level that week was meant
+    to run: a week that lost a run to busy time is no lower step to grow from."""
+    km, meant = km_by_week(plan), planned_km(plan, req)
     out = []
     last: WeekPlan | None = None
     for week in plan.weeks:
         if not whole(plan, week):
             continue
-        if last is not None and km[week.start] > GROWTH * km[last.start] + KM_SLACK:
-            grew = km[week.start] / km[last.start] - 1 if km[last.start] else 1.0
+        if last is not None and km[week.start] > GROWTH * meant[last.start] + KM_SLACK:
+            base = meant[last.start]
+            grew = km[week.start] / base - 1 if base else 1.0
             out.append(
                 f"R5: {when(week.start)} runs {km[week.start]:.1f} km, +{grew:.0%} over the "
-                f"last full week ({last.start.isoformat()}, {km[last.start]:.1f} km)"
+                f"last full week ({last.start.isoformat()}, planned at {base:.1f} km)"
             )
         if is_full(week, plan.races):
             last = week
@@ -119,8 +122,9 @@ def check_R5(plan: Plan, req: PlanRequest) -> list[str]:
 
 def check_R10(plan: Plan, req: PlanRequest) -> list[str]:
     """After a drop (deload, race, recovery) the plan returns no higher than the last full
-    week's level plus one step: the same measure as R5, read from the week after the drop."""
-    km = km_by_week(plan)
+    week's planned level plus one step: the same measure as R5, read from the week after the
+    drop."""
+    km, meant = km_by_week(plan), planned_km(plan, req)
     weeks = [w for w in plan.weeks if whole(plan, w)]
     out = []
     for prev, week in itertools.pairwise(weeks):
@@ -129,10 +133,11 @@ def check_R10(plan: Plan, req: PlanRequest) -> list[str]:
         base = next(
             (w for w in reversed(weeks[: weeks.index(prev)]) if is_full(w, plan.races)), None
         )
-        if base is not None and km[week.start] > GROWTH * km[base.start] + KM_SLACK:
+        if base is not None and km[week.start] > GROWTH * meant[base.start] + KM_SLACK:
             out.append(
                 f"R10: {when(week.start)} returns at {km[week.start]:.1f} km after a drop, "
-                f"above {GROWTH:.2f} x {km[base.start]:.1f} km ({base.start.isoformat()})"
+                f"above {GROWTH:.2f} x {meant[base.start]:.1f} km planned for "
+                f"{base.start.isoformat()}"
             )
     return out
 

@@ -9,7 +9,8 @@ from typing import NamedTuple
 from scheduler.board import MIDNIGHT, Booked
 from scheduler.daysearch import cheapest, valid_combos
 from scheduler.model import DistanceClass, Priority, Reason, SameDayOrder
-from scheduler.place import WEEKDAYS, Placer
+from scheduler.place import Placer
+from scheduler.runeasy import WEEKDAYS
 from scheduler.sessions import VALUE_ACCESSORY, SessionSpec
 from scheduler.strength import Variant
 

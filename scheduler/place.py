@@ -14,18 +14,12 @@ from datetime import date, datetime
 
 from scheduler.board import Board, Booked, from_minutes
 from scheduler.daysearch import assign_days
-from scheduler.model import (
-    Exercise,
-    PlacedSession,
-    PlanWarning,
-    Reason,
-)
+from scheduler.model import Exercise, PlacedSession, PlanWarning, Reason
 from scheduler.racedays import FREE, NO_RUN, day_rules
-from scheduler.runeasy import as_easy
+from scheduler.runeasy import WEEKDAYS, as_easy, stand_in_days, stand_in_reason
 from scheduler.runweek import QUALITY_DAY_ORDER
 from scheduler.sessions import SessionSpec
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QUALITY_RANK = tuple(QUALITY_DAY_ORDER.index(weekday) for weekday in range(7))
 
 # Reasons whose text never varies, built once rather than per session.
@@ -242,6 +236,7 @@ class Placer:
             options.append(ok)
             refusals.append(refused)
         chosen = assign_days(specs, options)
+        missed = []
         for spec, pick, ok, refused in zip(specs, chosen, options, refusals, strict=True):
             if pick >= 0:
                 day, span = ok[pick]
@@ -251,7 +246,24 @@ class Placer:
             # Its open days all sit next to (or on) the day another quality run took.
             for day, _ in ok:
                 refused.setdefault("L4", []).append(day)
-            self._key_run_refused(spec, order, refused)
+            missed.append((spec, refused))
+        # After the others took their days, so a stand-in day keeps L4 with all of them.
+        for spec, refused in missed:
+            if not (spec.key_run and "L5" in refused and self._stand_in(spec, week, refused)):
+                self._key_run_refused(spec, order, refused)
+
+    def _stand_in(self, spec: SessionSpec, week: date, refused: dict[str, list[int]]) -> bool:
+        """L10 before a drop or an easy run (scheduler.runeasy): a key run that busy time
+        pushed off its run day, every other run day ruled out, takes a day that is no run day
+        when one keeps L4, P5 and P9. The week keeps its count of runs."""
+        lost = refused["L5"][0]
+        order = stand_in_days(self.days(week), self.athlete.run_days, lost)
+        ok, _ = self._open_days(spec, order, True, first_only=True)
+        if ok:
+            day, span = ok[0]
+            why = [stand_in_reason(lost, day), NO_HARD_NEIGHBOUR]
+            self.emit(spec, day, span, why, heavy=False, key_run=True, long=False)
+        return bool(ok)
 
     def _key_run_refused(
         self, spec: SessionSpec, order: list[int], refused: dict[str, list[int]]

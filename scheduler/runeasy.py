@@ -1,10 +1,12 @@
-"""L10's step before a drop for a key run: the same kilometres as an easy run, built from the
-run's own steps, when no day of the week can hold it as a key run (L4, P5)."""
+"""L10's steps before a drop for a key run: when busy time took the run day it needed, a day
+that is no run day stands in (the week keeps its count of runs); when no day of the week can
+hold it as a key run (L4, P5), the same kilometres as an easy run, built from its own steps."""
 
 from __future__ import annotations
 
 from scheduler.model import Block, Reason, Step, Units, Zone
 from scheduler.runs import VALUE_EASY, run_rx
+from scheduler.runweek import QUALITY_DAY_ORDER
 from scheduler.sessions import SessionSpec
 from scheduler.workouts import PURPOSE, Workout, distance_text
 
@@ -54,4 +56,25 @@ def as_easy(spec: SessionSpec, units: Units) -> SessionSpec:
         reasons=reasons,
         steps=rx.steps,
         distance_km=rx.distance_km,
+    )
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def stand_in_days(days: list[int], run_days: frozenset[int], lost: int) -> list[int]:
+    """The week's days that are no run days, nearest the busy run day `lost` first, then in
+    L7's order of quality days (Thursday's quarterly review: Friday, then Wednesday)."""
+    return sorted(
+        (d for d in days if d % 7 not in run_days),
+        key=lambda d: (abs(d - lost), QUALITY_DAY_ORDER.index(d % 7)),
+    )
+
+
+def stand_in_reason(lost: int, day: int) -> Reason:
+    return Reason(
+        "L10",
+        f"{WEEKDAYS[lost % 7]} was busy and your other run days would make two hard days in a "
+        f"row: moved to {WEEKDAYS[day % 7]}",
+        "placement",
     )

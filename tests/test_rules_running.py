@@ -4,11 +4,16 @@ after what was seen, and the rules that fixed them, read from the plan's output.
 from __future__ import annotations
 
 import itertools
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, time, timedelta
+from pathlib import Path
 
-from scheduler.model import Phase, PlacedSession, Plan, Priority, WeekPlan
+from scheduler.check import check_plan, check_R5, check_R10
+from scheduler.model import Phase, PlacedSession, Plan, PlanRequest, Priority, WeekPlan
 from scheduler.plan import build_plan
 from scheduler.races import resolve_priorities
+from service.config.load import load_config
+from service.planning import plan_for, read_sources
 from service.store.payload import plan_body, plan_from_body
 from tests.running_support import (
     km_by_week,
@@ -18,7 +23,7 @@ from tests.running_support import (
     runs_of,
     week_of,
 )
-from tests.support import athlete, local, race, request
+from tests.support import athlete, busy_at, local, race, request
 
 TODAY = date(2026, 12, 7)  # a Monday
 
@@ -117,6 +122,57 @@ def test_volume_jumps_after_a_deload_or_a_race_week() -> None:
         if last is not None:
             # R10: growth is measured against the last full week, not the drop before it.
             assert km[week.start] <= 1.10 * km[last.start] + 0.5, week.start
+
+
+def test_R5_a_week_that_lost_runs_to_busy_time_is_no_lower_baseline() -> None:
+    # R5/R10: growth is measured against what the plan meant for the week before. A full
+    # week whose Monday and Saturday are taken by busy time loses its easy runs; the week
+    # after, planned 8% above it, is no +30% jump.
+    a = athlete(**EXAMPLE)
+    probe, block = full_block(42.195)
+    week = next(w for w in block if w.phase is Phase.STRENGTH and not w.deload)
+    busy = tuple(busy_at(week.start + timedelta(days=n), time(0, 0), time(23, 59)) for n in (0, 5))
+    req = request(a, (race("a", A_DAY, 42.195),), TODAY, 24, busy=busy)
+    plan = build_plan(req)
+    km = km_by_week(plan)
+    after = week.start + timedelta(days=7)
+    assert km[week.start] < km_by_week(probe)[week.start] - 10.0  # it did lose runs
+    assert km[after] > 1.10 * km[week.start] + 1.0  # what the old check measured
+    assert not [v for v in check_R5(plan, req) if after.isoformat() in v]
+    assert not [v for v in check_R10(plan, req) if after.isoformat() in v]
+    # The check still sees a real jump over the planned level.
+    run = next(s for s in runs_of(plan) if s.week == after and s.type == "long")
+    longer = replace(run, distance_km=(run.distance_km or 0.0) + 25.0)
+    jumped = replace(plan, sessions=tuple(longer if s is run else s for s in plan.sessions))
+    assert [v for v in check_R5(jumped, req) if f"week of {after.isoformat()}" in v]
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_key_workout_squeezed_out_by_busy_time_moves_to_another_legal_day() -> None:
+    # The example athlete (Mon, Tue, Thu, Sat, Sun; long run Sunday): the week of 2027-03-08
+    # has Tuesday's tempo and a quarterly review on Thursday evening, so Thursday's 7 x 800 m
+    # fits none of its run days (Mon and Sat touch the long run, L4). Friday keeps L4 and
+    # the week's five run days, so the workout runs there instead of being dropped.
+    entry = load_config(ROOT / "config.example.toml").athletes[0]
+    today = date(2027, 3, 1)
+    plan = plan_for(entry, today, weeks=3).plan
+    week = date(2027, 3, 8)
+    assert not [w for w in plan.warnings if w.week == week and "dropped" in w.message]
+    q2 = next(s for s in plan.sessions if s.week == week and s.slot == "q2")
+    assert q2.type == "intervals"
+    assert q2.key_run
+    assert local(q2, "Europe/Berlin").weekday() == 4  # Friday
+    assert any(r.rule == "L10" and "busy" in r.text for r in q2.reasons)
+    days = {local(s, "Europe/Berlin").date() for s in runs_of(plan) if s.week == week}
+    assert len(days) == len(entry.athlete.run_days)
+    sources = read_sources(entry, today, 3)
+    req = PlanRequest(
+        entry.athlete, resolve_priorities(sources.races, today), today, 3, sources.busy
+    )
+    hard = [r.line() for r in check_plan(plan, req) if r.hard and not r.met]
+    assert hard == []
 
 
 def test_offseason_erodes_the_base() -> None:
