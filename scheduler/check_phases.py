@@ -14,6 +14,7 @@ from scheduler.check_read import (
     day_of,
     is_full,
     km_by_week,
+    planned_km,
     race_days,
     when,
     whole,
@@ -29,6 +30,9 @@ from scheduler.model import (
     WeekPlan,
 )
 
+# P10: the least a taper week steps down from the week before it (Pfitzinger's first taper
+# week runs 20-25% under the peak; a step under 10% is no taper).
+P10_STEP = 0.10
 TAPER_DAYS: dict[DistanceClass, tuple[int, int]] = {
     DistanceClass.SHORT: (7, 10),
     DistanceClass.HALF: (10, 14),
@@ -60,8 +64,10 @@ def check_P2(plan: Plan, req: PlanRequest) -> list[str]:
 
 
 def check_P10(plan: Plan, req: PlanRequest) -> list[str]:
-    """Taper volume falls every taper week, from below the last full week before it."""
-    km = km_by_week(plan)
+    """Taper volume steps down every taper week, each at least P10_STEP under the level the
+    week before was planned at, from the last full week before the taper on (a week that lost
+    a run to busy time is no lower step, as in R5)."""
+    km, meant = km_by_week(plan), planned_km(plan, req)
     out = []
     for race in a_races(plan):
         tapers = [w for w in _taper_weeks(plan, race) if whole(plan, w)]
@@ -74,10 +80,11 @@ def check_P10(plan: Plan, req: PlanRequest) -> list[str]:
         ]
         series = ([before[-1]] if before else []) + tapers
         for a, b in itertools.pairwise(series):
-            if km[b.start] >= km[a.start]:
+            if km[b.start] > (1 - P10_STEP) * meant[a.start]:
                 out.append(
-                    f"P10: {when(b.start)} runs {km[b.start]:.1f} km, not below "
-                    f"{km[a.start]:.1f} km the week before ({race.uid}'s taper)"
+                    f"P10: {when(b.start)} runs {km[b.start]:.1f} km, not {P10_STEP:.0%} "
+                    f"under the {meant[a.start]:.1f} km planned the week before "
+                    f"({race.uid}'s taper)"
                 )
     return out
 

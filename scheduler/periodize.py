@@ -33,6 +33,15 @@ RUN_TAPER_DAYS = {
     DistanceClass.MARATHON: 20,
     DistanceClass.ULTRA: 20,
 }
+# P2's range in days, which the taper may move inside to start on a Monday.
+TAPER_RANGE = {
+    DistanceClass.SHORT: (7, 10),
+    DistanceClass.HALF: (10, 14),
+    DistanceClass.MARATHON: (14, 21),
+    DistanceClass.ULTRA: (14, 21),
+}
+# How far (days) the taper may move from its nominal length to start on a Monday.
+TAPER_SHIFT = 3
 RECOVERY_WEEKS = 2  # P1, P9
 # P9: a race's days without running reach this far into the next week (racedays'
 # NO_RUN_DAYS_AFTER); a week they touch is no step to grow from (R10).
@@ -48,9 +57,26 @@ def monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def taper_days(cls: DistanceClass, weekday: int) -> int:
+    """P2: the running taper's length in days for a race on `weekday`. The nominal length,
+    moved up to TAPER_SHIFT days inside P2's range when that starts it on a Monday, so the
+    Monday-to-Sunday week the taper starts in is a whole taper week that steps down (P10): a
+    Saturday marathon tapers 19 days, not 20 (which left one taper day in a week that ran at
+    peak), a Monday one 21. A race whose taper has no Monday within reach keeps the nominal
+    length (a Sunday 5K starts its 10 days on a Thursday)."""
+    nominal = RUN_TAPER_DAYS[cls]
+    low, high = TAPER_RANGE[cls]
+    starts_on = (weekday - nominal) % 7  # the weekday of the taper's first day
+    if not starts_on:
+        return nominal
+    longer, shorter = nominal + starts_on, nominal - (7 - starts_on)
+    fits = [d for d in (longer, shorter) if low <= d <= high and abs(d - nominal) <= TAPER_SHIFT]
+    return min(fits, key=lambda d: (abs(d - nominal), -d)) if fits else nominal
+
+
 def run_taper_weeks(cls: DistanceClass, weekday: int) -> int:
     """Monday-to-Sunday weeks the running taper of a race on `weekday` touches (P2)."""
-    before_race_week = RUN_TAPER_DAYS[cls] - weekday
+    before_race_week = taper_days(cls, weekday) - weekday
     return 1 + max(0, -(-before_race_week // 7))
 
 
@@ -307,7 +333,7 @@ def _block_reasons(
         Reason(
             "P2",
             f"a {race.distance_class.value} race: {layout.total}-week block, "
-            f"{RUN_TAPER_DAYS[race.distance_class]}-day running taper",
+            f"{taper_days(race.distance_class, race.date.weekday())}-day running taper",
             "phase",
         ),
     ]

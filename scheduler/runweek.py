@@ -9,9 +9,9 @@ from itertools import combinations
 from typing import NamedTuple
 
 from scheduler.model import Athlete, DistanceClass, Phase, Priority, WeekPlan
-from scheduler.periodize import RUN_TAPER_DAYS
+from scheduler.periodize import taper_days
 from scheduler.racedays import FREE, NO_KEY, NO_RUN, RECOVERY, SHAKEOUT
-from scheduler.volume import TAPER_QUALITY, WeekLoad, other_race
+from scheduler.volume import TAPER_QUALITY, WeekLoad, other_race, quality_cap
 
 KEY_RUN_TYPES = frozenset({"long", "tempo", "intervals", "hills", "race_pace"})  # R2
 
@@ -24,11 +24,6 @@ QUALITY = {
     Phase.TAPER: 1,
     Phase.RECOVERY: 0,
 }
-# R3 scaled to the athlete: under 30 km a week, or under 40 without experience, one quality
-# session besides the long run (Daniels' beginner plans: one quality day a week; Hansons'
-# beginners start at ~30 miles before a second one).
-LOW_VOLUME_KM = 30.0
-NOVICE_VOLUME_KM = 40.0
 # A race this long takes the long run's place in its week (P5): a half or more is a long run.
 LONG_RACE_KM = 15.0
 QUALITY_DAY_ORDER = (1, 5, 3, 2, 4, 0, 6)  # L7: Tue quality, Sat tempo, then the rest
@@ -44,7 +39,8 @@ def run_phase(week: WeekPlan, cls: DistanceClass | None) -> Phase:
     if week.run_taper == week.run_taper_len:
         return Phase.TAPER  # race week
     offset = week.race_offset or 0
-    taper = sum(1 for day in range(7) if offset - day <= RUN_TAPER_DAYS[cls])
+    days = taper_days(cls, offset % 7)
+    taper = sum(1 for day in range(7) if offset - day <= days)
     return Phase.TAPER if taper >= 4 else Phase.RACE_SPECIFIC
 
 
@@ -71,13 +67,6 @@ def quality_types(phase: Phase, cls: DistanceClass | None) -> tuple[str, ...]:
             DistanceClass.ULTRA: ("hills", "tempo"),
         }[cls or DistanceClass.SHORT]
     return ()
-
-
-def quality_cap(athlete: Athlete) -> int:
-    """R3 scaled to the athlete: quality sessions a week besides the long run at most."""
-    low = athlete.weekly_km < LOW_VOLUME_KM
-    novice = not athlete.experienced and athlete.weekly_km < NOVICE_VOLUME_KM
-    return 1 if low or novice else 2
 
 
 def quality_days(key_days: list[int], long_day: int | None, count: int) -> list[int]:
@@ -194,5 +183,5 @@ def taper_weekday(week: WeekPlan, cls: DistanceClass | None) -> int | None:
     """The weekday the running taper starts on, in the week it starts in (not race week)."""
     if not week.run_taper or cls is None or week.race_offset is None or week.race_offset < 7:
         return None
-    first = week.race_offset - RUN_TAPER_DAYS[cls]
+    first = week.race_offset - taper_days(cls, week.race_offset % 7)
     return first if 0 < first <= 6 else None

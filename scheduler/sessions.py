@@ -22,7 +22,7 @@ from scheduler.model import (
     WeekPlan,
 )
 from scheduler.paces import Paces, goal_race, paces_for
-from scheduler.periodize import OFFSEASON, RUN_TAPER_DAYS, monday
+from scheduler.periodize import OFFSEASON, monday, taper_days
 from scheduler.racedays import FREE, day_rules
 from scheduler.runs import RunRx, RunShape, run_prescriptions, run_shape
 from scheduler.runweek import KEY_RUN_TYPES, run_phase
@@ -205,7 +205,8 @@ class SpecBuilder:
             taper = None
             if week.run_taper and cls is not None and week.race_offset is not None:
                 race_day = week.start + timedelta(days=week.race_offset)
-                taper = (race_day - timedelta(days=RUN_TAPER_DAYS[cls]), race_day)
+                days = taper_days(cls, race_day.weekday())
+                taper = (race_day - timedelta(days=days), race_day)
             specs.extend(
                 SessionSpec(
                     key=prefix + r.slot,

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from scheduler.model import Athlete, DistanceClass, Phase, Priority, WeekPlan
-from scheduler.periodize import RUN_TAPER_DAYS
+from scheduler.periodize import taper_days
 from scheduler.racedays import LONG_RACES, NO_RUN_DAYS_AFTER
 
 # R5: weekly volume grows at most ~10% a week, R4: the long run 10-15%. Planned a little under
@@ -79,10 +79,15 @@ QUALITY_SHARE = 0.16
 QUALITY_KM = (6.0, 16.0)
 TAPER_QUALITY = 0.7
 # P10: share of the pre-taper week's volume, per day, by taper week counted back from the race
-# (the last six days first). Marathon: -20%, -35%, -60% over three weeks (0.47 a day leaves the
-# six days before a Sunday race at 40% of the peak); half and 5K/10K tapers are shallower.
+# (the last six days first). Marathon and ultra: Pfitzinger & Douglas' three-week taper
+# (Advanced Marathoning: -20-25%, -40%, -60% of peak), here -20%, -35%, -60% as P10 says
+# (0.47 a day leaves the six days before a Sunday race at 40% of the peak). Half and 5K/10K:
+# Pfitzinger & Latter's two-week taper for 5K to the half (Faster Road Racing), inside P2's
+# shorter days, with intensity kept: the half -25% then -53%, 5K/10K -20% a day in its first
+# days so the week the taper starts in runs at least 10% under the peak even when it holds
+# only four taper days (a Sunday race), then -44% in the last six.
 TAPER_LEVELS = {
-    DistanceClass.SHORT: (0.65, 0.85),
+    DistanceClass.SHORT: (0.65, 0.80),
     DistanceClass.HALF: (0.55, 0.75),
     DistanceClass.MARATHON: (0.47, 0.65, 0.80),
     DistanceClass.ULTRA: (0.47, 0.65, 0.80),
@@ -95,6 +100,21 @@ RECOVERY_VOLUME = {
     DistanceClass.MARATHON: (0.40, 0.60),
     DistanceClass.ULTRA: (0.35, 0.55),
 }
+
+
+# R3 scaled to the athlete: under 30 km a week, or under 40 without experience, one quality
+# session besides the long run (Daniels' beginner plans: one quality day a week; Hansons'
+# beginners start at ~30 miles before a second one).
+LOW_VOLUME_KM = 30.0
+NOVICE_VOLUME_KM = 40.0
+QUALITY_PEAK = 2  # R3: quality sessions in a race-specific week, the block's peak weeks
+
+
+def quality_cap(athlete: Athlete) -> int:
+    """R3 scaled to the athlete: quality sessions a week besides the long run at most."""
+    low = athlete.weekly_km < LOW_VOLUME_KM
+    novice = not athlete.experienced and athlete.weekly_km < NOVICE_VOLUME_KM
+    return 1 if low or novice else 2
 
 
 class Build(NamedTuple):
@@ -161,15 +181,19 @@ def build(
     maintenance: bool,
     cls: DistanceClass,
     full_weeks: int,
+    quality: int = QUALITY_PEAK,
 ) -> Build:
     """R5/R9: the block's start and peak. The peak is the athlete's volume times the distance's
-    ratio, within what the distance asks and what their run days hold (a long run and runs of at
-    most RUN_MAX_KM); the long run peaks at the distance's cap or its share of the peak week."""
+    ratio, within what the distance asks and what their run days hold (`holds`); the long run
+    peaks at the distance's cap or its share of the peak week. `quality`: the quality sessions
+    the athlete's race-specific weeks hold at most (R3)."""
     base = weekly_km * (MAINTENANCE_VOLUME if maintenance else OFFSEASON_VOLUME)
     start = min(weekly_km, base * GROWTH)
     cap = long_cap(cls, pace_s)
-    holds = cap + (run_days - 1) * min(RUN_MAX_KM, EASY_MAX_OF_LONG * cap)
-    peak = max(start, min(weekly_km * PEAK_RATIO[cls], PEAK_MAX_KM[cls], holds))
+    peak = min(weekly_km * PEAK_RATIO[cls], PEAK_MAX_KM[cls])
+    for _ in range(3):  # holds() grows with the peak (the quality sessions' share): settle it
+        peak = min(peak, holds(peak, cap, run_days, quality))
+    peak = max(start, peak)
     long_base = min(long_cap(None, pace_s), LONG_START_SHARE * base)
     long_start = min(cap, LONG_START_SHARE * start, long_base * LONG_GROWTH)
     long_peak = max(long_start, min(cap, floor_km(LONG_SHARE_MAX[cls] * peak)))
@@ -181,6 +205,16 @@ def build(
     return Build(base, start, peak, growth, long_base, long_start, long_peak, long_growth, cap)
 
 
+def holds(peak: float, cap: float, run_days: int, quality: int) -> float:
+    """What a peak week's runs can hold: the long run at its cap, the quality sessions at their
+    share of the week (R3, no more than a race-specific week gets), the other runs at most
+    RUN_MAX_KM and 80% of the long run. The taper steps down from this (P10), so a 3-day runner
+    whose run days hold less than the planned peak still tapers from what they ran."""
+    free = run_days - 1
+    q = max(0, min(quality, free - (1 if free >= 2 else 0)))
+    return cap + q * quality_km(peak) + (free - q) * min(RUN_MAX_KM, EASY_MAX_OF_LONG * cap)
+
+
 def volume_at(b: Build, full: int) -> float:
     """The week after `full` full weeks of the block; -1 is the week before it."""
     return b.base if full < 0 else min(b.peak, b.start * b.growth**full)
@@ -190,9 +224,10 @@ def long_at(b: Build, full: int) -> float:
     return b.long_base if full < 0 else min(b.long_peak, b.long_start * b.long_growth**full)
 
 
-def taper_level(cls: DistanceClass, days_out: int) -> float:
-    """P10: a day's share of the pre-taper volume, `days_out` days before the race."""
-    if days_out > RUN_TAPER_DAYS[cls]:
+def taper_level(cls: DistanceClass, days_out: int, taper: int) -> float:
+    """P10: a day's share of the pre-taper volume, `days_out` days before the race, in a taper
+    of `taper` days (P2, scheduler.periodize.taper_days)."""
+    if days_out > taper:
         return 1.0
     levels = TAPER_LEVELS[cls]
     return levels[min(days_out // 7, len(levels) - 1)]
@@ -234,6 +269,7 @@ def week_load(
         athlete.offseason_maintenance,
         cls,
         week.full_weeks,
+        min(QUALITY_PEAK, quality_cap(athlete)),
     )
     full = week.growth
     if week.run_taper:
@@ -258,18 +294,21 @@ def _taper(week: WeekPlan, athlete: Athlete, cls: DistanceClass, b: Build) -> We
     after it are recovery (none at all after a marathon or longer, P9)."""
     pre_km = volume_at(b, week.growth - 1)
     offset = week.race_offset or 0
-    after = athlete.weekly_km * RECOVERY_VOLUME[cls][0] / 7
+    days = taper_days(cls, offset % 7)
+    # The race week's days after the race run recovery volume, never more than the block ran.
+    after = min(athlete.weekly_km, b.peak) * RECOVERY_VOLUME[cls][0] / 7
     km = 0.0
     for day in range(7):
         out = offset - day
         if out > 0:
-            km += pre_km / 7 * taper_level(cls, out)
+            km += pre_km / 7 * taper_level(cls, out, days)
         elif out < 0 and not (cls in LONG_RACES and -out <= NO_RUN_DAYS_AFTER):
             km += after
     # The race is the race week's long run.
     long_out = offset - athlete.long_run_day
-    long = long_at(b, week.growth - 1) * taper_level(cls, long_out) if offset > 6 else 0.0
-    note = f"running taper, the last {RUN_TAPER_DAYS[cls]} days before the race"
+    level = taper_level(cls, long_out, days)
+    long = long_at(b, week.growth - 1) * level if offset > 6 else 0.0
+    note = f"running taper, the last {days} days before the race"
     # Quality sessions keep the last full week's length; the sharpener is TAPER_QUALITY of it.
     q_km = quality_km(pre_km)
     return WeekLoad(km, long if long_out > 0 else 0.0, b.long_cap, note, q_km, b.long_peak)

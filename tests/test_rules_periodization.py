@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from scheduler.model import Phase, Priority, WeekPlan
-from scheduler.periodize import RUN_TAPER_DAYS, monday, periodize
+from scheduler.periodize import monday, periodize, taper_days
 from scheduler.plan import build_plan
 from scheduler.races import resolve_priorities
 from scheduler.volume import weekly_volume
@@ -39,7 +39,7 @@ def test_P1_marathon_block_is_16_weeks_in_four_phases_then_recovery() -> None:
 
 
 @pytest.mark.parametrize(
-    ("km", "block", "taper_days"),
+    ("km", "block", "p2_days"),
     [
         (5.0, 12, (7, 10)),
         (10.0, 12, (7, 10)),
@@ -50,14 +50,14 @@ def test_P1_marathon_block_is_16_weeks_in_four_phases_then_recovery() -> None:
 )
 @pytest.mark.parametrize("weekday", [0, 5, 6])
 def test_P2_distance_scales_block_and_running_taper_in_days(
-    km: float, block: int, taper_days: tuple[int, int], weekday: int
+    km: float, block: int, p2_days: tuple[int, int], weekday: int
 ) -> None:
     day = TODAY + timedelta(weeks=30, days=weekday)
     weeks = [w for w in weeks_of((race("r", day, km),), 33) if w.anchor == "r"]
     in_block = [w for w in weeks if w.phase is not Phase.RECOVERY]
     assert len(in_block) == block
-    days = RUN_TAPER_DAYS[race("r", day, km).distance_class]
-    assert taper_days[0] <= days <= taper_days[1]
+    days = taper_days(race("r", day, km).distance_class, weekday)
+    assert p2_days[0] <= days <= p2_days[1]
     # The taper is counted back from the race day, so it touches the weeks of those days.
     touched = {monday(day - timedelta(days=n)) for n in range(days + 1)}
     assert {w.start for w in in_block if w.run_taper} == touched

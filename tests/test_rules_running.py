@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import date, time, timedelta
 from pathlib import Path
 
-from scheduler.check import check_plan, check_R5, check_R10
+from scheduler.check import check_P10, check_plan, check_R5, check_R10
+from scheduler.check_read import planned_km
 from scheduler.model import Phase, PlacedSession, Plan, PlanRequest, Priority, WeekPlan
 from scheduler.plan import build_plan
 from scheduler.races import resolve_priorities
@@ -16,6 +17,7 @@ from service.config.load import load_config
 from service.planning import plan_for, read_sources
 from service.store.payload import plan_body, plan_from_body
 from tests.running_support import (
+    is_full,
     km_by_week,
     last_full_before,
     long_by_week,
@@ -24,6 +26,7 @@ from tests.running_support import (
     week_of,
 )
 from tests.support import athlete, busy_at, local, race, request
+from tests.test_golden_plans import five_k_runner, ultra_runner
 
 TODAY = date(2026, 12, 7)  # a Monday
 
@@ -201,6 +204,25 @@ def test_tapers_are_wrong() -> None:
         days = (A_DAY - first_taper_day(plan)).days
         low, high = {42.195: (14, 21), 100.0: (14, 21), 21.1: (10, 14), 10.0: (7, 10)}[km]
         assert low <= days <= high, (km, days)
+
+
+def test_P10_a_taper_whose_first_week_holds_the_peak() -> None:
+    # Seen: the 3-day 5K runner's first taper week ran its peak volume (its run days held
+    # less than the planned peak, and the taper stepped down from the plan, not from what the
+    # week could run); the Saturday 100 km's first taper week held one taper day and ran 3%
+    # under the peak. Each taper week runs at least 10% under the week before (P10).
+    for make in (five_k_runner, ultra_runner):
+        req = make()
+        plan = build_plan(req)
+        km, meant = km_by_week(plan), planned_km(plan, req)
+        weeks = list(plan.weeks)
+        tapers = [i for i, w in enumerate(weeks) if w.run_taper]
+        first = tapers[0]
+        assert is_full(weeks[first - 1])
+        for i in tapers:
+            before = meant[weeks[i - 1].start]
+            assert km[weeks[i].start] <= 0.90 * before, (req.athlete.id, weeks[i].start)
+        assert check_P10(plan, req) == []
 
 
 def test_tapers_are_counted_in_whole_weeks() -> None:
