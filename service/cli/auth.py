@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 
-from service.config.load import config_path, load_config
+from service.config.load import CONFIG_HELP, config_path, load_config
 from service.config.reader import ConfigError
-
-CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
 
 
 @click.group()

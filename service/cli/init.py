@@ -19,15 +19,14 @@ import click
 
 from scheduler.paces import clock, race_name
 from scheduler.races import parse_result
-from service.config.load import load_config
+from service.config.load import load_config, user_config
 from service.config.reader import WEEKDAYS, ConfigError
 
 WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 def default_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "racecal" / "config.toml"
+    return user_config(os.environ)
 
 
 def _timezone(value: str) -> str:

@@ -28,7 +28,7 @@ from service.calendars import training_target
 from service.cli.auth import auth
 from service.cli.doctor import diagnose, has_failures
 from service.cli.init import init
-from service.config.load import AthleteConfig, Config, config_path, load_config
+from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
 from service.config.reader import ConfigError
 from service.daemon.runner import Daemon, configure_logging
 from service.store import state
@@ -39,8 +39,6 @@ from service.views.chart import draw_chart
 from service.views.held import RULES, HeldPlan, NoPlan, held_json, held_plan
 from service.views.render import render_plan
 from service.views.status import athlete_status
-
-CONFIG_HELP = "Config file (default: $RACECAL_CONFIG, else ./config.example.toml)."
 
 
 def _open(config: str | None) -> tuple[Config, Store]:

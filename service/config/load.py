@@ -21,8 +21,6 @@ from service.config.reader import ConfigError, key_path, message, read_toml
 from service.config.schema import AthleteTable, ConfigFile
 from service.config.service_table import ServiceConfig, label, service_config, with_environment
 
-DEFAULT_CONFIG = Path("config.example.toml")
-
 
 @dataclass(frozen=True)
 class AthleteConfig:
@@ -61,9 +59,39 @@ class Config:
         raise ConfigError(f"{self.path}: no athlete '{athlete_id}' (configured: {known})")
 
 
-def config_path(given: str | None) -> Path:
-    """--config, else $RACECAL_CONFIG, else the example config in the working directory."""
-    return Path(given or os.environ.get("RACECAL_CONFIG") or DEFAULT_CONFIG)
+CONFIG_HELP = (
+    "Config file (default: $RACECAL_CONFIG, else the first of ./racecal.toml, "
+    "$XDG_CONFIG_HOME/racecal/config.toml (~/.config/...), /etc/racecal/config.toml)."
+)
+
+
+def user_config(env: Mapping[str, str]) -> Path:
+    """Where `racecal init` writes and the search looks: $XDG_CONFIG_HOME/racecal."""
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "racecal" / "config.toml"
+
+
+def config_places(env: Mapping[str, str]) -> tuple[Path, ...]:
+    """The files looked for, in order, when neither --config nor $RACECAL_CONFIG names one
+    (as gcalcli, khal and vdirsyncer users expect: the folder, the user's, the machine's)."""
+    return (Path("racecal.toml"), user_config(env), Path("/etc/racecal/config.toml"))
+
+
+def config_path(given: str | None, env: Mapping[str, str] | None = None) -> Path:
+    """--config, else $RACECAL_CONFIG, else the first of `config_places` that exists; a
+    ConfigError naming every place looked at when none does."""
+    env = os.environ if env is None else env
+    if given or env.get("RACECAL_CONFIG"):
+        return Path(given or env["RACECAL_CONFIG"])
+    places = config_places(env)
+    for place in places:
+        if place.is_file():
+            return place
+    looked = ", ".join(str(p) for p in places)
+    raise ConfigError(
+        f"no config file: no --config, no $RACECAL_CONFIG, none of {looked}; "
+        "run 'racecal init' to write one"
+    )
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:

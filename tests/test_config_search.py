@@ -1,0 +1,80 @@
+"""The config is found where `racecal init` puts it and where gcalcli, khal and vdirsyncer
+users look: --config, then $RACECAL_CONFIG, then ./racecal.toml, then
+$XDG_CONFIG_HOME/racecal/config.toml, then /etc/racecal/config.toml. Seen: after `racecal init`
+every other command failed, looking only for ./config.example.toml."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from service.cli.main import main
+from service.config.load import config_path, load_config
+from service.config.reader import ConfigError
+from tests.support import example_workspace
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working folder of its own and an XDG config home of its own."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("RACECAL_CONFIG", raising=False)
+    return tmp_path
+
+
+def test_the_search_order(home: Path) -> None:
+    env = {"XDG_CONFIG_HOME": str(home / "xdg")}
+    user = home / "xdg" / "racecal" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text("", encoding="utf-8")
+    assert config_path(None, env) == user
+    Path("racecal.toml").write_text("", encoding="utf-8")
+    assert config_path(None, env) == Path("racecal.toml")
+    assert config_path(None, {**env, "RACECAL_CONFIG": "/x/from-env.toml"}) == Path(
+        "/x/from-env.toml"
+    )
+    assert config_path("given.toml", {**env, "RACECAL_CONFIG": "/x/from-env.toml"}) == Path(
+        "given.toml"
+    )
+    # The example config is not taken by surprise: `make run` names it.
+    Path("racecal.toml").unlink()
+    user.unlink()
+    shutil.copy(Path(__file__).resolve().parent.parent / "config.example.toml", ".")
+    with pytest.raises(ConfigError) as caught:
+        config_path(None, env)
+    message = str(caught.value)
+    assert "\n" not in message
+    for place in ("racecal.toml", str(user), "/etc/racecal/config.toml", "racecal init"):
+        assert place in message
+
+
+def test_a_missing_config_names_every_place_and_init(home: Path) -> None:
+    result = CliRunner().invoke(main, ["status"])
+    assert result.exit_code == 2
+    assert "racecal init" in result.stderr
+    assert str(home / "xdg" / "racecal" / "config.toml") in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_init_then_every_command_finds_the_config(home: Path) -> None:
+    """A person's first run: init with its defaults, then status, plan show and doctor, with
+    no --config anywhere."""
+    races = example_workspace(home / "ws").parent / "examples" / "races.ics"
+    args = ["init", "--yes", "--athlete", "sam", "--timezone", "Europe/Berlin"]
+    result = CliRunner().invoke(main, [*args, "--races-ics", str(races)])
+    assert result.exit_code == 0, result.output
+    written = home / "xdg" / "racecal" / "config.toml"
+    assert load_config(written).athletes[0].athlete.id == "sam"
+    for command in (["status"], ["plan", "show", "--weeks", "2"], ["doctor"]):
+        result = CliRunner().invoke(main, command)
+        assert "no config file" not in result.output, (command, result.output)
+        assert result.exit_code in (0, 1), (command, result.output)
+    shown = CliRunner().invoke(main, ["plan", "show", "--json", "--weeks", "2"])
+    assert shown.exit_code == 0, shown.output
+    assert '"athlete": "sam"' in shown.stdout
