@@ -189,3 +189,60 @@ def test_a_feed_looked_at_again_costs_a_304_and_shows_its_warning_while_unreacha
     assert warning.endswith("; using the last copy")
     assert len(down.events) == 4  # the last good copy still counts
     assert source.changes(down.cursor).quiet  # said once, while it stays down
+
+
+class Portal(BaseHTTPRequestHandler):
+    """A feed that turns into a sign-in page (200, text/html), or a cut-off calendar."""
+
+    body = RACES
+    content_type = "text/calendar"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", Portal.content_type)
+        self.end_headers()
+        self.wfile.write(Portal.body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_sign_in_page_never_replaces_the_last_good_copy(tmp_path: Path) -> None:
+    """Seen: a feed answering 200 with an HTML sign-in page replaced the cached calendar, and
+    the plan lost its races."""
+    Portal.body, Portal.content_type = RACES, "text/calendar"
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Portal)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/s3cr3t/f.ics"
+    try:
+        source = IcsUrlSource(url, tmp_path / "cache")
+        first = source.changes(None)
+        assert len(first.events) == 4
+        [cached] = (tmp_path / "cache").glob("*.ics")
+        Portal.body = b"<!doctype html><html><body>Please sign in</body></html>"
+        Portal.content_type = "text/html; charset=utf-8"
+        portal = source.changes(first.cursor)
+        [warning] = [p.line for p in portal.problems if p.title is None]
+        assert warning == (
+            "http://127.0.0.1/...: answered 200 with no calendar (text/html; a sign-in or "
+            "error page?); using the last copy"
+        )
+        assert len(portal.events) == 4
+        assert cached.read_bytes() == RACES
+        Portal.body, Portal.content_type = RACES[: len(RACES) // 2], "text/calendar"
+        cut = source.changes(portal.cursor)
+        assert cut.quiet or len(cut.events) == 4
+        assert fetch(url, tmp_path / "cache").warning == (
+            "http://127.0.0.1/...: answered 200 with a calendar cut off before its end; "
+            "using the last copy"
+        )
+        assert cached.read_bytes() == RACES
+        # With no good copy yet, one line naming the host, never the secret path.
+        Portal.body, Portal.content_type = b"<html>sign in</html>", "text/html"
+        with pytest.raises(IcsError) as caught:
+            fetch(url, tmp_path / "fresh")
+        assert "answered 200 with no calendar (text/html" in str(caught.value)
+        assert "s3cr3t" not in str(caught.value)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -61,6 +61,11 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
                 raise IcsError(
                     where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB", unparsable=False
                 )
+            not_a_calendar = _not_a_calendar(data, response.headers.get("Content-Type"))
+            if not_a_calendar:
+                # A sign-in page, a captive portal, an error page sent as 200: never taken
+                # over the last good copy.
+                raise _NotACalendar(not_a_calendar)
             _write(body, data)
             _write(
                 meta_path,
@@ -76,6 +81,11 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
         if exc.code == 304 and body.exists():
             return Fetched(body, changed=False)
         reason = f"HTTP {exc.code}"
+    except _NotACalendar as exc:
+        reason = str(exc)
+        if body.exists():
+            return Fetched(body, changed=False, warning=f"{where}: {reason}; using the last copy")
+        raise IcsError(where, reason, unparsable=False) from None
     except (urllib.error.URLError, OSError) as exc:
         reason = str(getattr(exc, "reason", exc))
     if body.exists():
@@ -130,6 +140,22 @@ class IcsUrlSource:
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
         copy = self._copy or self._source()[0]
         return copy.events(start, end)
+
+
+class _NotACalendar(Exception):
+    """A 200 whose body is no iCalendar data (the reason, for the one-line warning)."""
+
+
+def _not_a_calendar(data: bytes, content_type: str | None) -> str | None:
+    """Why `data` is not a calendar, or None: it must begin with BEGIN:VCALENDAR (after a BOM
+    or blank lines) and hold its END:VCALENDAR (a cut-off download does not)."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:15].upper()
+    kind = (content_type or "no content type").split(";")[0].strip()
+    if head != b"BEGIN:VCALENDAR":
+        return f"answered 200 with no calendar ({kind}; a sign-in or error page?)"
+    if b"END:VCALENDAR" not in data[-4096:].upper():
+        return "answered 200 with a calendar cut off before its end"
+    return None
 
 
 # Marks a cursor taken from the last good copy while the feed could not be fetched.
