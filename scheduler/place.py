@@ -236,34 +236,34 @@ class Placer:
             options.append(ok)
             refusals.append(refused)
         chosen = assign_days(specs, options)
-        missed = []
+        lost = next((r["L5"][0] for r in refusals if "L5" in r), None)
+        if lost is not None and -1 in chosen:
+            # L10 before a drop or an easy run (scheduler.runeasy): busy time took a run day,
+            # so days that are no run days stand in, ranked after every run day: they serve
+            # only where they place more of the week's key runs (the week keeps its runs).
+            stand_ins = stand_in_days(self.days(week), run_days, lost)
+            wider = [
+                ok + self._open_days(spec, stand_ins, True)[0] if spec.key_run else ok
+                for spec, ok in zip(specs, options, strict=True)
+            ]
+            again = assign_days(specs, wider)
+            if sum(p >= 0 for p in again) > sum(p >= 0 for p in chosen):
+                chosen, options = again, wider
         for spec, pick, ok, refused in zip(specs, chosen, options, refusals, strict=True):
             if pick >= 0:
                 day, span = ok[pick]
-                reasons = [QUALITY_DAY, NO_HARD_NEIGHBOUR] if spec.key_run else [QUALITY_DAY]
+                if day % 7 not in run_days and lost is not None:
+                    reasons = [stand_in_reason(lost, day), NO_HARD_NEIGHBOUR]
+                elif spec.key_run:
+                    reasons = [QUALITY_DAY, NO_HARD_NEIGHBOUR]
+                else:
+                    reasons = [QUALITY_DAY]
                 self.emit(spec, day, span, reasons, heavy=False, key_run=spec.key_run, long=False)
                 continue
             # Its open days all sit next to (or on) the day another quality run took.
             for day, _ in ok:
                 refused.setdefault("L4", []).append(day)
-            missed.append((spec, refused))
-        # After the others took their days, so a stand-in day keeps L4 with all of them.
-        for spec, refused in missed:
-            if not (spec.key_run and "L5" in refused and self._stand_in(spec, week, refused)):
-                self._key_run_refused(spec, order, refused)
-
-    def _stand_in(self, spec: SessionSpec, week: date, refused: dict[str, list[int]]) -> bool:
-        """L10 before a drop or an easy run (scheduler.runeasy): a key run that busy time
-        pushed off its run day, every other run day ruled out, takes a day that is no run day
-        when one keeps L4, P5 and P9. The week keeps its count of runs."""
-        lost = refused["L5"][0]
-        order = stand_in_days(self.days(week), self.athlete.run_days, lost)
-        ok, _ = self._open_days(spec, order, True, first_only=True)
-        if ok:
-            day, span = ok[0]
-            why = [stand_in_reason(lost, day), NO_HARD_NEIGHBOUR]
-            self.emit(spec, day, span, why, heavy=False, key_run=True, long=False)
-        return bool(ok)
+            self._key_run_refused(spec, order, refused)
 
     def _key_run_refused(
         self, spec: SessionSpec, order: list[int], refused: dict[str, list[int]]

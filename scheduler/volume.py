@@ -49,6 +49,14 @@ PEAK_MAX_KM = {
     DistanceClass.MARATHON: 115.0,
     DistanceClass.ULTRA: 130.0,
 }
+# R5 over the block: the peak rises over the declared volume by at most one step per 4-week
+# cycle (P7's rhythm) of the weeks before the taper, each step at most a mile (1.6 km) per run
+# of the week and 10 miles (16 km) in all: Daniels (Daniels' Running Formula) holds a load 3-4
+# weeks before raising it by no more than that. A 16-week marathon block on five days: three
+# steps of 8 km, 45 -> 69 km (+53%), where the ratio alone gave 76.5 (+70%).
+STEP_WEEKS = 4
+STEP_KM_PER_RUN = 1.609
+STEP_KM_MAX = 16.09
 # The peak is reached this many full weeks before the last full week and held (peak 3-5 weeks
 # out, Pfitzinger's peak weeks), so two or three peak long runs fall in the last 8 weeks.
 PEAK_HOLD = 2
@@ -61,13 +69,25 @@ LONG_BAND = {
     DistanceClass.ULTRA: (35.0, 50.0, 300),
 }
 # R9: the long run's largest share of its week. Pfitzinger's 18/55 runs 20 miles in 50-mile
-# weeks (40%); half and short plans keep it nearer a third; ultras lean on it most.
+# weeks (40%); half and short plans keep it nearer a third. An ultra's weekend holds the long
+# run and the back-to-back run after it (60% of it, scheduler.runs): 37.5% keeps the pair at
+# 60% of the week, so a 6-day runner's midweek keeps its quality sessions and easy runs.
 LONG_SHARE_MAX = {
     DistanceClass.SHORT: 0.35,
     DistanceClass.HALF: 0.40,
     DistanceClass.MARATHON: 0.42,
-    DistanceClass.ULTRA: 0.45,
+    DistanceClass.ULTRA: 0.375,
 }
+# R9 for runners whose peak week is small: the long run may take up to half the peak week to
+# reach this length (Higdon's novice plans: a 20-mile long run in 40-mile marathon weeks), and
+# the peak week is planned big enough to hold it at that share where the block allows it.
+LONG_FLOOR = {
+    DistanceClass.SHORT: 0.0,
+    DistanceClass.HALF: 0.0,
+    DistanceClass.MARATHON: 30.0,
+    DistanceClass.ULTRA: 35.0,
+}
+LONG_SHARE_TOP = 0.50
 LONG_START_SHARE = 0.30  # the long run at the start of a block, and in the offseason
 # P11: the offseason long run keeps the base, up to a half marathon's long run.
 OFFSEASON_LONG = (22.0, 150)
@@ -182,27 +202,41 @@ def build(
     cls: DistanceClass,
     full_weeks: int,
     quality: int = QUALITY_PEAK,
+    build_weeks: int = 0,
 ) -> Build:
     """R5/R9: the block's start and peak. The peak is the athlete's volume times the distance's
-    ratio, within what the distance asks and what their run days hold (`holds`); the long run
-    peaks at the distance's cap or its share of the peak week. `quality`: the quality sessions
-    the athlete's race-specific weeks hold at most (R3)."""
+    ratio (or what the long run's floor needs), within what the block's length allows over the
+    declared volume (`block_allows`), what the distance asks and what their run days hold
+    (`holds`); the long run peaks at the distance's cap or its share of the peak week.
+    `quality`: the quality sessions the athlete's race-specific weeks hold at most (R3);
+    `build_weeks`: the block's base and strength weeks, where P7's deloads fall."""
     base = weekly_km * (MAINTENANCE_VOLUME if maintenance else OFFSEASON_VOLUME)
     start = min(weekly_km, base * GROWTH)
     cap = long_cap(cls, pace_s)
-    peak = min(weekly_km * PEAK_RATIO[cls], PEAK_MAX_KM[cls])
+    floor = min(LONG_FLOOR[cls], cap)
+    wanted = max(weekly_km * PEAK_RATIO[cls], floor / LONG_SHARE_TOP)
+    pre_taper = full_weeks + build_weeks // 4  # P7: a deload every 4th build week
+    peak = min(wanted, PEAK_MAX_KM[cls], block_allows(weekly_km, run_days, pre_taper))
     for _ in range(3):  # holds() grows with the peak (the quality sessions' share): settle it
         peak = min(peak, holds(peak, cap, run_days, quality))
     peak = max(start, peak)
     long_base = min(long_cap(None, pace_s), LONG_START_SHARE * base)
     long_start = min(cap, LONG_START_SHARE * start, long_base * LONG_GROWTH)
-    long_peak = max(long_start, min(cap, floor_km(LONG_SHARE_MAX[cls] * peak)))
+    share = max(LONG_SHARE_MAX[cls] * peak, min(floor, LONG_SHARE_TOP * peak))
+    long_peak = max(long_start, min(cap, floor_km(share)))
     steps = full_weeks - 1 - PEAK_HOLD
     growth, long_growth = GROWTH, LONG_GROWTH
     if steps >= 1:
         growth = min(GROWTH, (peak / start) ** (1 / steps))
         long_growth = min(LONG_GROWTH, (long_peak / long_start) ** (1 / steps))
     return Build(base, start, peak, growth, long_base, long_start, long_peak, long_growth, cap)
+
+
+def block_allows(weekly_km: float, run_days: int, pre_taper_weeks: int) -> float:
+    """R5 over the block (Daniels): the declared volume plus one step per STEP_WEEKS of the
+    weeks before the taper."""
+    step = min(STEP_KM_PER_RUN * run_days, STEP_KM_MAX)
+    return weekly_km + pre_taper_weeks // STEP_WEEKS * step
 
 
 def holds(peak: float, cap: float, run_days: int, quality: int) -> float:
@@ -270,6 +304,7 @@ def week_load(
         cls,
         week.full_weeks,
         min(QUALITY_PEAK, quality_cap(athlete)),
+        week.build_weeks,
     )
     full = week.growth
     if week.run_taper:
