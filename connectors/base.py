@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -103,6 +103,28 @@ class IcsError(SourceError, ValueError):
         self.where = where
         self.reason = reason
         self.unparsable = unparsable
+
+
+class FileTrouble(SourceError):
+    """A file or folder racecal reads or writes that the system refuses: a folder where the
+    file should be, no permission, a full or read-only disk, a folder that is not there.
+    str() is one line; what the file held is left as it was."""
+
+    def __init__(self, path: Path | str, doing: str, reason: str) -> None:
+        super().__init__(f"{path}: cannot {doing}: {reason}")
+        self.path = path
+
+
+@contextmanager
+def refused_as_trouble(path: Path | str, doing: str) -> Iterator[None]:
+    """OSError inside as FileTrouble (FileNotFoundError too: callers that take a missing
+    file as empty catch it first)."""
+    try:
+        yield
+    except FileTrouble:
+        raise
+    except OSError as exc:
+        raise FileTrouble(path, doing, exc.strerror or str(exc)) from None
 
 
 def safe_url(url: str) -> str:

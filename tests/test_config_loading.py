@@ -340,6 +340,8 @@ def test_environment_alone_configures_the_commands(tmp_path: Path) -> None:
     """RACECAL_CONFIG picks the file and RACECAL_DATABASE_URL the store, with no flag given."""
     config = example_workspace(tmp_path / "etc")
     database = tmp_path / "elsewhere" / "state.db"
+    # Outside the state folder racecal makes no folder: the admin made this one.
+    database.parent.mkdir()
     env = {
         **os.environ,
         "RACECAL_CONFIG": str(config),

@@ -103,5 +103,5 @@ def test_a_feed_answering_with_a_web_page_fails(tmp_path: Path) -> None:
         server.server_close()
     assert code == 1
     [failed] = [line for line in lines if line.startswith("fail")]
-    assert "http://127.0.0.1/... (races): not iCalendar" in failed
+    assert "http://127.0.0.1/... (races): answered 200 with no calendar (text/html" in failed
     assert "secret-token" not in "\n".join(lines)

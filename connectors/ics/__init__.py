@@ -33,6 +33,8 @@ class IcsSettings:
     output: Path | None = None
     # Where fetched feeds are kept between requests (and processes).
     cache_dir: Path = Path("var/cache")
+    # May the output's folder be made when missing (it lies in the service's state folder)?
+    make_folders: bool = True
 
 
 class IcsAthlete:
@@ -57,7 +59,9 @@ class IcsAthlete:
 
     def training(self) -> TrainingCalendar | None:
         if self._training is None and self.settings.output is not None:
-            self._training = IcsFileCalendar(self.settings.output)
+            self._training = IcsFileCalendar(
+                self.settings.output, make_folders=self.settings.make_folders
+            )
         return self._training
 
     def close(self) -> None:
@@ -75,5 +79,6 @@ def open_account(table: Mapping[str, Any], context: Context) -> IcsAthlete:
             busy_urls=tuple(table.get("busy_urls", ())),
             output=Path(table["output"]) if table.get("output") else None,
             cache_dir=Path(table.get("cache_dir", "var/cache")),
+            make_folders=bool(table.get("make_folders", True)),
         )
     )

@@ -30,9 +30,11 @@ from connectors.base import (
     Capabilities,
     ChangeSet,
     Conflict,
+    FileTrouble,
     NotFound,
     RemoteEvent,
     SessionEvent,
+    refused_as_trouble,
 )
 from connectors.ics.swap import Changed, digest, replace_if_unchanged
 from connectors.vevent import (
@@ -56,8 +58,11 @@ SNAPSHOTS = 8
 class IcsFileCalendar:
     capabilities = Capabilities(writable=True, incremental=True, batches=True)
 
-    def __init__(self, path: Path, title: str = "Training") -> None:
+    def __init__(self, path: Path, title: str = "Training", make_folders: bool = True) -> None:
         self.path = path
+        # May a missing folder for the file be made? Only under the service's state folder: a
+        # typo in a path elsewhere must not scatter folders over the disk.
+        self.make_folders = make_folders
         # The calendar's own name (X-WR-CALNAME) in a file racecal starts.
         self.title = title
         # cursor -> {event id: etag} as of that cursor, for the incremental diff.
@@ -77,9 +82,10 @@ class IcsFileCalendar:
         """A writer killed between creating its temp file and renaming it leaves the temp
         behind. Temp files carry their writer's pid: those of a process still running are
         another write under way (two athletes may share a file), not garbage."""
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            if not _running(stale.name.removeprefix(f".{self.path.name}.").partition("-")[0]):
-                stale.unlink(missing_ok=True)
+        with refused_as_trouble(self.path.parent, "clean up"):
+            for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+                if not _running(stale.name.removeprefix(f".{self.path.name}.").partition("-")[0]):
+                    stale.unlink(missing_ok=True)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -96,12 +102,21 @@ class IcsFileCalendar:
     def _load(self) -> tuple[icalendar.Calendar, str | None]:
         """The file parsed, and the digest of the bytes read (None: there is no file)."""
         try:
-            data = self.path.read_bytes()
+            data = self._read()
         except FileNotFoundError:
             return self._empty(), None
         # A file emptied (truncated, cleared by a sync tool) is a calendar that vanished.
         calendar = self._parse(data) if data.strip() else self._empty()
         return calendar, digest(data)
+
+    def _read(self) -> bytes:
+        """The file's bytes; FileNotFoundError when there is none (an empty calendar)."""
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise FileTrouble(self.path, "read", exc.strerror or str(exc)) from None
 
     def _parse(self, data: bytes) -> icalendar.Calendar:
         try:
@@ -140,6 +155,8 @@ class IcsFileCalendar:
             info = os.stat(self.path)
         except FileNotFoundError:
             return "none"
+        except OSError as exc:
+            raise FileTrouble(self.path, "read", exc.strerror or str(exc)) from None
         return f"{info.st_mtime_ns}-{info.st_size}-{info.st_ino}"
 
     def _current(self) -> dict[str, RemoteEvent]:
@@ -150,7 +167,7 @@ class IcsFileCalendar:
         if self._pending is not None:
             return "pending", self._remote_events(self._pending[0])
         try:
-            data = self.path.read_bytes()
+            data = self._read()
         except FileNotFoundError:
             return "none", {}
         seen = digest(data)
@@ -260,18 +277,28 @@ class IcsFileCalendar:
         new one, never half of it, and the rename happens only over the file that was read."""
         # Subscribing apps need a VTIMEZONE for every TZID the events use.
         calendar.add_missing_timezones()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        if not folder.is_dir() and not self.make_folders:
+            raise FileTrouble(
+                self.path,
+                "write",
+                f"there is no folder {folder} (racecal makes folders only in its state folder)",
+            )
+        with refused_as_trouble(self.path, "write"):
+            folder.mkdir(parents=True, exist_ok=True)
         self._sweep()
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.{os.getpid()}-", suffix=".tmp", dir=self.path.parent
-        )
+        with refused_as_trouble(self.path, "write"):
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{self.path.name}.{os.getpid()}-", suffix=".tmp", dir=folder
+            )
         try:
             data = calendar.to_ical()
-            with os.fdopen(fd, "wb") as handle:
+            with refused_as_trouble(self.path, "write"), os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            replace_if_unchanged(Path(tmp), self.path, read)
+            with refused_as_trouble(self.path, "write"):
+                replace_if_unchanged(Path(tmp), self.path, read)
             # Primed from the bytes on disk, so cached etags are the ones a re-read computes.
             written = icalendar.Calendar.from_ical(data)
             self._parsed = (digest(data), self._remote_events(written))

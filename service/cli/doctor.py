@@ -120,7 +120,7 @@ def _feed(
     except IcsError as exc:
         if exc.unparsable:
             return Check("fail", name, f"{source.name} ({kind}): not iCalendar ({exc.reason})")
-        return Check("fail", name, str(exc))
+        return Check("fail", name, f"{source.name} ({kind}): {exc.reason}")
     warnings = [p.line for p in found.problems if p.title is None]
     if warnings:
         return Check("warn", name, warnings[0])

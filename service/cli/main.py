@@ -273,7 +273,9 @@ def sync_once(
 ) -> None:
     """Run one sync pass for every athlete: read races, plan, write what changed.
 
-    Exits 0 when every athlete's pass succeeded; otherwise 3, with one line per failed athlete.
+    Exits 0 when every athlete's pass succeeded; otherwise 3, with one line per failed athlete
+    (2 when a pass failed on a file that cannot be read or written: a folder, a read-only or
+    full disk).
     With --dry-run each athlete's line says what would be written, followed by one line per
     action (create, update, delete, and the athlete's edits racecal would record); nothing is
     written anywhere.
@@ -307,6 +309,9 @@ def sync_once(
         )
     moment = _moment(now)
     failed = 0
+    # A file that cannot be read or written (a folder, a read-only or full disk) is bad input
+    # to fix, like a bad config: exit 2, as the exit-code table says.
+    file_trouble = False
     dry: list[dict[str, object]] = []
     # A progress bar for people at a terminal (first syncs of many athletes take a while);
     # scripts and logs get the plain lines only. Each athlete's line is printed when its pass
@@ -324,6 +329,7 @@ def sync_once(
             progress.update(task, description=f"syncing {entry.athlete.id}")
             moment_for = moment or datetime.now(zone(entry.athlete.timezone))
             result = run_pass(store, entry, moment_for, dry_run=dry_run)
+            file_trouble |= result.error_kind == "file"
             if as_json:
                 failed += _dry_json(entry, result, dry)
             else:
@@ -332,7 +338,7 @@ def sync_once(
     if as_json:
         click.echo(json.dumps(dry, indent=2, sort_keys=True))
     if failed:
-        sys.exit(3)
+        sys.exit(2 if file_trouble else 3)
 
 
 def _report(entry: AthleteConfig, result: PassResult) -> int:

@@ -3,6 +3,7 @@
 
 May import: scheduler (the domain values it builds), connectors.registry and
 connectors.settings (each backend declares its own [athletes.<kind>] table: the config checks
-it and hands it over without knowing its keys), pydantic and the standard library. Never the
+it and hands it over without knowing its keys), pydantic, SQLAlchemy's URL parser (to check
+database_url) and the standard library. Never the
 store, sync, daemon, views or cli wings, nor a backend's calendar code.
 """

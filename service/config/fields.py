@@ -16,6 +16,8 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, PlainValidator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from connectors.settings import (
     Calendar,
@@ -145,6 +147,26 @@ def _address(value: object) -> tuple[str, int]:
 
 
 Address = Annotated[tuple[str, int], PlainValidator(_address)]
+
+# The stores racecal runs on (SQLAlchemy's backend names) and an example of each.
+DATABASES = {"sqlite": "sqlite:///var/racecal.db", "postgresql": "postgresql://racecal@db/racecal"}
+
+
+def _database_url(value: object) -> str:
+    """A SQLAlchemy URL of a store racecal knows; a value with a password is never echoed."""
+    url = text(value)
+    shown = repr(url) if "@" not in url else "the value given"
+    expected = " or ".join(DATABASES.values())
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise wrong(f"{shown} is not a database URL; expected {expected}") from None
+    if backend not in DATABASES:
+        raise wrong(f"{backend!r} is not a database racecal runs on; expected {expected}")
+    return url
+
+
+DatabaseUrl = Annotated[str, PlainValidator(_database_url)]
 
 __all__ = [
     "Address",

@@ -36,6 +36,8 @@ class AthleteConfig:
     # [athletes.<kind>] of each backend the athlete uses, over its [<kind>] table's keys, as
     # the backend reads it (connectors.registry.open_account); "where" names it in messages.
     calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Where what racecal writes lives (Config.state_dir): folders are made only below it.
+    state_dir: Path = Path()
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,7 @@ def _athlete(
         race_urls=race_urls,
         busy_urls=busy_urls,
         cache_dir=state / "var" / "cache" / table.id,
+        state_dir=state,
         calendars={
             kind: {
                 **shared.get(kind, {}),

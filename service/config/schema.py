@@ -20,6 +20,7 @@ from scheduler.model import SameDayOrder, TimeWindow, Units
 from service.config.fields import (
     Address,
     AthleteId,
+    DatabaseUrl,
     FilePath,
     Flag,
     Pace,
@@ -27,7 +28,6 @@ from service.config.fields import (
     RunDays,
     Sources,
     Table,
-    Text,
     Timezone,
     Weekday,
     Windows,
@@ -45,7 +45,7 @@ HeartRate = Annotated[int, whole(80, 230)]
 class ServiceTable(Table):
     """[service]; each key can also come from RACECAL_<KEY>, which wins (service_table.py)."""
 
-    database_url: Text = "sqlite:///var/racecal.db"
+    database_url: DatabaseUrl = "sqlite:///var/racecal.db"
     log_format: Annotated[str, one_of("text", "json")] = "text"
     interval_minutes: Annotated[float, between(0.1, 1440)] = 15.0
     http: Address | None = None

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -42,16 +43,36 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str, base: Path | None = None) -> Engine:
     """An engine for `url`; a relative SQLite path is taken relative to `base` (the config
     file's directory) and its folder is created."""
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError("database_url: not a database URL") from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database or "")
         if not path.is_absolute() and base is not None:
             path = base / path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        # Folders are made in the state folder only: a typo elsewhere is an error, not a tree.
+        inside = base is None or path.resolve().is_relative_to(base.resolve())
+        if not path.parent.is_dir() and not inside:
+            raise StoreError(f"{path}: there is no folder {path.parent} for the database")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot make its folder: {exc.strerror}") from None
         parsed = parsed.set(database=str(path))
     # An unreachable PostgreSQL host must fail a health check or a start in seconds, not hang.
-    connect_args = {"connect_timeout": 5} if parsed.get_backend_name() == "postgresql" else {}
-    engine = create_engine(parsed, future=True, connect_args=connect_args)
+    postgres = parsed.get_backend_name() == "postgresql"
+    connect_args = {"connect_timeout": 5} if postgres else {}
+    try:
+        engine = create_engine(parsed, future=True, connect_args=connect_args)
+    except NoSuchModuleError:
+        raise StoreError(f"database_url: no database '{parsed.drivername}'") from None
+    except ImportError:
+        # The driver is not installed: for PostgreSQL, the postgres extra brings psycopg.
+        extra = " (pip install 'racecal[postgres]')" if postgres else ""
+        raise StoreError(
+            f"database_url: the driver for {parsed.drivername} is not installed{extra}"
+        ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin)

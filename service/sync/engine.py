@@ -24,6 +24,7 @@ from connectors.base import (
     AuthError,
     CalendarConnector,
     CalendarError,
+    FileTrouble,
     IcsError,
     NotFound,
     RemoteEvent,
@@ -142,6 +143,14 @@ def run_pass(
             # What the calendar holds after a failed write is unknown: list it whole next time.
             calendars.forget()
             break
+        except Exception as exc:
+            # A defect: the run is closed as crashed before the traceback goes up, so status
+            # never shows a pass that ended as "running or killed".
+            if run_id is not None:
+                counts = (tally.created, tally.updated, tally.deleted)
+                crash = f"crashed ({type(exc).__name__}); see the service log"
+                state.finish_run(store, run_id, datetime.now(now.tzinfo), counts, crash, False)
+            raise
     counts = (tally.created, tally.updated, tally.deleted)
     if run_id is not None:
         state.finish_run(store, run_id, datetime.now(now.tzinfo), counts, error, needs_reauth)
@@ -170,6 +179,8 @@ def _looking(entry: AthleteConfig, store: Store) -> AthleteCalendars:
 
 
 def _kind(exc: Exception) -> str:
+    if isinstance(exc, FileTrouble):
+        return "file"
     if isinstance(exc, CalendarError):
         return "calendar"
     if isinstance(exc, PlanError):
