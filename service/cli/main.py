@@ -361,9 +361,11 @@ def _report(entry: AthleteConfig, result: PassResult) -> int:
             if not isinstance(action, KeepPlan):
                 click.echo(f"  {action.line()}", file=sys.stdout)
         return 0
+    # One line per athlete: what changed in the races rides at its end.
+    races = "".join(f"; {line}" for line in result.races_said)
     click.echo(
         f"racecal: {entry.athlete.id}: {result.created} created, "
-        f"{result.updated} updated, {result.deleted} deleted -> {training_target(entry)}",
+        f"{result.updated} updated, {result.deleted} deleted -> {training_target(entry)}{races}",
         file=sys.stdout,
     )
     return 0

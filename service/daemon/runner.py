@@ -118,6 +118,10 @@ class Daemon:
             if result.error:
                 log.error("athlete %s: pass failed: %s", entry.athlete.id, result.error)
             else:
+                if result.race_news:
+                    # Race titles and dates only: busy events and descriptions never reach
+                    # the log above DEBUG.
+                    log.info("athlete %s: %s", entry.athlete.id, result.race_news)
                 log.info(
                     "athlete %s: pass ok: %d created, %d updated, %d deleted in %.0f ms",
                     entry.athlete.id,

@@ -93,6 +93,9 @@ class RaceNews:
     new: tuple[tuple[str, str, date], ...] = ()
     changed: tuple[tuple[str, str, date], ...] = ()
     removed: tuple[str, ...] = ()
+    # The same in words, from when to when ("Hamburg Marathon [A]: 2027-04-25 -> 2027-05-02"),
+    # for the log and `status`.
+    said: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.new or self.changed or self.removed)
@@ -517,9 +520,11 @@ def status(store: Store, athlete_ids: list[str]) -> list[Status]:
                 .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
                 .limit(1)
             ).first()
+            # The last finished pass's error: a good pass clears it (a pass under way keeps
+            # showing the one before).
             last_error = s.scalars(
                 select(SyncRun.error)
-                .where(SyncRun.athlete_id == athlete_id, SyncRun.error.is_not(None))
+                .where(SyncRun.athlete_id == athlete_id, SyncRun.finished_at.is_not(None))
                 .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
                 .limit(1)
             ).first()

@@ -57,7 +57,7 @@ from service.sync.decide import (
     judge,
 )
 from service.sync.execute import ChangedMeanwhile, PassFailed, Tally, apply
-from service.sync.races import race_history
+from service.sync.races import race_history, said
 
 __all__ = ["ChangedMeanwhile", "PassFailed", "PassResult", "plan_around", "plan_pass", "run_pass"]
 
@@ -82,6 +82,31 @@ class PassResult:
     @property
     def writes(self) -> int:
         return self.created + self.updated + self.deleted
+
+    @property
+    def races_said(self) -> tuple[str, ...]:
+        """What changed in the races, in words, one line per race."""
+        return tuple(
+            line for a in self.actions if isinstance(a, RecordRaces) for line in a.news.said
+        )
+
+    @property
+    def race_news(self) -> str | None:
+        """What changed in the races, in words, and what the pass wrote for it; None when no
+        race changed."""
+        lines = list(self.races_said)
+        if not lines or self.error:
+            return None
+        wrote = [
+            f"{n} sessions {what}"
+            for n, what in (
+                (self.updated, "re-timed"),
+                (self.created, "made"),
+                (self.deleted, "removed"),
+            )
+            if n
+        ]
+        return "; ".join(lines + (wrote or ["no session changed"]))
 
     @property
     def held(self) -> tuple[str, ...]:
@@ -301,9 +326,11 @@ def request_around(
             # History and the stability hint follow where the athlete put it.
             last = replace(last, start=pins[row.key][0], end=pins[row.key][1])
         previous.append(last)
+    resolved = resolve_priorities(races, today)
+    news = said(news, snapshot.races, resolved)
     request = PlanRequest(
         athlete=athlete,
-        races=resolve_priorities(races, today),
+        races=resolved,
         today=today,
         weeks=weeks or entry.plan_weeks,
         busy=sources.busy,

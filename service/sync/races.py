@@ -36,3 +36,24 @@ def race_history(
         sorted(uid for uid, r in records.items() if uid not in seen and r.removed_at is None)
     )
     return out, RaceNews(tuple(new), tuple(changed), removed)
+
+
+def said(news: RaceNews, records: Mapping[str, RaceRecord], races: Iterable[Race]) -> RaceNews:
+    """`news` with its lines: each race by its title and priority (as the plan resolved it),
+    and from when to when it moved."""
+    # A title that carries its marker ("Hamburg Marathon [A]") says it already.
+    priority = {r.uid: "" if r.priority_explicit else f" [{r.priority.value}]" for r in races}
+    lines = [f"{title}{priority.get(uid, '')}: new, on {day}" for uid, title, day in news.new]
+    for uid, title, day in news.changed:
+        was = records[uid]
+        name = f"{title}{priority.get(uid, '')}"
+        if was.removed_at is not None:
+            lines.append(f"{name}: back, on {day}")
+        elif was.race_date != day:
+            lines.append(f"{name}: {was.race_date} -> {day}")
+        else:
+            lines.append(f"{was.title} -> {name}: renamed")
+    lines += [
+        f"{records[uid].title}: removed (was on {records[uid].race_date})" for uid in news.removed
+    ]
+    return replace(news, said=tuple(lines))
