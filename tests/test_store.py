@@ -24,6 +24,9 @@ TABLES = {
     "session_versions",
     "last_plans",
     "source_reads",
+    "calendar_states",
+    "quiet_passes",
+    "push_channels",
     "alembic_version",
 }
 
@@ -42,9 +45,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def test_upgrade_from_empty_creates_every_table_at_head(store: Store) -> None:
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert store.revision() == store.head() == "0003"
+    assert store.revision() == store.head() == "0004"
     store.upgrade()  # idempotent
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
+
+
+def test_the_migrations_make_the_schema_the_models_declare(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata  # noqa: PLC0415
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
+    from service.store.models import Base  # noqa: PLC0415
+
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
 def test_times_come_back_aware_in_utc(store: Store) -> None:
@@ -191,7 +204,7 @@ def test_upgrade_from_0001_keeps_what_was_written_as_racecals_versions(
              "end": end, "seen_at": start},
         )  # fmt: skip
     store.upgrade()
-    assert store.revision() == "0003"
+    assert store.revision() == "0004"
     loaded = state.load(store, "alex")
     held = RemoteEvent("abc", "Long run 24 km", start, end, "Easy\nsteady")
     assert set(loaded.versions["r/w-03/long"]) == {of_held(held)}

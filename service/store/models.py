@@ -206,3 +206,54 @@ class SyncRun(Base):
     updated: Mapped[int] = mapped_column(default=0)
     deleted: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class CalendarState(Base):
+    """What a calendar held at an athlete's last look that found something new, so a new
+    process goes on from there: the backend's change cursor, what the calendar held (JSON,
+    see payload.held_body) and a digest of it that moves whenever anything in it moved.
+    `kind` is source (a race or busy calendar, by its locator) or training."""
+
+    __tablename__ = "calendar_states"
+    __table_args__ = (UniqueConstraint("athlete_id", "kind", "locator"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # source | training
+    locator: Mapped[str] = mapped_column(Text)
+    cursor: Mapped[str | None] = mapped_column(Text, default=None)
+    body: Mapped[str] = mapped_column(Text, default="")
+    digest: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QuietPass(Base):
+    """The athlete's last pass that found nothing to write: the key of everything it depended
+    on (service.sync.quiet) and what it reported. A pass whose key is the same plans nothing."""
+
+    __tablename__ = "quiet_passes"
+
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64))
+    # The problems that pass reported, as a JSON list of lines.
+    report: Mapped[str] = mapped_column(Text, default="[]")
+    settled_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PushChannel(Base):
+    """A push channel open on one of the athlete's calendars (service.daemon.push), so a
+    restarted daemon takes it up again or stops it instead of leaving it open at the server."""
+
+    __tablename__ = "push_channels"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    # The calendar it follows (the connector's watch_key) and the server's id for it.
+    calendar_id: Mapped[str] = mapped_column(Text)
+    resource_id: Mapped[str] = mapped_column(Text)
+    # The secret a notification must carry, and where the server posts them.
+    token: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text)
+    expires: Mapped[datetime] = mapped_column(UtcDateTime)

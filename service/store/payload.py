@@ -1,14 +1,19 @@
 """A placed session to and from the JSON the store keeps, so the next pass can hand the planner
-its previous placement (L8) and its history unchanged; and a whole plan, kept as the last good
-one."""
+its previous placement (L8) and its history unchanged; a whole plan, kept as the last good
+one; and what a calendar held (its events and problems), so a new process goes on from a
+calendar's change cursor without listing it again."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connectors.base import Problem, RemoteEvent
 from scheduler.explain import blocks_from_json, exercise_from_json, session_to_json
 from scheduler.model import (
     Phase,
@@ -167,3 +172,115 @@ def _week_back(data: dict[str, Any]) -> WeekPlan:
         growth=int(data.get("growth", 0)),
         full_weeks=int(data.get("full_weeks", 0)),
     )
+
+
+# -- what a calendar held ----------------------------------------------------------------------
+
+
+def held_body(
+    version: str,
+    events: Iterable[RemoteEvent],
+    problems: Iterable[Problem],
+    keep_events: bool = True,
+) -> tuple[str, str]:
+    """What a calendar held as compact JSON under the `version` of the code that read it, and
+    a digest of all of it (any field of any event or problem, etags and extras included).
+    `keep_events` False keeps only the problems in the body (a busy calendar's events are read
+    again for their occurrences; only its problems are reported from what it held); the
+    digest still covers the events."""
+    rows = sorted((_event_row(e) for e in events), key=lambda row: str(row[0]))
+    lines = sorted(([p.id, p.line, p.title, p.description] for p in problems), key=str)
+    whole = json.dumps({"e": rows, "p": lines}, separators=(",", ":"))
+    digest = hashlib.sha256(whole.encode()).hexdigest()
+    if not keep_events:
+        whole = json.dumps({"p": lines}, separators=(",", ":"))
+    return f"{version}\n{whole}", digest
+
+
+def change_digest(
+    previous: str,
+    events: Iterable[RemoteEvent],
+    problems: Iterable[Problem],
+    removed: Iterable[str],
+) -> str:
+    """The digest after a delta: the digest before, chained with the delta's, so any change
+    gives a digest no earlier state had (even where the delta leads back to one)."""
+    _, delta = held_body("", events, problems)
+    gone = "\x1f".join(sorted(removed))
+    return hashlib.sha256(f"{previous}\n{delta}\n{gone}".encode()).hexdigest()
+
+
+def held_version(body: str) -> str:
+    """The version of the code that wrote a `held_body`."""
+    return body.partition("\n")[0]
+
+
+def held_from_body(body: str) -> tuple[dict[str, RemoteEvent], dict[str, Problem]] | None:
+    """The events and problems of a `held_body`, by id; None for a body that cannot be read
+    (the calendar is then listed whole again)."""
+    try:
+        data = json.loads(body.partition("\n")[2])
+        events = {str(row[0]): _event_back(row) for row in data.get("e", ())}
+        problems = {
+            str(p[0]): Problem(str(p[0]), str(p[1]), p[2], str(p[3])) for p in data.get("p", ())
+        }
+    except (KeyError, ValueError, TypeError, IndexError, AttributeError, ZoneInfoNotFoundError):
+        return None
+    return events, problems
+
+
+def _event_row(e: RemoteEvent) -> list[object]:
+    return [
+        e.id,
+        e.title,
+        _moment(e.start),
+        _moment(e.end),
+        e.description,
+        e.location,
+        e.busy,
+        e.session_key,
+        e.etag,
+        None if e.created is None else _moment(e.created),
+        e.uid,
+        e.cancelled,
+        [list(pair) for pair in e.extras],
+    ]
+
+
+def _event_back(row: list[Any]) -> RemoteEvent:
+    ident, title, start, end, description, location, busy, key, etag, created, uid = row[:11]
+    return RemoteEvent(
+        id=str(ident),
+        title=str(title),
+        start=_moment_back(start),
+        end=_moment_back(end),
+        description=str(description),
+        location=str(location),
+        busy=bool(busy),
+        session_key=key,
+        etag=etag,
+        created=None if created is None else _moment_back(created),
+        uid=str(uid),
+        cancelled=bool(row[11]),
+        extras=tuple((str(n), str(v)) for n, v in row[12]),
+    )
+
+
+def _moment(value: datetime | date) -> str:
+    """A date, a floating time (naive: the athlete's own clock), or an instant with its offset
+    and, for a named zone, the zone (`2027-03-28T09:00:00+02:00[Europe/Berlin]`), so what
+    comes back is the same instant in the same zone."""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    key = getattr(value.tzinfo, "key", None)
+    if isinstance(value.tzinfo, ZoneInfo) and key:
+        return f"{value.isoformat()}[{key}]"
+    return value.isoformat()
+
+
+def _moment_back(text: str) -> datetime | date:
+    if len(text) == 10:
+        return date.fromisoformat(text)
+    stamp, _, zone = text.partition("[")
+    moment = datetime.fromisoformat(stamp)
+    return moment.astimezone(ZoneInfo(zone.rstrip("]"))) if zone else moment

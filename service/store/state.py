@@ -12,7 +12,8 @@ athlete_edits (sessions the athlete changed or deleted, and releases), races_see
 race_date_changes (race history), last_plans (the last good plan), source_reads (what each
 source held, for the empty-source guard), calendars (locators a backend made, such as the
 Google training calendar's id: `recall_locator`, `remember_locator`), sync_runs (one row per
-pass), athletes.
+pass), athletes. The queries of calendar_states, quiet_passes and push_channels (what a new
+process goes on from) are in cursors.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from service.store.cursors import unsettle_in
 from service.store.database import Store
 from service.store.models import (
     Athlete,
@@ -480,6 +482,8 @@ def release(store: Store, athlete_id: str, key: str, now: datetime) -> Edit | No
             return None
         before = _edit(row)
         row.kind, row.seen_at = "released", now
+        # The last quiet pass knew the session as the athlete's: the next one must look.
+        unsettle_in(s, athlete_id)
         return before
 
 
@@ -490,6 +494,8 @@ def accept_empty(store: Store, athlete_id: str) -> list[str]:
         rows = [r for r in _source_rows(s, athlete_id) if r.empty_since is not None]
         for row in rows:
             row.accepted = True
+        if rows:
+            unsettle_in(s, athlete_id)
         return sorted(r.key for r in rows)
 
 
