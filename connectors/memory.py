@@ -6,6 +6,7 @@ suite runs against it as against every other backend, so it cannot drift from th
 
 from __future__ import annotations
 
+import uuid
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime, time
@@ -33,6 +34,9 @@ class MemoryCalendar:
         self._generation = 0
         # id -> version of its last change; a deleted id maps to (version, None).
         self._log: dict[str, tuple[int, RemoteEvent | None]] = {}
+        # A calendar in memory lives as long as its process: a cursor of another one (an
+        # earlier process's, kept in the store) is answered with a full listing.
+        self._mark = uuid.uuid4().hex[:8]
 
     def _bump(self, event_id: str, event: RemoteEvent | None) -> None:
         self._version += 1
@@ -66,12 +70,12 @@ class MemoryCalendar:
         )
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        generation, _, version = (cursor or "").partition(":")
-        token = f"{self._generation}:{self._version}"
-        since = int(version) if version.isdigit() else None
+        mark, generation, version = [*(cursor or "").split(":"), "", "", ""][:3]
+        token = f"{self._mark}:{self._generation}:{self._version}"
+        since = int(version) if version.isdigit() and mark == self._mark else None
         if generation != str(self._generation) or since is None or since > self._version:
             events = tuple(sorted(self._events.values(), key=lambda e: e.id))
-            reset = generation.isdigit() and int(generation) < self._generation
+            reset = mark == self._mark and int(generation or 0) < self._generation
             return ChangeSet(events, (), token, full=True, reset=reset)
         changed = [(v, e) for v, e in self._log.values() if v > since]
         events = tuple(sorted((e for _, e in changed if e is not None), key=lambda e: e.id))

@@ -252,8 +252,7 @@ class SourceContract:
     holds_series: ClassVar[bool] = True
     holds_malformed: ClassVar[bool] = True
     # A new connector given an earlier one's cursor tells an untouched calendar at once
-    # (a CalDAV or Google source lists itself whole after a restart: it needs every event
-    # for busy time anyway).
+    # (every backend's source does; the flag stays for one that cannot).
     quiet_after_restart: ClassVar[bool] = False
 
     def add(self, source: Source, event: icalendar.Event) -> None:
@@ -328,6 +327,35 @@ class SourceContract:
         assert _uids(applied(state, quiet).values()) == ["r1"]
         self.add(source, event("r2", "Parkrun", T0 + DAY))
         after = applied(state, self.reopen(source).changes(first.cursor))
+        assert _uids(after.values()) == ["r1", "r2"]
+
+    def test_what_went_since_an_earlier_cursor_is_gone_for_a_new_connector(
+        self, source: Source
+    ) -> None:
+        """A restart after a race was removed (or an occurrence of a series cancelled): the
+        new connector never saw what the removed object held, yet the reader's state must
+        lose it."""
+        self.add(source, event("r1", "Stadtlauf 10K", T0))
+        self.add(source, event("r2", "Parkrun", T0 + DAY))
+        first = source.changes(None)
+        state = applied({}, first)
+        self.remove(source, "r1")
+        restarted = self.reopen(source)
+        delta = restarted.changes(first.cursor)
+        assert _uids(applied(state, delta).values()) == ["r2"]
+        assert restarted.changes(delta.cursor).quiet
+
+    def test_events_after_a_restart_from_a_cursor_are_every_event(self, source: Source) -> None:
+        """Busy time after a restart: a connector that went on from a cursor still lists
+        every event in a window, not just what changed since."""
+        self.add(source, event("r1", "Dentist", T0))
+        self.add(source, event("r2", "Meeting", T0 + DAY))
+        first = source.changes(None)
+        restarted = self.reopen(source)
+        quiet = restarted.changes(first.cursor)
+        found = restarted.events(T0 - DAY, T0 + 7 * DAY)
+        assert _uids(found) == ["r1", "r2"]
+        after = applied(applied({}, first), quiet)
         assert _uids(after.values()) == ["r1", "r2"]
 
     def test_events_in_a_window_expand_a_series_and_flag_what_is_cancelled(

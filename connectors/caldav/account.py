@@ -69,12 +69,13 @@ class CalDavAthlete:
                     self.table.get("username"),
                     password(self.table),
                     retry=RetryPolicy().scaled(budget),
-                )
+                ),
+                memory=self.context.memory,
             )
         return self._login
 
-    def collection(self, name: str) -> DavCollection:
-        return self.login().collection(name)
+    def collection(self, name: str, fresh: bool = False) -> DavCollection:
+        return self.login().collection(name, fresh)
 
     def sources(self, role: str) -> list[Source]:
         return list(self._sources.get(role, ()))

@@ -10,11 +10,12 @@ collection's sync token (`connectors.caldav.collection`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import icalendar
@@ -45,6 +46,9 @@ from connectors.caldav.http import DavHttp, Refused
 from connectors.retry import RetryPolicy
 from connectors.vevent import object_for, patched, to_remote, to_vevent
 
+if TYPE_CHECKING:
+    from connectors.registry import Memory
+
 log = logging.getLogger("racecal.caldav")
 
 QUERY_BODY = """<?xml version="1.0" encoding="utf-8"?>
@@ -66,10 +70,13 @@ class CalDavSettings:
 
 
 class CalDavAccount:
-    """One athlete's login on one server: finds calendars by name, creates the training one."""
+    """One athlete's login on one server: finds calendars by name, creates the training one.
+    A calendar found by its name is remembered by URL in `memory` (the service's store), so a
+    new process asks nothing to find it; one gone from there is looked up again."""
 
-    def __init__(self, settings: CalDavSettings) -> None:
+    def __init__(self, settings: CalDavSettings, memory: Memory | None = None) -> None:
         self.settings = settings
+        self.memory = memory
         self.http = DavHttp(
             settings.url, settings.username, settings.password, settings.timeout, settings.retry
         )
@@ -94,27 +101,37 @@ class CalDavAccount:
             found.setdefault(str(name or calendar.url), str(calendar.url))
         return found
 
-    def resolve(self, name: str) -> str:
+    def resolve(self, name: str, fresh: bool = False) -> str:
         """A calendar named in config: a URL or path is taken as it is, a display name is
-        looked up. NotFound names the calendars there are."""
+        the URL remembered for it, else looked up (`fresh`: looked up in any case). NotFound
+        names the calendars there are."""
         if "/" in name:
             return urljoin(self.settings.url, name)
+        remembered = self.memory.recall(_role(name)) if self.memory and not fresh else None
+        if remembered:
+            return remembered
         known = self.calendar_urls()
         if name in known:
+            self._remember(name, known[name])
             return known[name]
         listed = ", ".join(sorted(known)) or "none"
         raise NotFound(
             f"{safe_url(self.settings.url)}: no calendar named '{name}' (found: {listed})"
         )
 
+    def _remember(self, name: str, url: str) -> None:
+        if self.memory is not None:
+            self.memory.remember(_role(name), url)
+
     def make_calendar(self, name: str) -> str:
         created = self.http.call(
             safe_url(self.settings.url), lambda: self._home().make_calendar(name=name)
         )
+        self._remember(name, str(created.url))
         return str(created.url)
 
-    def collection(self, name: str) -> DavCollection:
-        return DavCollection(self.http, self.resolve(name))
+    def collection(self, name: str, fresh: bool = False) -> DavCollection:
+        return DavCollection(self.http, self.resolve(name, fresh))
 
     def training(self, name: str, create: bool = True) -> CalDavCalendar:
         try:
@@ -187,16 +204,11 @@ class CalDavCalendar:
         reset = False
         collection = self.collection
         given = token_of(cursor, self.url)
-        since = given is not None and given == _token(collection)
-        primed = given is not None and not collection.loaded
-        if primed:
+        since = given is not None and given == collection.mark()
+        if given is not None and not collection.loaded:
             # A new process with an earlier one's cursor: go on from its sync token (or CTag),
             # so a restart costs one request for what changed since, not a listing.
-            assert given is not None
-            kind, _, value = given.partition(":")
-            collection.mode = "ctag" if kind == "c" else "sync"
-            collection.token, collection.ctag = (None, value) if kind == "c" else (value, None)
-            collection.loaded = collection.partial = True
+            collection.prime(given)
             since = True
         try:
             delta = collection.sync()
@@ -209,7 +221,7 @@ class CalDavCalendar:
         # Parsed once per change: a quiet pass parses nothing.
         changed = {o.href: tuple(self._parse(o)) for o in delta.changed}
         return self._mirror.apply(
-            scoped(self.url, _token(self.collection)),
+            scoped(self.url, self.collection.mark()),
             changed,
             delta.removed,
             full=delta.full,
@@ -219,11 +231,18 @@ class CalDavCalendar:
         )
 
     def _recreate(self) -> None:
-        log.warning(
-            "the training calendar '%s' was deleted; creating it again and rewriting the plan",
-            self.title,
-        )
-        url = self.account.make_calendar(self.title)
+        """The calendar is gone from its URL: one of its name made since (by the athlete, or
+        found where a remembered URL no longer holds it) is taken, else one is made."""
+        try:
+            url = self.account.resolve(self.title, fresh=True)
+        except NotFound:
+            url = self.url
+        if url == self.url:
+            log.warning(
+                "the training calendar '%s' was deleted; creating it again and rewriting the plan",
+                self.title,
+            )
+            url = self.account.make_calendar(self.title)
         self.collection = DavCollection(self.http, url)
 
     def _parse(self, obj: DavObject) -> list[RemoteEvent]:
@@ -317,11 +336,9 @@ class CalDavCalendar:
         raise BadData(safe_url(self._href(event_id)), "no VEVENT in the object")
 
 
-def _token(collection: DavCollection) -> str:
-    """Where the collection's stream stands, and by which kind of mark."""
-    if collection.mode == "sync" and collection.token:
-        return f"s:{collection.token}"
-    return f"c:{collection.ctag or ''}"
+def _role(name: str) -> str:
+    """The key a calendar's URL is remembered under (a digest: the store's keys are short)."""
+    return "dav:" + hashlib.sha256(name.encode()).hexdigest()[:12]
 
 
 def _id_of(href: str) -> tuple[str, ...]:

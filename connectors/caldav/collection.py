@@ -82,6 +82,20 @@ class DavCollection:
         self.objects, self.token, self.ctag, self.loaded = {}, None, None, False
         self.partial = False
 
+    def mark(self) -> str:
+        """Where the collection's stream stands, and by which kind of mark (a cursor's token)."""
+        if self.mode == "sync" and self.token:
+            return f"s:{self.token}"
+        return f"c:{self.ctag or ''}"
+
+    def prime(self, mark: str) -> None:
+        """Go on from a `mark` an earlier process handed out: the next sync asks only what
+        changed since (`objects` then holds only that: `partial`)."""
+        kind, _, value = mark.partition(":")
+        self.mode = "ctag" if kind == "c" else "sync"
+        self.token, self.ctag = (None, value) if kind == "c" else (value, None)
+        self.loaded = self.partial = True
+
     def fetch(self, url: str) -> DavObject:
         """One object read by itself (GET); NotFound when it is not there."""
         reply = self.http.send("GET", url)

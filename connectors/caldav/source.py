@@ -1,5 +1,11 @@
 """A CalDAV collection as a source of races and busy time: followed by its sync token (or CTag),
-each object parsed once per etag, occurrences expanded once per change and window."""
+each object parsed once per etag, occurrences expanded once per change and window.
+
+A cursor an earlier process handed out is followed on from (one request when nothing changed
+since); what changed since then is answered with one full listing, because this process does
+not know what the changed or removed objects held before (their event ids, a deleted
+occurrence), and neither does it hold the objects that did not change, which busy time needs.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from connectors.base import (
     SourceError,
     safe_url,
     scoped,
+    token_of,
 )
 from connectors.caldav.collection import DavCollection
 from connectors.ical import components, occurrences
@@ -25,7 +32,9 @@ from connectors.ical import components, occurrences
 class Login(Protocol):
     """Who finds a calendar by its configured name (connecting on first use)."""
 
-    def collection(self, name: str) -> DavCollection: ...
+    def collection(self, name: str, fresh: bool = False) -> DavCollection:
+        """The calendar by its name (`fresh`: looked up again, not as remembered)."""
+        ...
 
 
 KINDS = {"races": "race", "busy": "busy"}
@@ -46,6 +55,8 @@ class CalDavSource:
         self._mirror = Mirror()
         self._cursor: str | None = None
         self._expanded: tuple[object, list[RemoteEvent]] | None = None
+        # Followed on from an earlier process's cursor: only what changed since is held.
+        self._primed = False
 
     @property
     def locator(self) -> str:
@@ -57,13 +68,13 @@ class CalDavSource:
         return f"the {self.kind} calendar {url}"
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        """What changed since `cursor`. A cursor from another process gives a full listing: a
-        source is read whole after a restart anyway, for the busy time of every object."""
-        return self._sync(since=cursor is not None and cursor == self._cursor)
+        """What changed since `cursor` (see the module's docstring for one from another
+        process)."""
+        return self._sync(cursor)
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
-        if self._dav is None or not self._dav.loaded:
-            self._sync(since=False)
+        if self._dav is None or not self._dav.loaded or self._primed:
+            self._sync(None)
         dav = self._dav
         assert dav is not None
         key = (dav.url, dav.version, start, end)
@@ -75,26 +86,49 @@ class CalDavSource:
             self._expanded = (key, found)
         return list(self._expanded[1])
 
-    def _sync(self, since: bool) -> ChangeSet:
+    def _sync(self, cursor: str | None) -> ChangeSet:
         if self._dav is None:
             try:
                 self._dav = self.account.collection(self.calendar)
             except NotFound as exc:
                 raise SourceError(f"{self.kind} calendar: {exc}") from None
-            self._mirror, since = Mirror(), False
+            self._mirror, self._cursor = Mirror(), None
         dav = self._dav
+        since = cursor is not None and cursor == self._cursor
+        given = token_of(cursor, dav.url)
+        if not since and given is not None and not dav.loaded:
+            dav.prime(given)
+            self._primed = since = True
+        elif cursor is None and self._primed:
+            dav.reset()
         try:
             delta = dav.sync()
+            if self._primed and (delta.changed or delta.removed or delta.full):
+                # News since an earlier process's cursor: listed whole (module docstring).
+                dav.reset()
+                delta, since = dav.sync(), False
         except NotFound:
-            self._dav = None  # looked up by name again next time
-            raise SourceError(
-                f"{self.where}: the {self.kind} calendar {safe_url(dav.url)} is gone"
-            ) from None
+            return self._moved(dav)
+        self._primed = self._primed and not delta.full
         changed = {o.href: self._items(dav, o.href) for o in delta.changed}
-        self._cursor = scoped(dav.url, dav.token or dav.ctag or "")
+        self._cursor = scoped(dav.url, dav.mark())
         return self._mirror.apply(
             self._cursor, changed, delta.removed, full=delta.full, since=since
         )
+
+    def _moved(self, dav: DavCollection) -> ChangeSet:
+        """The calendar is gone from its URL: when its name is found elsewhere (a URL an
+        earlier process remembered no longer holds it), listed whole from there."""
+        self._dav = None  # looked up by name again next time
+        gone = SourceError(f"{self.where}: the {self.kind} calendar {safe_url(dav.url)} is gone")
+        try:
+            found = self.account.collection(self.calendar, fresh=True)
+        except NotFound:
+            raise gone from None
+        if found.url == dav.url:
+            raise gone from None
+        self._dav, self._mirror, self._primed = found, Mirror(), False
+        return self._sync(None)
 
     def _items(self, dav: DavCollection, href: str) -> tuple[Item, ...]:
         where = safe_url(dav.href_url(href))

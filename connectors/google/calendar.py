@@ -102,7 +102,7 @@ class GoogleCalendar:
         if given is not None and collection.token is None and not collection.items:
             # A new process with an earlier one's cursor: go on from its sync token, so a
             # restart costs one request for what changed since, not a listing.
-            collection.token, since = given, True
+            collection.token, collection.partial, since = given, True, True
         try:
             changed, removed, full = collection.sync()
         except NotFound:
@@ -151,7 +151,21 @@ class GoogleCalendar:
         finally:
             self._queue, self._sent = None, None
 
+    def _complete(self) -> None:
+        """Followed on from an earlier process's token, this process holds only what changed
+        since; a write needs the event as held (so what racecal does not own stays) and the
+        ids Google keeps as cancelled (so a session comes back in one call): the calendar is
+        listed whole once, before the first write."""
+        if not self.collection.partial:
+            return
+        self.collection.token = None
+        changed, _removed, _full = self.collection.sync()
+        parsed = {i["id"]: (to_remote(i),) for i in changed if "start" in i}
+        token = scoped(self.calendar_id, self.collection.token or "")
+        self._mirror.apply(token, parsed, (), full=True, since=False)
+
     def create(self, event: SessionEvent) -> RemoteEvent:
+        self._complete()
         if event.id in self.collection.cancelled:
             return self._run(self._revive(event))
         body = to_body(event, self.account.settings.transparency)
@@ -179,6 +193,7 @@ class GoogleCalendar:
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
         # Merged into the event as last listed: a location, a reminder or another app's
         # property on it stays (an update costs one quota unit, a patch three).
+        self._complete()
         current = self.collection.items.get(event.id)
         body = merged(current, event, self.account.settings.transparency)
 

@@ -20,6 +20,7 @@ from connectors.base import (
     RemoteEvent,
     Watch,
     scoped,
+    token_of,
 )
 from connectors.google.api import PAGE_SIZE, Gone, GoogleApi
 from connectors.google.events import cancelled_instance, to_vevent
@@ -41,6 +42,9 @@ class GoogleCollection:
         # Ids of deleted events the server still holds as cancelled (an insert would be 409).
         self.cancelled: set[str] = set()
         self.token: str | None = None
+        # Followed on from a token an earlier process handed out: `items` holds only what
+        # changed since.
+        self.partial = False
         self._ical: icalendar.Calendar | None = None
         # Bumped on every change, so readers can keep what they derived from the events.
         self.version = 0
@@ -91,6 +95,7 @@ class GoogleCollection:
             removed = set(self.items) - set(changed)
             self.items = dict(changed)
             self.cancelled = cancelled
+            self.partial = False
         else:
             for item_id in removed:
                 self.items.pop(item_id, None)
@@ -179,22 +184,33 @@ class GoogleSource:
         self.collection.unwatch(channel_id, resource_id)
 
     def changes(self, cursor: str | None) -> ChangeSet:
-        """What changed since `cursor`. A cursor from another process gives a full listing: a
-        source is read whole after a restart anyway, for the busy time of every event."""
+        """What changed since `cursor`. A cursor an earlier process handed out is followed on
+        from (one request when nothing changed since); news since then is answered with one
+        full listing: this process does not know which events a removed or changed one held
+        (a series' occurrences), nor the events that did not change, which busy time needs."""
+        collection = self.collection
         since = cursor is not None and cursor == self._cursor
+        given = token_of(cursor, collection.calendar_id)
+        if not since and given is not None and collection.token is None and not collection.items:
+            collection.token, collection.partial, since = given, True, True
+        elif cursor is None and collection.partial:
+            collection.token = None
         try:
-            changed, removed, full = self.collection.sync()
+            changed, removed, full = collection.sync()
+            if collection.partial and (changed or removed):
+                collection.token, since = None, False
+                changed, removed, full = collection.sync()
         except NotFound:
             raise NotFound(
-                f"{self.where}: the calendar '{self.collection.calendar_id}' is gone "
+                f"{self.where}: the calendar '{collection.calendar_id}' is gone "
                 "or not shared with this account"
             ) from None
         items = {item["id"]: self._items(item) for item in changed}
-        self._cursor = scoped(self.collection.calendar_id, self.collection.token or "")
+        self._cursor = scoped(collection.calendar_id, collection.token or "")
         return self._mirror.apply(self._cursor, items, removed, full=full, since=since)
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
-        if self._cursor is None:
+        if self._cursor is None or self.collection.partial:
             self.changes(None)
         key = (self.collection.version, start, end)
         if self._expanded is None or self._expanded[0] != key:
