@@ -4,18 +4,25 @@ connectors' ports.
 `AthleteCalendars` opens the athlete's backends once through `connectors.registry` (from the
 tables `tables()` makes of the athlete's config) and keeps them across passes, so a CalDAV
 login, its discovered calendars, every source's change cursor and the training calendar's
-mirror live from one pass to the next: a pass where nothing changed costs one cheap look per
-calendar (a stat for a file, a 304 for a feed, one request for CalDAV and Google) and plans
-nothing. A fresh process starts with full listings. What the sync uses:
+mirror live from one pass to the next; the cursors and what each calendar held are also kept
+in the store (service.kept), so a new process goes on from them too. A pass where nothing
+changed costs one cheap look per calendar (a stat for a file, a 304 for a feed, one request for
+CalDAV and Google), in this process or a new one. What the sync uses:
 
     training()            the TrainingCalendar
-    remote()              every event of it now, and whether it was re-created
-    read(tz, start, end)  races (recognised by scheduler.races), busy time between start and
-                          end (scheduler.busy), one-line problems, broken races, and what each
+    look_training(), mirror()
+                          one change query on it, whether it was re-created; every event of it
+    remote()              both at once
+    look(), derive(tz, start, end)
+                          one change query on each race and busy calendar; then races
+                          (recognised by scheduler.races), busy time between start and end
+                          (scheduler.busy), one-line problems, broken races, and what each
                           source held (for the empty-source guard)
-    inputs()              a value that moves whenever anything a plan reads moved (None when
-                          some source cannot tell: capabilities.incremental)
-    settled, forget()     the last quiet pass's key and report; drop the training mirror
+    read(tz, start, end)  both at once
+    inputs()              what each calendar held as digests the store keeps, which move
+                          whenever anything a plan reads moved (None when some calendar cannot
+                          tell: capabilities.incremental); the quiet-pass key is made of them
+    forget()              drop the training mirror
     watched()             the calendars whose servers push changes (capabilities.push)
     close()
 
@@ -27,15 +34,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from connectors import registry
 from connectors.base import (
-    ChangeSet,
-    Problem,
     RemoteEvent,
     Source,
     SourceError,
@@ -47,6 +52,7 @@ from scheduler.busy import busy_from
 from scheduler.model import Interval, Race
 from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
+from service.kept import SOURCE, TRAINING, Keeper, Kept
 from service.store import state
 from service.sync.guard import Reading
 
@@ -130,31 +136,6 @@ class StoreMemory:
         state.remember_locator(self.store, self.athlete_id, role, locator)
 
 
-@dataclass
-class _Seen:
-    """One source as the last look left it."""
-
-    cursor: str | None = None
-    events: dict[str, RemoteEvent] = field(default_factory=dict)
-    problems: dict[str, Problem] = field(default_factory=dict)
-    # Bumped whenever a look found something new; what was derived from it is kept by it.
-    version: int = 0
-    races: tuple[object, RaceRead] | None = None
-    busy: tuple[object, list[Interval]] | None = None
-
-    def take(self, changes: ChangeSet) -> None:
-        if changes.full:
-            self.events, self.problems = {}, {}
-        for gone in changes.removed:
-            self.events.pop(gone, None)
-            self.problems.pop(gone, None)
-        self.events.update((e.id, e) for e in changes.events)
-        self.problems.update((p.id, p) for p in changes.problems)
-        self.cursor = changes.cursor
-        if not changes.quiet:
-            self.version += 1
-
-
 class AthleteCalendars:
     def __init__(
         self,
@@ -165,10 +146,12 @@ class AthleteCalendars:
         create: bool = True,
         retry_seconds: float | None = None,
         only: Sequence[str] | None = None,
+        keep: bool = True,
     ) -> None:
         """`training` replaces the configured training calendar (tests, dry runs); `create`
         False only looks for calendars (doctor); `retry_seconds` overrides every backend's
-        retry budget; `only` opens just these backends."""
+        retry budget; `only` opens just these backends; `keep` False never writes what the
+        calendars held to the store (a dry run), though it is read from there."""
         self.entry = entry
         self.store = store
         self._context = Context(
@@ -183,14 +166,13 @@ class AthleteCalendars:
         }
         self._accounts: dict[str, Account] = {}
         self._training = training
-        self._seen: dict[int, _Seen] = {}
-        # The training calendar as of the last pass, kept current by its change cursor.
-        self._mirror: dict[str, RemoteEvent] = {}
-        self._cursor: str | None = None
-        # Counts looks at the training calendar that found something new.
-        self._training_changes = 0
-        # (day, inputs) of the last pass that found nothing to write, and what it reported.
-        self.settled: tuple[object, tuple[str, ...]] | None = None
+        self.kept = Keeper(store, entry.athlete.id, keep)
+        # Each source's key in `kept` (its locator; two calendars of one locator are told
+        # apart by their order), and what the last look left of each.
+        self._keys: dict[int, str] = {}
+        self._looked: dict[str, Kept] = {}
+        # The training calendar as of its last look, kept current by its change cursor.
+        self._mirror: tuple[str, Kept] | None = None
 
     # -- the backends -----------------------------------------------------------------------
     def _opened(self) -> Iterator[tuple[str, Account]]:
@@ -232,44 +214,82 @@ class AthleteCalendars:
     def close(self) -> None:
         for account in self._accounts.values():
             account.close()
-        self._accounts = {}
+        # Opened again, the calendars are new objects: their keys are given anew, in order.
+        self._accounts, self._keys = {}, {}
 
     # -- the training calendar --------------------------------------------------------------
+    def look_training(self) -> bool:
+        """One cheap change query on the training calendar (from the cursor an earlier process
+        left, after a restart); whether the calendar was re-created since the last look."""
+        calendar = self.training()
+        locator = calendar.locator
+        kept = self.kept.training(locator)
+        changes = calendar.changes(kept.cursor)
+        kept.take(changes, keep_events=True)
+        if calendar.locator != locator:  # made again under a new id
+            kept = self.kept.relocate(TRAINING, locator, calendar.locator)
+        self._mirror = (calendar.locator, kept)
+        self.kept.save()
+        return changes.reset
+
+    def mirror(self) -> dict[str, RemoteEvent]:
+        """Every event of the training calendar as of its last look."""
+        return dict(self._mirror[1].events) if self._mirror is not None else {}
+
     def remote(self) -> tuple[dict[str, RemoteEvent], bool]:
         """Every event of the training calendar now, and whether the calendar was re-created
         since the last look. One cheap change query on a calendar that did not change."""
-        changes = self.training().changes(self._cursor)
-        if not changes.quiet:
-            self._training_changes += 1
-        if changes.full:
-            self._mirror = {e.id: e for e in changes.events}
-        else:
-            for event_id in changes.removed:
-                self._mirror.pop(event_id, None)
-            self._mirror.update((e.id, e) for e in changes.events)
-        self._cursor = changes.cursor
-        return dict(self._mirror), changes.reset
+        reset = self.look_training()
+        return self.mirror(), reset
 
     def forget(self) -> None:
-        """Drop the mirror: the next look is a full listing."""
-        self._mirror, self._cursor, self.settled = {}, None, None
+        """Drop the training calendar's mirror, here and in the store: the next look is a full
+        listing."""
+        if self._mirror is not None:
+            self.kept.forget(TRAINING, self._mirror[0])
+            self._mirror = None
 
     # -- races and busy time ----------------------------------------------------------------
-    def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> Sources:
-        """Races from the race calendars, busy time between `start` and `end` from the busy
-        ones; each calendar is looked at once (one cheap change query when it did not
-        change), and what was derived from one that did not change is used again."""
+    def look(self) -> None:
+        """Every race and busy calendar looked at once: one cheap change query each when it
+        did not change (from the cursor an earlier process left, after a restart). What a look
+        found is stored; nothing is parsed into races or busy time yet (`derive`)."""
         roles = {role: self.sources(role) for role in ROLES}
-        looked: dict[int, _Seen] = {}
-        for source in (*roles["races"], *roles["busy"]):
-            if id(source) not in looked:
-                looked[id(source)] = self._look(source)
+        races = {id(s) for s in roles["races"]}
+        self._looked = {}
+        try:
+            for source in (*roles["races"], *roles["busy"]):
+                key = self._key(source)
+                if key in self._looked:
+                    continue
+                kept = self.kept.get(SOURCE, key)
+                kept.take(source.changes(kept.cursor), keep_events=id(source) in races)
+                self._looked[key] = kept
+        finally:
+            self.kept.save()
+
+    def _key(self, source: Source) -> str:
+        key = self._keys.get(id(source))
+        if key is None:
+            taken = set(self._keys.values())
+            key, n = source.locator, 1
+            while key in taken:
+                n += 1
+                key = f"{source.locator}#{n}"
+            self._keys[id(source)] = key
+        return key
+
+    def derive(self, tz: ZoneInfo, start: datetime, end: datetime) -> Sources:
+        """Races from the race calendars, busy time between `start` and `end` from the busy
+        ones, as the last `look` left them; what was derived from a calendar that did not
+        change is used again."""
+        roles = {role: self.sources(role) for role in ROLES}
         races: dict[str, Race] = {}
         problems: list[str] = []
         broken: list[str] = []
         readings: list[Reading] = []
         for source in roles["races"]:
-            read = self._races(looked[id(source)], tz)
+            read = self._races(self._looked[self._key(source)], tz)
             races.update((race.uid, race) for race in read.races)
             problems.extend(read.problems)
             broken.extend(read.broken_races)
@@ -277,13 +297,13 @@ class AthleteCalendars:
             readings.append(Reading("races", source.locator, found, len(read.races)))
         busy: list[Interval] = []
         for source in roles["busy"]:
-            seen = looked[id(source)]
-            problems.extend(p.line for p in seen.problems.values() if p.title is None)
-            key = (seen.version, tz.key, start, end)
-            if seen.busy is None or seen.busy[0] != key:
-                seen.busy = (key, busy_from(source.events(start, end), tz))
-            busy.extend(seen.busy[1])
-            readings.append(Reading("busy", source.locator, len(seen.busy[1])))
+            kept = self._looked[self._key(source)]
+            problems.extend(p.line for p in kept.problems.values() if p.title is None)
+            key = (kept.version, tz.key, start, end)
+            if kept.busy is None or kept.busy[0] != key:
+                kept.busy = (key, busy_from(source.events(start, end), tz))
+            busy.extend(kept.busy[1])
+            readings.append(Reading("busy", source.locator, len(kept.busy[1])))
         busy.sort(key=lambda i: (i.start, i.end))
         return Sources(
             tuple(races.values()),
@@ -293,24 +313,27 @@ class AthleteCalendars:
             tuple(readings),
         )
 
-    def _look(self, source: Source) -> _Seen:
-        seen = self._seen.setdefault(id(source), _Seen())
-        seen.take(source.changes(seen.cursor))
-        return seen
+    def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> Sources:
+        """`look`, then `derive`: each calendar is looked at once."""
+        self.look()
+        return self.derive(tz, start, end)
 
     @staticmethod
-    def _races(seen: _Seen, tz: ZoneInfo) -> RaceRead:
-        key = (seen.version, tz.key)
-        if seen.races is None or seen.races[0] != key:
-            seen.races = (key, races_in(seen.events.values(), seen.problems.values(), tz))
-        return seen.races[1]
+    def _races(kept: Kept, tz: ZoneInfo) -> RaceRead:
+        key = (kept.version, tz.key)
+        if kept.races is None or kept.races[0] != key:
+            kept.races = (key, races_in(kept.events.values(), kept.problems.values(), tz))
+        return kept.races[1]
 
-    def inputs(self) -> object | None:
-        """A value that moves whenever anything a plan depends on in the calendars moved; None
-        when some source cannot tell (it is not incremental)."""
+    def inputs(self) -> tuple[tuple[str, str], ...] | None:
+        """What every calendar a plan reads held at its last look, as (what, digest) each:
+        values the store keeps, which move whenever anything in a calendar moved. None when
+        some calendar cannot tell (it is not incremental) or was not looked at."""
         sources = [*self.sources("races"), *self.sources("busy")]
-        if not all(s.capabilities.incremental for s in sources):
+        if self._mirror is None or not all(s.capabilities.incremental for s in sources):
             return None
-        versions = [self._training_changes]
-        versions.extend(self._seen[id(s)].version for s in sources if id(s) in self._seen)
-        return tuple(versions)
+        if not self.training().capabilities.incremental:
+            return None
+        found = [(f"source {key}", kept.digest) for key, kept in self._looked.items()]
+        found.append((f"training {self._mirror[0]}", self._mirror[1].digest))
+        return tuple(found)

@@ -1,7 +1,10 @@
 """One sync pass for one athlete: read everything -> decide once -> act.
 
 Read: the race and busy sources, the training calendar (one change query when nothing
-changed), and the store's `SyncState`. Decide (`plan_pass`, pure): whose each session is
+changed, from the cursors the store keeps after a restart), and the store's `SyncState`. When
+the last pass found nothing to write and nothing it depended on moved since (its key,
+service.sync.quiet, is the one the store keeps), the pass ends there: nothing is parsed,
+planned or decided, in this process or a new one. Decide (`plan_pass`, pure): whose each session is
 (`decide.judge`), the race history, the plan around the athlete's sessions, and the actions
 (`decide.decide`). Act: the one executor (`execute.apply`) records intents, writes, records
 outcomes. Nothing is written anywhere before the decision, and a dry run stops there: it
@@ -15,6 +18,7 @@ athlete edit is lost.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -38,12 +42,12 @@ from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
-from service.planning import Sources, read_sources
-from service.store import state
+from service.planning import Sources, window
+from service.store import cursors, state
 from service.store.database import Store
 from service.store.payload import from_payload, plan_body, to_payload
 from service.store.state import RaceNews, SyncState
-from service.sync import guard
+from service.sync import guard, quiet
 from service.sync.decide import (
     WRITES,
     Action,
@@ -60,6 +64,8 @@ from service.sync.execute import ChangedMeanwhile, PassFailed, Tally, apply
 from service.sync.races import race_history, said
 
 __all__ = ["ChangedMeanwhile", "PassFailed", "PassResult", "plan_around", "plan_pass", "run_pass"]
+
+log = logging.getLogger("racecal.sync")
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class PassResult:
     # What the pass decided (its last attempt): all a dry run does.
     actions: tuple[Action, ...] = ()
     dry_run: bool = False
+    # Nothing the last quiet pass depended on had moved: nothing was read or planned.
+    quiet: bool = False
 
     @property
     def writes(self) -> int:
@@ -139,7 +147,7 @@ def run_pass(
     if dry_run and calendars is None:
         calendars = _looking(entry, store)
     elif not isinstance(calendars, AthleteCalendars):
-        calendars = AthleteCalendars(entry, calendars, store)
+        calendars = AthleteCalendars(entry, calendars, store, keep=not dry_run)
     run_id = None if dry_run else state.begin_run(store, athlete_id, now)
     tally = Tally()
     problems: tuple[str, ...] = ()
@@ -147,35 +155,45 @@ def run_pass(
     error: str | None = None
     kind: str | None = None
     needs_reauth = False
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            problems, actions = _sync(store, entry, now, calendars, tally, dry_run)
-            error = kind = None
-            break
-        except ChangedMeanwhile as exc:
-            # Never overwrite the athlete's change: read again and decide again.
-            error = f"{exc} (after {attempt} attempt{'s' if attempt > 1 else ''})"
-            kind = "conflict"
-            calendars.forget()
-        except AuthError as exc:
-            error = f"{exc}; needs re-auth: fix the credentials, other athletes go on"
-            kind = "auth"
-            needs_reauth = True
-            calendars.forget()
-            break
-        except (PassFailed, IcsError, PlanError, CalendarError, SourceError) as exc:
-            error, kind = str(exc), _kind(exc)
-            # What the calendar holds after a failed write is unknown: list it whole next time.
-            calendars.forget()
-            break
-        except Exception as exc:
-            # A defect: the run is closed as crashed before the traceback goes up, so status
-            # never shows a pass that ended as "running or killed".
-            if run_id is not None:
-                counts = (tally.created, tally.updated, tally.deleted)
-                crash = f"crashed ({type(exc).__name__}); see the service log"
-                state.finish_run(store, run_id, datetime.now(now.tzinfo), counts, crash, False)
-            raise
+    skipped = False
+    # A dry run writes nothing, not even what the calendars held.
+    keep = calendars.kept.keep
+    calendars.kept.keep = keep and not dry_run
+    try:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                problems, actions, skipped = _sync(store, entry, now, calendars, tally, dry_run)
+                error = kind = None
+                break
+            except ChangedMeanwhile as exc:
+                # Never overwrite the athlete's change: read again and decide again.
+                error = f"{exc} (after {attempt} attempt{'s' if attempt > 1 else ''})"
+                kind = "conflict"
+                calendars.forget()
+            except AuthError as exc:
+                error = f"{exc}; needs re-auth: fix the credentials, other athletes go on"
+                kind = "auth"
+                needs_reauth = True
+                calendars.forget()
+                break
+            except (PassFailed, IcsError, PlanError, CalendarError, SourceError) as exc:
+                error, kind = str(exc), _kind(exc)
+                # What the calendar holds after a failed write is unknown: list it whole next time.
+                calendars.forget()
+                break
+            except Exception as exc:
+                # A defect: the run is closed as crashed before the traceback goes up, so
+                # status never shows a pass that ended as "running or killed".
+                if run_id is not None:
+                    counts = (tally.created, tally.updated, tally.deleted)
+                    crash = f"crashed ({type(exc).__name__}); see the service log"
+                    state.finish_run(store, run_id, datetime.now(now.tzinfo), counts, crash, False)
+                raise
+    finally:
+        calendars.kept.keep = keep
+    if kind in ("calendar", "conflict") and not dry_run:
+        # Writes may have gone through unseen: the next pass decides again, whatever its key.
+        cursors.unsettle(store, athlete_id)
     counts = (tally.created, tally.updated, tally.deleted)
     if run_id is not None:
         state.finish_run(store, run_id, datetime.now(now.tzinfo), counts, error, needs_reauth)
@@ -188,18 +206,19 @@ def run_pass(
         error_kind=kind,
         actions=actions,
         dry_run=dry_run,
+        quiet=skipped,
     )
 
 
 def _looking(entry: AthleteConfig, store: Store) -> AthleteCalendars:
     """A dry run's calendars: they only look (no training calendar is made); one that does
     not exist yet is taken as an empty one, into which the pass would write everything."""
-    calendars = AthleteCalendars(entry, store=store, create=False)
+    calendars = AthleteCalendars(entry, store=store, create=False, keep=False)
     try:
         calendars.training()
     except (SourceError, NotFound):
         calendars.close()
-        return AthleteCalendars(entry, MemoryCalendar(), store, create=False)
+        return AthleteCalendars(entry, MemoryCalendar(), store, create=False, keep=False)
     return calendars
 
 
@@ -221,42 +240,62 @@ def _sync(
     calendars: AthleteCalendars,
     tally: Tally,
     dry_run: bool,
-) -> tuple[tuple[str, ...], tuple[Action, ...]]:
-    today = now.astimezone(zone(entry.athlete.timezone)).date()
-    # Read. Sources first: a broken race file ends the pass before anything is decided.
-    sources = read_sources(entry, today, entry.plan_weeks, calendars)
+) -> tuple[tuple[str, ...], tuple[Action, ...], bool]:
+    """The pass: its problems, its actions, and whether it was quiet (nothing read or
+    planned: nothing had moved since the last quiet pass)."""
+    athlete_id = entry.athlete.id
+    tz = zone(entry.athlete.timezone)
+    today = now.astimezone(tz).date()
+    # Read. Every race and busy calendar's change query first (sources before the training
+    # calendar: a broken race file ends the pass before anything is decided).
+    calendars.look()
+    settled = None if dry_run else cursors.quiet(store, athlete_id)
+    reset: bool | None = None
+    if settled is not None:
+        # The last pass found nothing to write. When nothing it depended on moved since
+        # (what each calendar holds, the day, the config, the code), neither is there
+        # anything to do now: nothing is parsed, planned or decided.
+        reset = calendars.look_training()
+        inputs = calendars.inputs()
+        if not reset and inputs is not None and quiet.key(today, entry, inputs) == settled[0]:
+            log.debug("athlete %s: nothing changed since the last quiet pass", athlete_id)
+            return settled[1], (), True
+    sources = calendars.derive(tz, *window(today, entry.plan_weeks, tz))
     if sources.broken_races:
         raise PassFailed(f"{sources.broken_races[0]}; the last plan is kept until it is fixed")
     calendar = calendars.training()
-    remote, reset = calendars.remote()
+    if reset is None:
+        reset = calendars.look_training()
+    remote = calendars.mirror()
     inputs = calendars.inputs()
-    settled = (today, inputs)
-    if not dry_run and inputs is not None and calendars.settled and calendars.settled[0] == settled:
-        # Nothing the plan depends on changed since a pass that had nothing to write.
-        return calendars.settled[1], ()
-    snapshot = state.load(store, entry.athlete.id)
+    snapshot = state.load(store, athlete_id)
     # Decide. A source that suddenly reads empty holds the pass: the plan is kept as it is.
     verdict = guard.judge(sources.readings, snapshot.sources, now)
     if verdict.hold:
-        held = tuple(line.replace("ATHLETE", entry.athlete.id) for line in verdict.held)
+        held = tuple(line.replace("ATHLETE", athlete_id) for line in verdict.held)
         hold: list[Action] = [RecordSources(verdict.state, held)]
         if not dry_run:
-            apply(store, entry.athlete.id, calendar, hold, now, tally)
-        calendars.settled = None
-        return held + sources.problems, tuple(hold)
+            apply(store, athlete_id, calendar, hold, now, tally)
+            if settled is not None:
+                cursors.unsettle(store, athlete_id)
+        return held + sources.problems, tuple(hold), False
     decision, warnings = plan_pass(entry, snapshot, sources, remote, reset, now)
     if verdict.state != snapshot.sources:
         decision.actions.append(RecordSources(verdict.state))
     problems = sources.problems + warnings
     if dry_run:
-        return problems, tuple(decision.actions)
+        return problems, tuple(decision.actions), False
     # Act.
-    apply(store, entry.athlete.id, calendar, decision.actions, now, tally, decision.payloads)
-    if any(isinstance(a, WRITES) for a in decision.actions):
-        calendars.settled = None  # our writes come back as changes; the next pass looks
-    elif inputs is not None:
-        calendars.settled = (settled, problems)
-    return problems, tuple(decision.actions)
+    apply(store, athlete_id, calendar, decision.actions, now, tally, decision.payloads)
+    if any(isinstance(a, WRITES) for a in decision.actions) or reset or inputs is None:
+        # Our writes come back as changes: the next pass looks again.
+        if settled is not None:
+            cursors.unsettle(store, athlete_id)
+    else:
+        key = quiet.key(today, entry, inputs)
+        if settled != (key, problems):
+            cursors.settle(store, athlete_id, key, problems, now)
+    return problems, tuple(decision.actions), False
 
 
 def plan_pass(
