@@ -142,3 +142,64 @@ def test_the_channel_on_a_deleted_training_calendar_is_stopped_when_it_is_made_a
     assert sum(e.path.endswith("/channels/stop") for e in fake.log) == stops + 1
     daemon.push.stop_all()
     assert fake.channels() == []
+
+
+def test_a_restarted_daemon_takes_its_channels_up_again_or_stops_them(
+    fake: FakeGoogleCalendar, tmp_path: Path
+) -> None:
+    """A daemon killed without stopping its channels: the next one accepts their notifications
+    at once, reuses each one far from its end after the athlete's first pass (no new watch),
+    and stops at the server one close to its end and one on a calendar no longer followed;
+    none is left open when the last one stops."""
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from sqlalchemy import update  # noqa: PLC0415
+
+    from service.config.load import load_config  # noqa: PLC0415
+    from service.daemon.runner import Daemon  # noqa: PLC0415
+    from service.store import cursors  # noqa: PLC0415
+    from service.store.models import PushChannel  # noqa: PLC0415
+
+    world = GoogleWorld(fake, tmp_path)
+    hook = "http://127.0.0.1:9/google/notify"  # nothing listens: notifications just fail
+    world.config(service='http = "127.0.0.1:0"', google=f'webhook_url = "{hook}"')
+    config = load_config(tmp_path / "config.toml")
+    entry = config.athletes[0]
+    store = world.store()
+    killed = Daemon(config, store)
+    killed.pass_for(entry)
+    opened = {c.id: c for c in fake.channels()}
+    assert len(opened) == 2
+    assert {c.id for c in cursors.channels(store)} == set(opened)
+
+    def watches() -> int:
+        return sum(e.path.endswith("/events/watch") for e in fake.log)
+
+    restarted = Daemon(config, store)
+    assert restarted.push is not None
+    one = next(iter(opened.values()))
+    notice = {"X-Goog-Channel-ID": one.id, "X-Goog-Resource-State": "exists"}
+    assert restarted.push.notify({**notice, "X-Goog-Channel-Token": one.token or ""}) == 200
+    assert restarted.push.notify({**notice, "X-Goog-Channel-Token": "forged"}) == 403
+    before = watches()
+    restarted.pass_for(entry)
+    assert watches() == before  # both taken up again
+    assert {c.id for c in fake.channels()} == set(opened)
+
+    # Killed again; meanwhile one channel is a day from its end and the other follows a
+    # calendar the athlete no longer has.
+    first, second = sorted(opened)
+    with store.session() as s, s.begin():
+        soon = datetime.now(UTC) + timedelta(hours=2)
+        s.execute(update(PushChannel).where(PushChannel.id == first).values(expires=soon))
+        s.execute(update(PushChannel).where(PushChannel.id == second).values(calendar_id="deleted"))
+    third = Daemon(config, store)
+    assert third.push is not None
+    third.pass_for(entry)
+    now_open = {c.id for c in fake.channels()}
+    assert not now_open & {first, second}  # both stopped at the server
+    assert len(now_open) == 2
+    assert {c.id for c in cursors.channels(store)} == now_open
+    third.push.stop_all()
+    assert fake.channels() == []
+    assert cursors.channels(store) == []

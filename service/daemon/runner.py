@@ -81,7 +81,7 @@ class Daemon:
         self.state = ServiceState(ids, store, WATCH_SECONDS)
         self.web: WebServer | None = None
         webhook = config.shared.get("google", {}).get("webhook_url")
-        self.push = Push(webhook, self.trigger) if webhook and config.service.http else None
+        self.push = Push(webhook, self.trigger, store) if webhook and config.service.http else None
 
     def trigger(self, athlete_id: str) -> None:
         """A pass for this athlete now (a push notification said its calendar changed)."""
