@@ -124,6 +124,28 @@ class Keeper:
         self._rows: dict[tuple[str, str], cursors.Held] | None = None
         # Rows to delete at the next save (a training calendar made again has a new locator).
         self._gone: set[tuple[str, str]] = set()
+        # The last quiet pass's key as read with the rows, until a pass asks for it.
+        self._quiet: tuple[cursors.Quiet | None] | None = None
+
+    def _load(self) -> dict[tuple[str, str], cursors.Held]:
+        if self._rows is None:
+            assert self.store is not None
+            self._rows, quiet = cursors.start(self.store, self.athlete_id)
+            self._quiet = (quiet,)
+        return self._rows
+
+    @property
+    def loaded(self) -> bool:
+        return self._rows is not None
+
+    def quiet(self, store: Store, fresh: bool) -> cursors.Quiet | None:
+        """The athlete's last quiet pass (service.store.cursors.quiet). `fresh`: the rows were
+        read by this very pass's look, and the key with them; else it is asked again (a
+        release in another process drops it)."""
+        stashed, self._quiet = self._quiet, None
+        if fresh and stashed is not None and store is self.store:
+            return stashed[0]
+        return cursors.quiet(store, self.athlete_id)
 
     def get(self, kind: str, locator: str) -> Kept:
         key = (kind, locator)
@@ -135,9 +157,7 @@ class Keeper:
     def _from_store(self, key: tuple[str, str]) -> Kept:
         if self.store is None:
             return Kept()
-        if self._rows is None:
-            self._rows = cursors.held(self.store, self.athlete_id)
-        row = self._rows.get(key)
+        row = self._load().get(key)
         if row is None or held_version(row.body) != code_version():
             return Kept(stored_at=row.updated_at if row is not None else None)
         return Kept(row.cursor, row.digest, row.body, row.updated_at)
@@ -145,9 +165,8 @@ class Keeper:
     def training(self, locator: str) -> Kept:
         """The training calendar's; one kept under another locator (a calendar made again, a
         config that names another) is dropped at the next save."""
-        if self._rows is None and self.store is not None:
-            self._rows = cursors.held(self.store, self.athlete_id)
-        for key in [*(self._rows or {}), *self._kept]:
+        rows = self._load() if self.store is not None else {}
+        for key in [*rows, *self._kept]:
             if key[0] == TRAINING and key[1] != locator:
                 self._gone.add(key)
                 self._kept.pop(key, None)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from service.store.database import Store
@@ -35,10 +35,19 @@ class Held:
     updated_at: datetime
 
 
+# Every pass of a new process asks these two, a quiet one little else: Core statements made
+# once, not the ORM.
+_t = CalendarState
+_HELD = select(_t.kind, _t.locator, _t.cursor, _t.body, _t.digest, _t.updated_at).where(
+    _t.athlete_id == bindparam("athlete")
+)
+_QUIET = select(QuietPass.key, QuietPass.report).where(QuietPass.athlete_id == bindparam("athlete"))
+
+
 def held(store: Store, athlete_id: str) -> dict[tuple[str, str], Held]:
     """Every calendar of the athlete the store knows, by (kind, locator)."""
-    with store.session() as s:
-        rows = s.scalars(select(CalendarState).where(CalendarState.athlete_id == athlete_id))
+    with store.engine.connect() as c:
+        rows = c.execute(_HELD, {"athlete": athlete_id})
         return {(r.kind, r.locator): Held(r.cursor, r.body, r.digest, r.updated_at) for r in rows}
 
 
@@ -65,14 +74,29 @@ def keep(store: Store, athlete_id: str, changed: Mapping[tuple[str, str], Held |
             row.updated_at = value.updated_at
 
 
-def quiet(store: Store, athlete_id: str) -> tuple[str, tuple[str, ...]] | None:
+Quiet = tuple[str, tuple[str, ...]]
+
+
+def quiet(store: Store, athlete_id: str) -> Quiet | None:
     """The key of the athlete's last quiet pass and what it reported; None when there is none
     (or a pass wrote since)."""
-    with store.session() as s:
-        row = s.get(QuietPass, athlete_id)
-        if row is None:
-            return None
-        return row.key, tuple(str(line) for line in json.loads(row.report or "[]"))
+    with store.engine.connect() as c:
+        return _quiet(c, athlete_id)
+
+
+def start(store: Store, athlete_id: str) -> tuple[dict[tuple[str, str], Held], Quiet | None]:
+    """`held` and `quiet` at once, as a new process's first look asks them."""
+    with store.engine.connect() as c:
+        rows = c.execute(_HELD, {"athlete": athlete_id})
+        found = {(r.kind, r.locator): Held(r.cursor, r.body, r.digest, r.updated_at) for r in rows}
+        return found, _quiet(c, athlete_id)
+
+
+def _quiet(c: Connection, athlete_id: str) -> Quiet | None:
+    row = c.execute(_QUIET, {"athlete": athlete_id}).first()
+    if row is None:
+        return None
+    return row.key, tuple(str(line) for line in json.loads(row.report or "[]"))
 
 
 def settle(store: Store, athlete_id: str, key: str, report: tuple[str, ...], now: datetime) -> None:

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from service.store.cursors import unsettle_in
@@ -397,14 +397,47 @@ def writer(store: Store, athlete_id: str, now: datetime) -> Iterator[Writer]:
 # -- runs -----------------------------------------------------------------------------------
 
 
+# Every pass runs these, a quiet one little else: Core statements made once, not the ORM.
+_ATHLETE = select(Athlete.id).where(Athlete.id == bindparam("athlete"))
+_NEW_ATHLETE = insert(Athlete).values(
+    id=bindparam("athlete"), created_at=bindparam("now"), needs_reauth=False
+)
+_RUN = (
+    insert(SyncRun)
+    .values(
+        athlete_id=bindparam("athlete"),
+        started_at=bindparam("started"),
+        finished_at=bindparam("finished"),
+        error=bindparam("error"),
+        created=0,
+        updated=0,
+        deleted=0,
+    )
+    .returning(SyncRun.id)
+)
+_FINISH = (
+    update(SyncRun)
+    .where(SyncRun.id == bindparam("run"))
+    .values(
+        finished_at=bindparam("finished"),
+        created=bindparam("created"),
+        updated=bindparam("updated"),
+        deleted=bindparam("deleted"),
+        error=bindparam("error"),
+    )
+)
+_REAUTH = (
+    update(Athlete)
+    .where(Athlete.id == bindparam("athlete"), Athlete.needs_reauth != bindparam("flag"))
+    .values(needs_reauth=bindparam("flag"))
+)
+
+
 def begin_run(store: Store, athlete_id: str, now: datetime) -> int:
-    with store.session() as s, s.begin():
-        if s.get(Athlete, athlete_id) is None:
-            s.add(Athlete(id=athlete_id, created_at=now))
-        run = SyncRun(athlete_id=athlete_id, started_at=now)
-        s.add(run)
-        s.flush()
-        return run.id
+    with store.engine.begin() as c:
+        _ensure_athlete(c, athlete_id, now)
+        values = {"athlete": athlete_id, "started": now, "finished": None, "error": None}
+        return int(c.execute(_RUN, values).scalar_one())
 
 
 def finish_run(
@@ -415,16 +448,48 @@ def finish_run(
     error: str | None,
     needs_reauth: bool,
 ) -> None:
-    with store.session() as s, s.begin():
-        row = s.get(SyncRun, run_id)
-        assert row is not None
-        row.finished_at = finished_at
-        row.created, row.updated, row.deleted = counts
-        row.error = error
-        athlete = s.get(Athlete, row.athlete_id)
-        assert athlete is not None
+    with store.engine.begin() as c:
+        created, updated, deleted = counts
+        c.execute(
+            _FINISH,
+            {
+                "run": run_id,
+                "finished": finished_at,
+                "created": created,
+                "updated": updated,
+                "deleted": deleted,
+                "error": error,
+            },
+        )
         if error is None or needs_reauth:
-            athlete.needs_reauth = needs_reauth
+            athlete = c.execute(select(SyncRun.athlete_id).where(SyncRun.id == run_id))
+            c.execute(_REAUTH, {"athlete": athlete.scalar_one(), "flag": needs_reauth})
+
+
+def record_run(
+    store: Store,
+    athlete_id: str,
+    started_at: datetime,
+    finished_at: datetime,
+    error: str | None,
+    needs_reauth: bool,
+    quiet: bool = False,
+) -> None:
+    """A pass that wrote nothing, begun and finished (a quiet one, or one that failed before
+    it decided), in one transaction. A quiet one follows a good pass: the athlete's row is
+    there, without the re-auth flag."""
+    with store.engine.begin() as c:
+        if not quiet:
+            _ensure_athlete(c, athlete_id, started_at)
+        values = {"athlete": athlete_id, "started": started_at, "finished": finished_at}
+        c.execute(_RUN, {**values, "error": error})
+        if not quiet and (error is None or needs_reauth):
+            c.execute(_REAUTH, {"athlete": athlete_id, "flag": needs_reauth})
+
+
+def _ensure_athlete(c: Connection, athlete_id: str, now: datetime) -> None:
+    if c.execute(_ATHLETE, {"athlete": athlete_id}).first() is None:
+        c.execute(_NEW_ATHLETE, {"athlete": athlete_id, "now": now})
 
 
 def recall_locator(store: Store, athlete_id: str, role: str) -> str | None:

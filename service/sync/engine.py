@@ -148,7 +148,9 @@ def run_pass(
         calendars = _looking(entry, store)
     elif not isinstance(calendars, AthleteCalendars):
         calendars = AthleteCalendars(entry, calendars, store, keep=not dry_run)
-    run_id = None if dry_run else state.begin_run(store, athlete_id, now)
+    # The run is recorded before anything is decided (a pass killed from there shows as begun);
+    # a quiet one, or one that failed while looking, in one transaction at its end.
+    run_id: int | None = None
     tally = Tally()
     problems: tuple[str, ...] = ()
     actions: tuple[Action, ...] = ()
@@ -162,7 +164,14 @@ def run_pass(
     try:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                problems, actions, skipped = _sync(store, entry, now, calendars, tally, dry_run)
+                looked = _look(store, entry, now, calendars, dry_run)
+                if looked.report is not None:
+                    problems, skipped = looked.report, True
+                    error = kind = None
+                    break
+                if run_id is None and not dry_run:
+                    run_id = state.begin_run(store, athlete_id, now)
+                problems, actions = _sync(store, entry, now, calendars, tally, dry_run, looked)
                 error = kind = None
                 break
             except ChangedMeanwhile as exc:
@@ -195,8 +204,11 @@ def run_pass(
         # Writes may have gone through unseen: the next pass decides again, whatever its key.
         cursors.unsettle(store, athlete_id)
     counts = (tally.created, tally.updated, tally.deleted)
+    finished = datetime.now(now.tzinfo)
     if run_id is not None:
-        state.finish_run(store, run_id, datetime.now(now.tzinfo), counts, error, needs_reauth)
+        state.finish_run(store, run_id, finished, counts, error, needs_reauth)
+    elif not dry_run:
+        state.record_run(store, athlete_id, now, finished, error, needs_reauth, quiet=skipped)
     return PassResult(
         athlete_id,
         *counts,
@@ -233,6 +245,40 @@ def _kind(exc: Exception) -> str:
     return "source"
 
 
+@dataclass(frozen=True)
+class _Looked:
+    """What a pass's first look found: the last quiet pass's key and report, whether the
+    training calendar was looked at already (and re-created), and, when nothing had moved,
+    the report to give again."""
+
+    settled: tuple[str, tuple[str, ...]] | None
+    reset: bool | None
+    report: tuple[str, ...] | None = None
+
+
+def _look(
+    store: Store, entry: AthleteConfig, now: datetime, calendars: AthleteCalendars, dry_run: bool
+) -> _Looked:
+    """Every race and busy calendar's change query (sources before the training calendar: a
+    broken race file ends the pass before anything is decided). When the last pass found
+    nothing to write and nothing it depended on moved since (what each calendar holds, the
+    day, the config, the code), neither is there anything to do now: nothing is parsed,
+    planned or decided."""
+    athlete_id = entry.athlete.id
+    first = not calendars.kept.loaded
+    calendars.look()
+    settled = None if dry_run else calendars.kept.quiet(store, first)
+    if settled is None:
+        return _Looked(None, None)
+    reset = calendars.look_training()
+    inputs = calendars.inputs()
+    today = now.astimezone(zone(entry.athlete.timezone)).date()
+    if not reset and inputs is not None and quiet.key(today, entry, inputs) == settled[0]:
+        log.debug("athlete %s: nothing changed since the last quiet pass", athlete_id)
+        return _Looked(settled, reset, settled[1])
+    return _Looked(settled, reset)
+
+
 def _sync(
     store: Store,
     entry: AthleteConfig,
@@ -240,26 +286,13 @@ def _sync(
     calendars: AthleteCalendars,
     tally: Tally,
     dry_run: bool,
-) -> tuple[tuple[str, ...], tuple[Action, ...], bool]:
-    """The pass: its problems, its actions, and whether it was quiet (nothing read or
-    planned: nothing had moved since the last quiet pass)."""
+    looked: _Looked,
+) -> tuple[tuple[str, ...], tuple[Action, ...]]:
+    """The pass after its first look (`_look`): its problems and its actions."""
     athlete_id = entry.athlete.id
     tz = zone(entry.athlete.timezone)
     today = now.astimezone(tz).date()
-    # Read. Every race and busy calendar's change query first (sources before the training
-    # calendar: a broken race file ends the pass before anything is decided).
-    calendars.look()
-    settled = None if dry_run else cursors.quiet(store, athlete_id)
-    reset: bool | None = None
-    if settled is not None:
-        # The last pass found nothing to write. When nothing it depended on moved since
-        # (what each calendar holds, the day, the config, the code), neither is there
-        # anything to do now: nothing is parsed, planned or decided.
-        reset = calendars.look_training()
-        inputs = calendars.inputs()
-        if not reset and inputs is not None and quiet.key(today, entry, inputs) == settled[0]:
-            log.debug("athlete %s: nothing changed since the last quiet pass", athlete_id)
-            return settled[1], (), True
+    settled, reset = looked.settled, looked.reset
     sources = calendars.derive(tz, *window(today, entry.plan_weeks, tz))
     if sources.broken_races:
         raise PassFailed(f"{sources.broken_races[0]}; the last plan is kept until it is fixed")
@@ -278,13 +311,13 @@ def _sync(
             apply(store, athlete_id, calendar, hold, now, tally)
             if settled is not None:
                 cursors.unsettle(store, athlete_id)
-        return held + sources.problems, tuple(hold), False
+        return held + sources.problems, tuple(hold)
     decision, warnings = plan_pass(entry, snapshot, sources, remote, reset, now)
     if verdict.state != snapshot.sources:
         decision.actions.append(RecordSources(verdict.state))
     problems = sources.problems + warnings
     if dry_run:
-        return problems, tuple(decision.actions), False
+        return problems, tuple(decision.actions)
     # Act.
     apply(store, athlete_id, calendar, decision.actions, now, tally, decision.payloads)
     if any(isinstance(a, WRITES) for a in decision.actions) or reset or inputs is None:
@@ -295,7 +328,7 @@ def _sync(
         key = quiet.key(today, entry, inputs)
         if settled != (key, problems):
             cursors.settle(store, athlete_id, key, problems, now)
-    return problems, tuple(decision.actions), False
+    return problems, tuple(decision.actions)
 
 
 def plan_pass(

@@ -53,9 +53,20 @@ def code_version() -> str:
 
 
 def config_digest(entry: AthleteConfig) -> str:
-    """A digest of the athlete's config entry, the same in every process for the same entry."""
+    """A digest of the athlete's config entry, the same in every process for the same entry
+    (worked out once per entry object: a config's entries live as long as it)."""
+    known = _DIGESTS.get(id(entry))
+    if known is not None and known[0] is entry:
+        return known[1]
     text = json.dumps(_plain(entry), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    if len(_DIGESTS) > 10_000:
+        _DIGESTS.clear()
+    _DIGESTS[id(entry)] = (entry, digest)
+    return digest
+
+
+_DIGESTS: dict[int, tuple[AthleteConfig, str]] = {}
 
 
 def key(day: date, entry: AthleteConfig, inputs: Sequence[tuple[str, str]]) -> str:
