@@ -193,10 +193,13 @@ def run_pass(
             except Exception as exc:
                 # A defect: the run is closed as crashed before the traceback goes up, so
                 # status never shows a pass that ended as "running or killed".
+                crash = f"crashed ({type(exc).__name__}); see the service log"
+                ended = datetime.now(now.tzinfo)
                 if run_id is not None:
                     counts = (tally.created, tally.updated, tally.deleted)
-                    crash = f"crashed ({type(exc).__name__}); see the service log"
-                    state.finish_run(store, run_id, datetime.now(now.tzinfo), counts, crash, False)
+                    state.finish_run(store, run_id, ended, counts, crash, False)
+                elif not dry_run:
+                    state.record_run(store, athlete_id, now, ended, crash, False)
                 raise
     finally:
         calendars.kept.keep = keep
