@@ -36,6 +36,9 @@ BAND_FROM_KM: dict[DistanceClass, float] = {
     DistanceClass.MARATHON: 45.0,
     DistanceClass.ULTRA: 45.0,
 }
+# R9 below BAND_FROM_KM: a half block still builds its long run to 16 km from 20 km a week
+# (Higdon's novice half plans: a 10-mile long run for runners of about 13 miles a week).
+LOW_FLOOR: dict[DistanceClass, tuple[float, float]] = {DistanceClass.HALF: (20.0, 16.0)}
 # P2: the shortest full block (weeks, race week included) and the taper in days (low, high).
 FULL_BLOCK: dict[DistanceClass, int] = {
     DistanceClass.SHORT: 10,
@@ -87,10 +90,13 @@ def check_R9(plan: Plan, req: PlanRequest) -> list[str]:
         )
         peaks = {w.rel for w in weeks if w.rel is not None and -5 <= w.rel <= -3}
         allows = athlete.weekly_km >= BAND_FROM_KM[race.distance_class]
+        floor = LOW_FLOOR.get(race.distance_class)
+        if not allows and floor is not None and athlete.weekly_km >= floor[0]:
+            allows, low = True, floor[1]  # a low-volume runner's half still builds
         if full and len(peaks) == 3 and allows and len(athlete.run_days) >= 4 and longs:
             peak = max(longs, key=lambda s: s.distance_km or 0.0)
             minutes = (peak.end - peak.start).total_seconds() / 60
-            if (peak.distance_km or 0.0) < low and minutes < cap - 10:
+            if (peak.distance_km or 0.0) < low - KM_SLACK / 2 and minutes < cap - 10:
                 out.append(
                     f"R9: {race.uid}'s peak long run {peak.key} is {peak.distance_km} km, "
                     f"below the {low:g}-{high:g} km band"

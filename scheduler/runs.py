@@ -211,6 +211,16 @@ def run_prescriptions(
             b2b = (weekday, kind)
         else:
             runs.append(_tied(w, kind, weekday, km, slots.tied))
+    if slots.long and not recovery and len(runs) > 1:
+        # R5/P10: the workouts' floors (a warm-up and cool-down, a shakeout) may take more
+        # than their share of a small week; the long run gives way, down to the week's
+        # longest other run (R9), so a 3-day runner's taper week still runs under the one
+        # before it.
+        others = sum(r.distance_km for r in runs[1:])
+        room = max(ceil_km(max(r.distance_km for r in runs[1:])), floor_km(train - others))
+        if room < runs[0].distance_km:
+            runs[0] = _capped_long(w, phase, load, room)
+            long_km = runs[0].distance_km
     if b2b is not None:
         # R9: the back-to-back run is about 60% of the long run, less when the week has no
         # more left, never more than an easy run may be.
@@ -223,7 +233,10 @@ def run_prescriptions(
     # Easy runs share what the workouts above left of the week (their km are their steps', and
     # the shortest workouts have floors): again fewer rather than too short.
     rest = train - sum(r.distance_km for r in runs)
-    easy_n = max(lowest, min(easy_n, int(rest // MIN_RUN_KM)))
+    # The last easy run a week has room for may be short (MIN_EASY_KM) rather than none, so a
+    # small taper week does not pile what is left onto its long run (below).
+    short = 1 if easy_n and MIN_EASY_KM <= rest < MIN_RUN_KM else 0
+    easy_n = max(lowest, short, min(easy_n, int(rest // MIN_RUN_KM)))
     if easy_n:
         easy_cap = min(RUN_MAX_KM, EASY_MAX_OF_LONG * long_km) if long_km else RUN_MAX_KM
         shares = _share(rest, easy_n, easy_cap)

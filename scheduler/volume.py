@@ -79,14 +79,19 @@ LONG_SHARE_MAX = {
     DistanceClass.ULTRA: 0.375,
 }
 # R9 for runners whose peak week is small: the long run may take up to half the peak week to
-# reach this length (Higdon's novice plans: a 20-mile long run in 40-mile marathon weeks), and
-# the peak week is planned big enough to hold it at that share where the block allows it.
+# reach this length (Higdon's novice plans: a 20-mile long run in 40-mile marathon weeks, 10-12
+# miles in 21-23-mile half weeks), and the peak week is planned big enough to hold it at that
+# share where the block allows it. The half's rises from 16 km at 20 km a week to R9's 18 at
+# 30 (FLOOR_KM_A_WEEK), where R9's 18-22 km band is owed: Higdon's novice half plans build
+# runners of about 13 miles (21 km) a week to a 10-mile (16 km) long run, three quarters of
+# the race, in weeks of about 21 miles (34 km).
 LONG_FLOOR = {
-    DistanceClass.SHORT: 0.0,
-    DistanceClass.HALF: 0.0,
-    DistanceClass.MARATHON: 30.0,
-    DistanceClass.ULTRA: 35.0,
+    DistanceClass.SHORT: (0.0, 0.0),
+    DistanceClass.HALF: (16.0, 18.0),
+    DistanceClass.MARATHON: (30.0, 30.0),
+    DistanceClass.ULTRA: (35.0, 35.0),
 }
+FLOOR_KM_A_WEEK = (20.0, 30.0)
 LONG_SHARE_TOP = 0.50
 LONG_START_SHARE = 0.30  # the long run at the start of a block, and in the offseason
 # P11: the offseason long run keeps the base, up to a half marathon's long run.
@@ -213,7 +218,7 @@ def build(
     base = weekly_km * (MAINTENANCE_VOLUME if maintenance else OFFSEASON_VOLUME)
     start = min(weekly_km, base * GROWTH)
     cap = long_cap(cls, pace_s)
-    floor = min(LONG_FLOOR[cls], cap)
+    floor = min(long_floor(cls, weekly_km), cap)
     wanted = max(weekly_km * PEAK_RATIO[cls], floor / LONG_SHARE_TOP)
     pre_taper = full_weeks + build_weeks // 4  # P7: a deload every 4th build week
     peak = min(wanted, PEAK_MAX_KM[cls], block_allows(weekly_km, run_days, pre_taper))
@@ -230,6 +235,13 @@ def build(
         growth = min(GROWTH, (peak / start) ** (1 / steps))
         long_growth = min(LONG_GROWTH, (long_peak / long_start) ** (1 / steps))
     return Build(base, start, peak, growth, long_base, long_start, long_peak, long_growth, cap)
+
+
+def long_floor(cls: DistanceClass, weekly_km: float) -> float:
+    """R9: the least long run a block builds to, at up to half its peak week (LONG_FLOOR)."""
+    low, high = LONG_FLOOR[cls]
+    a, b = FLOOR_KM_A_WEEK
+    return low + (high - low) * min(max((weekly_km - a) / (b - a), 0.0), 1.0)
 
 
 def block_allows(weekly_km: float, run_days: int, pre_taper_weeks: int) -> float:

@@ -109,7 +109,8 @@ def test_the_peak_long_run_is_in_the_distance_band_when_the_block_is_full(
     allows = a.weekly_km >= BAND_FROM_KM[race.distance_class] and len(a.run_days) >= 4
     if allows:
         # In the band, unless its time cap came first.
-        assert km >= low or peak.minutes >= minutes - 10, (km, peak.minutes)
+        # Time on feet rounds to 5 minutes: up to a third of a km under at a slow long pace.
+        assert km >= low - 0.5 or peak.minutes >= minutes - 10, (km, peak.minutes)
 
 
 @PROPS
