@@ -6,6 +6,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from service.cli.main import main
@@ -13,36 +14,53 @@ from service.config.load import load_config
 from service.config.reader import WEEKDAYS
 
 
-def test_answers_make_a_config_that_loads(tmp_path: Path) -> None:
+def test_answers_make_a_config_that_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     target = tmp_path / "racecal" / "config.toml"
+    monkeypatch.chdir(tmp_path)
     answers = "\n".join(
         [
-            "sam",  # athlete id
+            "sam smith",  # not an athlete id: asked again at once, not after the last question
+            "sam",
             "Mars/Base",  # not a timezone: asked again
             "Europe/Vienna",
             "mon,wed,fri,sun",
+            "sat",  # not a run day: asked again, as --help promises
             "sun",
             "06:30-07:30",
             "08:00-11:00,17:00-19:00",
+            "lots",  # not a number: asked again
+            "55",
             "a quick one",  # not a race result: asked again
             "half 1:44:10",
+            "3:45",  # the goal: asked again (not a finish time: 3 min 45 s)
+            "3:45:00",
             "ics",
-            "races.ics",
+            "races.ics",  # relative to the folder init runs in
             "",  # no busy calendar
             "",  # the training calendar file: the default
         ]
     )
     result = CliRunner().invoke(main, ["init", "--path", str(target)], input=answers + "\n")
     assert result.exit_code == 0, result.output
+    assert "use lowercase letters, digits, - and _" in result.output
+    assert result.output.index("Athlete id") < result.output.index("lowercase letters")
+    assert result.output.index("lowercase letters") < result.output.index("Timezone")
+    assert "long-run day 'sat' is not one of the run days" in result.output
+    assert "a number from 5 to 250" in result.output
     assert "is not an IANA timezone" in result.output
     assert "a distance and a finish time" in result.output
+    assert "expected a finish time" in result.output
+    assert "Easy pace" not in result.output  # the result sets the paces
     entry = load_config(target).athletes[0]
     assert entry.athlete.id == "sam"
     assert entry.athlete.timezone == "Europe/Vienna"
     assert sorted(WEEKDAYS[d] for d in entry.athlete.run_days) == ["fri", "mon", "sun", "wed"]
     assert entry.athlete.windows[0][0].start.hour == 6
     assert [w.start.hour for w in entry.athlete.windows[6]] == [8, 17]
-    assert entry.race_ics == (target.parent / "races.ics",)
+    assert entry.race_ics == (tmp_path / "races.ics",)
+    assert entry.athlete.weekly_km == 55
+    assert entry.goal_s == 3 * 3600 + 45 * 60
+    assert entry.output_ics == target.parent / "var" / "sam-training.ics"
     assert entry.busy_ics == ()
     assert (entry.athlete.recent_race_km, entry.athlete.recent_race_s) == (21.098, 6250)
     assert 'recent_race = "half marathon 1:44:10"' in target.read_text()
@@ -121,7 +139,11 @@ def test_a_username_cannot_smuggle_keys_into_the_file(tmp_path: Path) -> None:
     assert entry.athlete.weekly_km == 40
 
 
-def test_every_backend_setting_is_an_option(tmp_path: Path) -> None:
+def test_every_backend_setting_is_an_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Paths given are relative to the folder init runs in.
+    monkeypatch.chdir(tmp_path)
     caldav, google, ics = (tmp_path / f"{n}.toml" for n in ("caldav", "google", "ics"))
     common = ["--yes", "--athlete", "alex", "--timezone", "Europe/Berlin"]
     runs = {
@@ -154,7 +176,8 @@ def test_every_backend_setting_is_an_option(tmp_path: Path) -> None:
 def test_an_impossible_window_is_asked_again_and_refused_as_an_option(tmp_path: Path) -> None:
     target = tmp_path / "config.toml"
     answers = ["sam", "Europe/Vienna", "mon,wed,fri,sun", "sun",
-               "25:00-26:00", "18:00-17:00", "06:30-07:30", "", "", "ics", "", "", ""]  # fmt: skip
+               "25:00-26:00", "18:00-17:00", "06:30-07:30", "", "", "", "", "", "ics", "", "",
+               ""]  # fmt: skip
     typed = "\n".join(answers) + "\n"
     result = CliRunner().invoke(main, ["init", "--path", str(target)], input=typed)
     assert result.exit_code == 0, result.output

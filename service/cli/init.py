@@ -16,9 +16,11 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
+from pydantic_core import PydanticCustomError
 
 from scheduler.paces import clock, race_name
 from scheduler.races import parse_result
+from service.config.fields import athlete_id, finish_time, pace
 from service.config.load import load_config, user_config
 from service.config.reader import WEEKDAYS, ConfigError
 
@@ -78,6 +80,40 @@ def _result(value: str) -> str:
     return f"{distance} {clock(seconds)}"
 
 
+def _checked(
+    kind: Callable[[object], object], then: Callable[[object], str] = str
+) -> Callable[[str], str]:
+    """A config kind's check at the prompt: its own message, asked again on the spot (the
+    config would refuse the answer only after the last question)."""
+
+    def check(value: str) -> str:
+        try:
+            return then(kind(value.strip()))
+        except PydanticCustomError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return check
+
+
+def _km(value: str) -> str:
+    try:
+        km = float(value)
+    except ValueError:
+        km = -1.0
+    if not 5 <= km <= 250:
+        raise click.BadParameter(f"'{value}': your weekly km today, a number from 5 to 250")
+    return f"{km:g}"
+
+
+def _optional(check: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda value: check(value) if value.strip() else ""
+
+
+_id = _checked(athlete_id)
+_pace = _checked(pace, lambda seconds: f"{int(str(seconds)) // 60}:{int(str(seconds)) % 60:02d}")
+_goal = _optional(_checked(finish_time, lambda seconds: clock(int(str(seconds)))))
+
+
 class Refused(click.ClickException):
     """Bad input: one line on stderr and exit 2, as everywhere in racecal."""
 
@@ -101,7 +137,11 @@ def _ask(
     value: str | None, text: str, default: str, check: Callable[[str], str] | None, yes: bool
 ) -> str:
     if value is not None:
-        return check(value) if check else value
+        try:
+            return check(value) if check else value
+        except click.BadParameter as exc:
+            # Given as an option: one line and exit 2 (at the prompt it is asked again).
+            raise Refused(exc.message) from None
     if yes:
         return default
     if check is None:
@@ -119,10 +159,14 @@ def _toml_list(csv: str) -> str:
     return "[" + ", ".join(_q(item.strip()) for item in csv.split(",") if item.strip()) + "]"
 
 
-def _file(value: str) -> str:
-    """A file as typed: ~ is the home folder (TOML has no shell to expand it); anything else
-    relative stays relative to the config's folder, as everywhere in the config."""
-    return str(Path(value).expanduser()) if value.startswith("~") else value
+def _file(value: str, default: str | None = None) -> str:
+    """A file as typed, written as the absolute path meant: ~ is the home folder (TOML has no
+    shell to expand it) and a relative path is relative to the folder `init` runs in (in the
+    config it would be relative to the config's folder, which the person did not mean). A URL,
+    and a default left as offered (relative to the state folder), stay as they are."""
+    if value == default or value.startswith(("http://", "https://")):
+        return value
+    return str(Path(value).expanduser().absolute())
 
 
 @click.command("init")
@@ -140,9 +184,12 @@ def _file(value: str) -> str:
 @click.option("--long-run-day", help="One of the run days (default: sun).")
 @click.option("--weekday-windows", help="e.g. 06:00-07:30,17:30-21:00")
 @click.option("--weekend-windows", help="e.g. 07:00-12:00,16:00-19:00")
+@click.option("--weekly-km", help="Your weekly running km today (default: 40).")
 @click.option(
     "--recent-race", help='A recent race result, e.g. "10K 48:30": sets your paces (optional).'
 )
+@click.option("--easy-pace", help="Your easy pace, min:sec per km (default: 6:00).")
+@click.option("--goal", help='The goal time for your next A race, e.g. "3:45:00" (optional).')
 @click.option(
     "--backend", type=click.Choice(["ics", "caldav", "google"]), help="Where your calendars are."
 )
@@ -191,20 +238,39 @@ def init(
     if target.exists() and not force:
         raise Refused(f"{target} exists; use --force to replace it")
     user = re.sub(r"[^a-z0-9_-]", "", getpass.getuser().lower()) or "athlete"
-    athlete = _ask(athlete_id, "Athlete id", user, None, yes)
+    athlete = _ask(athlete_id, "Athlete id", user, _id, yes)
     zone = _ask(timezone, "Timezone", _system_zone(), _timezone, yes)
     days = _ask(run_days, "Run days", "mon,tue,thu,sat,sun", _days, yes)
-    long_day = _ask(long_run_day, "Long-run day", days.split(",")[-1], None, yes).lower()
-    if long_day not in days.split(","):
-        raise Refused(f"long-run day '{long_day}' is not one of the run days ({days})")
+
+    def run_day(value: str) -> str:
+        if value.strip().lower() not in days.split(","):
+            raise click.BadParameter(f"long-run day '{value}' is not one of the run days ({days})")
+        return value.strip().lower()
+
+    long_day = _ask(long_run_day, "Long-run day", days.split(",")[-1], run_day, yes)
     weekdays = _ask(
         weekday_windows, "Weekday training windows", "06:00-07:30,17:30-21:00", _windows, yes
     )
     weekend = _ask(
         weekend_windows, "Weekend training windows", "07:00-12:00,16:00-19:00", _windows, yes
     )
+    km = _ask(settings.pop("weekly_km", None), "Weekly running km today", "40", _km, yes)
     result = _ask(
         recent_race, "Recent race result, e.g. 10K 48:30 (empty for none)", "", _result, yes
+    )
+    # Without a result the easy pace sizes the paces (R7); with one it is not asked.
+    easy = settings.pop("easy_pace", None)
+    easy = (
+        _ask(easy, "Easy pace, min:sec per km", "6:00", _pace, yes)
+        if easy is not None or not result
+        else "6:00"
+    )
+    goal = _ask(
+        settings.pop("goal", None),
+        "Goal time for your next A race (empty for none)",
+        "",
+        _goal,
+        yes,
     )
     kind = backend or ("ics" if yes else click.prompt(
         "Calendar backend", type=click.Choice(["ics", "caldav", "google"]), default="ics"
@@ -227,6 +293,9 @@ def init(
         weekdays=_toml_list(weekdays),
         weekend=_toml_list(weekend),
         recent_race=f"recent_race = {_q(result)}" if result else '# recent_race = "10K 48:30"',
+        km=km,
+        easy=_q(easy),
+        goal=f"goal = {_q(goal)}" if goal else '# goal = "3:45:00"',
         sections=sections,
     )
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -257,11 +326,12 @@ def _backend(kind: str, given: dict[str, str | None], athlete: str, yes: bool) -
     if kind == "ics":
         races = ask("races_ics", "Race calendar (.ics file or https URL)", "races.ics")
         busy = ask("busy_ics", "Busy-time calendar (empty for none)", "")
-        output = ask("output_ics", "Training calendar file to write", f"var/{athlete}-training.ics")
+        offered = f"var/{athlete}-training.ics"
+        output = ask("output_ics", "Training calendar file to write", offered)
         return "", (
             RACES_ICS.format(races=_q(_file(races)))
             + (BUSY_ICS.format(busy=_q(_file(busy))) if busy else "")
-            + OUTPUT_ICS.format(output=_q(_file(output)))
+            + OUTPUT_ICS.format(output=_q(_file(output, offered)))
         )
     if kind == "caldav":
         url = ask("caldav_url", "CalDAV server URL", "https://cloud.example.com/remote.php/dav")
@@ -306,9 +376,10 @@ id = {athlete}
 timezone = {zone}              # sessions are placed on this wall clock
 run_days = {days}   # 3-7 days (rule R1)
 long_run_day = {long}             # one of run_days (rule R4)
-weekly_km = 40                 # your usual weekly running volume today (rule R5)
-easy_pace = "6:00"             # min:sec per km; sets the paces without a result or goal
+weekly_km = {km}                 # your usual weekly running volume today (rule R5)
+easy_pace = {easy}             # min:sec per km; sets the paces without a result or goal
 {recent_race}   # a distance and a time: sets your paces (rule R7)
+{goal}   # the goal for your next A race when its event names none (R7)
 units = "metric"               # metric (min/km, kg) | imperial (min/mi, lb)
 # threshold_hr = 168           # heart-rate ranges on every step (or max_hr = 188)
 plan_weeks = 16                # how far ahead to plan

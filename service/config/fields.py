@@ -66,7 +66,7 @@ RunDays = Annotated[
 _ID = re.compile(r"[a-z0-9_-]{1,64}")
 
 
-def _athlete_id(value: object) -> str:
+def athlete_id(value: object) -> str:
     given = text(value)
     if not _ID.fullmatch(given):
         raise wrong(f"{given!r}: use lowercase letters, digits, - and _")
@@ -85,7 +85,7 @@ def _timezone(value: object) -> str:
 _PACE = re.compile(r"(\d{1,2}):([0-5]\d)")
 
 
-def _pace(value: object) -> int:
+def pace(value: object) -> int:
     """min:sec per km, from 3:00 to 15:00, as seconds."""
     match = _PACE.fullmatch(value) if isinstance(value, str) else None
     seconds = int(match[1]) * 60 + int(match[2]) if match else 0
@@ -117,9 +117,22 @@ def _window(value: object) -> TimeWindow:
     return TimeWindow(time(h1, m1), time(h2, m2))
 
 
-AthleteId = Annotated[str, PlainValidator(_athlete_id)]
+_FINISH = re.compile(r"(?:(\d{1,2}):)?([0-5]?\d):([0-5]\d)")
+
+
+def finish_time(value: object) -> int:
+    """A finish time as H:MM:SS or MM:SS, in seconds (from 10 minutes to 48 hours)."""
+    match = _FINISH.fullmatch(value.strip()) if isinstance(value, str) else None
+    seconds = (int(match[1] or 0) * 3600 + int(match[2]) * 60 + int(match[3])) if match else 0
+    if not 600 <= seconds <= 48 * 3600:
+        raise wrong(f'{value!r}: expected a finish time like "3:45:00" or "24:30"')
+    return seconds
+
+
+AthleteId = Annotated[str, PlainValidator(athlete_id)]
+FinishTime = Annotated[int, PlainValidator(finish_time)]
 Timezone = Annotated[str, PlainValidator(_timezone)]
-Pace = Annotated[int, PlainValidator(_pace)]
+Pace = Annotated[int, PlainValidator(pace)]
 RaceResult = Annotated[tuple[float, int], PlainValidator(_race_result)]
 Windows = Annotated[
     tuple[Annotated[TimeWindow, PlainValidator(_window)], ...],
@@ -175,6 +188,7 @@ __all__ = [
     "Calendars",
     "DavUrl",
     "FilePath",
+    "FinishTime",
     "Flag",
     "InputFile",
     "Pace",

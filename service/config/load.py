@@ -29,6 +29,8 @@ class AthleteConfig:
     busy_ics: tuple[Path, ...]
     output_ics: Path
     plan_weeks: int
+    # R7: the goal for the next A race whose event names none ([[athletes]] goal), seconds.
+    goal_s: int | None = None
     # http(s) calendars, fetched into `cache_dir` with conditional requests.
     race_urls: tuple[str, ...] = ()
     busy_urls: tuple[str, ...] = ()
@@ -158,6 +160,7 @@ def _athlete(
         busy_ics=busy_files,
         output_ics=state / (table.output.ics or f"var/{table.id}-training.ics"),
         plan_weeks=table.plan_weeks,
+        goal_s=table.goal,
         race_urls=race_urls,
         busy_urls=busy_urls,
         cache_dir=state / "var" / "cache" / table.id,

@@ -22,6 +22,7 @@ from service.config.fields import (
     AthleteId,
     DatabaseUrl,
     FilePath,
+    FinishTime,
     Flag,
     Pace,
     RaceResult,
@@ -118,6 +119,8 @@ class AthleteTable(Table):
     # R7: the paces come from this result when given (else a goal on the A race, else
     # easy_pace); S8: units also set kg or lb.
     recent_race: RaceResult | None = None
+    # R7: the finish time aimed for in the next A race, when its event names none.
+    goal: FinishTime | None = None
     units: Annotated[str, one_of(*Units)] = Units.METRIC
     max_hr: HeartRate | None = None
     threshold_hr: HeartRate | None = None

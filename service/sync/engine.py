@@ -21,7 +21,7 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from connectors.base import (
@@ -37,7 +37,7 @@ from connectors.base import (
     managed_id,
 )
 from connectors.memory import MemoryCalendar
-from scheduler.model import Interval, PlacedSession, Plan, PlanError, PlanRequest
+from scheduler.model import Interval, PlacedSession, Plan, PlanError, PlanRequest, Priority, Race
 from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars
@@ -401,7 +401,7 @@ def request_around(
             # History and the stability hint follow where the athlete put it.
             last = replace(last, start=pins[row.key][0], end=pins[row.key][1])
         previous.append(last)
-    resolved = resolve_priorities(races, today)
+    resolved = with_goal(resolve_priorities(races, today), entry.goal_s, today)
     news = said(news, snapshot.races, resolved)
     request = PlanRequest(
         athlete=athlete,
@@ -415,6 +415,16 @@ def request_around(
         now=now,
     )
     return request, news
+
+
+def with_goal(races: tuple[Race, ...], goal_s: int | None, today: date) -> tuple[Race, ...]:
+    """The config's goal on the next A race whose event names none (R7); its event's own goal
+    wins."""
+    ahead = [r for r in races if r.priority is Priority.A and r.date >= today]
+    if goal_s is None or not ahead or ahead[0].goal_s:
+        return races
+    first = ahead[0]
+    return tuple(replace(r, goal_s=goal_s) if r is first else r for r in races)
 
 
 def session_event(athlete_id: str, session: PlacedSession, tz: ZoneInfo) -> SessionEvent:
