@@ -110,3 +110,18 @@ def test_a_removed_and_a_renamed_race_are_said_too(tmp_path: Path) -> None:
     lines = " | ".join(sync(config))
     assert f"{gone_title}: removed (was on {gone_day})" in lines
     assert "Hamburg Marathon [A] -> Haspa Marathon Hamburg [A]: renamed" in lines
+
+
+def test_status_says_which_race_moved_from_when_to_when(tmp_path: Path) -> None:
+    config = example_workspace(tmp_path)
+    sync(config)
+    before = race_day(config, "Hamburg Marathon [A]")
+    move_race(load_config(config).athletes[0], "Hamburg Marathon [A]", 7)
+    sync(config)
+    after = race_day(config, "Hamburg Marathon [A]")
+    shown = CliRunner().invoke(main, ["status", "--json", "--config", str(config)])
+    [row] = json.loads(shown.stdout)
+    [move] = row["race_moves"]
+    assert (move["race"], move["from"], move["to"]) == ("Hamburg Marathon [A]", before, after)
+    text = CliRunner().invoke(main, ["status", "--config", str(config)]).stdout
+    assert f"moved: Hamburg Marathon [A]: {before} -> {after} (seen " in text

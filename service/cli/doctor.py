@@ -19,7 +19,7 @@ from scheduler.races import races_in
 from service.calendars import AthleteCalendars, training_elsewhere, training_target
 from service.config.load import AthleteConfig, Config
 from service.planning import read_busy, read_races
-from service.store import state
+from service.store import status as store_status
 from service.store.database import Store, StoreError
 
 # Seconds one request to a calendar server may spend on retries during doctor.
@@ -226,7 +226,7 @@ def _output(entry: AthleteConfig, name: str) -> Iterator[Check]:
 
 
 def _history(entry: AthleteConfig, name: str, store: Store, now: datetime) -> Iterator[Check]:
-    [known] = state.status(store, [entry.athlete.id])
+    [known] = store_status.status(store, [entry.athlete.id])
     latest = known.last_started
     if known.needs_reauth:
         yield Check("fail", name, "needs re-auth: its calendar refused the credentials")

@@ -234,6 +234,10 @@ def status(config: str | None, as_json: bool) -> None:
                 f" (racecal sync --once --accept-empty {row['athlete']})"
                 for held in cast(list[dict[str, str]], row["held_sources"])
             )
+            + "".join(
+                f"; moved: {m['race']}: {m['from']} -> {m['to']} (seen {m['seen_at'][:16]})"
+                for m in cast(list[dict[str, str]], row["race_moves"])[:1]
+            )
             + (f"; last error: {row['last_error']}" if row["last_error"] else "")
         )
 

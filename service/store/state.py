@@ -1,6 +1,7 @@
-"""Every query of the sync state, in one place: what a pass reads (`load`), what its executor
-writes (`Writer`), what the views and the CLI read and change (`status`, `last_plan`,
-`release`, `accept_empty`).
+"""The queries of the sync state: what a pass reads (`load`), what its executor writes
+(`Writer`), what the views and the CLI read and change (`last_plan`, `release`,
+`accept_empty`); what `status` reads is in service.store.status, the calendars' cursors and
+the quiet key in service.store.cursors. No query of the sync state lives outside this package.
 
 A pass reads one `SyncState` snapshot (frozen values, no open session), decides on it, and
 only the executor writes, in short transactions: intents before the calendar writes,
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -562,75 +563,3 @@ def accept_empty(store: Store, athlete_id: str) -> list[str]:
         if rows:
             unsettle_in(s, athlete_id)
         return sorted(r.key for r in rows)
-
-
-@dataclass(frozen=True)
-class Status:
-    athlete: str
-    last_started: datetime | None
-    last_finished: datetime | None
-    last_error_of_last: str | None
-    last_error: str | None
-    races_seen: int
-    sessions_managed: int
-    edits: tuple[Edit, ...]
-    needs_reauth: bool
-    plan_made_at: datetime | None
-    # Sources held by the empty-source guard (role:locator) and since when.
-    held_sources: tuple[tuple[str, datetime], ...] = ()
-
-
-def status(store: Store, athlete_ids: list[str]) -> list[Status]:
-    out: list[Status] = []
-    with store.session() as s:
-        for athlete_id in athlete_ids:
-            athlete = s.get(Athlete, athlete_id)
-            last = s.scalars(
-                select(SyncRun)
-                .where(SyncRun.athlete_id == athlete_id)
-                .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-                .limit(1)
-            ).first()
-            # The last finished pass's error: a good pass clears it (a pass under way keeps
-            # showing the one before).
-            last_error = s.scalars(
-                select(SyncRun.error)
-                .where(SyncRun.athlete_id == athlete_id, SyncRun.finished_at.is_not(None))
-                .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-                .limit(1)
-            ).first()
-            races = s.scalar(
-                select(func.count())
-                .select_from(RaceSeen)
-                .where(RaceSeen.athlete_id == athlete_id, RaceSeen.removed_at.is_(None))
-            )
-            managed = s.scalar(
-                select(func.count())
-                .select_from(SessionWritten)
-                .where(SessionWritten.athlete_id == athlete_id)
-            )
-            plan = s.get(LastPlan, athlete_id)
-            out.append(
-                Status(
-                    athlete_id,
-                    last.started_at if last else None,
-                    last.finished_at if last else None,
-                    last.error if last else None,
-                    last_error,
-                    int(races or 0),
-                    int(managed or 0),
-                    tuple(sorted(map(_edit, _edit_rows(s, athlete_id)), key=lambda e: e.key)),
-                    bool(athlete and athlete.needs_reauth),
-                    plan.made_at if plan is not None else None,
-                    tuple(
-                        (r.key, r.empty_since)
-                        for r in sorted(_source_rows(s, athlete_id), key=lambda r: r.key)
-                        if r.empty_since is not None and not r.accepted
-                    ),
-                )
-            )
-    return out
-
-
-def next_pass(last_started: datetime | None, interval_minutes: float) -> datetime | None:
-    return last_started + timedelta(minutes=interval_minutes) if last_started else None

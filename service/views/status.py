@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.store import state
+from service.store import status as store_status
 from service.store.database import Store
 
 
@@ -12,8 +12,8 @@ def athlete_status(
     """The next pass is due one interval after the last one started (sooner when a watched
     race or busy file changes). `edits` lists the sessions that are the athlete's."""
     out: list[dict[str, object]] = []
-    for row in state.status(store, athlete_ids):
-        due = state.next_pass(row.last_started, interval_minutes)
+    for row in store_status.status(store, athlete_ids):
+        due = store_status.next_pass(row.last_started, interval_minutes)
         if row.last_started is None:
             result = "never run"
         elif row.last_finished is None:
@@ -48,6 +48,16 @@ def athlete_status(
                 "held_sources": [
                     {"source": key, "empty_since": since.isoformat()}
                     for key, since in row.held_sources
+                ],
+                # "Hamburg Marathon [A]: 2027-04-25 -> 2027-05-02", newest first.
+                "race_moves": [
+                    {
+                        "race": title,
+                        "from": moved_from.isoformat(),
+                        "to": moved_to.isoformat(),
+                        "seen_at": seen.isoformat(),
+                    }
+                    for title, moved_from, moved_to, seen in row.race_moves
                 ],
                 "last_error": row.last_error,
             }
