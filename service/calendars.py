@@ -115,6 +115,7 @@ def tables(entry: AthleteConfig) -> dict[str, Mapping[str, Any]]:
             "output": None if elsewhere else entry.output_ics,
             "cache_dir": entry.cache_dir,
             "make_folders": entry.output_ics.resolve().is_relative_to(entry.state_dir.resolve()),
+            "mode": entry.output_mode,
         },
         **entry.calendars,
     }

@@ -35,6 +35,8 @@ class IcsSettings:
     cache_dir: Path = Path("var/cache")
     # May the output's folder be made when missing (it lies in the service's state folder)?
     make_folders: bool = True
+    # The output file's permissions.
+    mode: int = 0o644
 
 
 class IcsAthlete:
@@ -60,7 +62,9 @@ class IcsAthlete:
     def training(self) -> TrainingCalendar | None:
         if self._training is None and self.settings.output is not None:
             self._training = IcsFileCalendar(
-                self.settings.output, make_folders=self.settings.make_folders
+                self.settings.output,
+                make_folders=self.settings.make_folders,
+                mode=self.settings.mode,
             )
         return self._training
 
@@ -80,5 +84,6 @@ def open_account(table: Mapping[str, Any], context: Context) -> IcsAthlete:
             output=Path(table["output"]) if table.get("output") else None,
             cache_dir=Path(table.get("cache_dir", "var/cache")),
             make_folders=bool(table.get("make_folders", True)),
+            mode=int(table.get("mode", 0o644)),
         )
     )

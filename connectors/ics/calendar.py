@@ -58,8 +58,12 @@ SNAPSHOTS = 8
 class IcsFileCalendar:
     capabilities = Capabilities(writable=True, incremental=True, batches=True)
 
-    def __init__(self, path: Path, title: str = "Training", make_folders: bool = True) -> None:
+    def __init__(
+        self, path: Path, title: str = "Training", make_folders: bool = True, mode: int = 0o644
+    ) -> None:
         self.path = path
+        # Readable by others by default, so a web server of the athlete's can serve it.
+        self.mode = mode
         # May a missing folder for the file be made? Only under the service's state folder: a
         # typo in a path elsewhere must not scatter folders over the disk.
         self.make_folders = make_folders
@@ -294,6 +298,7 @@ class IcsFileCalendar:
         try:
             data = calendar.to_ical()
             with refused_as_trouble(self.path, "write"), os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), self.mode)
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -27,6 +27,7 @@ from scheduler.plan import zone
 from service.calendars import training_target
 from service.cli.auth import auth
 from service.cli.doctor import diagnose, has_failures
+from service.cli.feed import feed
 from service.cli.init import init
 from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
 from service.config.reader import ConfigError
@@ -162,6 +163,7 @@ def main() -> None:
 
 main.add_command(auth)
 main.add_command(init)
+main.add_command(feed)
 
 
 @main.group()

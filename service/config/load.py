@@ -38,6 +38,8 @@ class AthleteConfig:
     # [athletes.<kind>] of each backend the athlete uses, over its [<kind>] table's keys, as
     # the backend reads it (connectors.registry.open_account); "where" names it in messages.
     calendars: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The output file's mode: 0644 (a web server of the athlete's can serve it) or 0600.
+    output_mode: int = 0o644
     # Where what racecal writes lives (Config.state_dir): folders are made only below it.
     state_dir: Path = Path()
 
@@ -165,6 +167,7 @@ def _athlete(
         busy_urls=busy_urls,
         cache_dir=state / "var" / "cache" / table.id,
         state_dir=state,
+        output_mode=0o600 if table.output.private else 0o644,
         calendars={
             kind: {
                 **shared.get(kind, {}),

@@ -83,6 +83,8 @@ class OutputTable(Table):
     """[athletes.output]; the file defaults to var/<id>-training.ics."""
 
     ics: FilePath | None = None
+    # 0600 instead of 0644: only racecal's user reads the file (no web server of yours can).
+    private: Flag = False
 
 
 # S8: a tested 1RM, in the athlete's units (kg, or lb with units = "imperial").

@@ -119,9 +119,10 @@ class Daemon:
                 log.error("athlete %s: pass failed: %s", entry.athlete.id, result.error)
             else:
                 if result.race_news:
-                    # Race titles and dates only: busy events and descriptions never reach
-                    # the log above DEBUG.
+                    # Without titles: event contents never reach the log above DEBUG.
                     log.info("athlete %s: %s", entry.athlete.id, result.race_news)
+                    for line in result.races_said:
+                        log.debug("athlete %s: %s", entry.athlete.id, line)
                 log.info(
                     "athlete %s: pass ok: %d created, %d updated, %d deleted in %.0f ms",
                     entry.athlete.id,

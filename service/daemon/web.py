@@ -11,15 +11,17 @@ a token only the page knows (another site's page cannot post it) and asks for a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from datetime import time as clock_time
+from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -28,12 +30,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from scheduler.model import PlanError
 from scheduler.plan import zone
-from service.calendars import AthleteCalendars
+from service.calendars import AthleteCalendars, training_elsewhere, training_target
 from service.config.load import AthleteConfig, Config
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
-from service.store import state
+from service.store import feeds, state
 from service.views.held import NoPlan, held_plan
 from service.views.page import error_page, index_page, plan_page
 
@@ -159,6 +161,46 @@ class WebServer:
         )
         return _html(HTTPStatus.OK, body)
 
+    def feed(self, path: str, asked: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """GET /feeds/<athlete>/<token>.ics: the athlete's training calendar for calendar apps
+        to subscribe to, with ETag and Last-Modified (an unchanged feed is a 304). A wrong
+        token, an athlete that is not there and anything else under /feeds are the same 404;
+        nothing else of the state folder is ever served."""
+        missing = (HTTPStatus.NOT_FOUND, {"Content-Type": "text/plain"}, b"not found\n")
+        parts = urlsplit(path).path.split("/")
+        if len(parts) != 4 or parts[:2] != ["", "feeds"] or not parts[3].endswith(".ics"):
+            return missing
+        athlete, given = unquote(parts[2]), unquote(parts[3]).removesuffix(".ics")
+        entry = next((a for a in self.config.athletes if a.athlete.id == athlete), None)
+        if entry is None or not feeds.matches(self.state.store, athlete, given):
+            return missing
+        if training_elsewhere(entry):
+            body = f"{athlete}'s sessions are in {training_target(entry)}: subscribe there\n"
+            return HTTPStatus.NOT_FOUND, {"Content-Type": "text/plain"}, body.encode()
+        try:
+            data = entry.output_ics.read_bytes()
+            stamp = entry.output_ics.stat().st_mtime
+        except OSError:
+            return HTTPStatus.SERVICE_UNAVAILABLE, {"Retry-After": "60"}, b"no sessions yet\n"
+        data = _with_refresh(data)
+        etag = f'"{hashlib.sha256(data).hexdigest()[:32]}"'
+        headers = {
+            "ETag": etag,
+            "Last-Modified": formatdate(stamp, usegmt=True),
+            # Polled every 15 minutes by apps that follow it (Google decides for itself).
+            "Cache-Control": f"max-age={REFRESH_SECONDS}",
+        }
+        unchanged = (
+            asked.get("If-None-Match") == etag
+            if "If-None-Match" in asked
+            else _not_since(asked.get("If-Modified-Since"), stamp)
+        )
+        if unchanged:
+            return HTTPStatus.NOT_MODIFIED, headers, b""
+        headers["Content-Type"] = "text/calendar; charset=utf-8"
+        headers["Content-Disposition"] = f'inline; filename="{athlete}-training.ics"'
+        return HTTPStatus.OK, headers, data
+
     def release(self, path: str, form: bytes) -> tuple[int, str, bytes]:
         """A POST of the page's release form to /athletes/<id>/release: (status, content type,
         body or, for 303, the page to go back to); never raises."""
@@ -191,6 +233,29 @@ class WebServer:
                 raise ValueError(f"today: expected YYYY-MM-DD, got {given[:40]!r}") from None
         now = self.clock(entry.athlete.timezone)
         return now.date(), now
+
+
+REFRESH_SECONDS = 900
+# What subscribing apps read inside the calendar (RFC 7986, and Outlook's older property).
+_REFRESH = b"REFRESH-INTERVAL;VALUE=DURATION:PT15M\r\nX-PUBLISHED-TTL:PT15M\r\n"
+
+
+def _with_refresh(data: bytes) -> bytes:
+    head = b"BEGIN:VCALENDAR\r\n"
+    if b"REFRESH-INTERVAL" in data or not data.startswith(head):
+        return data
+    return head + _REFRESH + data[len(head) :]
+
+
+def _not_since(given: str | None, stamp: float) -> bool:
+    """If-Modified-Since at or after the file's time (to the second, as HTTP dates go)."""
+    if not given:
+        return False
+    try:
+        since = parsedate_to_datetime(given)
+    except (TypeError, ValueError):
+        return False
+    return since.tzinfo is not None and int(stamp) <= since.timestamp()
 
 
 def _weeks(given: str) -> int | None:
@@ -262,7 +327,25 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
+        def _feed(self, send_body: bool) -> None:
+            try:
+                status, headers, body = web.feed(self.path, dict(self.headers.items()))
+            except Exception:  # logged in full; the app retries
+                log.exception("http: the feed failed")
+                status, headers, body = HTTPStatus.INTERNAL_SERVER_ERROR, {}, b""
+            self.send_response(status)
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
+            for name, value in SECURITY_HEADERS.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if send_body:
+                self.wfile.write(body)
+
         def _answer(self, send_body: bool) -> None:
+            if self.path.startswith("/feeds/"):
+                self._feed(send_body)
+                return
             try:
                 status, content_type, body = web.respond(self.path)
             except Exception:  # a bug in one page must not kill the endpoint; logged in full

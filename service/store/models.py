@@ -257,3 +257,15 @@ class PushChannel(Base):
     token: Mapped[str] = mapped_column(Text)
     address: Mapped[str] = mapped_column(Text)
     expires: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FeedToken(Base):
+    """The secret in the URL of an athlete's training-calendar feed (service.daemon.web)."""
+
+    __tablename__ = "feed_tokens"
+
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)

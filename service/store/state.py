@@ -97,8 +97,9 @@ class RaceNews:
     changed: tuple[tuple[str, str, date], ...] = ()
     removed: tuple[str, ...] = ()
     # The same in words, from when to when ("Hamburg Marathon [A]: 2027-04-25 -> 2027-05-02"),
-    # for the log and `status`.
+    # for `sync --once` and `status`; `plain` without titles, for the log.
     said: tuple[str, ...] = ()
+    plain: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.new or self.changed or self.removed)

@@ -100,9 +100,10 @@ class PassResult:
 
     @property
     def race_news(self) -> str | None:
-        """What changed in the races, in words, and what the pass wrote for it; None when no
-        race changed."""
-        lines = list(self.races_said)
+        """What changed in the races and what the pass wrote for it, without race titles (for
+        the log at INFO); None when no race changed."""
+        news = [a.news for a in self.actions if isinstance(a, RecordRaces)]
+        lines = [line for n in news for line in n.plain]
         if not lines or self.error:
             return None
         wrote = [

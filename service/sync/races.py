@@ -40,20 +40,38 @@ def race_history(
 
 def said(news: RaceNews, records: Mapping[str, RaceRecord], races: Iterable[Race]) -> RaceNews:
     """`news` with its lines: each race by its title and priority (as the plan resolved it),
-    and from when to when it moved."""
-    # A title that carries its marker ("Hamburg Marathon [A]") says it already.
-    priority = {r.uid: "" if r.priority_explicit else f" [{r.priority.value}]" for r in races}
-    lines = [f"{title}{priority.get(uid, '')}: new, on {day}" for uid, title, day in news.new]
+    and from when to when it moved; and the same without titles, for the log at INFO (event
+    contents stay out of it): a race by its priority and distance."""
+    known = {r.uid: r for r in races}
+
+    def names(uid: str, title: str) -> tuple[str, str]:
+        race = known.get(uid)
+        if race is None:
+            return title, "a race"
+        # A title that carries its marker ("Hamburg Marathon [A]") says it already.
+        marked = title if race.priority_explicit else f"{title} [{race.priority.value}]"
+        return marked, f"the {race.priority.value} race ({race.distance_km:g} km)"
+
+    lines: list[tuple[str, str]] = []
+    for uid, title, day in news.new:
+        titled, plain = names(uid, title)
+        lines.append((f"{titled}: new, on {day}", f"{plain}: new, on {day}"))
     for uid, title, day in news.changed:
         was = records[uid]
-        name = f"{title}{priority.get(uid, '')}"
+        titled, plain = names(uid, title)
         if was.removed_at is not None:
-            lines.append(f"{name}: back, on {day}")
+            lines.append((f"{titled}: back, on {day}", f"{plain}: back, on {day}"))
         elif was.race_date != day:
-            lines.append(f"{name}: {was.race_date} -> {day}")
+            move = f"{was.race_date} -> {day}"
+            lines.append((f"{titled}: {move}", f"{plain}: {move}"))
         else:
-            lines.append(f"{was.title} -> {name}: renamed")
-    lines += [
-        f"{records[uid].title}: removed (was on {records[uid].race_date})" for uid in news.removed
-    ]
-    return replace(news, said=tuple(lines))
+            lines.append((f"{was.title} -> {titled}: renamed", f"{plain}: renamed"))
+    for uid in news.removed:
+        was = records[uid]
+        lines.append(
+            (
+                f"{was.title}: removed (was on {was.race_date})",
+                f"a race on {was.race_date}: removed",
+            )
+        )
+    return replace(news, said=tuple(t for t, _ in lines), plain=tuple(p for _, p in lines))
