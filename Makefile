@@ -3,8 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
+DIST ?= dist
 
-.PHONY: run test lint typecheck browser bench clean
+.PHONY: run test lint typecheck browser bench dist clean
 
 $(BIN)/racecal: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -47,5 +48,11 @@ bench: $(VENV)/.test-installed
 	$(BIN)/python bench/plan_speed.py
 	PYTHONPATH=var/compiled $(BIN)/python bench/plan_speed.py
 
+# The wheel to install elsewhere (README: "Run it as a service"), pure Python, with the example
+# config and calendars as data files (share/racecal/ of the venv it is installed in).
+dist: $(BIN)/racecal
+	rm -rf $(DIST)
+	$(BIN)/pip wheel --quiet --no-deps $(WHEEL_FLAGS) --wheel-dir $(DIST) .
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var dist build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -31,7 +31,7 @@ def analyze() -> str:
 @pytest.mark.parametrize(
     ("unit", "binary"),
     [
-        ("racecal.service", "/usr/local/bin/racecal"),
+        ("racecal.service", "/opt/racecal/bin/racecal"),
         ("racecal-user.service", "%h/.local/bin/racecal"),
     ],
 )

@@ -53,9 +53,11 @@ def _open(config: str | None) -> tuple[Config, Store]:
     return loaded, store
 
 
-def _open_to_look(config: str | None) -> tuple[Config, Store]:
-    """The config and its store for a dry run, which must not write even a schema: a store not
-    made yet is taken as an empty one (in memory); one at an older schema is refused."""
+def _open_to_look(config: str | None, say_where: bool = False) -> tuple[Config, Store]:
+    """The config and its store for a dry run or `status`, which must not write even a schema
+    (an admin's `racecal status` must not start a second database beside the service's): a
+    store not made yet is taken as an empty one (in memory), with a line saying where it was
+    looked for when `say_where`; one at an older schema is refused."""
     try:
         loaded = load_config(config_path(config))
         url = make_url(loaded.service.database_url)
@@ -64,6 +66,8 @@ def _open_to_look(config: str | None) -> tuple[Config, Store]:
             if not path.is_absolute():
                 path = loaded.state_dir / path
             if not path.exists():
+                if say_where:
+                    click.echo(f"racecal: no store at {path} yet: no pass has run", err=True)
                 store = Store.open("sqlite://")
                 store.upgrade()
                 return loaded, store
@@ -214,11 +218,15 @@ def run(config: str | None, interval: float | None) -> None:
 def status(config: str | None, as_json: bool) -> None:
     """Per athlete: last pass, races seen, sessions managed, pinned and deleted by you, last error.
 
+    Only reads: a store not made yet shows every athlete as never run. A config in
+    /etc/racecal reads the system service's store in /var/lib/racecal.
+
     \b
-    Example:
+    Examples:
       racecal status --json
+      sudo /opt/racecal/bin/racecal status --config /etc/racecal/config.toml
     """
-    loaded, store = _open(config)
+    loaded, store = _open_to_look(config, say_where=True)
     rows = athlete_status(
         store, [a.athlete.id for a in loaded.athletes], loaded.service.interval_minutes
     )

@@ -7,6 +7,7 @@ to it as a plain table with its file paths made absolute."""
 from __future__ import annotations
 
 import os
+import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,7 @@ class Config:
     service: ServiceConfig
     athletes: tuple[AthleteConfig, ...]
     # Where relative state paths (the SQLite store, the output calendar, the URL cache) live:
-    # $STATE_DIRECTORY under systemd (StateDirectory=), else the config file's folder.
+    # see state_dir() below.
     state_dir: Path = Path()
     # [<kind>] of each backend that has one ([google]: the OAuth client and its endpoints).
     shared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -83,6 +84,27 @@ def config_places(env: Mapping[str, str]) -> tuple[Path, ...]:
     return (Path("racecal.toml"), user_config(env), Path("/etc/racecal/config.toml"))
 
 
+# The system service's folders (deploy/racecal.service: ConfigurationDirectory=racecal and
+# StateDirectory=racecal), and the example calendars installed with racecal (the wheel's data
+# files, in the venv's share/racecal: /opt/racecal/share/racecal for the system install).
+SYSTEM_CONFIG_DIR = Path("/etc/racecal")
+SYSTEM_STATE_DIR = Path("/var/lib/racecal")
+INSTALLED_DATA = Path(sysconfig.get_path("data")) / "share" / "racecal"
+
+
+def state_dir(config: Path, env: Mapping[str, str]) -> Path:
+    """Where what racecal writes goes: $STATE_DIRECTORY (set by systemd's StateDirectory= and
+    by the image); else, for a config in /etc/racecal, /var/lib/racecal, so that an admin's
+    `racecal status --config /etc/racecal/config.toml` reads the store the service writes
+    instead of starting a second one beside the config; else the config file's folder."""
+    given = env.get("STATE_DIRECTORY", "").split(":")[0]
+    if given:
+        return Path(given)
+    if config.absolute().parent == SYSTEM_CONFIG_DIR:
+        return SYSTEM_STATE_DIR
+    return config.parent
+
+
 def config_path(given: str | None, env: Mapping[str, str] | None = None) -> Path:
     """--config, else $RACECAL_CONFIG, else the first of `config_places` that exists; a
     ConfigError naming every place looked at when none does."""
@@ -111,9 +133,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         first = exc.errors(include_url=False)[0]
         raise ConfigError(f"{path}: {label(key_path(first), env)}: {message(first)}") from None
     base = path.parent
-    # $STATE_DIRECTORY under systemd (StateDirectory=): where what racecal writes goes.
-    state_dir = os.environ.get("STATE_DIRECTORY", "").split(":")[0]
-    state = Path(state_dir) if state_dir else base
+    state = state_dir(path, env)
     shared = {kind: resolved(t, (base, state), None) for kind, t in file.shared.items()}
     return Config(
         path=path,
@@ -189,4 +209,17 @@ def _in_kg(lifts: tuple[tuple[str, float], ...], units: Units) -> tuple[tuple[st
 def _sources(given: tuple[str, ...], base: Path) -> tuple[tuple[Path, ...], tuple[str, ...]]:
     """Local files (relative to the config) and http(s) URLs, in the order given."""
     urls = tuple(v for v in given if v.startswith(("http://", "https://")))
-    return tuple(base / v for v in given if v not in urls), urls
+    return tuple(_local(base, v) for v in given if v not in urls), urls
+
+
+def _local(base: Path, given: str) -> Path:
+    """A file beside the config; the example config's examples/... calendars, when there are
+    none beside it, are the ones installed with racecal, so the example config runs as a
+    service copied alone to /etc/racecal. Only that folder: any other missing file stays the
+    error it is."""
+    path = base / given
+    if not path.exists() and Path(given).parts[:1] == ("examples",):
+        installed = INSTALLED_DATA / given
+        if installed.is_file():
+            return installed
+    return path
