@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli.main import main
+from service.store.database import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = str(ROOT / "config.example.toml")
@@ -112,8 +113,10 @@ def test_db_upgrade_creates_the_store_next_to_the_config(tmp_path: Path) -> None
     (tmp_path / "c.toml").write_text(text, encoding="utf-8")
     code, out, err = run("db", "upgrade", "--config", str(tmp_path / "c.toml"))
     assert (code, err) == (0, "")
-    assert "store at revision 0003" in out
-    assert (tmp_path / "var" / "racecal.db").exists()
+    database = tmp_path / "var" / "racecal.db"
+    assert database.exists()
+    head = Store.open(f"sqlite:///{database}").head()
+    assert out == f"racecal: store at revision {head}\n"
 
 
 def test_explain_json_carries_the_session_and_its_reasons(tmp_path: Path) -> None:
