@@ -100,3 +100,18 @@ def compatible(a: SessionSpec, a_day: int, b: SessionSpec, b_day: int) -> bool:
     if a_day == b_day:
         return False
     return not (a.key_run and b.key_run and abs(a_day - b_day) == 1)
+
+
+def spaced(days: list[int]) -> int:
+    """How many of `days` (ascending) can hold strength with none on consecutive days (L2)."""
+    count, last = 0, -2
+    for day in days:
+        if day - last > 1:
+            count, last = count + 1, day
+    return count
+
+
+def needs_first_day(usable: list[int], first: int, need: int) -> bool:
+    """L2 across a week's edge: whether the next week's `usable` strength days hold `need`
+    sessions only with its first day (Monday), which a lift on this week's Sunday would take."""
+    return spaced(usable) >= need > spaced([d for d in usable if d != first])

@@ -7,7 +7,8 @@ from datetime import date
 from typing import NamedTuple
 
 from scheduler.board import MIDNIGHT, Booked
-from scheduler.daysearch import cheapest, valid_combos
+from scheduler.daysearch import cheapest, needs_first_day, valid_combos
+from scheduler.liftorder import EASY_RUN_FIRST, KEY_RUN_FIRST, LIFT_FIRST, time_for
 from scheduler.model import DistanceClass, Priority, Reason, SameDayOrder
 from scheduler.place import Placer
 from scheduler.runeasy import WEEKDAYS
@@ -15,7 +16,6 @@ from scheduler.sessions import VALUE_ACCESSORY, SessionSpec
 from scheduler.strength import Variant
 
 L1_SOFT = 48 * 60
-L3_GAP = 6 * 60
 # L1/P5: no heavy lower-body work this many days before a race of each priority (the day of
 # the race counts: a B race keeps the 4 days before it clear, a C race 2).
 HEAVY_CLEAR_DAYS = {Priority.A: 7, Priority.B: 5, Priority.C: 3}
@@ -34,6 +34,9 @@ SAME_WEEKDAY_BONUS = 1.0
 # Light legs keep the lower-body work and lose its load: dearer than a heavy session inside
 # L1's soft 48 h, cheaper than the upper-body stand-in.
 LIGHT_COST = 3.5
+# S1 across a week's edge: a Sunday lift that takes the only Monday the next week's two sessions
+# can use (races, P9's days, key runs leave it few) costs more than any day preference.
+NEXT_WEEK_COST = 10.0
 
 
 # Reasons whose text never varies, built once rather than per session.
@@ -62,9 +65,6 @@ RUN_DAY_LIFT = Reason("L7", "strength on a run day keeps other days for rest", "
 BEST_FREE_DAY = tuple(
     Reason("L7", f"{name}: the best free day left", "placement") for name in WEEKDAYS
 )
-KEY_RUN_FIRST = "run first, lift at least 6 h later"
-LIFT_FIRST = "lift first, then the easy run"
-EASY_RUN_FIRST = "easy run first, then lift"
 ORDER_REASONS = {
     note: Reason("L3", note, "placement") for note in (KEY_RUN_FIRST, LIFT_FIRST, EASY_RUN_FIRST)
 }
@@ -96,11 +96,12 @@ class StrengthPlacer:
                 rest.update(range(day + 1, day + after + 1))
         return rest
 
-    def place_strength(self, week: date, specs: list[SessionSpec]) -> None:
+    def place_strength(self, week: date, specs: list[SessionSpec], after: int = 0) -> None:
         """Choose days by the rules and their costs first, then find times only for the chosen
         days: a day whose time does not fit is struck and the week chosen again. Before L10
         drops one of the week's main sessions, the struck days come back and the short
-        variant may take them (S1's floor of two outweighs a full session)."""
+        variant may take them (S1's floor of two outweighs a full session). `after`: the
+        sessions the next week asks for, whose Monday this week's Sunday may be needed for."""
         if not specs:
             return
         specs = sorted(specs, key=lambda s: s.slot)
@@ -108,6 +109,11 @@ class StrengthPlacer:
         heavy = self._strength_options(days, True)
         # A novice's light session is not heavy (S7), so L1/L4 do not turn it upper-body.
         light = heavy if all(s.heavy_lower for s in specs) else self._strength_options(days, False)
+        sunday = self.board.index(week) + 6
+        if after > 1 and heavy.get(sunday) and self._next_week_needs_monday(sunday + 1, after):
+            for opts in (heavy, light):
+                if (o := opts.get(sunday)) is not None:
+                    opts[sunday] = o._replace(cost=o.cost + NEXT_WEEK_COST)
         struck: dict[int, tuple[_Option | None, _Option | None]] = {}
         short = False
         while specs:
@@ -139,6 +145,15 @@ class StrengthPlacer:
                 for spec, option, timing in timed:
                     self._book_strength(spec, option, timing)
                 return
+
+    def _next_week_needs_monday(self, monday: int, need: int) -> bool:
+        """Only a week with races, P9's days or a lift-first athlete's key runs can be short."""
+        board, days = self.board, range(monday, monday + 7)
+        races = board.race_days
+        if not (self.lift_first or any(d in races or d in self.rest_after for d in days)):
+            return False
+        options = self._strength_options(list(days), False)
+        return needs_first_day([d for d in days if options[d]], monday, min(need, 2))
 
     def _drop_lowest(self, week: date, specs: list[SessionSpec]) -> None:
         """L10: accessory strength goes before main strength."""
@@ -228,64 +243,11 @@ class StrengthPlacer:
         else:
             variants = (rx.full, rx.short) if short else (rx.full,)
         for variant in variants:
-            span, note, moves = self._time_for(day, spec, variant.minutes)
+            prefer = self.p.prev_start(spec, day) if self.p.previous else None
+            span, note, moves = time_for(self.p, day, variant.minutes, prefer)
             if span is not None:
                 return _Timing(span, note, variant, moves)
         return None
-
-    def _time_for(
-        self, day: int, spec: SessionSpec, minutes: int
-    ) -> tuple[tuple[int, int] | None, str, tuple[tuple[Booked, int, int], ...]]:
-        """L3's order on a run day, and L5's free time; the moves of the day's easy runs that
-        make room for a lift that must come first."""
-        board = self.board
-        runs = [b for b in board.on(day) if b.kind == "run"]
-        prefer = self.p.prev_start(spec, day) if self.p.previous else None
-        order = self.p.athlete.same_day_order
-        if not runs:
-            return board.fit(day, minutes, prefer=prefer), "", ()
-        if day in board.key_run_days:
-            lo = max(r.end for r in runs) + L3_GAP
-            return board.fit(day, minutes, lo=lo, prefer=prefer), KEY_RUN_FIRST, ()
-        first, last = min(r.start for r in runs), max(r.end for r in runs)
-        if order is not SameDayOrder.RUN_FIRST:
-            span = board.fit(day, minutes, hi=first, prefer=prefer)
-            if span:
-                return span, LIFT_FIRST, ()
-            if order is SameDayOrder.LIFT_FIRST:
-                return self._lift_before_runs(day, minutes, runs)
-        return board.fit(day, minutes, lo=last, prefer=prefer), EASY_RUN_FIRST, ()
-
-    def _lift_before_runs(
-        self, day: int, minutes: int, runs: list[Booked]
-    ) -> tuple[tuple[int, int] | None, str, tuple[tuple[Booked, int, int], ...]]:
-        """L3 for a lift-first athlete whose easy run took the start of the window: the lift
-        takes the first free time and the day's runs follow it. Only runs placed in this pass
-        move (never the athlete's own, nor history)."""
-        if not all(r.key in self.p.movable for r in runs):
-            return None, LIFT_FIRST, ()
-        board = self.board
-        for r in runs:
-            board.unbook(day, r.key)
-        lift = board.fit(day, minutes)
-        moves: list[tuple[Booked, int, int]] = []
-        if lift is not None:
-            lo = lift[1]
-            for r in sorted(runs, key=lambda r: r.start):
-                span = board.fit(day, r.end - r.start, lo=lo)
-                if span is None:
-                    break
-                # Booked for the next run's search; undone below.
-                board.book(day, Booked(span[0], span[1], r.kind, r.key_run, r.heavy, r.long, r.key))
-                moves.append((r, span[0], span[1]))
-                lo = span[1]
-            for r, _, _ in moves:
-                board.unbook(day, r.key)
-        for r in runs:
-            board.book(day, r)
-        if lift is None or len(moves) < len(runs):
-            return None, LIFT_FIRST, ()
-        return lift, LIFT_FIRST, tuple(moves)
 
     def _best_combo(
         self,

@@ -102,7 +102,8 @@ def build_plan(request: PlanRequest) -> Plan:
     # look at them); its strength and rest day could change nothing before it.
     for week in weeks[: request.weeks]:
         placer.ensure_rest_day(week.start)
-        lifts.place_strength(week.start, strength.get(week.start, []))
+        after = len(strength.get(week.start + timedelta(days=7), ()))
+        lifts.place_strength(week.start, strength.get(week.start, []), after)
 
     kept = [s for s in history if first <= s.start.astimezone(tz).date() < horizon]
     sessions = sorted(

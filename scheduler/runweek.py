@@ -78,14 +78,22 @@ def quality_days(key_days: list[int], long_day: int | None, count: int) -> list[
     ranked = [
         d
         for d in QUALITY_DAY_ORDER
-        if d in key_days and d != long_day and (long_day is None or abs(d - long_day) > 1)
+        if d in key_days and d != long_day and (long_day is None or _apart(d, long_day))
     ]
     for n in range(min(count, len(ranked)), 0, -1):
         # combinations() keeps L7's order: the first set that keeps L4 is the preferred one.
         for days in combinations(ranked, n):
-            if all(abs(a - b) > 1 for a, b in combinations(days, 2)):
+            if all(_apart(a, b) for a, b in combinations(days, 2)):
                 return list(days)
     return []
+
+
+def _apart(a: int, b: int) -> bool:
+    """L4 across the week's edges too: weeks repeat their shape, so a quality run on Sunday
+    sits next to the next week's Monday one (a Wednesday long-run week of Mon, Wed, Thu and
+    Sun running put quality on both, and each Monday's ran easy)."""
+    gap = abs(a - b)
+    return min(gap, 7 - gap) > 1
 
 
 class Slots(NamedTuple):
@@ -128,6 +136,11 @@ def week_slots(
     for race in week.races:
         if race.uid == week.anchor:
             has_long = False  # the A race is its week's long run; the taper volume stays
+        elif race.distance_km >= LONG_RACE_KM and has_long:
+            # P5: a long B or C race is the week's long run (a C 100 km kept a 4:35 h long run
+            # beside it, which P9's days after the race then dropped).
+            has_long = False
+            replaced += 0.0 if recovery else load.long_km
         elif race.priority is Priority.C or (
             race.distance_km < LONG_RACE_KM
             and rules[lr] == FREE
@@ -138,14 +151,18 @@ def week_slots(
                 quality.pop(0)
                 replaced += q_km
         elif has_long:
-            has_long = False  # P5: a long B race is the week's long run
+            has_long = False  # P5: a short B race on the long-run day is the week's long run
             replaced += 0.0 if recovery else load.long_km
     # A key long run needs a key day; a recovery week's (an easy run) stays off the short-run
     # days around a race, where placement would put it first.
     has_long = has_long and (rules[lr] <= NO_KEY if recovery else bool(key_days))
     free = len(open_days) - len(tied) - (1 if has_long else 0)
     keep_easy = 1 if free >= 2 else 0
-    long_day = lr if has_long and not recovery else None
+    long_day = None
+    if has_long and not recovery:
+        # Where placement will put the long run: its day, else the nearest day that may hold
+        # a key run (a B race's easy days after it can take the long-run day).
+        long_day = min(key_days, key=lambda d: (d != lr, abs(d - lr), d)) if key_days else lr
     days_for = quality_days(key_days, long_day, min(len(quality), free - keep_easy))
     picked: list[tuple[str, Phase, int | None]] = []
     if first is None:

@@ -25,7 +25,7 @@ from tests.running_support import (
     runs_of,
     week_of,
 )
-from tests.support import athlete, busy_at, local, race, request
+from tests.support import MON, SUN, THU, WED, athlete, busy_at, local, race, request
 from tests.test_golden_plans import beginner_half, five_k_runner, ultra_runner
 
 TODAY = date(2026, 12, 7)  # a Monday
@@ -224,6 +224,19 @@ def test_a_beginner_half_marathoner_long_run_peaks_at_12_km() -> None:
     assert all(b <= 1.15 * a + 0.5 for a, b in itertools.pairwise(series)), series
 
 
+def test_L4_quality_on_sunday_and_the_next_monday_when_the_long_run_is_mid_week() -> None:
+    # Seen: Mon, Wed, Thu and Sun running with the long run on Wednesday: R3's two quality
+    # sessions went to Monday and Sunday, next to each other across the week's edge (L4), and
+    # every next Monday's was run easy with a warning. The week holds the one it can run.
+    a = athlete(run_days=(MON, WED, THU, SUN), long_run_day=WED, **EXAMPLE, experienced=True)
+    req = request(a, (race("a", A_DAY, 42.195),), TODAY, 24)
+    plan = build_plan(req)
+    assert not [w.line() for w in plan.warnings if w.message.startswith("ran easy")]
+    assert [r.line() for r in check_plan(plan, req) if r.hard and not r.met] == []
+    keys = sorted(local_day(s) for s in runs_of(plan) if s.key_run)
+    assert all((b - a_).days > 1 for a_, b in itertools.pairwise(keys))
+
+
 def test_offseason_erodes_the_base() -> None:
     plan = build_plan(request(athlete(**EXAMPLE), (), TODAY, 4))
     for week, km in km_by_week(plan).items():
@@ -321,6 +334,19 @@ def test_c_race_replaces_the_long_run() -> None:
     week = [s for s in runs_of(plan) if s.week == week_of(c_day)]
     assert any(s.type == "long" for s in week)  # trained through
     assert not any(s.slot == "q1" for s in week)  # the race is the week's key run
+
+
+def test_P5_a_long_c_race_keeps_a_long_run_beside_it_that_P9_then_drops() -> None:
+    # Seen: a C 100 km on a Friday inside an A ultra's block: the week still asked for a 4:35 h
+    # time-on-feet run, which P9's three days without running after the race then dropped. A
+    # long race of any priority is its week's long run.
+    c_day = A_DAY - timedelta(weeks=9, days=2)  # a Friday in the race-specific phase
+    races = (race("a", A_DAY, 100.0), race("c", c_day, 100.0, Priority.C))
+    plan = build_plan(request(athlete(**EXAMPLE, run_days=(2, 3, 4, 6)), races, TODAY, 24))
+    assert not [w.line() for w in plan.warnings if "dropped" in w.message]
+    week = [s for s in runs_of(plan) if s.week == week_of(c_day)]
+    assert not [s for s in week if s.type == "long"]
+    assert week  # the days before the race still run
 
 
 # -- the mix fits the athlete and the distance (R3, R9) ---------------------------------------

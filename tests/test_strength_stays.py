@@ -33,7 +33,7 @@ from scheduler.plan import build_plan
 from scheduler.strength import strength_rx
 from service.config.load import load_config
 from service.planning import plan_for
-from tests.support import ROOT, athlete, by_day, race, request, violations
+from tests.support import ROOT, athlete, busy_at, by_day, race, request, violations
 from tests.test_invariants import athletes, busy_calendars, race_sets
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -146,24 +146,58 @@ def test_dropped_sessions_are_never_moved() -> None:
     assert violations(plan, req) == []
 
 
+def test_S1_a_sunday_lift_takes_the_monday_the_next_week_needs() -> None:
+    # Monday long run, Monday-Wednesday running, a C marathon on Tuesday 29 December: its week
+    # keeps strength off the race day and P9's three days after it, which leaves Monday,
+    # Saturday and Sunday, and only Monday with Saturday or Sunday keeps L2. A lift on the
+    # Sunday before took that Monday (L2 across the week's edge) and the week fell to one
+    # session ("two is the golden rule", S1).
+    a = athlete(run_days=(0, 1, 2), long_run_day=0, windows=(WIDE,) * 7)
+    c_day = date(2026, 12, 29)
+    req = request(a, (race("c", c_day, 42.195, Priority.C),), TODAY, 6)
+    plan = build_plan(req)
+    lifts = Counter(s.week for s in plan.sessions if s.kind == "strength")
+    weeks = [w.start for w in plan.weeks if w.start >= TODAY]
+    assert all(lifts[w] >= 2 for w in weeks), lifts
+    assert violations(plan, req) == []
+
+
 def test_a_quality_run_no_day_can_hold_runs_easy_instead_of_vanishing() -> None:
+    # Wednesday long run, Wednesday to Friday running, and a Wednesday with only an hour free:
+    # the long run moves to Thursday, which leaves the intervals no day away from it (L4). The
+    # session keeps its kilometres as an easy run in Wednesday's free hour.
+    a = athlete(run_days=(2, 3, 4), long_run_day=2, windows=(WIDE,) * 7)
+    week = TODAY + timedelta(weeks=9)  # a strength-phase week of the marathon block
+    busy = (busy_at(week + timedelta(days=2), time(6, 0), time(23, 59)),)
+    req = request(a, (race("m", MARATHON),), TODAY, 18, busy=busy)
+    plan = build_plan(req)
+    easy = [w for w in plan.warnings if w.message.startswith("ran easy")]
+    assert [w.week for w in easy] == [week]
+    runs = [s for s in plan.sessions if s.week == week and s.kind == "run"]
+    moved = [s for s in runs if s.key in easy[0].message]
+    assert len(moved) == 1
+    assert (moved[0].type, moved[0].key_run) == ("easy", False)
+    assert local_day(moved[0]).weekday() == 2
+    assert moved[0].steps
+    assert "L10" in moved[0].rules
+    assert violations(plan, req) == []
+
+
+def test_a_week_whose_quality_days_touch_across_its_edge_plans_one() -> None:
     # Wednesday long run, Monday, Tuesday and Sunday running: of the week's days only Monday and
-    # Sunday keep L4 around the long run, and a Sunday session touches next Monday's, so one of
-    # a two-session week has no day as a key run; it keeps its kilometres as an easy run.
+    # Sunday keep L4 around the long run, and a Sunday session touches next Monday's, so the
+    # week plans the one quality session it can run (its kilometres go to the easy runs)
+    # instead of two with one run easy every week.
     a = athlete(run_days=(0, 1, 2, 6), long_run_day=2, windows=(WIDE,) * 7)
     req = request(a, (race("m", MARATHON),), TODAY, 18)
     plan = build_plan(req)
-    easy = [w for w in plan.warnings if w.message.startswith("ran easy")]
-    assert easy
+    assert not [w for w in plan.warnings if w.message.startswith("ran easy")]
     assert dropped(plan) == []
-    for warning in easy:
-        runs = [s for s in plan.sessions if s.week == warning.week and s.kind == "run"]
+    specific = [w for w in plan.weeks if w.phase is Phase.RACE_SPECIFIC and not w.races]
+    for week in specific:
+        runs = [s for s in plan.sessions if s.week == week.start and s.kind == "run"]
         assert len(runs) == 4
-        moved = [s for s in runs if s.key in warning.message]
-        assert len(moved) == 1
-        assert (moved[0].type, moved[0].key_run) == ("easy", False)
-        assert moved[0].steps
-        assert "L10" in moved[0].rules
+        assert len([s for s in runs if s.key_run and s.type != "long"]) == 1
     assert violations(plan, req) == []
 
 
