@@ -162,6 +162,7 @@ class AthleteCalendars:
             create=create,
             retry_seconds=retry_seconds,
         )
+        self._only = only
         self._tables = {
             kind: table for kind, table in tables(entry).items() if only is None or kind in only
         }
@@ -266,6 +267,8 @@ class AthleteCalendars:
                 kept = self.kept.get(SOURCE, key)
                 kept.take(source.changes(kept.cursor), keep_events=id(source) in races)
                 self._looked[key] = kept
+            if self._only is None:
+                self.kept.prune(SOURCE, set(self._looked))
         finally:
             self.kept.save()
 

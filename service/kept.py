@@ -172,6 +172,16 @@ class Keeper:
                 self._kept.pop(key, None)
         return self.get(TRAINING, locator)
 
+    def prune(self, kind: str, wanted: set[str]) -> None:
+        """Calendars of `kind` the athlete no longer has (a config that dropped one) are
+        forgotten at the next save."""
+        rows = self._rows or {}
+        for key in [*rows, *self._kept]:
+            if key[0] == kind and key[1] not in wanted:
+                self._kept.pop(key, None)
+                if key in rows:
+                    self._gone.add(key)
+
     def relocate(self, kind: str, old: str, new: str) -> Kept:
         """The calendar now has another locator (made again under a new id): what was kept
         moves with it, and the old row goes."""

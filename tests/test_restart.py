@@ -153,6 +153,19 @@ def test_a_config_change_plans_again(ics: tuple[Store, AthleteConfig], tmp_path:
     assert fresh(store, changed).quiet
 
 
+def test_a_calendar_dropped_from_the_config_is_forgotten(
+    ics: tuple[Store, AthleteConfig], tmp_path: Path
+) -> None:
+    store, entry = ics
+    assert any(k[1].endswith("busy.ics") for k in stored_cursors(store, entry.athlete.id))
+    path = tmp_path / "config.toml"
+    text = path.read_text()
+    assert 'ics = ["examples/busy.ics"]' in text
+    path.write_text(text.replace('ics = ["examples/busy.ics"]', "ics = []"))
+    fresh(store, load_config(path).athletes[0])
+    assert not any(k[1].endswith("busy.ics") for k in stored_cursors(store, entry.athlete.id))
+
+
 def test_an_unusable_cursor_is_answered_with_a_full_listing(
     ics: tuple[Store, AthleteConfig],
 ) -> None:
