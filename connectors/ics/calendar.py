@@ -86,10 +86,18 @@ class IcsFileCalendar:
         """A writer killed between creating its temp file and renaming it leaves the temp
         behind. Temp files carry their writer's pid: those of a process still running are
         another write under way (two athletes may share a file), not garbage."""
+        prefix = f".{self.path.name}."
         with refused_as_trouble(self.path.parent, "clean up"):
-            for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-                if not _running(stale.name.removeprefix(f".{self.path.name}.").partition("-")[0]):
-                    stale.unlink(missing_ok=True)
+            # A plain scan, not a glob: each file's own pattern would be compiled afresh,
+            # which a new process pays for every athlete.
+            try:
+                found = [e.name for e in os.scandir(self.path.parent)]
+            except (FileNotFoundError, NotADirectoryError):
+                return  # nothing to sweep; reading or writing the file says what is wrong
+            for name in found:
+                ours = name.startswith(prefix) and name.endswith(".tmp")
+                if ours and not _running(name.removeprefix(prefix).partition("-")[0]):
+                    (self.path.parent / name).unlink(missing_ok=True)
 
     @contextmanager
     def batch(self) -> Iterator[None]:

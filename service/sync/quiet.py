@@ -12,7 +12,6 @@ accepted empty source) drops the stored key where it is changed.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import functools
 import hashlib
@@ -80,14 +79,18 @@ def key(day: date, entry: AthleteConfig, inputs: Sequence[tuple[str, str]]) -> s
 
 def _plain(value: object) -> object:
     """A value as JSON that does not depend on the process (no set order, no addresses)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    # Leaves first: they are most of a config (and a new process digests every athlete's).
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    fields = getattr(type(value), "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _plain(getattr(value, name)) for name in fields}
     if isinstance(value, Mapping):
         return sorted([str(k), _plain(v)] for k, v in value.items())
     if isinstance(value, set | frozenset):
         return sorted((_plain(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
     if isinstance(value, enum.Enum):
         return _plain(value.value)
     if isinstance(value, datetime | date | time):
@@ -96,6 +99,4 @@ def _plain(value: object) -> object:
         return value.total_seconds()
     if isinstance(value, PurePath):
         return str(value)
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
     return f"{type(value).__name__}:{value}"
