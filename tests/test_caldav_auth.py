@@ -98,3 +98,21 @@ def test_an_unset_password_variable_is_named(world: World) -> None:
         f"{world.base / 'config.toml'}: athletes[0].caldav.password_env: environment variable "
         "RACECAL_NOT_SET_ANYWHERE is not set"
     )
+
+
+def test_a_quiet_pass_after_the_password_is_fixed_clears_re_auth(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The quiet pass's key outlives a pass whose credentials were refused: the pass after the
+    fix finds nothing changed, and must still clear the flag (status said NEEDS RE-AUTH on)."""
+    monkeypatch.setenv(ENV, SECRET)
+    entry, store = world.config(f'password_env = "{ENV}"'), world.store()
+    assert run_pass(store, entry, NOW, AthleteCalendars(entry)).error is None
+    assert run_pass(store, entry, NOW, AthleteCalendars(entry)).writes == 0  # keeps its key
+    monkeypatch.setenv(ENV, "wrong-" + SECRET)
+    assert run_pass(store, entry, NOW, AthleteCalendars(entry)).needs_reauth
+    assert athlete_status(store, ["alex"], 15)[0]["needs_reauth"] is True
+    monkeypatch.setenv(ENV, SECRET)
+    healed = run_pass(store, entry, NOW, AthleteCalendars(entry))
+    assert (healed.error, healed.writes) == (None, 0)
+    assert athlete_status(store, ["alex"], 15)[0]["needs_reauth"] is False

@@ -478,14 +478,15 @@ def record_run(
     quiet: bool = False,
 ) -> None:
     """A pass that wrote nothing, begun and finished (a quiet one, or one that failed before
-    it decided), in one transaction. A quiet one follows a good pass: the athlete's row is
-    there, without the re-auth flag."""
+    it decided), in one transaction. A quiet one follows a good pass, so the athlete's row is
+    there; it may follow a pass whose credentials were refused since (the quiet key outlives
+    that pass), so it clears the re-auth flag too (an update that matches no row otherwise)."""
     with store.engine.begin() as c:
         if not quiet:
             _ensure_athlete(c, athlete_id, started_at)
         values = {"athlete": athlete_id, "started": started_at, "finished": finished_at}
         c.execute(_RUN, {**values, "error": error})
-        if not quiet and (error is None or needs_reauth):
+        if error is None or needs_reauth:
             c.execute(_REAUTH, {"athlete": athlete_id, "flag": needs_reauth})
 
 
