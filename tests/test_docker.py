@@ -1,9 +1,11 @@
 """deploy/Dockerfile and deploy/compose.yaml, checked without a Docker engine: the Dockerfile's
 instructions are read and held to what the image promises, hadolint lints it, its pip step runs
-in a fresh venv, and its HEALTHCHECK command runs against a real endpoint."""
+in a fresh venv, and its HEALTHCHECK command runs against a real endpoint; the compose file is
+read as written and as `docker compose config` renders it (which needs no engine)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -11,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -248,7 +251,84 @@ def test_compose_runs_racecal_with_postgresql_and_no_password_in_it() -> None:
     assert racecal["ports"] == [f"127.0.0.1:{exposed}:{exposed}"]
     mounts = {v.split(":")[1] for v in racecal["volumes"]}
     assert mounts == {"/etc/racecal", "/var/lib/racecal"}
+    started_by_health(services)
     # The password lives in deploy/.env, which git ignores; the example names the variable.
     assert "POSTGRES_PASSWORD=" in (COMPOSE.parent / "env.example").read_text(encoding="utf-8")
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "deploy/.env" in ignored
+
+
+def started_by_health(services: dict[str, Any]) -> None:
+    """racecal starts once PostgreSQL answers pg_isready over TCP, has the image's /healthz
+    check, and listens where its published port leads; on the file as written or as compose
+    renders it (ports long-form, durations as strings)."""
+    db, racecal = services["db"], services["racecal"]
+    assert racecal["depends_on"]["db"]["condition"] == "service_healthy"
+    test = db["healthcheck"]["test"]
+    assert test[0] == "CMD-SHELL"
+    assert re.fullmatch(r"pg_isready -h 127\.0\.0\.1 -U racecal -d racecal", test[1])
+    assert int(str(db["healthcheck"]["retries"])) >= 3
+    # The same command as the image's HEALTHCHECK, which the test above runs for real.
+    assert racecal["healthcheck"]["test"] == ["CMD", *healthcheck_command()]
+    (exposed,) = args_of("EXPOSE")
+    assert racecal["environment"]["RACECAL_HTTP"] == f"0.0.0.0:{exposed}"
+    (port,) = racecal["ports"]
+    if isinstance(port, str):
+        port = dict(zip(("host_ip", "published", "target"), port.split(":"), strict=True))
+    assert (port["host_ip"], str(port["published"]), str(port["target"])) == (
+        "127.0.0.1",
+        exposed,
+        exposed,
+    )
+
+
+def compose_command() -> list[str]:
+    """Docker Compose v2 as the docker client's plugin, or its standalone binary."""
+    docker = shutil.which("docker")
+    if docker is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("the docker client is required in CI (docker compose config)")
+        pytest.skip("docker client not installed")
+    for command in ([docker, "compose"], [shutil.which("docker-compose") or "docker-compose"]):
+        try:
+            version = subprocess.run(
+                [*command, "version"], capture_output=True, text=True, timeout=60, check=False
+            )
+        except FileNotFoundError:
+            continue
+        # Compose v1 (Debian's docker-compose 1.29) rejects the top-level `name`.
+        if version.returncode == 0 and re.search(r"version v?2\.", version.stdout):
+            return command
+    # The client is here but not its compose plugin, and Debian 12 packages none.
+    pytest.skip("docker compose v2 not installed (Docker's docker-compose-plugin)")
+
+
+def test_compose_renders_the_healthchecked_start(tmp_path: Path) -> None:
+    """What Docker Compose itself makes of the file: the password interpolated from the
+    environment (and refused when unset), the dependency on a healthy database, both
+    healthchecks and the published port."""
+    command = compose_command()
+    empty = tmp_path / "empty.env"  # not deploy/.env, which a developer may have
+    empty.write_text("", encoding="utf-8")
+    base = [*command, "--env-file", str(empty), "-f", str(COMPOSE), "config", "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
+
+    def render(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            base, env={**env, **extra}, capture_output=True, text=True, timeout=120, check=False
+        )
+
+    refused = render({})
+    assert refused.returncode != 0
+    assert "set POSTGRES_PASSWORD in deploy/.env" in refused.stderr
+    rendered = render({"POSTGRES_PASSWORD": "pw4test"})
+    assert rendered.returncode == 0, rendered.stderr
+    compose = json.loads(rendered.stdout)
+    assert compose["name"] == "racecal"
+    services = compose["services"]
+    started_by_health(services)
+    assert services["racecal"]["depends_on"]["db"]["required"] is True
+    url = services["racecal"]["environment"]["RACECAL_DATABASE_URL"]
+    assert url == "postgresql+psycopg://racecal:pw4test@db:5432/racecal"
+    assert services["db"]["environment"]["POSTGRES_PASSWORD"] == "pw4test"
+    assert Path(services["racecal"]["build"]["context"]) == ROOT
