@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import random
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -23,6 +24,9 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.injected: dict[str, int] = dict.fromkeys(FAULTS, 0)
         self.passed = 0
+        # A test's own fault plan, asked first for every request: (method, path) -> one of
+        # FAULTS, or None to go on as drawn (rate 0: passed on).
+        self.script: Callable[[str, str], str | None] | None = None
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -34,7 +38,7 @@ class FaultProxy:
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                fault = proxy.draw()
+                fault = proxy.draw(self.command, self.path)
                 if fault == "drop":
                     self.close_connection = True
                     self.connection.close()
@@ -72,8 +76,13 @@ class FaultProxy:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def draw(self) -> str | None:
+    def draw(self, method: str = "", path: str = "") -> str | None:
         with self.lock:
+            if self.script is not None:
+                scripted = self.script(method, path)
+                if scripted is not None:
+                    self.injected[scripted] = self.injected.get(scripted, 0) + 1
+                    return scripted
             if self.random.random() >= self.rate:
                 self.passed += 1
                 return None

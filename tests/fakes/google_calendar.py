@@ -22,7 +22,7 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import NamedTuple
@@ -94,6 +94,9 @@ class FakeGoogleCalendar(CalendarApi):
         self._next: list[str] = []
         self._next_in_batch: list[str] = []
         self._token_faults: list[int] = []
+        # A test's own fault plan, asked first for every HTTP request and every call inside a
+        # batch: (method, path, in_batch) -> a fault kind, or None to go on as drawn.
+        self.script: Callable[[str, str, bool], str | None] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
 
@@ -181,8 +184,13 @@ class FakeGoogleCalendar(CalendarApi):
 
     # -- HTTP --------------------------------------------------------------------------------------
 
-    def _draw(self, in_batch: bool) -> str | None:
+    def _draw(self, in_batch: bool, method: str = "", path: str = "") -> str | None:
         with self._lock:
+            if self.script is not None:
+                scripted = self.script(method, path, in_batch)
+                if scripted is not None:
+                    self.injected[scripted] += 1
+                    return scripted
             waiting = self._next_in_batch if in_batch else self._next
             kind = None
             if waiting:
@@ -283,7 +291,7 @@ class FakeGoogleCalendar(CalendarApi):
             target = urlsplit(part.target)
             query = parse_qs(target.query, keep_blank_values=True)
             inherited = {"authorization": headers.get("authorization", "")} | part.headers
-            fault = self._draw(in_batch=True)
+            fault = self._draw(True, part.method, unquote(target.path))
             reply = self.call(part.method, target.path, query, inherited, part.body, fault)
             with self._lock:
                 self.batch_log.append(
@@ -318,7 +326,7 @@ def _handler(fake: FakeGoogleCalendar) -> type[BaseHTTPRequestHandler]:
             headers = {name.lower(): value for name, value in self.headers.items()}
             if fake.latency_ms:
                 time.sleep(fake.latency_ms / 1000)
-            fault = None if target.path == "/token" else fake._draw(in_batch=False)
+            fault = None if target.path == "/token" else fake._draw(False, self.command, path)
             if fault == "drop":
                 self._log(path, query, 0)
                 self.close_connection = True
