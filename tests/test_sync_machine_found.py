@@ -1,10 +1,10 @@
-"""What the sync state machine (test_sync_machine.py) found, each as a test named after it: the
-shrunk case, on the example athlete with a real SQLite store and the in-memory calendar."""
+"""What the sync state machine (tests/sync_machine.py) found, each as a test named after it: the
+shrunk case, with a real SQLite store, on the in-memory calendar or a real Radicale."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,10 @@ from service.store import state
 from service.store.database import Store
 from service.sync.decide import Update
 from service.sync.engine import run_pass
+from tests.fault_proxy import FaultProxy
+from tests.machine_backends import Inputs, first_passes
+from tests.machine_servers import CalDavWorld
+from tests.radicale_server import Radicale
 from tests.support import example_store
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -53,3 +57,27 @@ def test_a_release_while_the_calendars_are_quiet_is_taken_by_the_next_pass(
     assert state.edits(store, entry.athlete.id) == {}
     back = next(e for e in calendar.events(NOW, NOW + timedelta(weeks=20)) if e.id == held.id)
     assert back.title == held.title
+
+
+def test_a_caldav_account_changed_in_the_config_is_written_to_not_the_one_before(
+    radicale: Radicale, tmp_path: Path
+) -> None:
+    """Found: the URL of a CalDAV calendar found by its name was remembered in the store under
+    the name alone, so after the config named another account (another user, another server)
+    with a calendar of the same name, the pass went on writing into the old account's
+    calendar."""
+    inputs = Inputs(tmp_path / "inputs", {"10k": ("Winter 10K [A]", date(2027, 2, 7))})
+    inputs.write()
+    with FaultProxy(radicale.url, rate=0) as proxy:
+        before = CalDavWorld(tmp_path / "before", inputs.folder, radicale, proxy, "before")
+        first_passes(before)
+        held = before.sessions()
+        after = CalDavWorld(tmp_path / "after", inputs.folder, radicale, proxy, "after")
+        inputs.races["10k"] = ("Winter 10K [A]", date(2027, 2, 14))  # so the pass writes
+        inputs.write()
+        calendars = AthleteCalendars(after.entry, store=before.store, retry_seconds=0)
+        moved = run_pass(before.store, after.entry, NOW + 3 * MINUTE, calendars)
+        calendars.close()
+    assert moved.error is None, moved.error
+    assert before.sessions() == held  # the old account's calendar is left as it was
+    assert moved.created == len(after.sessions()) > 10

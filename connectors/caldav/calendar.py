@@ -107,7 +107,7 @@ class CalDavAccount:
         names the calendars there are."""
         if "/" in name:
             return urljoin(self.settings.url, name)
-        remembered = self.memory.recall(_role(name)) if self.memory and not fresh else None
+        remembered = self.memory.recall(self._role(name)) if self.memory and not fresh else None
         if remembered:
             return remembered
         known = self.calendar_urls()
@@ -121,7 +121,14 @@ class CalDavAccount:
 
     def _remember(self, name: str, url: str) -> None:
         if self.memory is not None:
-            self.memory.remember(_role(name), url)
+            self.memory.remember(self._role(name), url)
+
+    def _role(self, name: str) -> str:
+        """The key a calendar's URL is remembered under: its name on this account (another
+        server or user in the config has calendars of its own), as a digest (the store's keys
+        are short)."""
+        account = f"{self.settings.url}\0{self.settings.username or ''}\0{name}"
+        return "dav:" + hashlib.sha256(account.encode()).hexdigest()[:12]
 
     def make_calendar(self, name: str) -> str:
         created = self.http.call(
@@ -334,11 +341,6 @@ class CalDavCalendar:
             if isinstance(component, icalendar.Event):
                 return to_remote(component, reply.headers.get("etag"))
         raise BadData(safe_url(self._href(event_id)), "no VEVENT in the object")
-
-
-def _role(name: str) -> str:
-    """The key a calendar's URL is remembered under (a digest: the store's keys are short)."""
-    return "dav:" + hashlib.sha256(name.encode()).hexdigest()[:12]
 
 
 def _id_of(href: str) -> tuple[str, ...]:
