@@ -116,14 +116,16 @@ class FileTrouble(SourceError):
 
 
 @contextmanager
-def refused_as_trouble(path: Path | str, doing: str) -> Iterator[None]:
-    """OSError inside as FileTrouble (FileNotFoundError too: callers that take a missing
-    file as empty catch it first)."""
+def refused_as_trouble(path: Path | str, doing: str, missing_ok: bool = False) -> Iterator[None]:
+    """OSError inside as FileTrouble; with `missing_ok`, FileNotFoundError goes up as it is
+    (for callers that take a missing file as an empty calendar)."""
     try:
         yield
     except FileTrouble:
         raise
     except OSError as exc:
+        if missing_ok and isinstance(exc, FileNotFoundError):
+            raise
         raise FileTrouble(path, doing, exc.strerror or str(exc)) from None
 
 

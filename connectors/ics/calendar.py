@@ -123,12 +123,8 @@ class IcsFileCalendar:
 
     def _read(self) -> bytes:
         """The file's bytes; FileNotFoundError when there is none (an empty calendar)."""
-        try:
+        with refused_as_trouble(self.path, "read", missing_ok=True):
             return self.path.read_bytes()
-        except FileNotFoundError:
-            raise
-        except OSError as exc:
-            raise FileTrouble(self.path, "read", exc.strerror or str(exc)) from None
 
     def _parse(self, data: bytes) -> icalendar.Calendar:
         try:
@@ -164,11 +160,10 @@ class IcsFileCalendar:
 
     def _stamp(self) -> str:
         try:
-            info = os.stat(self.path)
+            with refused_as_trouble(self.path, "read", missing_ok=True):
+                info = os.stat(self.path)
         except FileNotFoundError:
             return "none"
-        except OSError as exc:
-            raise FileTrouble(self.path, "read", exc.strerror or str(exc)) from None
         return f"{info.st_mtime_ns}-{info.st_size}-{info.st_ino}"
 
     def _current(self) -> dict[str, RemoteEvent]:
@@ -298,25 +293,24 @@ class IcsFileCalendar:
             )
         with refused_as_trouble(self.path, "write"):
             folder.mkdir(parents=True, exist_ok=True)
-        self._sweep()
-        with refused_as_trouble(self.path, "write"):
+            self._sweep()
             fd, tmp = tempfile.mkstemp(
                 prefix=f".{self.path.name}.{os.getpid()}-", suffix=".tmp", dir=folder
             )
-        try:
-            data = calendar.to_ical()
-            with refused_as_trouble(self.path, "write"), os.fdopen(fd, "wb") as handle:
-                os.fchmod(handle.fileno(), self.mode)
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            with refused_as_trouble(self.path, "write"):
+            try:
+                data = calendar.to_ical()
+                with os.fdopen(fd, "wb") as handle:
+                    os.fchmod(handle.fileno(), self.mode)
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
                 replace_if_unchanged(Path(tmp), self.path, read)
-            # Primed from the bytes on disk, so cached etags are the ones a re-read computes.
-            written = icalendar.Calendar.from_ical(data)
-            self._parsed = (digest(data), self._remote_events(written))
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+                # Primed from the bytes on disk, so cached etags are the ones a re-read
+                # computes.
+                written = icalendar.Calendar.from_ical(data)
+                self._parsed = (digest(data), self._remote_events(written))
+            finally:
+                Path(tmp).unlink(missing_ok=True)
 
 
 _LOCKS: dict[str, threading.RLock] = {}
