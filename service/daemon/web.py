@@ -201,29 +201,30 @@ class WebServer:
         headers["Content-Disposition"] = f'inline; filename="{athlete}-training.ics"'
         return HTTPStatus.OK, headers, data
 
-    def release(self, path: str, form: bytes) -> tuple[int, str, bytes]:
-        """A POST of the page's release form to /athletes/<id>/release: (status, content type,
-        body or, for 303, the page to go back to); never raises."""
+    def release(self, path: str, form: bytes) -> tuple[int, dict[str, str], bytes]:
+        """A POST of the page's release form to /athletes/<id>/release: (status, headers,
+        body); a 303 back to the athlete's page when the session was handed back."""
         route = urlsplit(path).path.rstrip("/")
         athlete = unquote(route.removeprefix("/athletes/").removesuffix("/release"))
         entry = next((a for a in self.config.athletes if a.athlete.id == athlete), None)
         if not route.endswith("/release") or entry is None:
-            return _html(HTTPStatus.NOT_FOUND, error_page(404, "No such page."))
+            return _page(HTTPStatus.NOT_FOUND, error_page(404, "No such page."))
         fields = parse_qs(form.decode("utf-8", "replace"))
         token = fields.get("token", [""])[0]
         if not secrets.compare_digest(token, self.form_token):
-            return _html(
+            return _page(
                 HTTPStatus.FORBIDDEN,
                 error_page(403, "This form is out of date: reload the page and try again."),
             )
         key = fields.get("key", [""])[0]
         now = self.clock(entry.athlete.timezone)
         if state.release(self.state.store, athlete, key, now) is None:
-            return _html(HTTPStatus.NOT_FOUND, error_page(404, "Not one of your sessions."))
+            return _page(HTTPStatus.NOT_FOUND, error_page(404, "Not one of your sessions."))
         log.info("%s: %s handed back to racecal from the page", athlete, key)
         if self.released is not None:
             self.released(athlete)
-        return HTTPStatus.SEE_OTHER, f"/athletes/{quote(athlete)}", b""
+        # Back to the page, with a GET: reloading it does not post the form again.
+        return HTTPStatus.SEE_OTHER, {"Location": f"/athletes/{quote(athlete)}"}, b""
 
     def _when(self, entry: AthleteConfig, given: str) -> tuple[date, datetime | None]:
         if given:
@@ -275,6 +276,16 @@ def _html(status: int, text: str) -> tuple[int, str, bytes]:
     return status, "text/html; charset=utf-8", text.encode()
 
 
+def _page(status: int, text: str) -> tuple[int, dict[str, str], bytes]:
+    status, content_type, body = _html(status, text)
+    return status, {"Content-Type": content_type}, body
+
+
+def _failed() -> tuple[int, str, bytes]:
+    """What a request that hit a defect gets; the log has the traceback."""
+    return HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"internal error; see the service log\n"
+
+
 class _V6Server(ThreadingHTTPServer):
     address_family = socket.AF_INET6
 
@@ -308,24 +319,12 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
 
         def _release(self, form: bytes) -> None:
             try:
-                status, content_type, body = web.release(self.path, form)
+                status, headers, body = web.release(self.path, form)
             except Exception:  # logged in full; the page says to look there
                 log.exception("http: release failed")
-                status, content_type = HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain"
-                body = b"internal error; see the service log\n"
-            self.send_response(status)
-            if status == HTTPStatus.SEE_OTHER:
-                # Back to the page, with a GET: reloading it does not post the form again.
-                self.send_header("Location", content_type)
-                body = b""
-            else:
-                self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            for name, value in SECURITY_HEADERS.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
+                status, content_type, body = _failed()
+                headers = {"Content-Type": content_type}
+            self._send(status, {**headers, "Cache-Control": "no-store"}, body)
 
         def _feed(self, send_body: bool) -> None:
             try:
@@ -333,14 +332,7 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
             except Exception:  # logged in full; the app retries
                 log.exception("http: the feed failed")
                 status, headers, body = HTTPStatus.INTERNAL_SERVER_ERROR, {}, b""
-            self.send_response(status)
-            for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                self.send_header(name, value)
-            for name, value in SECURITY_HEADERS.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
+            self._send(status, headers, body, send_body)
 
         def _answer(self, send_body: bool) -> None:
             if self.path.startswith("/feeds/"):
@@ -350,12 +342,16 @@ def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
                 status, content_type, body = web.respond(self.path)
             except Exception:  # a bug in one page must not kill the endpoint; logged in full
                 log.exception("http: %s failed", self.path.split("?")[0])
-                status, content_type = HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain"
-                body = b"internal error; see the service log\n"
+                status, content_type, body = _failed()
+            headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
+            self._send(status, headers, body, send_body)
+
+        def _send(
+            self, status: int, headers: Mapping[str, str], body: bytes, send_body: bool = True
+        ) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
+            for name, value in {**headers, "Content-Length": str(len(body))}.items():
+                self.send_header(name, value)
             for name, value in SECURITY_HEADERS.items():
                 self.send_header(name, value)
             self.end_headers()
