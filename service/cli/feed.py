@@ -8,19 +8,11 @@ from urllib.parse import quote
 
 import click
 
+from service.cli.init import Refused
 from service.config.load import CONFIG_HELP, Config, config_path, load_config
 from service.config.reader import ConfigError
 from service.store import feeds
 from service.store.database import Store, StoreError
-
-
-class _Refused(click.ClickException):
-    """One line on stderr and exit 2, as everywhere in racecal."""
-
-    exit_code = 2
-
-    def show(self, file: object = None) -> None:
-        click.echo(f"racecal: {self.format_message()}", err=True)
 
 
 def _open(config: str | None, athlete: str) -> tuple[Config, Store]:
@@ -30,7 +22,7 @@ def _open(config: str | None, athlete: str) -> tuple[Config, Store]:
         store = Store.open(loaded.service.database_url, loaded.state_dir)
         store.upgrade()
     except (ConfigError, StoreError) as exc:
-        raise _Refused(str(exc)) from None
+        raise Refused(str(exc)) from None
     return loaded, store
 
 
@@ -39,7 +31,7 @@ def _address(loaded: Config, athlete: str, token: str, base: str | None) -> str:
     if base:
         return base.rstrip("/") + path
     if loaded.service.http is None:
-        raise _Refused(
+        raise Refused(
             f"{loaded.path}: [service] http is not set, so nothing serves the feed; set it "
             f'(e.g. http = "127.0.0.1:8765") or give --base; the path is {path}'
         )

@@ -94,16 +94,16 @@ class PassResult:
     @property
     def races_said(self) -> tuple[str, ...]:
         """What changed in the races, in words, one line per race."""
-        return tuple(
-            line for a in self.actions if isinstance(a, RecordRaces) for line in a.news.said
-        )
+        return tuple(line for n in self._race_news() for line in n.said)
+
+    def _race_news(self) -> list[RaceNews]:
+        return [a.news for a in self.actions if isinstance(a, RecordRaces)]
 
     @property
     def race_news(self) -> str | None:
         """What changed in the races and what the pass wrote for it, without race titles (for
         the log at INFO); None when no race changed."""
-        news = [a.news for a in self.actions if isinstance(a, RecordRaces)]
-        lines = [line for n in news for line in n.plain]
+        lines = [line for n in self._race_news() for line in n.plain]
         if not lines or self.error:
             return None
         wrote = [
