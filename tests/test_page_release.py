@@ -12,8 +12,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import icalendar
-
 from service.config.load import load_config
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
@@ -21,7 +19,7 @@ from service.daemon.web import WebServer
 from service.store import state
 from service.store.database import Store
 from service.sync.engine import run_pass
-from tests.test_plan_as_held import NOW, TODAY, edited_world
+from tests.test_plan_as_held import NOW, TODAY, edited_world, taken_back
 from tests.web_support import get
 
 
@@ -92,12 +90,5 @@ def test_the_page_hands_sessions_back(tmp_path: Path) -> None:
     finally:
         web.stop()
 
-    entry = loaded.athletes[0]
-    result = run_pass(store, entry, NOW)
-    assert result.error is None
-    assert (result.created, result.updated) == (1, 1)  # made again; put back in the plan
-    cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
-    keys = {str(e["X-RACECAL-SESSION"]): e for e in cal.walk("VEVENT")}
-    assert gone in keys
-    assert str(keys[moved]["SUMMARY"]) != "Run with the club"
-    assert run_pass(store, entry, NOW).writes == 0
+    taken_back(store, loaded.athletes[0], moved, gone)
+    assert run_pass(store, loaded.athletes[0], NOW).writes == 0

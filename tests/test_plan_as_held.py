@@ -15,7 +15,7 @@ import icalendar
 from click.testing import CliRunner
 
 from service.cli.main import main
-from service.config.load import load_config
+from service.config.load import AthleteConfig, load_config
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.web import WebServer
@@ -166,14 +166,19 @@ def test_release_hands_a_session_back(tmp_path: Path) -> None:
     assert cli(config, "release", gone)[0] == 0
     loaded = load_config(config)
     store = Store.open(loaded.service.database_url, loaded.state_dir)
-    entry = loaded.athletes[0]
+    taken_back(store, loaded.athletes[0], moved, gone)
+    code, out, _ = cli(config, "status", "--json")
+    assert json.loads(out)[0]["edits"] == []
+    assert run_pass(store, loaded.athletes[0], NOW).writes == 0
+
+
+def taken_back(store: Store, entry: AthleteConfig, moved: str, gone: str) -> None:
+    """After the moved and the deleted session of `edited_world` were released: the next pass
+    makes the deleted one again and puts the moved one back in the plan."""
     result = run_pass(store, entry, NOW)
     assert result.error is None
-    assert (result.created, result.updated) == (1, 1)  # made again; put back in the plan
+    assert (result.created, result.updated) == (1, 1)
     cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
     keys = {str(e["X-RACECAL-SESSION"]): e for e in cal.walk("VEVENT")}
     assert gone in keys
     assert str(keys[moved]["SUMMARY"]) != "Run with the club"
-    code, out, _ = cli(config, "status", "--json")
-    assert json.loads(out)[0]["edits"] == []
-    assert run_pass(store, entry, NOW).writes == 0
