@@ -241,6 +241,22 @@ class ConnectorContract:
         assert {i: e.title for i, e in after.items()} == {a.id: "moved by the athlete"}
         assert restarted.changes(delta.cursor).quiet
 
+    def test_a_connector_gone_on_from_a_cursor_asked_for_everything_lists_everything(
+        self, calendar: CalendarConnector
+    ) -> None:
+        """A restart, a change since, then the caller forgets what it held (a pass failed)
+        and asks with no cursor: the answer is the whole calendar, not the part this process
+        learnt by going on from the earlier cursor."""
+        a = calendar.create(session("k/a"))
+        b = calendar.create(session("k/b", hours=3))
+        first = calendar.changes(None)
+        self.outside_edit(calendar, replace(a, title="moved by the athlete"))
+        restarted = self.reopen(calendar)
+        restarted.changes(first.cursor)
+        whole = restarted.changes(None)
+        assert whole.full
+        assert sorted(e.id for e in whole.events) == sorted([a.id, b.id])
+
 
 DAY = timedelta(days=1)
 
@@ -344,6 +360,20 @@ class SourceContract:
         delta = restarted.changes(first.cursor)
         assert _uids(applied(state, delta).values()) == ["r2"]
         assert restarted.changes(delta.cursor).quiet
+
+    def test_a_source_gone_on_from_a_cursor_asked_for_everything_lists_everything(
+        self, source: Source
+    ) -> None:
+        """A restart, a change since, then the caller asks with no cursor (it forgot what it
+        held): the answer is every event, not only what changed since the earlier cursor."""
+        self.add(source, event("r1", "Stadtlauf 10K", T0))
+        first = source.changes(None)
+        self.add(source, event("r2", "Parkrun", T0 + DAY))
+        restarted = self.reopen(source)
+        restarted.changes(first.cursor)
+        whole = restarted.changes(None)
+        assert whole.full
+        assert _uids(whole.events) == ["r1", "r2"]
 
     def test_events_after_a_restart_from_a_cursor_are_every_event(self, source: Source) -> None:
         """Busy time after a restart: a connector that went on from a cursor still lists

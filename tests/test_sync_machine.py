@@ -82,16 +82,6 @@ def test_google(scratch: Path, fake: FakeGoogleCalendar) -> None:
     machine(scratch, make, "google")
 
 
-# Found by this machine in a CI=true run (kill-before after a timed-out write, on CalDAV): a
-# clean pass then wrote nothing while the calendar did not hold the plan racecal keeps, i.e.
-# a calendar left stale by a killed pass is not repaired. Under investigation (issue 10): the
-# example still runs every time and reports, but does not fail the suite while it is open.
-# Reproduce: @reproduce_failure('6.170.17', b'AXicLYzBDYAwDAMd2rRF4sMAPBjFvJmPebELUh6JfRdceFhAgEt
-# wYQZ7AB5dncVNhPMqBF6SaygTw8p7ii2c5WdSLE9weNvs5SQaiyUBg670Td3xgzvrC8lrDZw=') (one string).
-@pytest.mark.xfail(
-    reason="stale CalDAV calendar after a killed pass is not repaired (open, issue 10)",
-    strict=False,
-)
 def test_caldav(scratch: Path, radicale: Radicale) -> None:
     start: list[CalDavWorld] = []
 

@@ -217,6 +217,11 @@ class CalDavCalendar:
             # so a restart costs one request for what changed since, not a listing.
             collection.prime(given)
             since = True
+        elif not since and collection.partial:
+            # Asked from any other cursor (none: the caller forgot what it held), a process
+            # that went on from an earlier one's token holds too little to answer with
+            # everything: the collection is listed whole.
+            collection.reset()
         try:
             delta = collection.sync()
         except NotFound:

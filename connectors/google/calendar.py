@@ -103,6 +103,11 @@ class GoogleCalendar:
             # A new process with an earlier one's cursor: go on from its sync token, so a
             # restart costs one request for what changed since, not a listing.
             collection.token, collection.partial, since = given, True, True
+        elif not since and collection.partial:
+            # Asked from any other cursor (none: the caller forgot what it held), a process
+            # that went on from an earlier one's token holds too little to answer with
+            # everything: the calendar is listed whole.
+            collection.token = None
         try:
             changed, removed, full = collection.sync()
         except NotFound:
