@@ -244,18 +244,22 @@ class ConnectorContract:
     def test_a_connector_gone_on_from_a_cursor_asked_for_everything_lists_everything(
         self, calendar: CalendarConnector
     ) -> None:
-        """A restart, a change since, then the caller forgets what it held (a pass failed)
-        and asks with no cursor: the answer is the whole calendar, not the part this process
-        learnt by going on from the earlier cursor."""
+        """A restart, nothing or something changed since, then the caller forgets what it
+        held (a pass failed) and asks with no cursor, or with one this connector never gave:
+        the answer is the whole calendar, not the part this process learnt by going on from
+        the earlier cursor."""
         a = calendar.create(session("k/a"))
         b = calendar.create(session("k/b", hours=3))
         first = calendar.changes(None)
-        self.outside_edit(calendar, replace(a, title="moved by the athlete"))
-        restarted = self.reopen(calendar)
-        restarted.changes(first.cursor)
-        whole = restarted.changes(None)
-        assert whole.full
-        assert sorted(e.id for e in whole.events) == sorted([a.id, b.id])
+        for edited in (False, True):
+            if edited:
+                self.outside_edit(calendar, replace(a, title="moved by the athlete"))
+            for other in (None, "not-a-cursor-we-gave"):
+                restarted = self.reopen(calendar)
+                restarted.changes(first.cursor)
+                whole = restarted.changes(other)
+                assert whole.full, other
+                assert sorted(e.id for e in whole.events) == sorted([a.id, b.id]), other
 
 
 DAY = timedelta(days=1)
@@ -364,16 +368,20 @@ class SourceContract:
     def test_a_source_gone_on_from_a_cursor_asked_for_everything_lists_everything(
         self, source: Source
     ) -> None:
-        """A restart, a change since, then the caller asks with no cursor (it forgot what it
-        held): the answer is every event, not only what changed since the earlier cursor."""
+        """A restart, nothing or something changed since, then the caller asks with no
+        cursor (it forgot what it held) or with one this source never gave: the answer is
+        every event, not only what changed since the earlier cursor."""
         self.add(source, event("r1", "Stadtlauf 10K", T0))
         first = source.changes(None)
-        self.add(source, event("r2", "Parkrun", T0 + DAY))
-        restarted = self.reopen(source)
-        restarted.changes(first.cursor)
-        whole = restarted.changes(None)
-        assert whole.full
-        assert _uids(whole.events) == ["r1", "r2"]
+        for uids in (["r1"], ["r1", "r2"]):
+            if len(uids) == 2:
+                self.add(source, event("r2", "Parkrun", T0 + DAY))
+            for other in (None, "not-a-cursor-we-gave"):
+                restarted = self.reopen(source)
+                restarted.changes(first.cursor)
+                whole = restarted.changes(other)
+                assert whole.full, other
+                assert _uids(whole.events) == uids, other
 
     def test_events_after_a_restart_from_a_cursor_are_every_event(self, source: Source) -> None:
         """Busy time after a restart: a connector that went on from a cursor still lists

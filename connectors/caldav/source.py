@@ -99,7 +99,7 @@ class CalDavSource:
         if not since and given is not None and not dav.loaded:
             dav.prime(given)
             self._primed = since = True
-        elif cursor is None and self._primed:
+        elif not since and self._primed:
             dav.reset()
         try:
             delta = dav.sync()

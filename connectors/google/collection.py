@@ -193,7 +193,7 @@ class GoogleSource:
         given = token_of(cursor, collection.calendar_id)
         if not since and given is not None and collection.token is None and not collection.items:
             collection.token, collection.partial, since = given, True, True
-        elif cursor is None and collection.partial:
+        elif not since and collection.partial:
             collection.token = None
         try:
             changed, removed, full = collection.sync()
