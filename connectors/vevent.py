@@ -19,12 +19,17 @@ def event_id(component: icalendar.Event) -> str:
     return uid.removesuffix(f"@{UID_DOMAIN}")
 
 
-def to_vevent(event: SessionEvent, sequence: int = 0) -> icalendar.Event:
+def write_stamp() -> datetime:
+    """DTSTAMP for an event written now (RFC 5545: when the object was created or last
+    changed by its organizer): to the second, in UTC, never in the future. Taken once per
+    write, so an edit applied again to a newer file writes the same bytes."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def to_vevent(event: SessionEvent, stamp: datetime, sequence: int = 0) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", f"{event.id}@{UID_DOMAIN}")
-    # A fixed DTSTAMP keeps the text (and the etag) a function of the session alone, so an
-    # unchanged session rewrites to identical bytes.
-    vevent.add("dtstamp", datetime.combine(event.start.date(), time(0), tzinfo=UTC))
+    vevent.add("dtstamp", stamp)
     vevent.add("dtstart", event.start)
     vevent.add("dtend", event.end)
     vevent.add("summary", event.title)
@@ -39,7 +44,9 @@ def to_vevent(event: SessionEvent, sequence: int = 0) -> icalendar.Event:
 OWNED = ("DTSTAMP", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "SEQUENCE")
 
 
-def patched(current: icalendar.Event, event: SessionEvent, sequence: int) -> icalendar.Event:
+def patched(
+    current: icalendar.Event, event: SessionEvent, stamp: datetime, sequence: int
+) -> icalendar.Event:
     """`current` with racecal's own fields set from `event`: a location, a reminder (VALARM) or
     another app's X- property on it stays."""
     out = icalendar.Event.from_ical(current.to_ical())
@@ -47,7 +54,7 @@ def patched(current: icalendar.Event, event: SessionEvent, sequence: int) -> ica
     for name in (*OWNED, SESSION_PROPERTY):
         if name in out:
             del out[name]
-    fresh = to_vevent(event, sequence)
+    fresh = to_vevent(event, stamp, sequence)
     for name in (*OWNED, SESSION_PROPERTY):
         if name in fresh:
             out.add(name, fresh[name], encode=False)
@@ -74,9 +81,7 @@ def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def object_for(
-    event: SessionEvent, sequence: int = 0, vevent: icalendar.Event | None = None
-) -> icalendar.Calendar:
+def object_for(event: SessionEvent, vevent: icalendar.Event) -> icalendar.Calendar:
     """One session as a calendar object of its own (CalDAV stores one per event; `vevent`: the
     session's VEVENT as patched into what the server held), with a
     VTIMEZONE that servers keep intact: its transitions span only the event's year and the
@@ -89,7 +94,7 @@ def object_for(
     tzid = getattr(event.start.tzinfo, "key", None)
     if isinstance(tzid, str):
         calendar.add_component(_timezone(tzid, event.start.year))
-    calendar.add_component(vevent if vevent is not None else to_vevent(event, sequence))
+    calendar.add_component(vevent)
     return calendar
 
 

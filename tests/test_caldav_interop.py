@@ -4,7 +4,7 @@ second, stricter parser (the `ical` package), and comes back from Radicale as it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -14,7 +14,7 @@ from ical.calendar_stream import IcsCalendarStream
 
 from connectors.base import SessionEvent, managed_id
 from connectors.caldav import CalDavCalendar
-from connectors.vevent import object_for
+from connectors.vevent import object_for, to_vevent
 from tests.radicale_server import Radicale
 from tests.test_connector_caldav import account_for
 
@@ -56,7 +56,9 @@ def session() -> SessionEvent:
 
 def test_written_sessions_parse_in_two_parsers_and_round_trip(training: CalDavCalendar) -> None:
     event = session()
+    before = datetime.now(UTC).replace(microsecond=0)
     training.create(event)
+    after = datetime.now(UTC)
     text = fetch(training, event.id)
 
     parsed = icalendar.Calendar.from_ical(text)
@@ -67,6 +69,10 @@ def test_written_sessions_parse_in_two_parsers_and_round_trip(training: CalDavCa
     assert (vevent.start, vevent.end) == (event.start, event.end)
     assert str(vevent["DESCRIPTION"]) == DESCRIPTION
     assert parsed.walk("VTIMEZONE")  # the TZID it uses is defined in the object
+    # Stamped when written, never at the session's own (future) day.
+    stamp = vevent.decoded("DTSTAMP")
+    assert before <= stamp <= after
+    assert int(vevent["SEQUENCE"]) == 0
 
     strict = IcsCalendarStream.calendar_from_ics(text)
     [other] = strict.events
@@ -78,7 +84,8 @@ def test_written_sessions_parse_in_two_parsers_and_round_trip(training: CalDavCa
 
     # Radicale re-serializes (property order changes), but every component and property
     # comes back as it was sent.
-    assert _shape(text) == _shape(object_for(event).to_ical().decode())
+    sent = object_for(event, to_vevent(event, stamp)).to_ical().decode()
+    assert _shape(text) == _shape(sent)
 
 
 def test_the_stored_timezone_gives_the_right_offset_all_year(training: CalDavCalendar) -> None:

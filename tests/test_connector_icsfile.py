@@ -7,7 +7,7 @@ import contextlib
 import random
 import threading
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
@@ -144,16 +144,26 @@ def test_foreign_events_survive_every_write(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.tmp"))
 
 
-def test_rewriting_the_same_session_is_byte_identical(tmp_path: Path) -> None:
+def test_a_rewrite_changes_only_the_stamp_and_the_sequence(tmp_path: Path) -> None:
+    """DTSTAMP says when racecal wrote the event (never the session's future day) and SEQUENCE
+    counts racecal's writes; the rest of the text is a function of the session alone."""
     calendar = IcsFileCalendar(tmp_path / "t.ics")
     event = SessionEvent(managed_id("a", "k"), "k", "Strength A", "x", T0, T0 + timedelta(hours=1))
+    before = datetime.now(UTC).replace(microsecond=0)
     created = calendar.create(event)
     first = calendar.path.read_bytes()
     again = calendar.update(event, created.etag)
     calendar.update(event, again.etag)
-    assert calendar.path.read_bytes().count(b"BEGIN:VEVENT") == 1
-    assert b"SEQUENCE:2" in calendar.path.read_bytes()
-    assert first.replace(b"SEQUENCE:0", b"SEQUENCE:2") == calendar.path.read_bytes()
+    after = datetime.now(UTC)
+    last = calendar.path.read_bytes()
+    [vevent] = icalendar.Calendar.from_ical(last).walk("VEVENT")
+    assert before <= vevent.decoded("DTSTAMP") <= after < T0
+    assert int(vevent["SEQUENCE"]) == 2
+
+    def unstamped(data: bytes) -> bytes:
+        return b"".join(line for line in data.splitlines(True) if not line.startswith(b"DTSTAMP"))
+
+    assert unstamped(first).replace(b"SEQUENCE:0", b"SEQUENCE:2") == unstamped(last)
 
 
 def test_broken_file_is_bad_data_naming_the_file(tmp_path: Path) -> None:

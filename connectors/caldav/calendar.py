@@ -44,7 +44,7 @@ from connectors.caldav.collection import (
 )
 from connectors.caldav.http import DavHttp, Refused
 from connectors.retry import RetryPolicy
-from connectors.vevent import object_for, patched, to_remote, to_vevent
+from connectors.vevent import object_for, patched, to_remote, to_vevent, write_stamp
 
 if TYPE_CHECKING:
     from connectors.registry import Memory
@@ -294,10 +294,13 @@ class CalDavCalendar:
     ) -> RemoteEvent:
         """Write the session; over `current` (an update) only racecal's own fields change, so
         a location, a reminder or another app's property on the event stays."""
+        stamp = write_stamp()
         vevent = (
-            to_vevent(event, sequence) if current is None else patched(current, event, sequence)
+            to_vevent(event, stamp, sequence)
+            if current is None
+            else patched(current, event, stamp, sequence)
         )
-        body = object_for(event, sequence, vevent).to_ical().decode("utf-8")
+        body = object_for(event, vevent).to_ical().decode("utf-8")
         reply = self.http.send("PUT", self._href(event.id), body, {**ICS_HEADERS, **headers})
         return to_remote(vevent, reply.headers.get("etag"))
 

@@ -45,6 +45,7 @@ from connectors.vevent import (
     patched,
     to_remote,
     to_vevent,
+    write_stamp,
 )
 
 T = TypeVar("T")
@@ -218,15 +219,20 @@ class IcsFileCalendar:
 
     # -- writing ------------------------------------------------------------------------
     def create(self, event: SessionEvent) -> RemoteEvent:
+        stamp = write_stamp()
+
         def edit(calendar: icalendar.Calendar) -> RemoteEvent:
             if _find(calendar, event.id) is not None:
                 raise Conflict(f"{self.path}: event {event.id} exists")
-            calendar.add_component(to_vevent(event))
-            return _to_remote(to_vevent(event))
+            vevent = to_vevent(event, stamp)
+            calendar.add_component(vevent)
+            return _to_remote(vevent)
 
         return self._apply(edit)
 
     def update(self, event: SessionEvent, etag: str | None) -> RemoteEvent:
+        stamp = write_stamp()
+
         def edit(calendar: icalendar.Calendar) -> RemoteEvent:
             current = _find(calendar, event.id)
             if current is None:
@@ -234,7 +240,7 @@ class IcsFileCalendar:
             if etag is not None and _etag(current) != etag:
                 raise Conflict(f"{self.path}: event {event.id} was changed outside racecal")
             # Patched, not replaced: what the athlete or another app added stays.
-            replacement = patched(current, event, int(current.get("SEQUENCE", 0)) + 1)
+            replacement = patched(current, event, stamp, int(current.get("SEQUENCE", 0)) + 1)
             calendar.subcomponents[calendar.subcomponents.index(current)] = replacement
             return _to_remote(replacement)
 
