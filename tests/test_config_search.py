@@ -24,6 +24,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
     monkeypatch.delenv("RACECAL_CONFIG", raising=False)
     return tmp_path
 
@@ -78,3 +79,27 @@ def test_init_then_every_command_finds_the_config(home: Path) -> None:
     shown = CliRunner().invoke(main, ["plan", "show", "--json", "--weeks", "2"])
     assert shown.exit_code == 0, shown.output
     assert '"athlete": "sam"' in shown.stdout
+    synced = CliRunner().invoke(main, ["sync", "--once"])
+    assert synced.exit_code == 0, synced.output
+    # State goes where the XDG base directories say, not into the config folder.
+    state = home / "xdg-state" / "racecal"
+    assert (state / "var" / "racecal.db").is_file()
+    assert (state / "var" / "sam-training.ics").is_file()
+    assert sorted(p.name for p in written.parent.iterdir()) == ["config.toml"]
+    status = CliRunner().invoke(main, ["status"])
+    assert status.exit_code == 0, status.output
+    assert "sam" in status.stdout
+
+
+def test_state_an_earlier_racecal_kept_beside_the_user_config_stays_in_use(home: Path) -> None:
+    """Moving a user's state silently would start an empty store and write every session to
+    the calendar a second time: the old folder is used, with a warning, until it is moved."""
+    config = home / "xdg" / "racecal" / "config.toml"
+    config.parent.mkdir(parents=True)
+    shutil.copy(example_workspace(home / "ws"), config)
+    env = {"XDG_CONFIG_HOME": str(home / "xdg"), "XDG_STATE_HOME": str(home / "xdg-state")}
+    assert load_config(config, env).state_dir == home / "xdg-state" / "racecal"
+    (config.parent / "var").mkdir()
+    assert load_config(config, env).state_dir == config.parent
+    (home / "xdg-state" / "racecal").mkdir(parents=True)
+    assert load_config(config, env).state_dir == home / "xdg-state" / "racecal"

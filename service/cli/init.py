@@ -366,7 +366,7 @@ TEMPLATE = """# racecal config, written by `racecal init`. Every key is explaine
 # config that ships with racecal (config.example.toml) and in the README.
 
 [service]
-database_url = "sqlite:///var/racecal.db"   # relative to this file, or $STATE_DIRECTORY
+database_url = "sqlite:///var/racecal.db"   # in the state folder (~/.local/state/racecal)
 log_format = "text"                          # text | json
 interval_minutes = 15                        # a pass this often
 # http = "127.0.0.1:8765"                    # health, metrics and the plan page

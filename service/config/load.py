@@ -6,6 +6,7 @@ to it as a plain table with its file paths made absolute."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sysconfig
 from collections.abc import Mapping
@@ -21,6 +22,8 @@ from scheduler.model import Athlete, SameDayOrder, Units
 from service.config.reader import ConfigError, key_path, message, read_toml
 from service.config.schema import AthleteTable, ConfigFile
 from service.config.service_table import ServiceConfig, label, service_config, with_environment
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -92,16 +95,33 @@ SYSTEM_STATE_DIR = Path("/var/lib/racecal")
 INSTALLED_DATA = Path(sysconfig.get_path("data")) / "share" / "racecal"
 
 
+def user_state(env: Mapping[str, str]) -> Path:
+    """A user install's state: $XDG_STATE_HOME/racecal (~/.local/state/racecal)."""
+    base = env.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "racecal"
+
+
 def state_dir(config: Path, env: Mapping[str, str]) -> Path:
     """Where what racecal writes goes: $STATE_DIRECTORY (set by systemd's StateDirectory= and
     by the image); else, for a config in /etc/racecal, /var/lib/racecal, so that an admin's
     `racecal status --config /etc/racecal/config.toml` reads the store the service writes
-    instead of starting a second one beside the config; else the config file's folder."""
+    instead of starting a second one beside the config; for the user's config (the one `init`
+    writes), $XDG_STATE_HOME/racecal, as the XDG base directories ask; else (a config named by
+    path, such as a checkout's example) the config file's folder, a workspace of its own."""
     given = env.get("STATE_DIRECTORY", "").split(":")[0]
     if given:
         return Path(given)
-    if config.absolute().parent == SYSTEM_CONFIG_DIR:
+    folder = config.absolute().parent
+    if folder == SYSTEM_CONFIG_DIR:
         return SYSTEM_STATE_DIR
+    if folder == user_config(env).absolute().parent:
+        state = user_state(env)
+        if (folder / "var").is_dir() and not state.exists():
+            # Written by a racecal that kept state beside the user's config: a fresh folder
+            # would start an empty store and write every session to the calendar again.
+            log.warning("state kept in %s/var as before; move that folder into %s", folder, state)
+            return config.parent
+        return state
     return config.parent
 
 
