@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CONFIG ?= config.example.toml
 DIST ?= dist
 
-.PHONY: run test lint typecheck browser bench dist clean
+.PHONY: run test lint typecheck browser compose bench dist clean
 
 $(BIN)/racecal: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -27,7 +27,7 @@ lint: $(VENV)/.test-installed
 typecheck: $(VENV)/.test-installed
 	$(BIN)/mypy
 
-test: lint typecheck browser
+test: lint typecheck browser compose
 	$(BIN)/pytest
 
 # The plan page's browser test drives Debian's chromium. As root (CI, a fresh machine) install
@@ -38,6 +38,18 @@ browser:
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	  else \
 	    echo "chromium is not installed (apt-get install chromium): the browser test skips"; \
+	  fi; }
+
+# deploy/compose.yaml is rendered by Docker Compose itself when a docker client is here: as
+# root, install Debian's docker-compose when the client has no compose plugin (no engine needed).
+compose:
+	@command -v docker >/dev/null 2>&1 || exit 0; \
+	docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose \
+	    || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker-compose; }; \
+	  else \
+	    echo "docker compose is not installed (apt-get install docker-compose): its test skips"; \
 	  fi; }
 
 # The planner as developers run it (pure Python) and as production installs run it (compiled

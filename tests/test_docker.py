@@ -274,7 +274,13 @@ def started_by_health(services: dict[str, Any]) -> None:
     assert racecal["environment"]["RACECAL_HTTP"] == f"0.0.0.0:{exposed}"
     (port,) = racecal["ports"]
     if isinstance(port, str):
-        port = dict(zip(("host_ip", "published", "target"), port.split(":"), strict=True))
+        port = dict(
+            zip(
+                ("host_ip", "published", "target"),
+                port.removesuffix("/tcp").split(":"),
+                strict=True,
+            )
+        )
     assert (port["host_ip"], str(port["published"]), str(port["target"])) == (
         "127.0.0.1",
         exposed,
@@ -282,8 +288,10 @@ def started_by_health(services: dict[str, Any]) -> None:
     )
 
 
-def compose_command() -> list[str]:
-    """Docker Compose v2 as the docker client's plugin, or its standalone binary."""
+def compose_command() -> tuple[list[str], int]:
+    """Docker Compose as the docker client's plugin (v2), or Debian's docker-compose (v1.29,
+    which `make test` installs beside a docker client that has no plugin), with its major
+    version."""
     docker = shutil.which("docker")
     if docker is None:
         if os.environ.get("CI") == "true":
@@ -296,26 +304,44 @@ def compose_command() -> list[str]:
             )
         except FileNotFoundError:
             continue
-        # Compose v1 (Debian's docker-compose 1.29) rejects the top-level `name`.
-        if version.returncode == 0 and re.search(r"version v?2\.", version.stdout):
-            return command
-    # The client is here but not its compose plugin, and Debian 12 packages none.
-    pytest.skip("docker compose v2 not installed (Docker's docker-compose-plugin)")
+        found = re.search(r"version v?(\d+)\.", version.stdout)
+        if version.returncode == 0 and found:
+            return command, int(found.group(1))
+    if os.environ.get("CI") == "true":
+        pytest.fail("docker compose is required in CI beside the docker client (make test)")
+    pytest.skip("docker compose not installed (Docker's plugin, or apt-get install docker-compose)")
 
 
 def test_compose_renders_the_healthchecked_start(tmp_path: Path) -> None:
     """What Docker Compose itself makes of the file: the password interpolated from the
     environment (and refused when unset), the dependency on a healthy database, both
     healthchecks and the published port."""
-    command = compose_command()
+    command, major = compose_command()
     empty = tmp_path / "empty.env"  # not deploy/.env, which a developer may have
     empty.write_text("", encoding="utf-8")
-    base = [*command, "--env-file", str(empty), "-f", str(COMPOSE), "config", "--format", "json"]
+    text = COMPOSE.read_text(encoding="utf-8")
+    if major >= 2:
+        base = [*command, "--env-file", str(empty), "-f", str(COMPOSE), "config"]
+        base += ["--format", "json"]
+    else:
+        # v1 predates the top-level `name` (the project's name): it is given as -p instead,
+        # and the rest of the file is read as written, from stdin, in deploy/ (the folder its
+        # relative paths start from).
+        assert re.search(r"^name: racecal$", text, re.MULTILINE)
+        text = re.sub(r"^name: racecal$", "", text, flags=re.MULTILINE)
+        base = [*command, "--env-file", str(empty), "-p", "racecal", "-f", "-", "config"]
     env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
 
     def render(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            base, env={**env, **extra}, capture_output=True, text=True, timeout=120, check=False
+            base,
+            input=text,
+            cwd=COMPOSE.parent,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
 
     refused = render({})
@@ -323,11 +349,12 @@ def test_compose_renders_the_healthchecked_start(tmp_path: Path) -> None:
     assert "set POSTGRES_PASSWORD in deploy/.env" in refused.stderr
     rendered = render({"POSTGRES_PASSWORD": "pw4test"})
     assert rendered.returncode == 0, rendered.stderr
-    compose = json.loads(rendered.stdout)
-    assert compose["name"] == "racecal"
+    compose = json.loads(rendered.stdout) if major >= 2 else yaml.safe_load(rendered.stdout)
     services = compose["services"]
     started_by_health(services)
-    assert services["racecal"]["depends_on"]["db"]["required"] is True
+    if major >= 2:
+        assert compose["name"] == "racecal"
+        assert services["racecal"]["depends_on"]["db"]["required"] is True
     url = services["racecal"]["environment"]["RACECAL_DATABASE_URL"]
     assert url == "postgresql+psycopg://racecal:pw4test@db:5432/racecal"
     assert services["db"]["environment"]["POSTGRES_PASSWORD"] == "pw4test"
