@@ -3,6 +3,7 @@ Alembic's from the first table on; `upgrade()` brings any database to the newest
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -20,6 +21,33 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 class StoreError(RuntimeError):
     """The store cannot be opened or upgraded; str() is one line naming the database."""
+
+
+# What SQLite says when the disk under it is full, read-only or gone.
+_SQLITE_REFUSALS = (
+    "database or disk is full",
+    "attempt to write a readonly database",
+    "disk i/o error",
+    "unable to open database file",
+)
+# PostgreSQL's: disk_full, read_only_sql_transaction, io_error.
+_PG_REFUSALS = {"53100", "25006", "58030"}
+_OS_REFUSALS = {errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT, errno.EIO}
+
+
+def refused_write(exc: BaseException) -> str | None:
+    """Why the database refused a write, in words, when it is the disk's fault (full,
+    read-only, gone) rather than a defect: that is bad input to fix, like a file that cannot
+    be written; None for anything else."""
+    if isinstance(exc, DBAPIError):
+        cause = exc.orig
+        said = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        if said.lower() in _SQLITE_REFUSALS or getattr(cause, "sqlstate", None) in _PG_REFUSALS:
+            return said
+        return None
+    if isinstance(exc, OSError) and exc.errno in _OS_REFUSALS:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -107,11 +135,17 @@ class Store:
             command.upgrade(alembic_config(self.engine), revision)
         except Exception as exc:
             where = self.engine.url.render_as_string(hide_password=True)
-            raise StoreError(f"{where}: cannot upgrade the schema ({exc})") from exc
+            said = refused_write(exc) or str(exc).splitlines()[0]
+            raise StoreError(f"{where}: cannot upgrade the schema ({said})") from exc
 
     def revision(self) -> str | None:
-        with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+        try:
+            with self.engine.connect() as connection:
+                return MigrationContext.configure(connection).get_current_revision()
+        except DBAPIError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            said = refused_write(exc) or str(exc.orig).splitlines()[0]
+            raise StoreError(f"{where}: cannot read the store ({said})") from exc
 
     def head(self) -> str | None:
         return ScriptDirectory.from_config(alembic_config(self.engine)).get_current_head()

@@ -44,7 +44,7 @@ from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.planning import Sources, window
 from service.store import cursors, state
-from service.store.database import Store
+from service.store.database import Store, refused_write
 from service.store.payload import from_payload, plan_body, to_payload
 from service.store.state import RaceNews, SyncState
 from service.sync import guard, quiet
@@ -61,7 +61,7 @@ from service.sync.decide import (
     judge,
 )
 from service.sync.execute import ChangedMeanwhile, PassFailed, Tally, apply
-from service.sync.races import race_history, said
+from service.sync.races import plannable, race_history, said
 
 __all__ = ["ChangedMeanwhile", "PassFailed", "PassResult", "plan_around", "plan_pass", "run_pass"]
 
@@ -191,7 +191,18 @@ def run_pass(
                 # What the calendar holds after a failed write is unknown: list it whole next time.
                 calendars.forget()
                 break
+            except OverflowError as exc:
+                # A date the planner cannot count from (a race or a --now near year 9999).
+                error, kind = f"a date is beyond the planning range ({exc})", "plan"
+                calendars.forget()
+                break
             except Exception as exc:
+                refused = _store_refused(store, exc)
+                if refused is not None:
+                    # A full or read-only disk under the store: bad input, not a defect.
+                    error, kind = refused, "file"
+                    calendars.forget()
+                    break
                 # A defect: the run is closed as crashed before the traceback goes up, so
                 # status never shows a pass that ended as "running or killed".
                 crash = f"crashed ({type(exc).__name__}); see the service log"
@@ -204,15 +215,23 @@ def run_pass(
                 raise
     finally:
         calendars.kept.keep = keep
-    if kind in ("calendar", "conflict") and not dry_run:
-        # Writes may have gone through unseen: the next pass decides again, whatever its key.
-        cursors.unsettle(store, athlete_id)
     counts = (tally.created, tally.updated, tally.deleted)
     finished = datetime.now(now.tzinfo)
-    if run_id is not None:
-        state.finish_run(store, run_id, finished, counts, error, needs_reauth)
-    elif not dry_run:
-        state.record_run(store, athlete_id, now, finished, error, needs_reauth, quiet=skipped)
+    try:
+        if kind in ("calendar", "conflict", "file") and not dry_run:
+            # Writes may have gone through unseen: the next pass decides again, whatever its key.
+            cursors.unsettle(store, athlete_id)
+        if run_id is not None:
+            state.finish_run(store, run_id, finished, counts, error, needs_reauth)
+        elif not dry_run:
+            state.record_run(store, athlete_id, now, finished, error, needs_reauth, quiet=skipped)
+    except Exception as exc:
+        refused = _store_refused(store, exc)
+        if refused is None:
+            raise
+        # The pass's own outcome cannot be kept; it is still told, with why it is not kept.
+        error = f"{error}; {refused}" if error and error != refused else refused
+        kind = "file"
     return PassResult(
         athlete_id,
         *counts,
@@ -236,6 +255,16 @@ def _looking(entry: AthleteConfig, store: Store) -> AthleteCalendars:
         calendars.close()
         return AthleteCalendars(entry, MemoryCalendar(), store, create=False, keep=False)
     return calendars
+
+
+def _store_refused(store: Store, exc: Exception) -> str | None:
+    """One line when the store's disk refused a write (full, read-only, gone)."""
+    said = refused_write(exc)
+    if said is None:
+        return None
+    url = store.engine.url
+    where = url.database if url.get_backend_name() == "sqlite" else None
+    return f"{where or url.render_as_string(hide_password=True)}: cannot write the store: {said}"
 
 
 def _kind(exc: Exception) -> str:
@@ -391,6 +420,7 @@ def request_around(
     """The planning request `plan_around` answers (`plan check` checks the plan against it)."""
     athlete = entry.athlete
     today = now.astimezone(zone(athlete.timezone)).date()
+    plannable(sources.races)
     races, news = race_history(snapshot.races, sources.races, now)
     pins = seen.pinned()
     previous = []

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 
-from scheduler.model import Race
+from scheduler.model import PlanError, Race
 from service.store.state import RaceNews, RaceRecord
 
 
@@ -36,6 +36,22 @@ def race_history(
         sorted(uid for uid, r in records.items() if uid not in seen and r.removed_at is None)
     )
     return out, RaceNews(tuple(new), tuple(changed), removed)
+
+
+# Date arithmetic runs out in year 9999: the block before a race and the recovery weeks after
+# it must still be dates.
+LAST_PLANNABLE = date(9998, 12, 31)
+
+
+def plannable(races: Iterable[Race]) -> None:
+    """PlanError naming the first race too far ahead to plan for (a typo such as 9999 would
+    otherwise end the pass in an OverflowError deep in the planner)."""
+    for race in races:
+        if race.date > LAST_PLANNABLE:
+            raise PlanError(
+                f"race '{race.title}' on {race.date} is beyond the planning range "
+                f"(races up to {LAST_PLANNABLE}); fix its date"
+            )
 
 
 def said(news: RaceNews, records: Mapping[str, RaceRecord], races: Iterable[Race]) -> RaceNews:
