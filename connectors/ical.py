@@ -8,30 +8,74 @@ file that is not iCalendar at all raises IcsError. Nothing here knows what a rac
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import icalendar
 import recurring_ical_events
 
+from connectors import icaltext
 from connectors.base import IcsError, Problem, RemoteEvent
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = icaltext.MAX_BYTES
 EXPANSION_ERRORS = (ValueError, KeyError, IndexError, AttributeError, TypeError)
+# What a recurring event needs of its own to be expanded at all.
+RECURRING = ("RRULE", "RDATE", "EXDATE")
+
+
+@dataclass(frozen=True)
+class Read:
+    """A calendar file as read: the calendar with the events that can be read, those events
+    (a series once, its overrides each) and what was left out, one line each."""
+
+    calendar: icalendar.Calendar
+    events: tuple[RemoteEvent, ...]
+    problems: tuple[Problem, ...]
 
 
 def parse(data: bytes, where: Path | str) -> icalendar.Calendar:
-    """The calendar in `data`; IcsError naming `where` when it is not one."""
-    if len(data) > MAX_BYTES:
-        raise IcsError(where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
-    try:
-        calendar = icalendar.Calendar.from_ical(data)
-    except (ValueError, IndexError, KeyError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise IcsError(where, reason[:160]) from None
-    if not isinstance(calendar, icalendar.Calendar):
-        raise IcsError(where, "no VCALENDAR")
-    return calendar
+    """The calendar in `data` with the events that can be read; IcsError naming `where` when
+    it is no calendar at all."""
+    return read(data, where).calendar
+
+
+def read(data: bytes, where: Path | str, basis: Path | str | None = None) -> Read:
+    """Every VEVENT of `data` that can be read, each one that cannot named by its line, UID
+    and title and left out (the rest is read); TZIDs that name no zone reported once each.
+    `where` and `basis` as in `components`."""
+    split = icaltext.parse(data, where)
+    zone = icaltext.calendar_zone(split.calendar)
+    events: list[RemoteEvent] = []
+    problems = [_unparsed(block, reason, where) for block, reason in split.broken]
+    kept: list[icalendar.Event] = []
+    floating: dict[str, int] = {}
+    for line, event in split.events:
+        for tzid in () if event.errors else icaltext.unresolved(event, zone):
+            floating[tzid] = floating.get(tzid, 0) + 1
+        found = component(event, where, basis, line)
+        if isinstance(found, RemoteEvent):
+            found = _expandable(event, found, f"{where}, line {line}")
+        if isinstance(found, RemoteEvent):
+            events.append(found)
+            kept.append(event)
+        else:
+            problems.append(found)
+    calendar = split.calendar
+    calendar.subcomponents = [
+        *(c for c in calendar.subcomponents if not isinstance(c, icalendar.Event)),
+        *kept,
+    ]
+    for tzid, count in sorted(floating.items()):
+        read_in = zone.key if zone is not None else "your own time zone"
+        problems.append(
+            Problem(
+                f"tzid:{tzid}",
+                f"{where}: TZID '{tzid}' names no time zone (no VTIMEZONE, not an IANA or "
+                f"Windows name); its {count} event(s) are read in {read_in}",
+            )
+        )
+    return Read(calendar, tuple(events), tuple(problems))
 
 
 def load(path: Path) -> tuple[bytes, icalendar.Calendar]:
@@ -63,23 +107,62 @@ def components(
 
 
 def component(
-    event: icalendar.Event, where: Path | str, basis: Path | str | None = None
+    event: icalendar.Event,
+    where: Path | str,
+    basis: Path | str | None = None,
+    line: int | None = None,
 ) -> RemoteEvent | Problem:
-    """One VEVENT as it stands, or the problem that keeps it from being read."""
+    """One VEVENT as it stands, or the problem that keeps it from being read (`line`: where
+    it begins in its file, for the message)."""
     title = str(event.get("SUMMARY", "")).strip()
     description = str(event.get("DESCRIPTION", ""))
-    name = f"event '{title or event.get('UID', '?')}'"
     given = str(event.get("UID", "")).strip()
+    at = f"{where}, line {line}" if line else str(where)
+    name = _name(title, given)
     if event.errors:
-        line = f"{where}: {name}: {event.errors[0][0]} is malformed; skipped"
-        return Problem(given or line, line, title, description)
+        text = f"{at}: {name}: {event.errors[0][0] or 'a line'} is malformed; skipped"
+        return Problem(given or text, text, title, description)
     try:
+        if isinstance(event.get("DTSTART"), list):
+            raise ValueError("more than one DTSTART")
         start = event.start
     except (KeyError, ValueError, IndexError):
-        line = f"{where}: {name} has no usable DTSTART; skipped"
-        return Problem(given or line, line)
+        text = f"{at}: {name} has no usable DTSTART; skipped"
+        return Problem(given or text, text)
     uid = given or f"{Path(str(basis or where)).name}:{title}:{start}"
     return _remote(event, uid, start, _end(event, start), title, description)
+
+
+def _name(title: str, uid: str) -> str:
+    if title and uid:
+        return f"event '{title}' (UID {uid})"
+    if title or uid:
+        return f"event '{title}'" if title else f"event UID {uid}"
+    return "an event with no UID or title"
+
+
+def _unparsed(block: icaltext.Block, reason: str, where: Path | str) -> Problem:
+    title, uid = block.field("SUMMARY"), block.field("UID")
+    text = f"{where}, line {block.line}: {_name(title, uid)} cannot be read ({reason}); skipped"
+    return Problem(uid or text, text, title or None, block.field("DESCRIPTION"))
+
+
+def _expandable(event: icalendar.Event, read: RemoteEvent, at: str) -> RemoteEvent | Problem:
+    """`read`, or the problem when its recurrence cannot be expanded (a rule with a typo,
+    dates of mixed kinds): found here, one event is skipped, not the whole calendar."""
+    if not any(name in event for name in RECURRING):
+        return read
+    trial = icalendar.Calendar()
+    trial.add_component(event)
+    try:
+        begin = read.start
+        recurring_ical_events.of(trial).between(begin, begin + timedelta(days=1))
+    except EXPANSION_ERRORS as exc:
+        name = _name(read.title, read.uid if read.uid == str(event.get("UID", "")) else "")
+        reason = icaltext.first_line(exc)
+        text = f"{at}: {name}: its recurrence cannot be expanded ({reason}); skipped"
+        return Problem(read.uid, text, read.title, read.description)
+    return read
 
 
 def occurrences(

@@ -302,7 +302,8 @@ class AthleteCalendars:
         busy: list[Interval] = []
         for source in roles["busy"]:
             kept = self._looked[self._key(source)]
-            problems.extend(p.line for p in kept.problems.values() if p.title is None)
+            # Every event left out is named, a titled one too: busy time is never a race.
+            problems.extend(p.line for p in kept.problems.values())
             key = (kept.version, tz.key, start, end)
             if kept.busy is None or kept.busy[0] != key:
                 kept.busy = (key, busy_from(source.events(start, end), tz))

@@ -15,6 +15,7 @@ import pytest
 import recurring_ical_events
 
 from connectors.base import IcsError
+from connectors.ics import IcsFileSource
 from service.planning import read_busy, read_races
 from service.sync.engine import run_pass
 from tests.support import example_store
@@ -101,3 +102,27 @@ def test_a_broken_race_file_keeps_the_last_good_plan(name: str, tmp_path: Path) 
         assert bool(result.held) == (entry.output_ics.read_bytes() == good) or races_left
     expected_error = name not in ("bad-rrule.ics", "latin1.ics")
     assert (result.error is not None) == expected_error
+
+
+BAD_EVENT = (
+    b"BEGIN:VEVENT\r\nUID:planted-bad@racecal.test\r\nSUMMARY:Planted\r\n"
+    b"DTSTART:2027XX01T100000\r\nEND:VEVENT\r\n"
+)
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_a_file_that_reads_as_races_reads_as_busy_time_with_a_bad_event_inside(
+    path: Path, tmp_path: Path
+) -> None:
+    if failure(lambda: read_races(path, BERLIN)) is not None:
+        return
+    assert failure(lambda: read_busy(path, BERLIN, *WINDOW)) is None
+    data = path.read_bytes()
+    end = data.upper().rfind(b"END:VCALENDAR")
+    if end < 0:
+        return
+    planted = tmp_path / path.name
+    planted.write_bytes(data[:end] + BAD_EVENT + data[end:])
+    assert failure(lambda: read_busy(planted, BERLIN, *WINDOW)) is None
+    found = IcsFileSource(planted).changes(None)
+    assert len([p for p in found.problems if "planted-bad@racecal.test" in p.line]) == 1

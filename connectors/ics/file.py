@@ -15,7 +15,7 @@ from pathlib import Path
 import icalendar
 
 from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
-from connectors.ical import components, occurrences, parse
+from connectors.ical import occurrences, read
 from connectors.ics.swap import digest
 
 
@@ -67,9 +67,8 @@ class IcsFileSource:
         if self._read is not None and self._read.digest == seen:
             self._read = _Read(stamp, seen, *_parts(self._read))
             return self._read
-        calendar = parse(data, self.where)
-        events, problems = components(calendar, self.where, basis=self.path)
-        self._read = _Read(stamp, seen, calendar, tuple(events), tuple(problems))
+        found = read(data, self.where, basis=self.path)
+        self._read = _Read(stamp, seen, found.calendar, found.events, found.problems)
         return self._read
 
     def changes(self, cursor: str | None) -> ChangeSet:

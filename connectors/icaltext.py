@@ -1,0 +1,185 @@
+"""iCalendar text read one VEVENT at a time: a broken event is named by its line and left out,
+and the rest of the calendar is read.
+
+icalendar parses a whole calendar or fails; real files carry one broken event among hundreds
+(an app's export, a hand edit). So the text is split into the calendar without its VEVENTs
+(properties, VTIMEZONEs) and each VEVENT with the line it begins on, and each is parsed alone.
+
+icalendar also keeps every VTIMEZONE it has parsed in one process-wide cache keyed by TZID,
+where the first one parsed wins: one athlete's custom "Office Time" would then shift another
+athlete's events of that TZID. Every text is parsed with an empty cache, one at a time
+(`own_timezones`), and each parsed time keeps the zone its own file gave it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+from icalendar.timezone import tzp
+
+from connectors.base import IcsError
+
+MAX_BYTES = 20 * 1024 * 1024
+PARSE_ERRORS = (ValueError, IndexError, KeyError, TypeError, AttributeError)
+
+_lock = threading.Lock()
+
+
+@contextmanager
+def own_timezones() -> Iterator[None]:
+    """Parse inside: the VTIMEZONEs icalendar caches are this text's alone (module docstring).
+    Times parsed inside keep their zones after it; only the cache is emptied again."""
+    with _lock:
+        tzp.use_zoneinfo()  # a new provider: its cache starts empty
+        try:
+            yield
+        finally:
+            tzp.use_zoneinfo()
+
+
+@dataclass(frozen=True)
+class Block:
+    """One VEVENT's text and the line of the file it begins on (1 is the first)."""
+
+    line: int
+    text: bytes
+
+    def field(self, name: str) -> str:
+        """A property's raw value as the text has it (for naming an event that cannot be
+        parsed); "" when absent."""
+        pattern = rb"^" + re.escape(name.encode()) + rb"(?:;[^:\r\n]*)?:([^\r\n]*)"
+        found = re.search(pattern, self.text, re.M | re.I)
+        return found.group(1).decode("utf-8", "replace").strip()[:80] if found else ""
+
+
+@dataclass(frozen=True)
+class Split:
+    calendar: icalendar.Calendar
+    # Each VEVENT parsed, with the line it begins on.
+    events: tuple[tuple[int, icalendar.Event], ...]
+    # Each VEVENT that could not be parsed at all, and why.
+    broken: tuple[tuple[Block, str], ...]
+
+
+def split(data: bytes, where: Path | str) -> tuple[bytes, list[Block]]:
+    """The calendar's text without its VEVENTs, and each VEVENT of the calendar (a VEVENT
+    directly inside a VCALENDAR) with its first line. IcsError when a VEVENT never ends (a
+    file cut off while written or downloaded)."""
+    rest: list[bytes] = []
+    blocks: list[Block] = []
+    depth = 0
+    open_at = 0
+    held: list[bytes] = []
+    inner = 0
+    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1):
+        # Folded lines begin with a space: never a BEGIN or END of their own.
+        word = raw.rstrip(b"\r\n \t").upper()
+        if inner:
+            held.append(raw)
+            if word.startswith(b"BEGIN:"):
+                inner += 1
+            elif word.startswith(b"END:"):
+                inner -= 1
+                if not inner:
+                    blocks.append(Block(open_at, b"\n".join(held) + b"\n"))
+            continue
+        if depth == 1 and word == b"BEGIN:VEVENT":
+            held, inner, open_at = [raw], 1, number
+            continue
+        if word.startswith(b"BEGIN:"):
+            depth += 1
+        elif word.startswith(b"END:"):
+            depth -= 1
+        rest.append(raw)
+    if inner:
+        raise IcsError(where, f"the event at line {open_at} has no END:VEVENT (cut off?)")
+    return b"\n".join(rest), blocks
+
+
+def parse(data: bytes, where: Path | str) -> Split:
+    """The calendar in `data` with each VEVENT that parses; IcsError naming `where` when the
+    text is no calendar at all."""
+    if len(data) > MAX_BYTES:
+        raise IcsError(where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    rest, blocks = split(data, where)
+    events: list[tuple[int, icalendar.Event]] = []
+    broken: list[tuple[Block, str]] = []
+    with own_timezones():
+        calendar = _calendar(rest, where)
+        for block in blocks:
+            try:
+                event = icalendar.Event.from_ical(block.text)
+            except PARSE_ERRORS as exc:
+                broken.append((block, first_line(exc)))
+                continue
+            if isinstance(event, icalendar.Event):
+                events.append((block.line, event))
+                calendar.add_component(event)
+            else:
+                broken.append((block, "not a VEVENT"))
+    return Split(calendar, tuple(events), tuple(broken))
+
+
+def parse_whole(data: bytes | str, where: Path | str) -> icalendar.Calendar:
+    """A calendar parsed in one piece with its own time zones (racecal's own files, a CalDAV
+    object); IcsError when it is not one."""
+    with own_timezones():
+        return _calendar(data, where)
+
+
+def _calendar(data: bytes | str, where: Path | str) -> icalendar.Calendar:
+    try:
+        calendar = icalendar.Calendar.from_ical(data)
+    except PARSE_ERRORS as exc:
+        raise IcsError(where, first_line(exc)) from None
+    if not isinstance(calendar, icalendar.Calendar):
+        raise IcsError(where, "no VCALENDAR")
+    return calendar
+
+
+def first_line(exc: BaseException) -> str:
+    return ((str(exc).splitlines() or [""])[0] or type(exc).__name__)[:160]
+
+
+# The properties whose times name a TZID.
+TIMED = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+
+
+def unresolved(event: icalendar.Event, zone: tzinfo | None) -> set[str]:
+    """The TZIDs of `event` that named no zone (no VTIMEZONE, no IANA or Windows name), which
+    icalendar reads as floating times; those times are set in `zone` (the calendar's
+    X-WR-TIMEZONE) when given, else left floating: the athlete's own clock."""
+    found: set[str] = set()
+    for name in TIMED:
+        values = event.get(name)
+        for value in values if isinstance(values, list) else [values]:
+            tzid = getattr(value, "params", {}).get("TZID")
+            if not tzid:
+                continue
+            for single in getattr(value, "dts", None) or [value]:
+                moment = getattr(single, "dt", None)
+                if isinstance(moment, datetime) and moment.tzinfo is None:
+                    found.add(str(tzid))
+                    if zone is not None:
+                        single.dt = moment.replace(tzinfo=zone)
+    return found
+
+
+def calendar_zone(calendar: icalendar.Calendar) -> ZoneInfo | None:
+    """The calendar's X-WR-TIMEZONE as a zone, when it names one."""
+    name = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        found = tzp.timezone(name)
+        return found if isinstance(found, ZoneInfo) else None
