@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 import icalendar
 
 from connectors.caldav.http import DavHttp, Refused, StaleToken
+from connectors.icaltext import own_timezones
 
 DAV = "{DAV:}"
 CALDAV = "{urn:ietf:params:xml:ns:caldav}"
@@ -235,7 +236,9 @@ def _quoted(href: str) -> str:
 def parse_calendar(text: str) -> tuple[icalendar.Calendar | None, str]:
     """The calendar object, or None and the first line of why not."""
     try:
-        parsed = icalendar.Calendar.from_ical(text)
+        # With its own time zones: another object's VTIMEZONE of the same TZID stays out.
+        with own_timezones():
+            parsed = icalendar.Calendar.from_ical(text)
     except (ValueError, IndexError, KeyError) as exc:
         return None, (str(exc).splitlines() or [type(exc).__name__])[0][:160]
     if not isinstance(parsed, icalendar.Calendar):

@@ -36,6 +36,7 @@ from connectors.base import (
     SessionEvent,
     refused_as_trouble,
 )
+from connectors.icaltext import own_timezones
 from connectors.ics.swap import Changed, digest, replace_if_unchanged
 from connectors.vevent import (
     PRODID,
@@ -129,7 +130,8 @@ class IcsFileCalendar:
 
     def _parse(self, data: bytes) -> icalendar.Calendar:
         try:
-            calendar = icalendar.Calendar.from_ical(data)
+            with own_timezones():  # another file's VTIMEZONE of the same TZID stays out
+                calendar = icalendar.Calendar.from_ical(data)
         except (ValueError, IndexError, KeyError) as exc:
             raise BadData(str(self.path), f"not a valid iCalendar file ({exc})") from None
         if not isinstance(calendar, icalendar.Calendar):
