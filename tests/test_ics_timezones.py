@@ -6,7 +6,7 @@ TZID."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,9 @@ import pytest
 
 from connectors.caldav.collection import parse_calendar
 from connectors.ics import IcsFileSource
+from service.planning import read_busy, read_races
+from service.sync.engine import run_pass
+from tests.support import example_store
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WINDOW = (datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC))
@@ -69,3 +72,60 @@ def test_two_caldav_objects_with_one_tzid_keep_their_own_zones_in_either_order(
         "east": datetime(2027, 1, 5, 4, tzinfo=UTC),
         "west": datetime(2027, 1, 5, 12, tzinfo=UTC),
     }
+
+
+def nowhere(path: Path, header: str = "") -> Path:
+    """Three events in a TZID no VTIMEZONE defines and no zone database knows."""
+    events = "".join(
+        f"BEGIN:VEVENT\r\nUID:n{day}\r\nSUMMARY:Site visit\r\n"
+        f"DTSTART;TZID=Head Office Time:202701{day:02d}T090000\r\n"
+        f"DTEND;TZID=Head Office Time:202701{day:02d}T100000\r\nEND:VEVENT\r\n"
+        for day in (5, 6, 7)
+    )
+    path.write_text(
+        f"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{header}{events}END:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_an_unknown_tzid_is_read_in_the_athletes_zone_with_one_warning(tmp_path: Path) -> None:
+    source = IcsFileSource(nowhere(tmp_path / "visits.ics"))
+    (warning,) = [p.line for p in source.changes(None).problems]
+    assert "TZID 'Head Office Time' names no time zone" in warning
+    assert "its 3 event(s) are read in your own time zone" in warning
+    busy = read_busy(source.path, BERLIN, *WINDOW)
+    assert [(b.start.day, b.start.hour, b.start.tzinfo) for b in busy] == [
+        (5, 9, BERLIN),
+        (6, 9, BERLIN),
+        (7, 9, BERLIN),
+    ]
+
+
+def test_an_unknown_tzid_is_read_in_the_calendars_x_wr_timezone(tmp_path: Path) -> None:
+    path = nowhere(tmp_path / "visits.ics", "X-WR-TIMEZONE:America/New_York\r\n")
+    source = IcsFileSource(path)
+    (warning,) = [p.line for p in source.changes(None).problems]
+    assert warning.endswith("its 3 event(s) are read in America/New_York")
+    starts = [e.start for e in source.events(*WINDOW)]
+    assert sorted(s.astimezone(UTC) for s in starts if isinstance(s, datetime)) == [
+        datetime(2027, 1, day, 14, tzinfo=UTC) for day in (5, 6, 7)
+    ]
+    race_file = tmp_path / "race.ics"
+    race_file.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-TIMEZONE:Pacific/Auckland\r\n"
+        "BEGIN:VEVENT\r\nUID:r\r\nSUMMARY:Auckland Marathon [A]\r\n"
+        "DTSTART;TZID=Race Day Time:20270426T050000\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    (race,) = read_races(race_file, BERLIN).races
+    assert race.date == date(2027, 4, 25)  # 05:00 in Auckland is the evening before in Berlin
+
+
+def test_the_warning_is_one_line_per_pass_and_tzid(tmp_path: Path) -> None:
+    store, entry = example_store(tmp_path)
+    nowhere(entry.busy_ics[0])
+    for _ in range(2):
+        result = run_pass(store, entry, datetime(2027, 1, 4, 5, 0, tzinfo=BERLIN))
+        assert result.error is None
+        assert len([p for p in result.problems if "Head Office Time" in p]) == 1
