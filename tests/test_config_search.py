@@ -5,6 +5,9 @@ every other command failed, looking only for ./config.example.toml."""
 
 from __future__ import annotations
 
+import html
+import json
+import re
 import shutil
 from pathlib import Path
 
@@ -14,7 +17,12 @@ from click.testing import CliRunner
 from service.cli.main import main
 from service.config.load import config_path, load_config
 from service.config.reader import ConfigError
+from service.daemon.health import ServiceState
+from service.daemon.metrics import Metrics
+from service.daemon.web import WebServer
+from service.store.database import Store
 from tests.support import example_workspace
+from tests.web_support import get
 
 
 @pytest.fixture
@@ -103,3 +111,44 @@ def test_state_an_earlier_racecal_kept_beside_the_user_config_stays_in_use(home:
     assert load_config(config, env).state_dir == config.parent
     (home / "xdg-state" / "racecal").mkdir(parents=True)
     assert load_config(config, env).state_dir == home / "xdg-state" / "racecal"
+
+
+def test_init_then_plan_show_and_the_page_agree(home: Path) -> None:
+    """A person's first day: `racecal init`, a pass, `racecal plan show`, then the plan page
+    on the phone: the same sessions, the same weeks, the next race named on both."""
+    races = example_workspace(home / "ws").parent / "examples" / "races.ics"
+    args = ["init", "--yes", "--athlete", "sam", "--timezone", "Europe/Berlin"]
+    assert CliRunner().invoke(main, [*args, "--races-ics", str(races)]).exit_code == 0
+    assert CliRunner().invoke(main, ["sync", "--once"]).exit_code == 0
+    today = "2027-01-11"
+    shown = CliRunner().invoke(main, ["plan", "show", "--json", "--today", today])
+    assert shown.exit_code == 0, shown.output
+    text = CliRunner().invoke(main, ["plan", "show", "--today", today])
+    assert text.exit_code == 0, text.output
+
+    loaded = load_config(config_path(None))
+    store = Store.open(loaded.service.database_url, loaded.state_dir)
+    web = WebServer(("127.0.0.1", 0), loaded, ServiceState(["sam"], store, 3600), Metrics())
+    web.start()
+    try:
+        host, port = web.address
+        status, _, page = get(f"http://{host}:{port}/athletes/sam?today={today}")
+    finally:
+        web.stop()
+    assert status == 200
+    embedded = re.search(r"id='plan-json'>(.*?)</script>", page)
+    assert embedded is not None
+    plan = json.loads(shown.stdout)
+    assert json.loads(embedded[1]) == plan
+    assert len(plan["sessions"]) > 30
+    for session in plan["sessions"]:
+        assert f"data-key='{html.escape(session['key'])}'" in page
+    # The weeks `plan show` prints are the weeks on the page.
+    printed = re.findall(r"Week of \w{3} (\d\d \w{3} \d{4})", text.stdout)
+    assert len(printed) == 16
+    assert printed == re.findall(r"<h2 id='w-[\d-]+'>Week of (\d\d \w{3} \d{4})</h2>", page)
+    # The next race on the page is the first race `plan show` lists from today.
+    first_race = re.findall(r"RACE: (.+?)\s*$", text.stdout, re.M)[0]
+    next_race = re.search(r"id='next-race'>Next race: <b>(.*?)</b>", page)
+    assert next_race is not None
+    assert html.unescape(next_race[1]) == first_race

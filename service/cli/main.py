@@ -453,7 +453,11 @@ def _common(f: click.decorators.FC) -> click.decorators.FC:
 
 @plan.command("show")
 @_common
-@click.option("--weeks", type=click.IntRange(1, 104), help="Weeks to show (default: plan_weeks).")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 104),
+    help="Weeks to show (default: plan_weeks, and on to the next A race's week).",
+)
 @click.option(
     "--json", "as_json", is_flag=True, help='Print {"sessions": [...], "warnings": [...]}.'
 )
@@ -518,7 +522,11 @@ def _athlete_of(config: str | None, athlete: str | None) -> Athlete:
 
 @plan.command("chart")
 @_common
-@click.option("--weeks", type=click.IntRange(1, 104), help="Weeks to draw (default: plan_weeks).")
+@click.option(
+    "--weeks",
+    type=click.IntRange(1, 104),
+    help="Weeks to draw (default: plan_weeks, and on to the next A race's week).",
+)
 @click.option(
     "--out",
     "out",

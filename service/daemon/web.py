@@ -37,7 +37,7 @@ from service.daemon.metrics import Metrics
 from service.daemon.push import Push
 from service.store import feeds, state
 from service.views.held import NoPlan, held_plan
-from service.views.page import error_page, index_page, plan_page
+from service.views.page import error_page, index_page, no_plan_page, plan_page
 
 log = logging.getLogger("racecal")
 # No script runs on the page and nothing is loaded from elsewhere; say so to the browser.
@@ -151,11 +151,16 @@ class WebServer:
                 lock, calendars = self.calendars(entry.athlete.id)
                 with lock:
                     held = held_plan(entry, self.state.store, moment, weeks, calendars)
-        except (NoPlan, PlanError) as exc:
-            # No plan was ever made and a source cannot be read. The messages are built to be
-            # shown: file and line, a URL's host only, a calendar's name; never a password.
+        except NoPlan as exc:
+            # No plan was ever made and a source cannot be read: the page says what is wrong
+            # (the service is up; a person reads it). The messages are built to be shown:
+            # file and line, a URL's host only, a calendar's name; never a password.
+            return _html(HTTPStatus.OK, no_plan_page(entry.athlete.id, str(exc), self._ids()))
+        except PlanError as exc:
             return _html(HTTPStatus.SERVICE_UNAVAILABLE, error_page(503, str(exc)))
-        body = plan_page(held.plan, held.problems, self._ids(), held, self.form_token)
+        # A pass writes plan_weeks; beyond them the page looks ahead to the A race.
+        written = entry.plan_weeks if weeks is None else None
+        body = plan_page(held.plan, held.problems, self._ids(), held, self.form_token, written)
         log.debug(
             "page for %s in %.0f ms", entry.athlete.id, (time.perf_counter() - started) * 1000
         )

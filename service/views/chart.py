@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from scheduler.model import Plan
-from service.views.page import PHASE_COLOURS, weekly_load
+from service.views.style import PHASE_COLOURS
+from service.views.volume import weekly_load
 
 FORMATS = (".png", ".svg")
 
@@ -25,16 +26,16 @@ def draw_chart(plan: Plan, out: Path) -> None:
     if not rows:
         raise ValueError("the plan has no weeks to draw")
     x = list(range(len(rows)))
-    colours = [PHASE_COLOURS.get(week.phase.value, "#777777") for week, *_ in rows]
+    colours = [PHASE_COLOURS.get(week.phase.value, "#777777") for week, _ in rows]
     figure, (runs, lifts) = plt.subplots(
         2, 1, figsize=(max(8.0, len(rows) * 0.45), 6.0), sharex=True, height_ratios=(3, 2)
     )
-    runs.bar(x, [km for _w, km, _m, _n in rows], color=colours)
+    runs.bar(x, [volume.run_km for _, volume in rows], color=colours)
     runs.set_ylabel("run km / week")
     runs.set_title(f"racecal plan for {plan.athlete_id} from {plan.today.isoformat()}")
-    lifts.bar(x, [minutes for _w, _km, minutes, _n in rows], color=colours)
+    lifts.bar(x, [volume.lift_minutes for _, volume in rows], color=colours)
     lifts.set_ylabel("strength min / week")
-    for index, (week, *_rest) in enumerate(rows):
+    for index, (week, _) in enumerate(rows):
         for race in week.races:
             for axis in (runs, lifts):
                 axis.axvline(index, color="#b71c1c", linewidth=1.2, linestyle="--")
@@ -47,8 +48,8 @@ def draw_chart(plan: Plan, out: Path) -> None:
                 fontsize=8,
                 color="#b71c1c",
             )
-    lifts.set_xticks(x, [week.start.strftime("%d %b") for week, *_ in rows], rotation=60)
-    phases = dict.fromkeys(week.phase.value for week, *_ in rows)
+    lifts.set_xticks(x, [week.start.strftime("%d %b") for week, _ in rows], rotation=60)
+    phases = dict.fromkeys(week.phase.value for week, _ in rows)
     runs.legend(
         handles=[Patch(color=PHASE_COLOURS.get(p, "#777777"), label=p) for p in phases],
         loc="upper left",

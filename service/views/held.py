@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from connectors.base import CalendarError, IcsError, SourceError
 from scheduler.explain import plan_to_json
-from scheduler.model import PlacedSession, Plan, PlanError, PlanRequest
-from scheduler.plan import build_plan, zone
+from scheduler.model import PlacedSession, Plan, PlanError, PlanRequest, Priority, Race
+from scheduler.plan import MAX_WEEKS, build_plan, zone
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
-from service.planning import read_sources
+from service.planning import window
 from service.store import state
 from service.store.database import Store
 from service.store.payload import from_payload, plan_from_body
@@ -110,7 +110,8 @@ def held_plan(
     calendars: AthleteCalendars | None = None,
 ) -> HeldPlan:
     """The plan from `today` (a moment in the athlete's zone; None: now) as the calendar holds
-    it. Raises NoPlan when no plan can be shown at all, PlanError for planning input."""
+    it, for `weeks`, or else for plan_weeks and on through the next A race's week. Raises
+    NoPlan when no plan can be shown at all, PlanError for planning input."""
     tz = zone(entry.athlete.timezone)
     now = today or datetime.now(tz)
     day = now.astimezone(tz).date()
@@ -118,24 +119,48 @@ def held_plan(
     snapshot = state.load(store, athlete_id) if store is not None else SyncState(athlete_id)
     edits = {k: e for k, e in snapshot.edits.items() if e.kind != "released"}
     deleted = tuple(_deleted(snapshot, e) for e in edits.values() if e.kind == "deleted")
+    shown = weeks or entry.plan_weeks
+    own = calendars or AthleteCalendars(entry)
     try:
-        sources = read_sources(entry, day, weeks or entry.plan_weeks, calendars)
-        if sources.broken_races:
-            raise SourceError(sources.broken_races[0])
-        # A source the empty-source guard holds: the calendar keeps the last good plan.
-        verdict = guard.judge(sources.readings, snapshot.sources, now)
-        if verdict.hold:
-            raise SourceError(verdict.held[0].replace("ATHLETE", athlete_id))
-    except (IcsError, SourceError, CalendarError, OSError) as exc:
-        why = _why(exc)
-        last = state.last_plan(store, athlete_id) if store is not None else None
-        plan = plan_from_body(last[1]) if last is not None else None
-        if last is None or plan is None:
-            raise NoPlan(why) from None
-        return HeldPlan(_as_held(plan, edits), (), edits, deleted, why, last[0])
-    request, _ = request_around(entry, snapshot, Seen(edits=edits), sources, now, weeks)
+        try:
+            own.look()
+            sources = own.derive(tz, *window(day, shown, tz))
+            if sources.broken_races:
+                raise SourceError(sources.broken_races[0])
+            # A source the empty-source guard holds: the calendar keeps the last good plan.
+            verdict = guard.judge(sources.readings, snapshot.sources, now)
+            if verdict.hold:
+                raise SourceError(verdict.held[0].replace("ATHLETE", athlete_id))
+        except (IcsError, SourceError, CalendarError, OSError) as exc:
+            why = _why(exc)
+            last = state.last_plan(store, athlete_id) if store is not None else None
+            plan = plan_from_body(last[1]) if last is not None else None
+            if last is None or plan is None:
+                raise NoPlan(why) from None
+            return HeldPlan(_as_held(plan, edits), (), edits, deleted, why, last[0])
+        request, _ = request_around(entry, snapshot, Seen(edits=edits), sources, now, shown)
+        through = weeks_through_a_race(request.races, day, shown) if weeks is None else shown
+        if through > shown:
+            # The busy time of the weeks up to the race as well (no new look: derived anew).
+            sources = own.derive(tz, *window(day, through, tz))
+            request, _ = request_around(entry, snapshot, Seen(edits=edits), sources, now, through)
+    finally:
+        if calendars is None:
+            own.close()
     plan = build_plan(request)
     return HeldPlan(_as_held(plan, edits), sources.problems, edits, deleted, request=request)
+
+
+def weeks_through_a_race(races: tuple[Race, ...], today: date, weeks: int) -> int:
+    """`weeks`, or more when the next A race falls later: the plan a person looks at always
+    reaches that race's week (up to the planner's limit), even before the calendar holds it
+    (a pass writes `plan_weeks`)."""
+    monday = today - timedelta(days=today.weekday())
+    ahead = [r.date for r in races if r.priority is Priority.A and r.date >= today]
+    if not ahead:
+        return weeks
+    needed = (min(ahead) - monday).days // 7 + 1
+    return min(max(weeks, needed), MAX_WEEKS)
 
 
 def _why(exc: Exception) -> str:
@@ -172,4 +197,5 @@ __all__ = [
     "edit_label",
     "held_json",
     "held_plan",
+    "weeks_through_a_race",
 ]

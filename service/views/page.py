@@ -1,57 +1,26 @@
-"""The read-only plan page: a week-by-day grid and a volume chart, rendered on the server.
+"""The read-only plan page, rendered on the server: the next race, a volume chart and the
+weeks, each a list of days with its totals.
 
-Everything is inline (CSS and SVG, no script, no font or CDN): the page must work on a host
-without internet and in a browser that blocks third-party requests. Every text that comes from
-a calendar or the config passes through html.escape; the plan itself is embedded as the same
-JSON `racecal plan show --json` prints, for anyone who wants to script against the page.
+It is built for a phone first: below 720 px a week is a list of days and the chart is its
+narrow variant; wider, a week is a row of seven day columns. Everything is inline (CSS and SVG,
+no script, no font or CDN): the page must work on a host without internet and in a browser
+that blocks third-party requests. Every text that comes from a calendar or the config passes
+through html.escape; the plan itself is embedded as the same JSON `racecal plan show --json`
+prints, for anyone who wants to script against the page.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
 from html import escape
 
 from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlacedSession, Plan, Race, WeekPlan
-from scheduler.plan import zone
-from service.views.held import RULES, HeldPlan, held_json
-
-PHASE_COLOURS = {
-    "offseason": "#9e9e9e",
-    "base": "#43a047",
-    "strength": "#f9a825",
-    "race-specific": "#ef6c00",
-    "taper": "#00acc1",
-    "recovery": "#8e24aa",
-}
-KIND_COLOURS = {"run": "#1e63c6", "strength": "#c0392b"}
-DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-CSS = """
-body{font:14px/1.35 system-ui,sans-serif;margin:16px;color:#222;background:#fafafa}
-h1{font-size:20px;margin:0 0 4px}
-nav a{margin-right:12px}
-.meta{color:#555;margin-bottom:12px}
-.legend span{display:inline-block;margin:0 10px 4px 0}
-.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
-table.grid{border-collapse:collapse;width:100%;table-layout:fixed;background:#fff}
-.grid th,.grid td{border:1px solid #ddd;vertical-align:top;padding:3px}
-.grid th.week{width:112px;text-align:left;font-weight:normal;border-left-width:6px}
-.grid td.today{outline:2px solid #222;outline-offset:-2px}
-.day{color:#777;font-size:11px}
-.race{background:#b71c1c;color:#fff;border-radius:3px;padding:1px 4px;margin:2px 0;font-weight:bold}
-details.s{border-left:4px solid;border-radius:3px;margin:2px 0;padding:1px 3px;font-size:12px}
-details.s summary{cursor:pointer;list-style:none}
-details.s pre{white-space:pre-wrap;font-size:11px;margin:4px 0;background:#fff;padding:4px}
-details.run{border-left-color:#1e63c6}details.strength{border-left-color:#c0392b}
-.tag{font-size:10px;color:#555}
-form.release{display:inline;margin-left:4px}form.release button{font-size:11px}
-.warnings{margin-top:16px;color:#7a4a00}
-svg text{font:11px system-ui,sans-serif;fill:#333}
-"""
+from service.views.held import RULES, Deleted, HeldPlan, held_json
+from service.views.style import CSS, KIND_COLOURS, PHASE_COLOURS
+from service.views.volume import volume_chart
+from service.views.weeks import Day, Week, countdown, next_races, weeks_of
 
 
 def page(title: str, body: str) -> str:
@@ -74,42 +43,89 @@ def error_page(status: int, message: str) -> str:
     return page(f"racecal: {status}", f"<h1>{status}</h1><p>{escape(message)}</p>")
 
 
+def _nav(athlete_ids: list[str]) -> str:
+    links = "".join(f"<a href='/athletes/{escape(a)}'>{escape(a)}</a>" for a in athlete_ids)
+    return f"<nav><a href='/'>all athletes</a>{links}</nav>"
+
+
+def no_plan_page(athlete_id: str, why: str, athlete_ids: list[str]) -> str:
+    """What the page shows before any plan was made when a source cannot be read: what is
+    wrong, and that the plan comes once it can be read."""
+    body = (
+        f"{_nav(athlete_ids)}<h1>Training plan: {escape(athlete_id)}</h1>"
+        "<div class='banner' id='stale' role='alert'><b>No plan yet.</b> racecal could not read "
+        f"what it plans from: {escape(why)}. The plan shows here once that is mended "
+        "(<code>racecal doctor</code> checks every source).</div>"
+    )
+    return page(f"racecal: {athlete_id}", body)
+
+
 def plan_page(
     plan: Plan,
     problems: tuple[str, ...],
     athlete_ids: list[str],
     held: HeldPlan | None = None,
     release_token: str | None = None,
+    written_weeks: int | None = None,
 ) -> str:
-    """`held` marks the sessions that are the athlete's, lists the deleted ones and says when
-    this is the last good plan (a source could not be read). With `release_token` (the
-    service's page), each of the athlete's sessions has a button that hands it back to
-    racecal (a form posting the token, which only this page knows)."""
+    """`held` marks the sessions that are the athlete's, shows the deleted ones (struck
+    through in their day, and listed apart) and says when this is the last good plan (a
+    source could not be read). With `release_token` (the service's page), each of the
+    athlete's sessions has a button that hands it back to racecal (a form posting the token,
+    which only this page knows). Weeks past `written_weeks` are said to be a look ahead: the
+    plan reaches the next A race before the calendar holds those weeks."""
     release = _Release(plan.athlete_id, release_token) if release_token else None
-    tz = zone(plan.timezone)
-    by_day: dict[date, list[PlacedSession]] = defaultdict(list)
-    for session in plan.sessions:
-        by_day[session.start.astimezone(tz).date()].append(session)
-    races: dict[date, list[Race]] = defaultdict(list)
-    for race in plan.races:
-        races[race.date].append(race)
-    nav = "".join(f"<a href='/athletes/{escape(a)}'>{escape(a)}</a>" for a in athlete_ids)
+    weeks = weeks_of(plan, held)
     parts = [
-        f"<nav><a href='/'>all athletes</a>{nav}</nav>",
+        _nav(athlete_ids),
         f"<h1>Training plan: {escape(plan.athlete_id)}</h1>",
-        f"<p class='meta'>From {plan.today.isoformat()}, {len(plan.weeks)} weeks, "
-        f"{len(plan.sessions)} sessions, times in {escape(plan.timezone)}. "
-        "Hover over a session for why it is there; click it for the full explanation.</p>",
+        _next(plan),
         _stale(held),
+        f"<p class='meta'>From {plan.today:%a %d %b %Y}, {len(plan.weeks)} weeks, "
+        f"{len(plan.sessions)} sessions, times in {escape(plan.timezone)}. "
+        "Tap a session for why it is there." + _ahead(plan, written_weeks) + "</p>",
         _legend(),
         volume_chart(plan),
-        _grid(plan, by_day, races, held, release),
+        volume_chart(plan, width=380, name="volume-chart-narrow"),
+        "<div class='plan'><div class='dayhead' aria-hidden='true'>"
+        + "".join(f"<span>{d}</span>" for d in ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"))
+        + "</div>"
+        + "".join(_week(w, plan, held, release) for w in weeks)
+        + "</div>",
         _deleted(held, release),
         _warnings(plan, problems),
         f"<p class='meta'>{escape(RULES)}</p>",
         _embedded_json(plan, held),
     ]
-    return page(f"racecal: {plan.athlete_id}", "\n".join(parts))
+    return page(f"racecal: {plan.athlete_id}", "\n".join(p for p in parts if p))
+
+
+def _next(plan: Plan) -> str:
+    """The next race and how far off, and the next A race when that is another one."""
+    first, a_race = next_races(plan)
+    if first is None:
+        return "<p class='next' id='next-race'>No race ahead in your calendar.</p>"
+    lines = [f"<p class='next' id='next-race'>Next race: {_countdown(first, plan)}</p>"]
+    if a_race is not None and a_race is not first:
+        lines.append(f"<p class='next' id='next-a-race'>A race: {_countdown(a_race, plan)}</p>")
+    return "".join(lines)
+
+
+def _countdown(race: Race, plan: Plan) -> str:
+    return (
+        f"<b>{escape(race.title)}</b> {countdown(race, plan.today)}, "
+        f"{escape(race.priority.value)} race ({race.date:%a %d %b %Y}, {race.distance_km:g} km)"
+    )
+
+
+def _ahead(plan: Plan, written_weeks: int | None) -> str:
+    if written_weeks is None or len(plan.weeks) <= written_weeks:
+        return ""
+    first = plan.weeks[written_weeks].start
+    return (
+        f" The weeks from {first:%d %b %Y} look ahead to the A race: they come into your "
+        f"calendar as they come within {written_weeks} weeks."
+    )
 
 
 def _legend() -> str:
@@ -122,50 +138,75 @@ def _legend() -> str:
     return f"<div class='legend'>{kinds} | {phases}</div>"
 
 
-def _grid(
-    plan: Plan,
-    by_day: dict[date, list[PlacedSession]],
-    races: dict[date, list[Race]],
-    held: HeldPlan | None = None,
-    release: _Release | None = None,
-) -> str:
-    head = (
-        "<tr><th class='week' style='border-left-color:#ddd'>week</th>"
-        + "".join(f"<th>{d}</th>" for d in DAYS)
-        + "</tr>"
+def _week(week: Week, plan: Plan, held: HeldPlan | None, release: _Release | None) -> str:
+    w = week.plan
+    colour = PHASE_COLOURS.get(w.phase.value, "#999")
+    label = f"w-{w.start.isoformat()}"
+    days = "".join(_day(d, plan, held, release) for d in week.days)
+    return (
+        f"<section class='week' data-phase='{escape(w.phase.value)}' "
+        f"data-week='{w.start.isoformat()}' style='border-left-color:{colour}' "
+        f"aria-labelledby='{label}'>"
+        f"<div class='wk'><h2 id='{label}'>Week of {w.start:%d %b %Y}</h2>"
+        f"<span class='sep'> · </span>{_week_label(w)}</div>"
+        f"<p class='totals'>{escape(_totals(week))}</p>"
+        f"<ol class='days'>{days}</ol></section>"
     )
-    rows = [head]
-    for week in plan.weeks:
-        colour = PHASE_COLOURS.get(week.phase.value, "#999")
-        cells = [f"<th class='week' style='border-left-color:{colour}'>{_week_label(week)}</th>"]
-        for offset in range(7):
-            day = week.start + timedelta(days=offset)
-            today = " class='today'" if day == plan.today else ""
-            content = [f"<div class='day'>{day:%d %b}</div>"]
-            content += [_race(race) for race in races.get(day, [])]
-            content += [
-                _session(s, held, release)
-                for s in sorted(by_day.get(day, []), key=lambda s: s.start)
-            ]
-            cells.append(f"<td{today} data-date='{day.isoformat()}'>{''.join(content)}</td>")
-        rows.append(f"<tr data-phase='{escape(week.phase.value)}'>{''.join(cells)}</tr>")
-    return f"<table class='grid'>{''.join(rows)}</table>"
+
+
+def _totals(week: Week) -> str:
+    """The week's sessions added up, and its races' distance beside them (a race is not a
+    session of the plan, but a runner counts it in the week)."""
+    races = week.plan.races
+    if not races:
+        return week.volume.line()
+    km = sum(r.distance_km for r in races)
+    what = "the race" if len(races) == 1 else f"{len(races)} races"
+    return f"{week.volume.line()} · plus {what}, {km:.1f} km"
 
 
 def _week_label(week: WeekPlan) -> str:
-    lines = [f"{week.start:%d %b %Y}", f"<b>{escape(week.phase.value)}</b>"]
+    lines = [f"<b>{escape(week.phase.value)}</b>"]
     if week.deload:
         lines.append("deload")
     if week.rel is not None and week.rel < 0:
-        lines.append(f"{-week.rel} weeks to race")
+        lines.append(f"{-week.rel} week{'s' if week.rel < -1 else ''} to race")
     elif week.rel == 0:
         lines.append("race week")
-    return "<br>".join(lines)
+    return " · ".join(lines)
+
+
+def _day(day: Day, plan: Plan, held: HeldPlan | None, release: _Release | None) -> str:
+    classes = ["day"]
+    extra = ""
+    now = ""
+    if day.date == plan.today:
+        classes.append("today")
+        extra = " id='today' aria-current='date'"
+        now = "<b class='now'>today</b>"
+    if day.rest:
+        classes.append("rest")
+    head = (
+        f"<div class='date'><span class='dow'>{day.date:%a}</span> {day.date:%d %b}{now}"
+        + ("<span class='restword'> · rest</span>" if day.rest else "")
+        + "</div>"
+    )
+    content = [head]
+    content += [_race(race) for race in day.races]
+    content += [_session(s, held, release) for s in day.sessions]
+    content += [_struck(d) for d in day.deleted]
+    return (
+        f"<li class='{' '.join(classes)}'{extra} data-date='{day.date.isoformat()}'>"
+        f"{''.join(content)}</li>"
+    )
 
 
 def _race(race: Race) -> str:
     about = f"{race.title}: race, {race.distance_km:g} km, priority {race.priority.value}"
-    return f"<div class='race' title='{escape(about)}'>&#9873; {escape(race.title)}</div>"
+    return (
+        f"<div class='race' title='{escape(about)}'>&#9873; {escape(race.title)} "
+        f"<span>· {escape(race.priority.value)} race, {race.distance_km:g} km</span></div>"
+    )
 
 
 @dataclass(frozen=True)
@@ -201,8 +242,9 @@ def _session(
     if yours:
         marks.insert(0, yours)
     tag = f" <span class='tag'>{', '.join(marks)}</span>" if marks else ""
+    mine = f" data-yours='{escape(yours)}'" if yours else ""
     return (
-        f"<details class='s {escape(session.kind)}' data-key='{escape(session.key)}' "
+        f"<details class='s {escape(session.kind)}' data-key='{escape(session.key)}'{mine} "
         f"data-phase='{escape(session.phase.value)}' title='{escape(why)}' "
         f"style='background:{tint}33'>"
         f"<summary>{session.start:%H:%M} {escape(session.title)}{tag}</summary>"
@@ -212,13 +254,23 @@ def _session(
     )
 
 
+def _struck(gone: Deleted) -> str:
+    """A session the athlete deleted, where it stood: struck through, not made again."""
+    when = f"{gone.start:%H:%M} " if gone.start else ""
+    return (
+        f"<div class='gone' data-deleted='{escape(gone.key)}'><del>{when}{escape(gone.title)}"
+        "</del> <span class='tag'>you deleted this</span></div>"
+    )
+
+
 def _stale(held: HeldPlan | None) -> str:
     if held is None or not held.stale:
         return ""
     made = held.made_at.isoformat(timespec="minutes") if held.made_at else "?"
     return (
-        f"<div class='warnings' id='stale'><b>The last good plan</b> (made {escape(made)}): "
-        f"{escape(held.stale)}</div>"
+        "<div class='banner' id='stale' role='alert'><b>The last good plan</b> "
+        f"(made {escape(made)}), because a source cannot be read: {escape(held.stale)}. "
+        "Changes to your races or busy time since then are not in it yet.</div>"
     )
 
 
@@ -228,9 +280,8 @@ def _deleted(held: HeldPlan | None, release: _Release | None = None) -> str:
     items = "".join(
         f"<li data-key='{escape(d.key)}'>"
         + (f"{d.start:%a %d %b %H:%M} " if d.start else "")
-        + f"{escape(d.title)} <span class='tag'>racecal release '{escape(d.key)}'</span>"
-        + (release.form(d.key) if release else "")
-        + "</li>"
+        + f"<del>{escape(d.title)}</del> <span class='tag'>racecal release '{escape(d.key)}'"
+        "</span>" + (release.form(d.key) if release else "") + "</li>"
         for d in held.deleted
     )
     how = "the button or command beside each" if release else "the command beside each"
@@ -253,68 +304,3 @@ def _embedded_json(plan: Plan, held: HeldPlan | None = None) -> str:
     text = json.dumps(held_json(held) if held is not None else plan_to_json(plan), sort_keys=True)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f"<script type='application/json' id='plan-json'>{text}</script>"
-
-
-def weekly_load(plan: Plan) -> list[tuple[WeekPlan, float, int, int]]:
-    """Per week: run km, strength minutes and the number of strength sessions."""
-    tz = zone(plan.timezone)
-    out = []
-    for week in plan.weeks:
-        end = week.start + timedelta(days=7)
-        inside = [s for s in plan.sessions if week.start <= s.start.astimezone(tz).date() < end]
-        km = sum(s.distance_km or 0.0 for s in inside if s.kind == "run")
-        lifts = [s for s in inside if s.kind == "strength"]
-        minutes = sum(int((s.end - s.start).total_seconds() // 60) for s in lifts)
-        out.append((week, km, minutes, len(lifts)))
-    return out
-
-
-def volume_chart(plan: Plan, width: int = 960) -> str:
-    """Two bar panels sharing the week axis: run km above, strength minutes below, each bar in
-    its week's phase colour; a flag marks weeks with a race."""
-    rows = weekly_load(plan)
-    if not rows:
-        return ""
-    left, top, panel, gap = 48, 20, 130, 36
-    step = (width - left - 10) / len(rows)
-    bar = max(step * 0.7, 2.0)
-    height = top + panel * 2 + gap + 40
-    max_km = max((km for _, km, _, _ in rows), default=0.0) or 1.0
-    max_min = max((m for _, _, m, _ in rows), default=0) or 1
-    base_run, base_lift = top + panel, top + panel * 2 + gap
-    out = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' id='volume-chart' width='{width}' "
-        f"height='{height}' viewBox='0 0 {width} {height}' role='img' "
-        "aria-label='Weekly run volume and strength load by phase'>",
-        "<rect width='100%' height='100%' fill='#fff'/>",
-        f"<text x='4' y='{top - 6}'>run km / week (max {max_km:.0f})</text>",
-        f"<text x='4' y='{base_run + gap - 6}'>strength min / week (max {max_min})</text>",
-        f"<line x1='{left}' y1='{base_run}' x2='{width - 10}' y2='{base_run}' stroke='#999'/>",
-        f"<line x1='{left}' y1='{base_lift}' x2='{width - 10}' y2='{base_lift}' stroke='#999'/>",
-    ]
-    for i, (week, km, minutes, lifts) in enumerate(rows):
-        x = left + i * step + (step - bar) / 2
-        colour = PHASE_COLOURS.get(week.phase.value, "#999")
-        h_run = panel * km / max_km
-        h_lift = panel * minutes / max_min
-        label = f"week of {week.start.isoformat()} ({week.phase.value})"
-        out.append(
-            f"<rect class='bar-run' x='{x:.1f}' y='{base_run - h_run:.1f}' width='{bar:.1f}' "
-            f"height='{h_run:.1f}' fill='{colour}'><title>{escape(label)}: {km:.1f} km"
-            "</title></rect>"
-        )
-        out.append(
-            f"<rect class='bar-strength' x='{x:.1f}' y='{base_lift - h_lift:.1f}' "
-            f"width='{bar:.1f}' height='{h_lift:.1f}' fill='{colour}'>"
-            f"<title>{escape(label)}: {lifts} sessions, {minutes} min</title></rect>"
-        )
-        if week.races:
-            names = ", ".join(r.title for r in week.races)
-            out.append(
-                f"<text x='{x:.1f}' y='{base_run - h_run - 4:.1f}' fill='#b71c1c'>&#9873;"
-                f"<title>{escape(names)}</title></text>"
-            )
-        if i % max(1, len(rows) // 12) == 0:
-            out.append(f"<text x='{x:.1f}' y='{base_lift + 14}'>{week.start:%d %b}</text>")
-    out.append("</svg>")
-    return "".join(out)
