@@ -132,6 +132,23 @@ def common_checks(tab: Tab, world: World, width: int) -> None:
     assert tab.console.errors == []
 
 
+def labels_stand_apart(tab: Tab) -> None:
+    """The narrow chart's week labels: apart from each other, none cut off at the edges."""
+    labels = tab.evaluate(
+        "(() => { const svg = document.querySelector('#volume-chart-narrow');"
+        " const s = svg.getBoundingClientRect();"
+        " const all = [...svg.querySelectorAll('text')];"
+        " const y = Math.max(...all.map(t => +t.getAttribute('y')));"
+        " return all.filter(t => +t.getAttribute('y') === y).map(t => {"
+        " const r = t.getBoundingClientRect(); return [r.left - s.left, r.right - s.left, s.width];"
+        " }); })()"
+    )
+    assert len(labels) >= 4
+    assert all(a[1] <= b[0] for a, b in pairwise(labels)), labels
+    assert labels[0][0] >= 0
+    assert labels[-1][1] <= labels[-1][2]
+
+
 def test_the_page_on_a_phone(world: World) -> None:
     tab = opened(world, PHONE)
     common_checks(tab, world, PHONE)
@@ -153,6 +170,11 @@ def test_the_page_on_a_phone(world: World) -> None:
         tab.evaluate("document.querySelector('#volume-chart-narrow').getBoundingClientRect().right")
         <= PHONE
     )
+    labels_stand_apart(tab)
+    # Six months out, 25 weeks share the narrow chart.
+    longer = opened(world, PHONE, "/athletes/alex?today=2026-11-02")
+    assert longer.evaluate("document.querySelectorAll('section.week').length") == 25
+    labels_stand_apart(longer)
     # Text stays readable: nothing in the weeks is set below 11 px.
     smallest = tab.evaluate(
         "Math.min(...[...document.querySelectorAll('.plan *')]"

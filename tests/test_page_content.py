@@ -13,11 +13,13 @@ import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
 from service.cli.main import main
 from service.daemon.runner import Daemon
+from service.sync.engine import run_pass
 from tests.web_support import example, get, serving
 
 
@@ -129,3 +131,23 @@ def test_a_broken_source_before_any_plan_is_a_page_that_says_so(tmp_path: Path) 
     assert "racecal doctor" in text
     # The way to the other athletes stays.
     assert "href='/'" in page
+
+
+def test_a_broken_source_after_a_pass_shows_the_last_good_plan_on_local_time(
+    tmp_path: Path,
+) -> None:
+    config, store = example(tmp_path)
+    entry = config.athletes[0]
+    made = datetime(2027, 1, 11, 5, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert run_pass(store, entry, made).error is None
+    entry.race_ics[0].write_text("BEGIN:VCALENDAR\nbroken", encoding="utf-8")
+    with serving(Daemon(config, store)) as base:
+        status, _, page = get(base + "/athletes/alex?today=2027-01-11")
+    assert status == 200
+    banner = re.search(r"<div class='banner' id='stale' role='alert'>(.*?)</div>", page)
+    assert banner is not None
+    text = html.unescape(re.sub(r"<[^>]+>", "", banner[1]))
+    # The pass's time on the athlete's clock, as every time on the page.
+    assert text.startswith("The last good plan (made Mon 11 Jan 2027 05:00)")
+    assert "races.ics" in text
+    assert len(weeks_on(page)) == 16

@@ -17,6 +17,7 @@ from html import escape
 
 from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlacedSession, Plan, Race, WeekPlan
+from scheduler.plan import zone
 from service.views.held import RULES, Deleted, HeldPlan, held_json
 from service.views.style import CSS, KIND_COLOURS, PHASE_COLOURS
 from service.views.volume import volume_chart
@@ -266,7 +267,9 @@ def _struck(gone: Deleted) -> str:
 def _stale(held: HeldPlan | None) -> str:
     if held is None or not held.stale:
         return ""
-    made = held.made_at.isoformat(timespec="minutes") if held.made_at else "?"
+    # On the athlete's clock, as every other time on the page.
+    tz = zone(held.plan.timezone)
+    made = f"{held.made_at.astimezone(tz):%a %d %b %Y %H:%M}" if held.made_at else "?"
     return (
         "<div class='banner' id='stale' role='alert'><b>The last good plan</b> "
         f"(made {escape(made)}), because a source cannot be read: {escape(held.stale)}. "

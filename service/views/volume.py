@@ -83,7 +83,7 @@ def volume_chart(plan: Plan, width: int = 960, name: str = "volume-chart") -> st
     step = (width - left - 10) / len(rows)
     bar = max(step * 0.7, 2.0)
     # A date label is about 40 units wide: label every week that leaves room for it.
-    every = max(1, math.ceil(44 / step))
+    every = max(1, math.ceil(48 / step))
     height = top + panel * 2 + gap + 40
     max_km = max((v.run_km for _, v in rows), default=0.0) or 1.0
     max_min = max((v.lift_minutes for _, v in rows), default=0) or 1
@@ -123,7 +123,7 @@ def volume_chart(plan: Plan, width: int = 960, name: str = "volume-chart") -> st
             )
         if i % every == 0:
             # Centred under its bar, kept inside the chart at both ends.
-            middle = min(max(x + bar / 2, left + 20), width - 22)
+            middle = min(max(x + bar / 2, 22), width - 22)
             out.append(
                 f"<text x='{middle:.1f}' y='{base_lift + 14}' text-anchor='middle'>"
                 f"{week.start:%d %b}</text>"
