@@ -8,6 +8,7 @@ file that is not iCalendar at all raises IcsError. Nothing here knows what a rac
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,9 @@ import recurring_ical_events
 
 from connectors import icaltext
 from connectors.base import IcsError, Problem, RemoteEvent
+from connectors.expand import expand
 
+log = logging.getLogger("racecal.sources")
 MAX_BYTES = icaltext.MAX_BYTES
 EXPANSION_ERRORS = (ValueError, KeyError, IndexError, AttributeError, TypeError)
 # What a recurring event needs of its own to be expanded at all.
@@ -80,7 +83,7 @@ def read(data: bytes, where: Path | str, basis: Path | str | None = None) -> Rea
 
 def load(path: Path) -> tuple[bytes, icalendar.Calendar]:
     try:
-        data = path.read_bytes()
+        data = icaltext.read_file(path, path)
     except FileNotFoundError:
         raise IcsError(path, "file not found", unparsable=False) from None
     except OSError as exc:
@@ -156,7 +159,9 @@ def _expandable(event: icalendar.Event, read: RemoteEvent, at: str) -> RemoteEve
     trial.add_component(event)
     try:
         begin = read.start
-        recurring_ical_events.of(trial).between(begin, begin + timedelta(days=1))
+        # A short span: a series repeating every second still gives only a few.
+        span = timedelta(minutes=1) if isinstance(begin, datetime) else timedelta(days=1)
+        recurring_ical_events.of(trial).between(begin, begin + span)
     except EXPANSION_ERRORS as exc:
         name = _name(read.title, read.uid if read.uid == str(event.get("UID", "")) else "")
         reason = icaltext.first_line(exc)
@@ -168,17 +173,21 @@ def _expandable(event: icalendar.Event, read: RemoteEvent, at: str) -> RemoteEve
 def occurrences(
     calendar: icalendar.Calendar, where: Path | str, start: datetime, end: datetime
 ) -> list[RemoteEvent]:
-    """The events overlapping [start, end), recurrences expanded, cancelled occurrences out."""
-    try:
-        found = recurring_ical_events.of(calendar).between(start, end)
-    except EXPANSION_ERRORS as exc:
-        # Odd but real-world files trip the expansion library in several ways (a DTSTART list,
-        # mixed date and date-time recurrences); none of them may stop the other athletes.
-        raise IcsError(
-            where, f"cannot expand recurring events ({type(exc).__name__}: {str(exc)[:120]})"
-        ) from None
+    """The events overlapping [start, end), recurrences expanded, cancelled occurrences out;
+    what the bounds cut (connectors.expand) is logged at WARNING."""
+    events, cut = bounded(calendar, where, start, end)
+    for line in cut:
+        log.warning("%s", line)
+    return events
+
+
+def bounded(
+    calendar: icalendar.Calendar, where: Path | str, start: datetime, end: datetime
+) -> tuple[list[RemoteEvent], tuple[str, ...]]:
+    """`occurrences`, and one line for each event the bounds cut or left out."""
+    found = expand(calendar, where, start, end)
     out: list[RemoteEvent] = []
-    for event in found:
+    for event in found.components:
         try:
             begin, finish = event.start, event.end
         except (KeyError, ValueError, IndexError):
@@ -186,7 +195,7 @@ def occurrences(
         uid = str(event.get("UID", "")).strip()
         title = str(event.get("SUMMARY", "")).strip()
         out.append(_remote(event, uid, begin, finish, title, str(event.get("DESCRIPTION", ""))))
-    return out
+    return out, found.cut
 
 
 def _end(event: icalendar.Event, start: date | datetime) -> date | datetime:

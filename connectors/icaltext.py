@@ -45,6 +45,20 @@ def own_timezones() -> Iterator[None]:
             tzp.use_zoneinfo()
 
 
+def read_file(path: Path, where: Path | str) -> bytes:
+    """The file's bytes, read no further than MAX_BYTES (a 1 GiB file is not read whole);
+    IcsError when it is larger, OSError as the system says."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise too_large(where)
+    return data
+
+
+def too_large(where: Path | str) -> IcsError:
+    return IcsError(where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB", unparsable=False)
+
+
 @dataclass(frozen=True)
 class Block:
     """One VEVENT's text and the line of the file it begins on (1 is the first)."""
@@ -108,7 +122,7 @@ def parse(data: bytes, where: Path | str) -> Split:
     """The calendar in `data` with each VEVENT that parses; IcsError naming `where` when the
     text is no calendar at all."""
     if len(data) > MAX_BYTES:
-        raise IcsError(where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+        raise too_large(where)
     rest, blocks = split(data, where)
     events: list[tuple[int, icalendar.Event]] = []
     broken: list[tuple[Block, str]] = []

@@ -16,6 +16,7 @@ import icalendar
 
 from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
 from connectors.ical import occurrences, read
+from connectors.icaltext import read_file
 from connectors.ics.swap import digest
 
 
@@ -60,7 +61,7 @@ class IcsFileSource:
         if self._read is not None and self._read.stamp == stamp:
             return self._read
         try:
-            data = self.path.read_bytes()
+            data = read_file(self.path, self.where)
         except OSError as exc:
             raise IcsError(self.where, exc.strerror or str(exc), unparsable=False) from None
         seen = digest(data)

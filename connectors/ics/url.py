@@ -18,10 +18,11 @@ import urllib.request
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
-from connectors.ical import MAX_BYTES
+from connectors.icaltext import MAX_BYTES, too_large
 from connectors.ics.file import IcsFileSource
 
 TIMEOUT = 20.0
@@ -56,11 +57,7 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
     where = display(url)
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            data = response.read(MAX_BYTES + 1)
-            if len(data) > MAX_BYTES:
-                raise IcsError(
-                    where, f"larger than {MAX_BYTES // (1024 * 1024)} MiB", unparsable=False
-                )
+            data = _body(response, where)
             not_a_calendar = _not_a_calendar(data, response.headers.get("Content-Type"))
             if not_a_calendar:
                 # A sign-in page, a captive portal, an error page sent as 200: never taken
@@ -140,6 +137,26 @@ class IcsUrlSource:
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
         copy = self._copy or self._source()[0]
         return copy.events(start, end)
+
+
+def _body(response: Any, where: str) -> bytes:
+    """The body read in chunks, never more than MAX_BYTES of it: a feed announcing more is
+    refused before reading, one sending more is cut off at the cap."""
+    announced = response.headers.get("Content-Length")
+    if announced and announced.strip().isdigit() and int(announced) > MAX_BYTES:
+        raise too_large(where)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BYTES:
+        chunk = response.read(min(CHUNK, MAX_BYTES + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    raise too_large(where)
+
+
+CHUNK = 256 * 1024
 
 
 class _NotACalendar(Exception):
