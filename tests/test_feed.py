@@ -9,6 +9,7 @@ from __future__ import annotations
 import stat
 import urllib.error
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 import icalendar
@@ -25,13 +26,14 @@ from tests.support import example_workspace
 from tests.test_plan_as_held import NOW
 
 
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, bytes]:
+    """Status, headers (looked up regardless of case, as HTTP says) and body."""
     request = urllib.request.Request(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers.items()), response.read()
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers.items()), exc.read()
+        return exc.code, exc.headers, exc.read()
 
 
 def feed_url(config: Path, base: str, *command: str) -> str:

@@ -1,9 +1,9 @@
 """The service's HTTP endpoint (off unless `[service] http` is set): /healthz, /readyz, /metrics
 and the plan page.
 
-The standard library's ThreadingHTTPServer is enough for a handful of health probes, a scrape
-every few seconds and a person looking at a page; it runs in a daemon thread next to the
-scheduler. A page request reads the athlete's race and busy sources and the store and plans,
+It is served by waitress (service.daemon.serve) with bounded threads, connections, request
+time and sizes, in a daemon thread next to the scheduler: a slow or hostile client costs a
+socket for a few seconds, never a thread, and a bad request is a 400, never a traceback. A page request reads the athlete's race and busy sources and the store and plans,
 as `racecal plan show` does (the last good plan when a source is broken). The one write is the
 page's "hand back to racecal" button, `racecal release` for one session: a form that carries
 a token only the page knows (another site's page cannot post it) and asks for a pass.
@@ -15,7 +15,6 @@ import hashlib
 import json
 import logging
 import secrets
-import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,7 +22,6 @@ from datetime import date, datetime
 from datetime import time as clock_time
 from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -35,6 +33,7 @@ from service.config.load import AthleteConfig, Config
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
+from service.daemon.serve import DEFAULT_LIMITS, Answer, HttpLimits, HttpServer, Request
 from service.store import feeds, state
 from service.views.held import NoPlan, held_plan
 from service.views.page import error_page, index_page, no_plan_page, plan_page
@@ -70,6 +69,7 @@ class WebServer:
         push: Push | None = None,
         calendars: Callable[[str], tuple[threading.Lock, AthleteCalendars]] | None = None,
         released: Callable[[str], None] | None = None,
+        limits: HttpLimits = DEFAULT_LIMITS,
     ) -> None:
         self.push = push
         # Called with the athlete's id after the page handed a session back (a pass soon).
@@ -84,29 +84,46 @@ class WebServer:
         self.state = state
         self.metrics = metrics
         self.clock = clock
-        server_class = _V6Server if ":" in address[0] else ThreadingHTTPServer
-        # Bind now, so a taken port fails the start instead of a thread later.
-        self.server = server_class(address, _handler(self))
-        self.server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        # Bound now, so a taken port fails the start instead of a thread later.
+        self.server = HttpServer(address, self.answer, limits)
 
     @property
     def address(self) -> tuple[str, int]:
-        host, port = self.server.server_address[:2]
-        return str(host), int(port)
+        return self.server.address
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.25}, name="racecal-http"
-        )
-        self._thread.daemon = True
-        self._thread.start()
+        self.server.start()
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self.server.shutdown()
-            self._thread.join(timeout=5)
-        self.server.server_close()
+        self.server.stop()
+
+    def answer(self, request: Request) -> Answer:
+        """Every request's answer, with the security headers; a defect in one route is a
+        500 that points at the log (which has the traceback), never a dead endpoint."""
+        try:
+            status, headers, body = self._route(request)
+        except Exception:
+            log.exception("http: %s %s failed", request.method, request.target.split("?")[0])
+            status, content_type, body = _failed()
+            headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
+        return status, {**headers, **SECURITY_HEADERS}, body
+
+    def _route(self, request: Request) -> Answer:
+        if request.method == "POST":
+            # Google's push notifications and the page's release forms.
+            route = urlsplit(request.target).path
+            if route.startswith("/athletes/"):
+                status, headers, body = self.release(request.target, request.body)
+                return status, {**headers, "Cache-Control": "no-store"}, body
+            if route != NOTIFY_PATH or self.push is None:
+                return HTTPStatus.NOT_FOUND, {}, b""
+            return HTTPStatus(self.push.notify(request.headers)), {}, b""
+        if request.method not in ("GET", "HEAD"):
+            return HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD, POST"}, b""
+        if request.target.startswith("/feeds/"):
+            return self.feed(request.target, request.headers)
+        status, content_type, body = self.respond(request.target)
+        return status, {"Content-Type": content_type, "Cache-Control": "no-store"}, body
 
     def respond(self, path: str) -> tuple[int, str, bytes]:
         """(status, content type, body) for a GET of `path`; never raises."""
@@ -232,16 +249,22 @@ class WebServer:
         return HTTPStatus.SEE_OTHER, {"Location": f"/athletes/{quote(athlete)}"}, b""
 
     def _when(self, entry: AthleteConfig, given: str) -> tuple[date, datetime | None]:
-        if given:
-            try:
-                return date.fromisoformat(given), None
-            except ValueError:
-                raise ValueError(f"today: expected YYYY-MM-DD, got {given[:40]!r}") from None
         now = self.clock(entry.athlete.timezone)
-        return now.date(), now
+        if not given:
+            return now.date(), now
+        try:
+            day = date.fromisoformat(given)
+        except ValueError:
+            raise ValueError(f"today: expected YYYY-MM-DD, got {given[:40]!r}") from None
+        # A plan for any day a person would look at; year 9999 would only overflow the dates.
+        if abs(day.year - now.year) > TODAY_YEARS:
+            raise ValueError(f"today: {given} is more than {TODAY_YEARS} years from now")
+        return day, None
 
 
 REFRESH_SECONDS = 900
+# How far from now a page may be asked for (?today=).
+TODAY_YEARS = 10
 # What subscribing apps read inside the calendar (RFC 7986, and Outlook's older property).
 _REFRESH = b"REFRESH-INTERVAL;VALUE=DURATION:PT15M\r\nX-PUBLISHED-TTL:PT15M\r\n"
 
@@ -289,82 +312,3 @@ def _page(status: int, text: str) -> tuple[int, dict[str, str], bytes]:
 def _failed() -> tuple[int, str, bytes]:
     """What a request that hit a defect gets; the log has the traceback."""
     return HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"internal error; see the service log\n"
-
-
-class _V6Server(ThreadingHTTPServer):
-    address_family = socket.AF_INET6
-
-
-def _handler(web: WebServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def version_string(self) -> str:
-            return "racecal"
-
-        def do_GET(self) -> None:
-            self._answer(send_body=True)
-
-        def do_HEAD(self) -> None:
-            self._answer(send_body=False)
-
-        def do_POST(self) -> None:
-            """Google's push notifications and the page's release forms."""
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(min(length, 65536)) if length else b""
-            route = urlsplit(self.path).path
-            if route.startswith("/athletes/"):
-                self._release(body)
-                return
-            if route != NOTIFY_PATH or web.push is None:
-                status = HTTPStatus.NOT_FOUND
-            else:
-                status = HTTPStatus(web.push.notify(dict(self.headers.items())))
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def _release(self, form: bytes) -> None:
-            try:
-                status, headers, body = web.release(self.path, form)
-            except Exception:  # logged in full; the page says to look there
-                log.exception("http: release failed")
-                status, content_type, body = _failed()
-                headers = {"Content-Type": content_type}
-            self._send(status, {**headers, "Cache-Control": "no-store"}, body)
-
-        def _feed(self, send_body: bool) -> None:
-            try:
-                status, headers, body = web.feed(self.path, dict(self.headers.items()))
-            except Exception:  # logged in full; the app retries
-                log.exception("http: the feed failed")
-                status, headers, body = HTTPStatus.INTERNAL_SERVER_ERROR, {}, b""
-            self._send(status, headers, body, send_body)
-
-        def _answer(self, send_body: bool) -> None:
-            if self.path.startswith("/feeds/"):
-                self._feed(send_body)
-                return
-            try:
-                status, content_type, body = web.respond(self.path)
-            except Exception:  # a bug in one page must not kill the endpoint; logged in full
-                log.exception("http: %s failed", self.path.split("?")[0])
-                status, content_type, body = _failed()
-            headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
-            self._send(status, headers, body, send_body)
-
-        def _send(
-            self, status: int, headers: Mapping[str, str], body: bytes, send_body: bool = True
-        ) -> None:
-            self.send_response(status)
-            for name, value in {**headers, "Content-Length": str(len(body))}.items():
-                self.send_header(name, value)
-            for name, value in SECURITY_HEADERS.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if send_body:
-                self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            # Access lines go to DEBUG: probes every few seconds would drown the pass lines.
-            log.debug("http: " + format, *args)
-
-    return Handler
