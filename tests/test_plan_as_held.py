@@ -109,7 +109,7 @@ def test_the_plan_page_shows_what_the_calendar_holds(tmp_path: Path) -> None:
     try:
         status, _, body = web.respond(f"/athletes/alex?today={TODAY}")
     finally:
-        web.server.server_close()
+        web.stop()
     page = body.decode()
     assert status == 200
     block = re.search(rf"<details[^>]*data-key='{re.escape(moved)}'.*?</details>", page, re.S)
@@ -137,7 +137,7 @@ def test_a_broken_source_shows_the_last_good_plan_not_an_error(tmp_path: Path) -
     try:
         status, _, body = web.respond(f"/athletes/alex?today={TODAY}")
     finally:
-        web.server.server_close()
+        web.stop()
     assert status == 200
     assert "The last good plan" in body.decode()
 

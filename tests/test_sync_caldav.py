@@ -277,5 +277,5 @@ def test_a_plan_page_view_uses_the_daemons_open_calendars(
         assert b"Hamburg Marathon" in body
         assert radicale.requests - before == 2  # Races and Personal, one REPORT each
     finally:
-        web.server.server_close()
+        web.stop()
     calendars.close()

@@ -3,8 +3,9 @@ and the plan page.
 
 It is served by waitress (service.daemon.serve) with bounded threads, connections, request
 time and sizes, in a daemon thread next to the scheduler: a slow or hostile client costs a
-socket for a few seconds, never a thread, and a bad request is a 400, never a traceback. A page request reads the athlete's race and busy sources and the store and plans,
-as `racecal plan show` does (the last good plan when a source is broken). The one write is the
+socket for a few seconds, never a thread, and a bad request is a 400, never a traceback. A
+page request reads the athlete's race and busy sources and the store and plans, as `racecal
+plan show` does (the last good plan when a source is broken). The one write is the
 page's "hand back to racecal" button, `racecal release` for one session: a form that carries
 a token only the page knows (another site's page cannot post it) and asks for a pass.
 """
