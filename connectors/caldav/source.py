@@ -26,7 +26,8 @@ from connectors.base import (
     token_of,
 )
 from connectors.caldav.collection import DavCollection
-from connectors.ical import components, occurrences
+from connectors.ical import bounded, components
+from connectors.said import Said
 
 
 class Login(Protocol):
@@ -57,6 +58,7 @@ class CalDavSource:
         self._expanded: tuple[object, list[RemoteEvent]] | None = None
         # Followed on from an earlier process's cursor: only what changed since is held.
         self._primed = False
+        self._said = Said()
 
     @property
     def locator(self) -> str:
@@ -80,9 +82,13 @@ class CalDavSource:
         key = (dav.url, dav.version, start, end)
         if self._expanded is None or self._expanded[0] != key:
             found: list[RemoteEvent] = []
+            cut: list[str] = []
             for href, calendar, _reason in dav.calendars():
                 if calendar is not None:
-                    found.extend(occurrences(calendar, safe_url(dav.href_url(href)), start, end))
+                    events, said = bounded(calendar, safe_url(dav.href_url(href)), start, end)
+                    found.extend(events)
+                    cut.extend(said)
+            self._said.say(self.name, "window", cut)
             self._expanded = (key, found)
         return list(self._expanded[1])
 
@@ -112,9 +118,12 @@ class CalDavSource:
         self._primed = self._primed and not delta.full
         changed = {o.href: self._items(dav, o.href) for o in delta.changed}
         self._cursor = scoped(dav.url, dav.mark())
-        return self._mirror.apply(
+        found = self._mirror.apply(
             self._cursor, changed, delta.removed, full=delta.full, since=since
         )
+        held = (i for items in self._mirror.objects.values() for i in items)
+        self._said.say(self.name, "read", [i for i in held if isinstance(i, Problem)])
+        return found
 
     def _moved(self, dav: DavCollection) -> ChangeSet:
         """The calendar is gone from its URL: when its name is found elsewhere (a URL an

@@ -15,9 +15,10 @@ from pathlib import Path
 import icalendar
 
 from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
-from connectors.ical import occurrences, read
+from connectors.ical import bounded, read
 from connectors.icaltext import read_file
 from connectors.ics.swap import digest
+from connectors.said import Said
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class IcsFileSource:
         self.where = where or str(path)
         self._read: _Read | None = None
         self._expanded: tuple[object, list[RemoteEvent]] | None = None
+        self.said = Said()
 
     @property
     def name(self) -> str:
@@ -70,6 +72,7 @@ class IcsFileSource:
             return self._read
         found = read(data, self.where, basis=self.path)
         self._read = _Read(stamp, seen, found.calendar, found.events, found.problems)
+        self.said.say(self.where, "read", found.problems)
         return self._read
 
     def changes(self, cursor: str | None) -> ChangeSet:
@@ -88,7 +91,9 @@ class IcsFileSource:
         read = self._current()
         key = (read.digest, start, end)
         if self._expanded is None or self._expanded[0] != key:
-            self._expanded = (key, occurrences(read.calendar, self.where, start, end))
+            events, cut = bounded(read.calendar, self.where, start, end)
+            self.said.say(self.where, "window", cut)
+            self._expanded = (key, events)
         return list(self._expanded[1])
 
 

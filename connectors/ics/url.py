@@ -123,6 +123,7 @@ class IcsUrlSource:
     def changes(self, cursor: str | None) -> ChangeSet:
         stale = STALE if cursor and cursor.endswith(STALE) else ""
         copy, warning = self._source()
+        copy.said.say(self.name, "feed", [warning] if warning else [])
         found = copy.changes(cursor.removesuffix(stale) if cursor else None)
         mark = STALE if warning else ""
         if warning is None and not stale:
