@@ -13,76 +13,31 @@ from dataclasses import asdict
 from datetime import date, datetime, time
 from importlib.metadata import version
 from pathlib import Path
-from typing import NoReturn, cast
+from typing import cast
 
 import click
 from rich.console import Console
-from rich.progress import Progress
 from sqlalchemy.engine import make_url
 
 from scheduler.check import broken, check_plan
 from scheduler.explain import explain_session, session_to_json
 from scheduler.model import Athlete, PlanError, PlanRequest
 from scheduler.plan import zone
-from service.calendars import training_target
 from service.cli.auth import auth
 from service.cli.doctor import diagnose, has_failures
 from service.cli.feed import feed
 from service.cli.init import init
+from service.cli.opening import fail, open_store, open_to_look
+from service.cli.sync import sync_once
 from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
 from service.config.reader import ConfigError
 from service.daemon.runner import Daemon, configure_logging
 from service.store import state
-from service.store.database import Store, StoreError
-from service.sync.decide import KeepPlan, as_json, counts
-from service.sync.engine import PassResult, run_pass
+from service.store.database import Store
 from service.views.chart import draw_chart
 from service.views.held import RULES, HeldPlan, NoPlan, held_json, held_plan
 from service.views.render import render_plan
 from service.views.status import athlete_status
-
-
-def _open(config: str | None) -> tuple[Config, Store]:
-    """The config and its store at the newest schema, or one line and exit 2."""
-    try:
-        loaded = load_config(config_path(config))
-        store = Store.open(loaded.service.database_url, loaded.state_dir)
-        store.upgrade()
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc))
-    return loaded, store
-
-
-def _open_to_look(config: str | None, say_where: bool = False) -> tuple[Config, Store]:
-    """The config and its store for a dry run or `status`, which must not write even a schema
-    (an admin's `racecal status` must not start a second database beside the service's): a
-    store not made yet is taken as an empty one (in memory), with a line saying where it was
-    looked for when `say_where`; one at an older schema is refused."""
-    try:
-        loaded = load_config(config_path(config))
-        url = make_url(loaded.service.database_url)
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            path = Path(url.database or "")
-            if not path.is_absolute():
-                path = loaded.state_dir / path
-            if not path.exists():
-                if say_where:
-                    click.echo(f"racecal: no store at {path} yet: no pass has run", err=True)
-                store = Store.open("sqlite://")
-                store.upgrade()
-                return loaded, store
-        store = Store.open(loaded.service.database_url, loaded.state_dir)
-        revision = store.revision()
-    except (ConfigError, StoreError) as exc:
-        fail(str(exc))
-    if revision != store.head():
-        fail(f"the store is at schema {revision}; run 'racecal db upgrade' first")
-    return loaded, store
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"racecal: {message}", err=True)
-    sys.exit(code)
 
 
 def _when(entry: AthleteConfig, given: str | None) -> tuple[date, datetime | None]:
@@ -168,6 +123,7 @@ def main() -> None:
 main.add_command(auth)
 main.add_command(init)
 main.add_command(feed)
+main.add_command(sync_once)
 
 
 @main.group()
@@ -184,7 +140,7 @@ def db_upgrade(config: str | None) -> None:
     Example:
       racecal db upgrade --config /etc/racecal/config.toml
     """
-    _, store = _open(config)
+    _, store = open_store(config)
     click.echo(f"racecal: store at revision {store.revision()}")
 
 
@@ -207,7 +163,7 @@ def run(config: str | None, interval: float | None) -> None:
       racecal run --config /etc/racecal/config.toml
       RACECAL_HTTP=127.0.0.1:8765 racecal run    then open http://127.0.0.1:8765/
     """
-    loaded, store = _open(config)
+    loaded, store = open_store(config)
     configure_logging(loaded.service.log_format)
     sys.exit(Daemon(loaded, store, interval or loaded.service.interval_minutes).run())
 
@@ -226,7 +182,7 @@ def status(config: str | None, as_json: bool) -> None:
       racecal status --json
       sudo /opt/racecal/bin/racecal status --config /etc/racecal/config.toml
     """
-    loaded, store = _open_to_look(config, say_where=True)
+    loaded, store = open_to_look(config, say_where=True)
     rows = athlete_status(
         store, [a.athlete.id for a in loaded.athletes], loaded.service.interval_minutes
     )
@@ -250,166 +206,6 @@ def status(config: str | None, as_json: bool) -> None:
             )
             + (f"; last error: {row['last_error']}" if row["last_error"] else "")
         )
-
-
-@main.command("sync")
-@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
-@click.option(
-    "--once", is_flag=True, required=True, help="Run one pass for every athlete and exit."
-)
-@click.option(
-    "--now",
-    metavar="ISO-8601",
-    help="Pretend it is this moment (with offset), e.g. to replay a pass; default: now.",
-)
-@click.option(
-    "--dry-run",
-    "dry_run",
-    is_flag=True,
-    help="Print the actions the pass would take; write nothing (calendar, store, anything).",
-)
-@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the actions as JSON.")
-@click.option(
-    "--accept-empty",
-    "accept_empty",
-    metavar="ATHLETE",
-    multiple=True,
-    help="A race or busy source of ATHLETE that reads empty really is empty: take it now "
-    "instead of keeping the plan for a day.",
-)
-def sync_once(
-    config: str | None,
-    once: bool,
-    now: str | None,
-    dry_run: bool,
-    as_json: bool,
-    accept_empty: tuple[str, ...],
-) -> None:
-    """Run one sync pass for every athlete: read races, plan, write what changed.
-
-    Exits 0 when every athlete's pass succeeded; otherwise 3, with one line per failed athlete
-    (2 when a pass failed on a file that cannot be read or written: a folder, a read-only or
-    full disk).
-    With --dry-run each athlete's line says what would be written, followed by one line per
-    action (create, update, delete, and the athlete's edits racecal would record); nothing is
-    written anywhere.
-
-    A source that held events and suddenly reads empty (a truncated file, the wrong calendar)
-    is taken for a fault: the plan is kept and a warning names the source, until you confirm
-    with --accept-empty ATHLETE or it has read empty for 24 hours.
-
-    \b
-    Examples:
-      racecal sync --once --config config.example.toml
-      racecal sync --once --dry-run
-      racecal sync --once --dry-run --json | jq '.[0].actions'
-      racecal sync --once --accept-empty alex
-    """
-    if as_json and not dry_run:
-        fail("--json goes with --dry-run")
-    if accept_empty and dry_run:
-        fail("--accept-empty changes what the store remembers; it does not go with --dry-run")
-    loaded, store = _open_to_look(config) if dry_run else _open(config)
-    for athlete_id in accept_empty:
-        try:
-            loaded.athlete(athlete_id)
-        except ConfigError as exc:
-            fail(str(exc))
-        taken = state.accept_empty(store, athlete_id)
-        click.echo(
-            f"racecal: {athlete_id}: "
-            + (f"accepted as empty: {', '.join(taken)}" if taken else "no source is held"),
-            file=sys.stderr,
-        )
-    moment = _moment(now)
-    failed = 0
-    # A file that cannot be read or written (a folder, a read-only or full disk) is bad input
-    # to fix, like a bad config: exit 2, as the exit-code table says.
-    file_trouble = False
-    dry: list[dict[str, object]] = []
-    # A progress bar for people at a terminal (first syncs of many athletes take a while);
-    # scripts and logs get the plain lines only. Each athlete's line is printed when its pass
-    # ends, so a slow athlete does not hide the others. The bar lifts stdout above itself only
-    # when stdout is that terminal too: `sync --once > log` keeps every line in the log.
-    console = Console(stderr=True)
-    with Progress(
-        console=console,
-        transient=True,
-        disable=not console.is_terminal or as_json,
-        redirect_stdout=sys.stdout.isatty(),
-    ) as progress:
-        task = progress.add_task("syncing", total=len(loaded.athletes))
-        for entry in loaded.athletes:
-            progress.update(task, description=f"syncing {entry.athlete.id}")
-            moment_for = moment or datetime.now(zone(entry.athlete.timezone))
-            result = run_pass(store, entry, moment_for, dry_run=dry_run)
-            file_trouble |= result.error_kind == "file"
-            if as_json:
-                failed += _dry_json(entry, result, dry)
-            else:
-                failed += _report(entry, result)
-            progress.advance(task)
-    if as_json:
-        click.echo(json.dumps(dry, indent=2, sort_keys=True))
-    if failed:
-        sys.exit(2 if file_trouble else 3)
-
-
-def _report(entry: AthleteConfig, result: PassResult) -> int:
-    """One line for the athlete's pass (warnings and errors on stderr); 1 when it failed.
-    The streams are named at each call: under the progress bar sys.stdout and sys.stderr are
-    rich's proxies, which print above the bar, and click's default streams would bypass them."""
-    for problem in result.problems:
-        click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", file=sys.stderr)
-    if result.error:
-        click.echo(f"racecal: {entry.athlete.id}: {result.error}", file=sys.stderr)
-        return 1
-    if result.dry_run:
-        would = counts(list(result.actions))
-        click.echo(
-            f"racecal: {entry.athlete.id}: dry run: would create {would['created']}, "
-            f"update {would['updated']}, delete {would['deleted']} -> {training_target(entry)}",
-            file=sys.stdout,
-        )
-        for action in result.actions:
-            if not isinstance(action, KeepPlan):
-                click.echo(f"  {action.line()}", file=sys.stdout)
-        return 0
-    # One line per athlete: what changed in the races rides at its end.
-    races = "".join(f"; {line}" for line in result.races_said)
-    click.echo(
-        f"racecal: {entry.athlete.id}: {result.created} created, "
-        f"{result.updated} updated, {result.deleted} deleted -> {training_target(entry)}{races}",
-        file=sys.stdout,
-    )
-    return 0
-
-
-def _dry_json(entry: AthleteConfig, result: PassResult, out: list[dict[str, object]]) -> int:
-    for problem in result.problems:
-        click.echo(f"racecal: {entry.athlete.id}: warning: {problem}", file=sys.stderr)
-    out.append(
-        {
-            "athlete": entry.athlete.id,
-            "target": training_target(entry),
-            "error": result.error,
-            "would": counts(list(result.actions)),
-            "actions": [as_json(a) for a in result.actions if not isinstance(a, KeepPlan)],
-        }
-    )
-    return 1 if result.error else 0
-
-
-def _moment(given: str | None) -> datetime | None:
-    if not given:
-        return None
-    try:
-        moment = datetime.fromisoformat(given)
-    except ValueError:
-        fail(f"--now: '{given}' is not an ISO 8601 date-time")
-    if moment.tzinfo is None:
-        fail(f"--now: '{given}' has no UTC offset; add one, e.g. +01:00")
-    return moment
 
 
 @main.command("doctor")
@@ -620,7 +416,7 @@ def release(key: str, config: str | None, athlete: str | None) -> None:
     Example:
       racecal release 'offseason/2026-W49/strength-1'
     """
-    loaded, store = _open(config)
+    loaded, store = open_store(config)
     try:
         entry = loaded.athlete(athlete)
     except ConfigError as exc:

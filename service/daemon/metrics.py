@@ -27,7 +27,7 @@ class Metrics:
         )
         self.failures = Counter(
             "racecal_pass_failures",
-            "Failed passes by kind (source, plan, calendar, auth, conflict, crash).",
+            "Failed passes by kind (source, plan, calendar, auth, conflict, file, held, crash).",
             ["kind"],
             registry=self.registry,
         )

@@ -16,7 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.store import locks
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# A migration of a big history table may take a while; a start waits for another's upgrade.
+UPGRADE_WAIT = 120.0
 
 
 class StoreError(RuntimeError):
@@ -131,8 +135,18 @@ class Store:
         return cls(make_engine(url, base))
 
     def upgrade(self, revision: str = "head") -> None:
+        """Under the schema lock: two processes starting at once on an empty database would
+        both create the first tables, and one of them fail."""
         try:
-            command.upgrade(alembic_config(self.engine), revision)
+            with locks.lock(self.engine, "schema", UPGRADE_WAIT) as held:
+                if not held:
+                    where = self.engine.url.render_as_string(hide_password=True)
+                    raise StoreError(
+                        f"{where}: another racecal is upgrading the schema; try again later"
+                    )
+                command.upgrade(alembic_config(self.engine), revision)
+        except StoreError:
+            raise
         except Exception as exc:
             where = self.engine.url.render_as_string(hide_password=True)
             said = refused_write(exc) or str(exc).splitlines()[0]

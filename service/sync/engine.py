@@ -43,7 +43,7 @@ from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.planning import Sources, window
-from service.store import cursors, state
+from service.store import cursors, locks, state
 from service.store.database import Store, refused_write
 from service.store.payload import from_payload, plan_body, to_payload
 from service.store.state import RaceNews, SyncState
@@ -79,7 +79,8 @@ class PassResult:
     needs_reauth: bool = False
     # What kind of failure `error` is, for metrics and alerts: source (a race or busy calendar
     # cannot be read), plan, calendar (the training calendar refused or failed), auth (a person
-    # must sign in again), conflict (the calendar kept changing under the pass).
+    # must sign in again), conflict (the calendar kept changing under the pass), file (a file
+    # or the store's disk refused), held (another racecal's pass of the athlete was under way).
     error_kind: str | None = None
     # What the pass decided (its last attempt): all a dry run does.
     actions: tuple[Action, ...] = ()
@@ -132,6 +133,9 @@ class Decision:
 
 
 ATTEMPTS = 3  # re-read and re-decide this many times when the calendar changes under a pass
+# How long a pass waits for another racecal's pass of the same athlete (a `sync --once`
+# beside the service) to end; a pass takes seconds.
+LOCK_WAIT = 30.0
 
 
 def run_pass(
@@ -140,10 +144,31 @@ def run_pass(
     now: datetime,
     calendars: AthleteCalendars | CalendarConnector | None = None,
     dry_run: bool = False,
+    lock_wait: float = LOCK_WAIT,
 ) -> PassResult:
     """One pass. Give the same `calendars` to every pass of an athlete (the daemon does) and a
     pass where nothing changed costs one change query per calendar; a bare connector is taken
-    as the athlete's training calendar. `dry_run`: decide, return the actions, write nothing."""
+    as the athlete's training calendar. `dry_run`: decide, return the actions, write nothing.
+
+    A pass that writes holds the athlete's lock (service.store.locks), waiting up to
+    `lock_wait` seconds for another process's pass; when that one is still under way, this
+    pass does nothing and says so (error_kind "held")."""
+    if dry_run:
+        return _run_pass(store, entry, now, calendars, dry_run)
+    try:
+        with locks.athlete(store.engine, entry.athlete.id, lock_wait):
+            return _run_pass(store, entry, now, calendars, dry_run)
+    except locks.Held as exc:
+        return PassResult(entry.athlete.id, error=str(exc), error_kind="held")
+
+
+def _run_pass(
+    store: Store,
+    entry: AthleteConfig,
+    now: datetime,
+    calendars: AthleteCalendars | CalendarConnector | None,
+    dry_run: bool,
+) -> PassResult:
     athlete_id = entry.athlete.id
     if dry_run and calendars is None:
         calendars = _looking(entry, store)

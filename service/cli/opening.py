@@ -1,0 +1,58 @@
+"""Opening the config and the store for a command: one line on stderr and exit 2 when either
+cannot be read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+from sqlalchemy.engine import make_url
+
+from service.config.load import Config, config_path, load_config
+from service.config.reader import ConfigError
+from service.store.database import Store, StoreError
+
+
+def open_store(config: str | None) -> tuple[Config, Store]:
+    """The config and its store at the newest schema, or one line and exit 2."""
+    try:
+        loaded = load_config(config_path(config))
+        store = Store.open(loaded.service.database_url, loaded.state_dir)
+        store.upgrade()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    return loaded, store
+
+
+def open_to_look(config: str | None, say_where: bool = False) -> tuple[Config, Store]:
+    """The config and its store for a dry run or `status`, which must not write even a schema
+    (an admin's `racecal status` must not start a second database beside the service's): a
+    store not made yet is taken as an empty one (in memory), with a line saying where it was
+    looked for when `say_where`; one at an older schema is refused."""
+    try:
+        loaded = load_config(config_path(config))
+        url = make_url(loaded.service.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            path = Path(url.database or "")
+            if not path.is_absolute():
+                path = loaded.state_dir / path
+            if not path.exists():
+                if say_where:
+                    click.echo(f"racecal: no store at {path} yet: no pass has run", err=True)
+                store = Store.open("sqlite://")
+                store.upgrade()
+                return loaded, store
+        store = Store.open(loaded.service.database_url, loaded.state_dir)
+        revision = store.revision()
+    except (ConfigError, StoreError) as exc:
+        fail(str(exc))
+    if revision != store.head():
+        fail(f"the store is at schema {revision}; run 'racecal db upgrade' first")
+    return loaded, store
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"racecal: {message}", err=True)
+    sys.exit(code)
