@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import stat
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,13 +67,19 @@ def credentials(table: Mapping[str, Any], athlete_id: str) -> Any:
 
 
 def save_token(path: Path, token_json: str) -> None:
-    """Written 0600 from the first byte: the refresh token is a password."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(token_json)
-    os.replace(tmp, path)
+    """Written 0600 from the first byte: the refresh token is a password. Always into a new
+    temp file (mkstemp makes it 0600 whatever the umask), then renamed over the token: a
+    leftover temp file of a wider mode is never reused."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(token_json)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 class GoogleAthlete:

@@ -9,6 +9,7 @@ from urllib.parse import quote
 import click
 
 from service.cli.init import Refused
+from service.cli.opening import private_files
 from service.config.load import CONFIG_HELP, Config, config_path, load_config
 from service.config.reader import ConfigError
 from service.store import feeds
@@ -16,6 +17,7 @@ from service.store.database import Store, StoreError
 
 
 def _open(config: str | None, athlete: str) -> tuple[Config, Store]:
+    private_files()
     try:
         loaded = load_config(config_path(config))
         loaded.athlete(athlete)

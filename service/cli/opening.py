@@ -3,6 +3,7 @@ cannot be read."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -15,8 +16,16 @@ from service.config.reader import ConfigError
 from service.store.database import Store, StoreError
 
 
+def private_files() -> None:
+    """What a command that writes state creates is its user's alone (files 0600, folders
+    0700): the store holds race titles and the plan, the cache secret feed addresses. The
+    training calendar sets its own mode ([athletes.output] private)."""
+    os.umask(0o077)
+
+
 def open_store(config: str | None) -> tuple[Config, Store]:
     """The config and its store at the newest schema, or one line and exit 2."""
+    private_files()
     try:
         loaded = load_config(config_path(config))
         store = Store.open(loaded.service.database_url, loaded.state_dir)
