@@ -11,6 +11,7 @@ or left out comes back as one line each, naming the event.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -56,8 +57,9 @@ def expand(
     per_calendar: int = PER_CALENDAR,
 ) -> Expanded:
     """The occurrences overlapping [start, end), recurrences expanded, within the bounds."""
+    singles, others = _singles(calendar, start, end)
     moved = calendar.copy()
-    moved.subcomponents = [near(c, start) for c in calendar.subcomponents]
+    moved.subcomponents = [near(c, start) for c in others]
     try:
         query = recurring_ical_events.of(moved, skip_bad_series=True)
     except EXPANSION_ERRORS as exc:
@@ -90,7 +92,57 @@ def expand(
                 f"{end:%Y-%m-%d}; the calendar is read up to there ({name} cut short)"
             )
             break
+    else:
+        room = per_calendar - len(out)
+        out.extend(singles[:room])
+        if len(singles) > room:
+            cut.append(
+                f"{where}: more than {per_calendar} occurrences from {start:%Y-%m-%d} to "
+                f"{end:%Y-%m-%d}; the calendar is read up to "
+                f"{_moment(singles[room].start, start):%Y-%m-%d %H:%M}"
+            )
     return Expanded(tuple(out), tuple(cut))
+
+
+def _singles(
+    calendar: icalendar.Calendar, start: datetime, end: datetime
+) -> tuple[list[icalendar.Event], list[Any]]:
+    """The events that stand alone (no repeat, no override, a UID of their own) overlapping
+    the window, in time order, and every other component. The lone ones are most of a big
+    calendar; they need no series built to be found in the window."""
+    events = [c for c in calendar.subcomponents if isinstance(c, icalendar.Event)]
+    uses = Counter(str(c.get("UID", "")) for c in events)
+    floating_is_zoned = "X-WR-TIMEZONE" in calendar
+    singles: list[tuple[datetime, icalendar.Event]] = []
+    others: list[Any] = [c for c in calendar.subcomponents if not isinstance(c, icalendar.Event)]
+    for event in events:
+        if uses[str(event.get("UID", ""))] > 1 or any(k in event for k in ALONE_NOT):
+            others.append(event)
+            continue
+        try:
+            begin, finish = event.start, event.end
+        except (*EXPANSION_ERRORS, icalendar.InvalidCalendar):
+            others.append(event)
+            continue
+        if floating_is_zoned and isinstance(begin, datetime) and begin.tzinfo is None:
+            others.append(event)  # X-WR-TIMEZONE sets its zone: the library's way
+            continue
+        first, last = _moment(begin, start), _moment(finish, start)
+        if (first < end and last > start) or (first == last and start <= first < end):
+            singles.append((first, event))
+    singles.sort(key=lambda pair: pair[0])
+    return [event for _, event in singles], others
+
+
+# What makes an event more than itself: a repeat, or an override of one.
+ALONE_NOT = ("RRULE", "RDATE", "RECURRENCE-ID")
+
+
+def _moment(value: date, like: datetime) -> datetime:
+    """A start or end as an aware datetime: floating in `like`'s zone, a day at its midnight."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=like.tzinfo)
+    return datetime.combine(value, time(), tzinfo=like.tzinfo)
 
 
 def _take(series: Any, start: datetime, end: datetime, room: int) -> tuple[list[Any], bool]:
