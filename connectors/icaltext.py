@@ -142,13 +142,6 @@ def parse(data: bytes, where: Path | str) -> Split:
     return Split(calendar, tuple(events), tuple(broken))
 
 
-def parse_whole(data: bytes | str, where: Path | str) -> icalendar.Calendar:
-    """A calendar parsed in one piece with its own time zones (racecal's own files, a CalDAV
-    object); IcsError when it is not one."""
-    with own_timezones():
-        return _calendar(data, where)
-
-
 def _calendar(data: bytes | str, where: Path | str) -> icalendar.Calendar:
     try:
         calendar = icalendar.Calendar.from_ical(data)
