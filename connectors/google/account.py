@@ -123,7 +123,7 @@ class GoogleAthlete:
         return self._training
 
     def close(self) -> None:
-        pass
+        self.api.close()
 
     def _create(self) -> str:
         title = str(self.table.get("training", "Training"))

@@ -1,6 +1,7 @@
 """Google Calendar API v3 on google-api-python-client with the bundled discovery document: one
-client per account and thread (httplib2 is not thread-safe), every request under our error tree
-and our one retry layer, the OAuth token endpoint's outages told from refused grants."""
+client per thread to build requests, sent over the account's own connections (httplib2 is not
+thread-safe: one request per connection at a time), every request under our error tree and our
+one retry layer, the OAuth token endpoint's outages told from refused grants."""
 
 from __future__ import annotations
 
@@ -86,38 +87,63 @@ class _Http(httplib2.Http):  # type: ignore[misc]
         return response, content
 
 
+# An account's connections kept between requests: a pass uses one at a time, a page view
+# next to it a second.
+IDLE_CONNECTIONS = 2
+
+
 class GoogleApi:
-    """The Calendar API for one set of credentials."""
+    """The Calendar API for one set of credentials.
+
+    What a request is built with (the client's resource collections, ~0.7 MB) is one per
+    thread for every account (`_service`); what it is sent over (an authorized httplib2
+    connection, not thread-safe) is taken from the account's few idle ones for the request
+    and given back. Memory is then bounded by the worker threads and the athletes' idle
+    connections, never by their product."""
 
     def __init__(self, settings: GoogleSettings) -> None:
         self.settings = settings
         self.root = (settings.root or GOOGLE_ROOT).rstrip("/") + "/"
-        self._local = threading.local()
+        self._idle: list[Any] = []
+        self._lock = threading.Lock()
 
     def service(self) -> Any:
-        service = getattr(self._local, "service", None)
-        if service is None:
+        """The thread's client for building requests; send them with `connection()`."""
+        return _service(self.root)
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """An authorized connection of this account's, for one request at a time."""
+        with self._lock:
+            http = self._idle.pop() if self._idle else None
+        if http is None:
             http = google_auth_httplib2.AuthorizedHttp(
                 self.settings.credentials, http=_Http(self.root, self.settings.timeout)
             )
-            service = _Service(
-                build_from_document(
-                    _discovery(),
-                    http=http,
-                    client_options={"api_endpoint": self.root + "calendar/v3/"},
-                )
-            )
-            self._local.service = service
-        return service
+        try:
+            yield http
+        finally:
+            with self._lock:
+                kept = len(self._idle) < IDLE_CONNECTIONS
+                if kept:
+                    self._idle.append(http)
+            if not kept:
+                http.http.close()
 
-    def authorize(self) -> None:
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for http in idle:
+            http.http.close()
+
+    def authorize(self, http: Any) -> None:
         """Refresh an expired access token through this account's own HTTP before a batch: the
         client library would refresh it over a plain connection of its own, where a token
         endpoint outage is retried with google-auth's sleeps and reads like a refusal."""
         credentials = self.settings.credentials
         if getattr(credentials, "valid", True):
             return
-        credentials.refresh(google_auth_httplib2.Request(self.service().http.http))
+        credentials.refresh(google_auth_httplib2.Request(http.http))
 
     def new_batch(self) -> BatchHttpRequest:
         # new_batch_http_request() would post to Google whatever the endpoint.
@@ -128,7 +154,9 @@ class GoogleApi:
         retries; `what` names the calendar in messages."""
 
         def once() -> Any:
-            return sent(what, lambda: make(self.service()).execute(num_retries=0))
+            with self.connection() as http:
+                request = make(self.service())
+                return sent(what, lambda: request.execute(http=http, num_retries=0))
 
         return self.settings.retry.run(once, "google")
 
@@ -151,12 +179,30 @@ def _discovery() -> dict[str, Any]:
     return parsed
 
 
+_threads = threading.local()
+
+
+def _service(root: str) -> _Service:
+    """This thread's client for the API at `root`, shared by every account: requests are only
+    built with it and are sent over the account's own connection."""
+    built: dict[str, _Service] = _threads.__dict__.setdefault("services", {})
+    if root not in built:
+        client = build_from_document(
+            _discovery(),
+            # Never used to send (every execute names its connection); a request sent
+            # without one would go out unauthorized and fail, not as someone else.
+            http=httplib2.Http(timeout=1),
+            client_options={"api_endpoint": root + "calendar/v3/"},
+        )
+        built[root] = _Service(client)
+    return built[root]
+
+
 class _Service:
-    """A thread's client with its resource collections built once: building
-    `service.events()` costs ~4 ms of CPU, more than a quiet pass's own work."""
+    """A client with its resource collections built once: building `service.events()` costs
+    ~4 ms of CPU, more than a quiet pass's own work."""
 
     def __init__(self, service: Any) -> None:
-        self.http = service._http
         self._events = service.events()
         self._calendars = service.calendars()
         self._channels = service.channels()

@@ -345,8 +345,9 @@ class GoogleCalendar:
             batch.add(call.make(service), callback=done, request_id=str(index))
 
         def send() -> None:
-            self.account.authorize()
-            batch.execute(http=service.http)
+            with self.account.connection() as http:
+                self.account.authorize(http)
+                batch.execute(http=http)
 
         sent(self.name, send)
         for outcome in outcomes:
