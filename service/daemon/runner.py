@@ -1,8 +1,10 @@
 """`racecal run`: the long-running service.
 
 APScheduler 3 only triggers: one interval job per athlete (coalesced, one instance at a time,
-with a misfire grace) and one watcher job that notices a changed local .ics source within about
-a second. All pending work lives in the store, so a kill loses nothing APScheduler knew.
+with a misfire grace), a pass at once when the kernel tells of a saved race or busy file
+(service.daemon.files), and a once-a-second job that is the heartbeat and checks the files
+that cannot be watched. All pending work lives in the store, so a kill loses nothing
+APScheduler knew.
 Lifecycle: start -> READY -> (passes, WATCHDOG) -> SIGTERM/SIGINT -> STOPPING -> the current pass
 finishes -> exit 0. systemd's sd_notify protocol is a datagram on $NOTIFY_SOCKET.
 With `[service] http` set, an HTTP endpoint (service.daemon.web) serves health, metrics and the plan
@@ -28,6 +30,7 @@ from connectors import observe
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig, Config
+from service.daemon.files import FileWatcher
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
@@ -37,6 +40,12 @@ from service.store.database import Store
 from service.sync.engine import run_pass
 
 PUSH_DELAY = timedelta(seconds=0.5)
+FILE_DELAY = timedelta(seconds=0.05)
+# A pass asked for by a change: replacing a pending one merges a burst, and it runs even while
+# the pass before it is still finishing (it waits for the athlete's lock) and however late a
+# busy scheduler gets to it. APScheduler's defaults (one instance, a second's grace) dropped
+# the change when the pass it followed had not returned yet.
+SOON: dict[str, Any] = {"max_instances": 2, "misfire_grace_time": None}
 log = logging.getLogger("racecal")
 WATCH_SECONDS = 1.0
 
@@ -75,6 +84,12 @@ class Daemon:
         # The sources each athlete's last pass held (the empty-source guard), to warn on change.
         self._held: dict[str, set[str]] = {}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
+        # Race and busy files: the kernel tells of a save; what it cannot watch is polled.
+        self.files = FileWatcher(
+            ((a.athlete.id, p) for a in config.athletes for p in (*a.race_ics, *a.busy_ics)),
+            self.file_changed,
+        )
+        self._polled: list[AthleteConfig] = list(config.athletes)
         ids = [a.athlete.id for a in config.athletes]
         self.metrics = Metrics()
         self.metrics.athletes(ids)
@@ -95,6 +110,21 @@ class Daemon:
             args=[entry],
             id=f"now-{athlete_id}",
             replace_existing=True,
+            **SOON,
+        )
+
+    def file_changed(self, athlete_id: str) -> None:
+        """A race or busy file of this athlete's was saved: a pass now. The short delay makes
+        one pass of the several events a save is (write, close, rename)."""
+        entry = self.config.athlete(athlete_id)
+        self.scheduler.add_job(
+            self.pass_for,
+            "date",
+            run_date=datetime.now(UTC) + FILE_DELAY,
+            args=[entry],
+            id=f"changed-{athlete_id}",
+            replace_existing=True,
+            **SOON,
         )
 
     def pass_for(self, entry: AthleteConfig) -> None:
@@ -152,6 +182,8 @@ class Daemon:
     def _stamp(self, entry: AthleteConfig) -> tuple[tuple[float, int], ...]:
         stamps = []
         for path in (*entry.race_ics, *entry.busy_ics):
+            if os.path.abspath(path) in self.files.watched:
+                continue
             try:
                 info = path.stat()
                 stamps.append((info.st_mtime, info.st_size))
@@ -160,10 +192,11 @@ class Daemon:
         return tuple(stamps)
 
     def watch(self) -> None:
-        """A changed race or busy file triggers that athlete's pass now. Each run is also the
-        scheduler's heartbeat for /healthz."""
+        """A changed race or busy file the kernel cannot tell of triggers that athlete's pass
+        now (the others are FileWatcher's). Each run is also the scheduler's heartbeat for
+        /healthz."""
         self.state.beat()
-        for entry in self.config.athletes:
+        for entry in self._polled:
             stamp = self._stamp(entry)
             if self._stamps.get(entry.athlete.id) not in (None, stamp):
                 self.scheduler.add_job(
@@ -171,6 +204,7 @@ class Daemon:
                     args=[entry],
                     id=f"changed-{entry.athlete.id}",
                     replace_existing=True,
+                    **SOON,
                 )
             self._stamps[entry.athlete.id] = stamp
 
@@ -189,6 +223,8 @@ class Daemon:
             if self.config.service.http and not self._listen(self.config.service.http):
                 return 2
             unsubscribe = observe.subscribe(self.metrics.api)
+            self.files.start()
+            self._polled = [a for a in self.config.athletes if self._stamp(a)]
             for entry in self.config.athletes:
                 self._stamps[entry.athlete.id] = self._stamp(entry)
                 self.scheduler.add_job(
@@ -238,6 +274,7 @@ class Daemon:
             unsubscribe()
             return 0
         finally:
+            self.files.stop()
             if self.web is not None:
                 self.web.stop()
             for sig, handler in previous:
