@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from rich.console import Console
 from rich.progress import Progress
+from sqlalchemy.exc import DBAPIError
 
 from scheduler.plan import zone
 from service.calendars import training_target
 from service.cli.opening import fail, open_store, open_to_look
-from service.config.load import CONFIG_HELP, AthleteConfig
+from service.config.load import CONFIG_HELP, AthleteConfig, Config
 from service.config.reader import ConfigError
 from service.store import state
+from service.store.database import Store
+from service.store.history import prune_runs
 from service.sync.decide import KeepPlan, as_json, counts
 from service.sync.engine import LOCK_WAIT, PassResult, run_pass
 
@@ -135,8 +138,21 @@ def sync_once(
             progress.advance(task)
     if as_json:
         click.echo(json.dumps(dry, indent=2, sort_keys=True))
+    if not dry_run:
+        _prune(store, loaded, moment or datetime.now(UTC))
     if failed:
         sys.exit(2 if file_trouble else 3)
+
+
+def _prune(store: Store, loaded: Config, now: datetime) -> None:
+    """The pass history past [service] pass_history_days goes; a store that refuses (a full
+    disk, said for each athlete already) keeps it until a later pass."""
+    before = now - timedelta(days=loaded.service.pass_history_days)
+    try:
+        prune_runs(store, [a.athlete.id for a in loaded.athletes], before)
+    except DBAPIError as exc:
+        said = str(exc.orig).splitlines()[0] if str(exc.orig) else type(exc.orig).__name__
+        click.echo(f"racecal: warning: the pass history was not pruned ({said})", err=True)
 
 
 def _report(entry: AthleteConfig, result: PassResult) -> int:

@@ -50,6 +50,7 @@ class ServiceTable(Table):
     log_format: Annotated[str, one_of("text", "json")] = "text"
     interval_minutes: Annotated[float, between(0.1, 1440)] = 15.0
     http: Address | None = None
+    pass_history_days: Annotated[float, between(1, 3650)] = 30.0
 
 
 class WindowsTable(Table):

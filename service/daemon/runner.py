@@ -37,6 +37,7 @@ from service.daemon.push import Push
 from service.daemon.web import WebServer
 from service.store import state
 from service.store.database import Store
+from service.store.history import prune_runs
 from service.sync.engine import run_pass
 
 PUSH_DELAY = timedelta(seconds=0.5)
@@ -140,6 +141,7 @@ class Daemon:
                 self.metrics.crashed(entry.athlete.id, time.perf_counter() - clock)
                 self.state.pass_finished(entry.athlete.id)
                 return
+            self._prune(entry.athlete.id, started)
             seconds = time.perf_counter() - clock
             took = seconds * 1000
             self.metrics.record(result, seconds, time.time())
@@ -172,6 +174,13 @@ class Daemon:
                     log.debug("athlete %s: %s", entry.athlete.id, problem)
             if self.push is not None and not result.error:
                 self.push.ensure(entry.athlete.id, self._calendars[entry.athlete.id].watched())
+
+    def _prune(self, athlete_id: str, now: datetime) -> None:
+        before = now - timedelta(days=self.config.service.pass_history_days)
+        try:
+            prune_runs(self.store, [athlete_id], before)
+        except Exception:  # the store refusing shows in the pass and /healthz; prune later
+            log.debug("athlete %s: cannot prune the pass history", athlete_id, exc_info=True)
 
     def _count_reauth(self) -> None:
         try:

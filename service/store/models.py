@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -196,7 +197,10 @@ class SourceRead(Base):
 
 
 class SyncRun(Base):
+    """One row per pass; pruned past [service] pass_history_days (state.prune_runs)."""
+
     __tablename__ = "sync_runs"
+    __table_args__ = (Index("ix_sync_runs_athlete_id_started_at", "athlete_id", "started_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
