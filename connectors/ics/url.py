@@ -10,6 +10,7 @@ warning. URLs often carry a secret token: they are never logged or shown beyond 
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import tempfile
@@ -22,10 +23,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
+from connectors.deadline import Deadline
 from connectors.icaltext import MAX_BYTES, too_large
 from connectors.ics.file import IcsFileSource
 
+# Each read from the socket, and the whole fetch (a server trickling bytes resets the first).
 TIMEOUT = 20.0
+FETCH_SECONDS = 60.0
 USER_AGENT = "racecal (+calendar sync for runners)"
 
 
@@ -43,7 +47,13 @@ def display(url: str) -> str:
     return f"{parts.scheme}://{parts.hostname or '?'}/..."
 
 
-def fetch(url: str, cache_dir: Path) -> Fetched:
+def fetch(url: str, cache_dir: Path, seconds: float | None = None) -> Fetched:
+    """The feed into the cache, conditionally, within `seconds` (FETCH_SECONDS) in all."""
+    with Deadline(FETCH_SECONDS if seconds is None else seconds) as deadline:
+        return _fetch(url, cache_dir, deadline)
+
+
+def _fetch(url: str, cache_dir: Path, deadline: Deadline) -> Fetched:
     cache_dir.mkdir(parents=True, exist_ok=True)
     name = hashlib.sha256(url.encode()).hexdigest()[:24]
     body, meta_path = cache_dir / f"{name}.ics", cache_dir / f"{name}.json"
@@ -56,8 +66,10 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
             request.add_header("If-Modified-Since", meta["last_modified"])
     where = display(url)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with deadline.opener().open(request, timeout=TIMEOUT) as response:
             data = _body(response, where)
+            if deadline.expired:  # what came before the cut is not the feed
+                raise TimeoutError
             not_a_calendar = _not_a_calendar(data, response.headers.get("Content-Type"))
             if not_a_calendar:
                 # A sign-in page, a captive portal, an error page sent as 200: never taken
@@ -78,13 +90,17 @@ def fetch(url: str, cache_dir: Path) -> Fetched:
         if exc.code == 304 and body.exists():
             return Fetched(body, changed=False)
         reason = f"HTTP {exc.code}"
+        if deadline.expired:
+            reason = f"no whole answer within {deadline.seconds:g} s"
     except _NotACalendar as exc:
         reason = str(exc)
         if body.exists():
             return Fetched(body, changed=False, warning=f"{where}: {reason}; using the last copy")
         raise IcsError(where, reason, unparsable=False) from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = str(getattr(exc, "reason", exc))
+    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        reason = str(getattr(exc, "reason", exc)) or type(exc).__name__
+        if deadline.expired:
+            reason = f"no whole answer within {deadline.seconds:g} s"
     if body.exists():
         return Fetched(
             body,

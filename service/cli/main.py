@@ -8,6 +8,8 @@ Exit codes: 0 ok; 1 the thing asked for does not exist (e.g. an unknown session 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sys
 from dataclasses import asdict
 from datetime import date, datetime, time
@@ -153,7 +155,8 @@ def db_upgrade(config: str | None) -> None:
 )
 def run(config: str | None, interval: float | None) -> None:
     """Run the service: sync every athlete now and every INTERVAL minutes, and whenever a local
-    race or busy file changes. SIGTERM or Ctrl-C finishes the current pass and exits 0.
+    race or busy file changes. SIGTERM or Ctrl-C finishes the current pass and exits 0 (a pass
+    still waiting on a slow calendar after 20 s is left for the next start).
 
     With [service] http (or RACECAL_HTTP) set, it also serves /healthz, /readyz, /metrics and a
     read-only plan page on that address.
@@ -165,7 +168,13 @@ def run(config: str | None, interval: float | None) -> None:
     """
     loaded, store = open_store(config)
     configure_logging(loaded.service.log_format)
-    sys.exit(Daemon(loaded, store, interval or loaded.service.interval_minutes).run())
+    daemon = Daemon(loaded, store, interval or loaded.service.interval_minutes)
+    code = daemon.run()
+    if daemon.abandoned:
+        # The pass left behind holds a worker thread that the interpreter would wait for.
+        logging.shutdown()
+        os._exit(code)
+    sys.exit(code)
 
 
 @main.command("status")

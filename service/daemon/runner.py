@@ -6,7 +6,8 @@ with a misfire grace), a pass at once when the kernel tells of a saved race or b
 that cannot be watched. All pending work lives in the store, so a kill loses nothing
 APScheduler knew.
 Lifecycle: start -> READY -> (passes, WATCHDOG) -> SIGTERM/SIGINT -> STOPPING -> the current pass
-finishes -> exit 0. systemd's sd_notify protocol is a datagram on $NOTIFY_SOCKET.
+finishes (or, after STOP_SECONDS, is left behind) -> exit 0. systemd's sd_notify protocol is a
+datagram on $NOTIFY_SOCKET.
 With `[service] http` set, an HTTP endpoint (service.daemon.web) serves health, metrics and the plan
 page from a thread of its own; it is bound before READY and closed after the last pass.
 """
@@ -42,6 +43,8 @@ from service.sync.engine import run_pass
 
 PUSH_DELAY = timedelta(seconds=0.5)
 FILE_DELAY = timedelta(seconds=0.05)
+# How long a stop waits for the passes under way (deploy/racecal.service: TimeoutStopSec=60).
+STOP_SECONDS = 20.0
 # A pass asked for by a change: replacing a pending one merges a burst, and it runs even while
 # the pass before it is still finishing (it waits for the athlete's lock) and however late a
 # busy scheduler gets to it. APScheduler's defaults (one instance, a second's grace) dropped
@@ -91,6 +94,10 @@ class Daemon:
             self.file_changed,
         )
         self._polled: list[AthleteConfig] = list(config.athletes)
+        # Passes under way, for the stop to wait on; True when the stop left one behind.
+        self._running = 0
+        self._idle = threading.Condition()
+        self.abandoned = False
         ids = [a.athlete.id for a in config.athletes]
         self.metrics = Metrics()
         self.metrics.athletes(ids)
@@ -129,6 +136,17 @@ class Daemon:
         )
 
     def pass_for(self, entry: AthleteConfig) -> None:
+        """One pass, counted so that a stop knows when the last one is done."""
+        with self._idle:
+            self._running += 1
+        try:
+            self._pass(entry)
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
+
+    def _pass(self, entry: AthleteConfig) -> None:
         """One pass; never raises, so one athlete's trouble never stops the others."""
         with self._locks[entry.athlete.id]:
             started = datetime.now(zone(entry.athlete.timezone))
@@ -275,10 +293,22 @@ class Daemon:
                     ping = time.monotonic() + watchdog
             sd_notify("STOPPING=1")
             log.info("racecal stopping: finishing the current pass")
-            self.scheduler.shutdown(wait=True)
+            self.scheduler.shutdown(wait=False)
+            with self._idle:
+                done = self._idle.wait_for(lambda: self._running == 0, STOP_SECONDS)
+            if not done:
+                # A source that answers slowly (each has a deadline of its own, longer than
+                # this). Leaving the pass is safe: every write is recorded as it lands, and
+                # the next start reads the calendar before it writes.
+                log.warning(
+                    "racecal stopping without the pass still running after %g s "
+                    "(a slow calendar source); the next start takes up from there",
+                    STOP_SECONDS,
+                )
+                self.abandoned = True
             if self.push is not None:
                 self.push.stop_all()
-            for calendars in self._calendars.values():
+            for calendars in self._calendars.values() if done else ():
                 calendars.close()
             unsubscribe()
             return 0
