@@ -83,6 +83,16 @@ def test_a_race_in_9999_fails_its_athlete_in_one_line_and_the_others_go_on(
     assert "beyond the planning range" in status.stdout
 
 
+def test_a_pass_replayed_in_9999_is_one_line_per_athlete(tmp_path: Path) -> None:
+    config = two_athletes(tmp_path)
+    done = sync(config, "9999-12-20T05:00:00+00:00")
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 3
+    for athlete in ("alex", "blake"):
+        [line] = lines_of(done, athlete)
+        assert "a date is beyond the planning range" in line, line
+
+
 def test_the_daemon_reports_a_race_in_9999_in_one_line_and_plans_the_others(
     tmp_path: Path,
 ) -> None:
