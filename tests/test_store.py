@@ -51,6 +51,30 @@ def test_upgrade_from_empty_creates_every_table_at_head(store: Store) -> None:
     assert store.revision() == "0006"
 
 
+def test_the_revisions_read_without_alembic_are_alembics(tmp_path: Path) -> None:
+    """A command that only reads the store asks its revision and the newest one without
+    importing Alembic; both must be what Alembic itself says, before and after upgrades."""
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    from service.store.database import alembic_config  # noqa: PLC0415
+
+    opened = Store.open("sqlite:///var/racecal.db", tmp_path)
+    script = ScriptDirectory.from_config(alembic_config(opened.engine))
+    assert opened.head() == script.get_current_head()
+    # One line of history: every revision but the first follows the one before it.
+    assert len(script.get_heads()) == 1
+    for revision in ("0001", "0003", "head"):
+        opened.upgrade(revision)
+        with opened.engine.connect() as connection:
+            assert (
+                opened.revision() == MigrationContext.configure(connection).get_current_revision()
+            )
+    assert opened.revision() == opened.head()
+    opened.engine.dispose()
+    assert Store.open("sqlite:///var/empty.db", tmp_path).revision() is None
+
+
 def test_the_migrations_make_the_schema_the_models_declare(store: Store) -> None:
     from alembic.autogenerate import compare_metadata  # noqa: PLC0415
     from alembic.runtime.migration import MigrationContext  # noqa: PLC0415

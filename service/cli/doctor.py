@@ -4,12 +4,16 @@ saying what is fine and what to fix. Nothing is written to any calendar."""
 from __future__ import annotations
 
 import errno
+import json
+import sys
 import tempfile
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import click
 
 from connectors.base import CalendarError, IcsError, NotFound, SourceError
 from connectors.registry import Context, open_account
@@ -17,7 +21,9 @@ from scheduler.busy import busy_from
 from scheduler.plan import zone
 from scheduler.races import races_in
 from service.calendars import AthleteCalendars, training_elsewhere, training_target
-from service.config.load import AthleteConfig, Config
+from service.cli.opening import fail
+from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
+from service.config.reader import ConfigError
 from service.planning import read_busy, read_races
 from service.store import status as store_status
 from service.store.database import Store, StoreError
@@ -241,3 +247,29 @@ def _history(entry: AthleteConfig, name: str, store: Store, now: datetime) -> It
 
 def has_failures(checks: list[Check]) -> bool:
     return any(c.status == "fail" for c in checks)
+
+
+@click.command("doctor", short_help="Check the config, store, calendars, credentials and clock.")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list.")
+def doctor(config: str | None, as_json: bool) -> None:
+    """Check the config, the store, every athlete's calendars and credentials, and the clock;
+    print one line per check with what to fix. Writes nothing to any calendar.
+
+    Exits 0 when nothing failed, 1 otherwise (2 when the config itself cannot be read).
+
+    \b
+    Example:
+      racecal doctor --config /etc/racecal/config.toml
+    """
+    try:
+        loaded = load_config(config_path(config))
+    except ConfigError as exc:
+        fail(str(exc))
+    checks = list(diagnose(loaded))
+    if as_json:
+        click.echo(json.dumps([asdict(c) for c in checks], indent=2))
+    else:
+        for check in checks:
+            click.echo(check.line())
+    sys.exit(1 if has_failures(checks) else 0)

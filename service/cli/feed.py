@@ -45,7 +45,7 @@ def _address(loaded: Config, athlete: str, token: str, base: str | None) -> str:
 BASE_HELP = "The address calendar apps reach the service at (a reverse proxy's https URL)."
 
 
-@click.group()
+@click.group(short_help="Each athlete's training calendar as a feed at a secret URL.")
 def feed() -> None:
     """The training calendar as a feed to subscribe to: a secret URL per athlete.
 

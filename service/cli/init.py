@@ -169,7 +169,7 @@ def _file(value: str, default: str | None = None) -> str:
     return str(Path(value).expanduser().absolute())
 
 
-@click.command("init")
+@click.command("init", short_help="Write a commented config after a few questions.")
 @click.option(
     "--path",
     "path",

@@ -3,105 +3,81 @@
 Exit codes: 0 ok; 1 the thing asked for does not exist (e.g. an unknown session key) or
 `plan check` found a hard rule broken;
 2 bad input (config, calendar file, planning input).
+
+Each command lives in a module of its own, imported only when it runs: `racecal --help` pays
+for click alone, `plan show` not for the daemon, the scheduler or the HTTP server. The
+one-line help of each command is written here for the listing (tests hold it equal to the
+command's own).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-import sys
-from dataclasses import asdict
-from datetime import date, datetime, time
-from importlib.metadata import version
-from pathlib import Path
-from typing import cast
+import importlib
+from typing import Any
 
 import click
-from rich.console import Console
-from sqlalchemy.engine import make_url
 
-from scheduler.check import broken, check_plan
-from scheduler.explain import explain_session, session_to_json
-from scheduler.model import Athlete, PlanError, PlanRequest
-from scheduler.plan import zone
-from service.cli.auth import auth
-from service.cli.doctor import diagnose, has_failures
-from service.cli.feed import feed
-from service.cli.init import init
-from service.cli.opening import fail, open_store, open_to_look
-from service.cli.sync import sync_once
-from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
-from service.config.reader import ConfigError
-from service.daemon.runner import Daemon, configure_logging
-from service.store import state
-from service.store.database import Store
-from service.views.chart import draw_chart
-from service.views.held import RULES, HeldPlan, NoPlan, held_json, held_plan
-from service.views.render import render_plan
-from service.views.status import athlete_status
-
-
-def _when(entry: AthleteConfig, given: str | None) -> tuple[date, datetime | None]:
-    """The day to plan from and, when it is really today, the moment: nothing is placed in the
-    part of today that is already over."""
-    if given:
-        try:
-            return date.fromisoformat(given), None
-        except ValueError:
-            fail(f"--today: '{given}' is not a date; expected YYYY-MM-DD")
-    # The one place racecal reads the clock: the athlete's own date and time.
-    now = datetime.now(zone(entry.athlete.timezone))
-    return now.date(), now
-
-
-def _plan(
-    config: str | None, athlete: str | None, today: str | None, weeks: int | None
-) -> HeldPlan:
-    """The plan as the calendar holds it (the athlete's edits the store recorded), or the last
-    good plan when a source cannot be read; one line and exit 2 when there is none."""
-    try:
-        loaded = load_config(config_path(config))
-        entry = loaded.athlete(athlete)
-        day, now = _when(entry, today)
-        moment = now or datetime.combine(day, time(0), tzinfo=zone(entry.athlete.timezone))
-        held = held_plan(entry, _store_to_look(loaded), moment, weeks)
-    except (ConfigError, NoPlan, PlanError) as exc:
-        fail(str(exc))
-    for problem in held.problems:
-        click.echo(f"racecal: warning: {problem}", err=True)
-    if held.stale:
-        made = held.made_at.isoformat(timespec="minutes") if held.made_at else "?"
-        click.echo(
-            f"racecal: warning: {held.stale}; showing the last good plan (made {made})", err=True
-        )
-    return held
+# name -> (module:attribute, the one line `racecal --help` lists for it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "auth": ("service.cli.auth:auth", "Authorize racecal to use an athlete's calendar account."),
+    "db": (
+        "service.cli.running:db",
+        "Manage the state store (SQLite by default, PostgreSQL by URL).",
+    ),
+    "doctor": (
+        "service.cli.doctor:doctor",
+        "Check the config, store, calendars, credentials and clock.",
+    ),
+    "feed": (
+        "service.cli.feed:feed",
+        "Each athlete's training calendar as a feed at a secret URL.",
+    ),
+    "init": ("service.cli.init:init", "Write a commented config after a few questions."),
+    "plan": ("service.cli.plan:plan", "Look at the training plan built from your races."),
+    "release": (
+        "service.cli.plan:release",
+        "Hand a session you changed or deleted back to racecal.",
+    ),
+    "run": (
+        "service.cli.running:run",
+        "Run the service: a pass now, every INTERVAL minutes, on saves.",
+    ),
+    "status": (
+        "service.cli.running:status",
+        "Per athlete: last pass, races, sessions, your edits, last error.",
+    ),
+    "sync": (
+        "service.cli.sync:sync_once",
+        "One pass for every athlete: read races, plan, write what changed.",
+    ),
+}
 
 
-def _store_to_look(loaded: Config) -> Store | None:
-    """The store, to read only: None when it was never made or is at an older schema (then
-    the plan simply knows no edits yet)."""
-    url = make_url(loaded.service.database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        path = Path(url.database or "")
-        if not (path if path.is_absolute() else loaded.state_dir / path).exists():
-            return None
-    try:
-        store = Store.open(loaded.service.database_url, loaded.state_dir)
-        if store.revision() != store.head():
-            click.echo(
-                "racecal: warning: the store's schema is old; run 'racecal db upgrade'", err=True
-            )
-            return None
-    except Exception as exc:  # an unreachable database must not hide the plan
-        click.echo(f"racecal: warning: the store cannot be read ({type(exc).__name__})", err=True)
-        return None
-    return store
+def load(name: str) -> click.Command:
+    where, attribute = COMMANDS[name][0].split(":")
+    command = getattr(importlib.import_module(where), attribute)
+    assert isinstance(command, click.Command)
+    return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(version("racecal"), prog_name="racecal")
-def main() -> None:
+class _Lazy(click.Group):
+    """A group whose commands are imported when one is run (or asked for its --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return load(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=_Lazy, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="racecal", prog_name="racecal")
+def main(**_: Any) -> None:
     """racecal plans strength and run sessions back from the races in your calendar.
 
     \b
@@ -120,322 +96,3 @@ def main() -> None:
     plan check found a hard rule broken;
     2 bad input (config, calendar file, planning input); 3 a sync pass failed.
     """
-
-
-main.add_command(auth)
-main.add_command(init)
-main.add_command(feed)
-main.add_command(sync_once)
-
-
-@main.group()
-def db() -> None:
-    """Manage the state store (SQLite by default, PostgreSQL by URL)."""
-
-
-@db.command("upgrade")
-@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
-def db_upgrade(config: str | None) -> None:
-    """Bring the store's schema to the newest revision (the daemon also does this on start).
-
-    \b
-    Example:
-      racecal db upgrade --config /etc/racecal/config.toml
-    """
-    _, store = open_store(config)
-    click.echo(f"racecal: store at revision {store.revision()}")
-
-
-@main.command("run")
-@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
-@click.option(
-    "--interval",
-    type=click.FloatRange(0.1, 1440),
-    help="Minutes between passes (default: [service] interval_minutes, 15).",
-)
-def run(config: str | None, interval: float | None) -> None:
-    """Run the service: sync every athlete now and every INTERVAL minutes, and whenever a local
-    race or busy file changes. SIGTERM or Ctrl-C finishes the current pass and exits 0 (a pass
-    still waiting on a slow calendar after 20 s is left for the next start).
-
-    With [service] http (or RACECAL_HTTP) set, it also serves /healthz, /readyz, /metrics and a
-    read-only plan page on that address.
-
-    \b
-    Examples:
-      racecal run --config /etc/racecal/config.toml
-      RACECAL_HTTP=127.0.0.1:8765 racecal run    then open http://127.0.0.1:8765/
-    """
-    loaded, store = open_store(config)
-    configure_logging(loaded.service.log_format)
-    daemon = Daemon(loaded, store, interval or loaded.service.interval_minutes)
-    code = daemon.run()
-    if daemon.abandoned:
-        # The pass left behind holds a worker thread that the interpreter would wait for.
-        logging.shutdown()
-        os._exit(code)
-    sys.exit(code)
-
-
-@main.command("status")
-@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def status(config: str | None, as_json: bool) -> None:
-    """Per athlete: last pass, races seen, sessions managed, pinned and deleted by you, last error.
-
-    Only reads: a store not made yet shows every athlete as never run. A config in
-    /etc/racecal reads the system service's store in /var/lib/racecal.
-
-    \b
-    Examples:
-      racecal status --json
-      sudo /opt/racecal/bin/racecal status --config /etc/racecal/config.toml
-    """
-    loaded, store = open_to_look(config, say_where=True)
-    rows = athlete_status(
-        store, [a.athlete.id for a in loaded.athletes], loaded.service.interval_minutes
-    )
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, sort_keys=True))
-        return
-    for row in rows:
-        click.echo(
-            f"{row['athlete']}: last pass {row['last_pass'] or 'never'}"
-            f" ({row['last_result']}); races {row['races_seen']}; sessions "
-            f"{row['sessions_managed']}; pinned {row['pinned']}; deleted {row['deleted']}"
-            + ("; NEEDS RE-AUTH" if row["needs_reauth"] else "")
-            + "".join(
-                f"; HELD: {held['source']} reads empty since {held['empty_since']}"
-                f" (racecal sync --once --accept-empty {row['athlete']})"
-                for held in cast(list[dict[str, str]], row["held_sources"])
-            )
-            + "".join(
-                f"; moved: {m['race']}: {m['from']} -> {m['to']} (seen {m['seen_at'][:16]})"
-                for m in cast(list[dict[str, str]], row["race_moves"])[:1]
-            )
-            + (f"; last error: {row['last_error']}" if row["last_error"] else "")
-        )
-
-
-@main.command("doctor")
-@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list.")
-def doctor(config: str | None, as_json: bool) -> None:
-    """Check the config, the store, every athlete's calendars and credentials, and the clock;
-    print one line per check with what to fix. Writes nothing to any calendar.
-
-    Exits 0 when nothing failed, 1 otherwise (2 when the config itself cannot be read).
-
-    \b
-    Example:
-      racecal doctor --config /etc/racecal/config.toml
-    """
-    try:
-        loaded = load_config(config_path(config))
-    except ConfigError as exc:
-        fail(str(exc))
-    checks = list(diagnose(loaded))
-    if as_json:
-        click.echo(json.dumps([asdict(c) for c in checks], indent=2))
-    else:
-        for check in checks:
-            click.echo(check.line())
-    sys.exit(1 if has_failures(checks) else 0)
-
-
-@main.group()
-def plan() -> None:
-    """Look at the training plan built from your races."""
-
-
-def _common(f: click.decorators.FC) -> click.decorators.FC:
-    f = click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)(f)
-    f = click.option("--athlete", metavar="ID", help="Athlete id (default: the first).")(f)
-    return click.option(
-        "--today", metavar="YYYY-MM-DD", help="Plan as if today were this date (default: today)."
-    )(f)
-
-
-@plan.command("show")
-@_common
-@click.option(
-    "--weeks",
-    type=click.IntRange(1, 104),
-    help="Weeks to show (default: plan_weeks, and on to the next A race's week).",
-)
-@click.option(
-    "--json", "as_json", is_flag=True, help='Print {"sessions": [...], "warnings": [...]}.'
-)
-def show(
-    config: str | None, athlete: str | None, today: str | None, weeks: int | None, as_json: bool
-) -> None:
-    """Print the plan week by week: phase, each day's sessions with times, races. Sessions you
-    changed in your calendar show as you left them ("you moved this"); the ones you deleted are
-    listed apart. When a race or busy source cannot be read, the last good plan is shown.
-
-    \b
-    Examples:
-      racecal plan show --config config.example.toml
-      racecal plan show --today 2027-03-01 --weeks 6
-      racecal plan show --json | jq '.sessions[0]'
-    """
-    held = _plan(config, athlete, today, weeks)
-    if as_json:
-        click.echo(json.dumps(held_json(held), indent=2, sort_keys=True))
-        return
-    render_plan(held.plan, Console(highlight=False), held)
-
-
-@plan.command("check")
-@_common
-@click.option("--json", "as_json", is_flag=True, help="Print the list of rule results as JSON.")
-def check(config: str | None, athlete: str | None, today: str | None, as_json: bool) -> None:
-    """Check the plan as the calendar holds it against every planning rule racecal can read
-    from a plan: one line per rule, "L1 ok" or "R5 BROKEN: ..." naming the session or week.
-    Exit 1 when a hard rule is broken (L1-L6, L12, R4, P5, P9, R7, R8); a soft one (the block's
-    shape R5, R10, R9, P2, P10, L11 and S1's floor) reads "not met (soft)" and does not
-    fail the check.
-
-    \b
-    Examples:
-      racecal plan check --config config.example.toml
-      racecal plan check --today 2027-03-01
-      racecal plan check --json | jq '.[] | select(.met | not)'
-    """
-    held = _plan(config, athlete, today, None)
-    plan_ = held.plan
-    request = held.request or PlanRequest(
-        _athlete_of(config, athlete), plan_.races, plan_.today, len(plan_.weeks) or 1
-    )
-    results = check_plan(plan_, request)
-    if as_json:
-        rows = [
-            {"rule": r.rule, "met": r.met, "hard": r.hard, "violations": list(r.violations)}
-            for r in results
-        ]
-        click.echo(json.dumps(rows, indent=2))
-    else:
-        for r in results:
-            click.echo(r.line())
-    if broken(results):
-        sys.exit(1)
-
-
-def _athlete_of(config: str | None, athlete: str | None) -> Athlete:
-    return load_config(config_path(config)).athlete(athlete).athlete
-
-
-@plan.command("chart")
-@_common
-@click.option(
-    "--weeks",
-    type=click.IntRange(1, 104),
-    help="Weeks to draw (default: plan_weeks, and on to the next A race's week).",
-)
-@click.option(
-    "--out",
-    "out",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write: .png or .svg.",
-)
-def chart(
-    config: str | None, athlete: str | None, today: str | None, weeks: int | None, out: Path
-) -> None:
-    """Draw weekly run volume and strength load, coloured by phase, races marked.
-
-    \b
-    Examples:
-      racecal plan chart --out plan.png
-      racecal plan chart --weeks 26 --out plan.svg
-    """
-    held = _plan(config, athlete, today, weeks)
-    try:
-        draw_chart(held.plan, out)
-    except ImportError:
-        fail("the chart needs matplotlib (pip install 'racecal[chart]')")
-    except ValueError as exc:
-        fail(str(exc))
-    except OSError as exc:
-        fail(f"{out}: {exc.strerror or exc}")
-    click.echo(f"racecal: chart written to {out}")
-
-
-@plan.command("explain")
-@click.argument("key")
-@_common
-@click.option(
-    "--json", "as_json", is_flag=True, help="Print the session and its explanation as JSON."
-)
-def explain(
-    key: str, config: str | None, athlete: str | None, today: str | None, as_json: bool
-) -> None:
-    """Explain why the session KEY is on its day and time, citing the rules; for a session you
-    changed or deleted in your calendar, say so. Ends with your edit rules.
-
-    \b
-    Example:
-      racecal plan explain 'offseason/2026-W49/strength-1'
-    """
-    held = _plan(config, athlete, today, None)
-    session = held.plan.session(key)
-    gone = next((d for d in held.deleted if d.key == key), None)
-    if session is None and gone is None:
-        fail(f"no session with key '{key}' in the plan (see racecal plan show --json for keys)", 1)
-    if session is None:
-        assert gone is not None
-        when = f" ({gone.start:%a %Y-%m-%d %H:%M})" if gone.start else ""
-        text = f"{gone.title}{when}\n  key:   {key}\nYours: you deleted it; it is not made again."
-        text += f"\n\n{RULES}"
-        if as_json:
-            body = {"key": key, "deleted": True, "explanation": text, "rules": RULES}
-            click.echo(json.dumps(body, indent=2, sort_keys=True))
-            return
-        click.echo(text)
-        return
-    explanation = explain_session(session)
-    label = held.label(key)
-    if label is not None:
-        explanation += f"\nYours: {label}; racecal leaves it as you left it (L12)."
-    explanation += f"\n\n{RULES}"
-    if as_json:
-        body = {
-            **session_to_json(session),
-            "explanation": explanation,
-            "yours": label,
-            "rules": RULES,
-        }
-        click.echo(json.dumps(body, indent=2, sort_keys=True))
-        return
-    click.echo(explanation)
-
-
-@main.command("release")
-@click.argument("key")
-@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
-@click.option("--athlete", metavar="ID", help="Athlete id (default: the first).")
-def release(key: str, config: str | None, athlete: str | None) -> None:
-    """Hand the session KEY, which you changed or deleted in your calendar, back to racecal:
-    the next pass takes the event as it stands (or makes it again) and plans it like any other
-    session from then on.
-
-    Exits 1 when KEY is not one of your sessions.
-
-    \b
-    Example:
-      racecal release 'offseason/2026-W49/strength-1'
-    """
-    loaded, store = open_store(config)
-    try:
-        entry = loaded.athlete(athlete)
-    except ConfigError as exc:
-        fail(str(exc))
-    now = datetime.now(zone(entry.athlete.timezone))
-    before = state.release(store, entry.athlete.id, key, now)
-    if before is None:
-        fail(f"'{key}' is not one of your sessions (see racecal status --json for them)", 1)
-    click.echo(f"racecal: {entry.athlete.id}: {key} is racecal's again from the next pass")
-
-
-if __name__ == "__main__":
-    main()

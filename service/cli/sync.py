@@ -24,7 +24,10 @@ from service.sync.decide import KeepPlan, as_json, counts
 from service.sync.engine import LOCK_WAIT, PassResult, run_pass
 
 
-@click.command("sync")
+@click.command(
+    "sync",
+    short_help="One pass for every athlete: read races, plan, write what changed.",
+)
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 @click.option(
     "--once", is_flag=True, required=True, help="Run one pass for every athlete and exit."
