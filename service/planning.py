@@ -19,7 +19,15 @@ from scheduler.races import RaceRead, races_in, resolve_priorities
 from service.calendars import AthleteCalendars, Sources
 from service.config.load import AthleteConfig
 
-__all__ = ["PlanResult", "Sources", "plan_for", "read_busy", "read_races", "read_sources"]
+__all__ = [
+    "PlanResult",
+    "Sources",
+    "plan_for",
+    "read_busy",
+    "read_busy_checked",
+    "read_races",
+    "read_sources",
+]
 
 
 @dataclass(frozen=True)
@@ -89,3 +97,13 @@ def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
 def read_busy(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[Interval]:
     """The busy time in one .ics file between `start` and `end`."""
     return busy_from(_file(path, "busy").events(start, end), tz)
+
+
+def read_busy_checked(
+    path: Path, tz: ZoneInfo, start: datetime, end: datetime
+) -> tuple[list[Interval], list[str]]:
+    """The busy time in one .ics file between `start` and `end`, and one line for each event
+    a pass leaves out of it (a busy calendar has no "not a race": every problem counts)."""
+    source = _file(path, "busy")
+    problems = [p.line for p in source.changes(None).problems]
+    return busy_from(source.events(start, end), tz), problems

@@ -40,6 +40,18 @@ def test_a_broken_race_file_fails_with_its_name(tmp_path: Path) -> None:
     assert "races.ics: not a valid iCalendar file" in failed
 
 
+def test_bad_events_in_a_busy_file_are_a_warning_naming_the_first(tmp_path: Path) -> None:
+    """Seen: doctor said a busy file was fine while a pass left three of its events out."""
+    config = example_workspace(tmp_path)
+    bad = Path(__file__).parent / "calendars" / "busy_three_bad_events.ics"
+    (config.parent / "examples" / "busy.ics").write_bytes(bad.read_bytes())
+    code, lines = doctor(config)
+    assert code == 0  # a warning, not a failure: the rest of the file is read
+    [warned] = [line for line in lines if line.startswith("warn") and "busy.ics" in line]
+    assert "line 30" in warned or "bad-dtstart@work.example" in warned, warned
+    assert "(and 2 more)" in warned
+
+
 def test_store_state_re_auth_and_clock(tmp_path: Path) -> None:
     store, _entry = example_store(tmp_path)
     with store.session() as s, s.begin():

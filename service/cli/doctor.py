@@ -24,7 +24,7 @@ from service.calendars import AthleteCalendars, training_elsewhere, training_tar
 from service.cli.opening import fail
 from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
 from service.config.reader import ConfigError
-from service.planning import read_busy, read_races
+from service.planning import read_busy_checked, read_races
 from service.store import status as store_status
 from service.store.database import Store, StoreError
 
@@ -94,9 +94,15 @@ def _athlete(entry: AthleteConfig, store: Store | None, now: datetime) -> Iterat
         yield Check(status, name, f"{path}: {detail}" if not read.problems else detail)
     for path in entry.busy_ics:
         try:
-            busy = read_busy(path, tz, start, end)
+            busy, problems = read_busy_checked(path, tz, start, end)
         except IcsError as exc:
             yield Check("fail", name, str(exc))
+            continue
+        if problems:
+            # Events left out of busy time (malformed, a rule that cannot be expanded): what
+            # a pass skips, named by line and UID, so the athlete can mend them.
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            yield Check("warn", name, problems[0] + more)
             continue
         yield Check("ok", name, f"{path}: {len(busy)} busy interval(s) ahead")
     feeds = [("races", u) for u in entry.race_urls] + [("busy", u) for u in entry.busy_urls]
