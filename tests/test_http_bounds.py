@@ -138,3 +138,34 @@ def test_stop_returns_while_clients_hang_on(tmp_path: Path) -> None:
     for conn in conns:
         assert closed_by_server(conn)
         conn.close()
+
+
+def test_stopping_while_requests_finish_never_breaks(tmp_path: Path) -> None:
+    """Seen (rarely, on a loaded machine): stop() failed with EBADF when a request thread that
+    had just answered woke the server's loop, which closed its wake-up pipe before stop()
+    wrote to it. Stopped again and again with answers in flight."""
+    config, store = example(tmp_path)
+    state = steady(["alex"], store)
+    for _ in range(25):
+        web = WebServer(("127.0.0.1", 0), config, state, Metrics(), limits=TIGHT)
+        web.start()
+        host, port = web.address
+        done = threading.Event()
+
+        def hammer(
+            base: str = f"http://{host}:{port}/healthz", done: threading.Event = done
+        ) -> None:
+            while not done.is_set():
+                try:
+                    get(base)
+                except Exception:  # the server going away under a client is expected here
+                    return
+
+        workers = [threading.Thread(target=hammer) for _ in range(3)]
+        for worker in workers:
+            worker.start()
+        time.sleep(0.05)
+        web.stop()  # raises if the pipe was closed under it
+        done.set()
+        for worker in workers:
+            worker.join(timeout=10)

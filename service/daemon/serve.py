@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
+from waitress import wasyncore
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
@@ -165,19 +166,29 @@ class HttpServer:
 
     def stop(self) -> None:
         """Close the listening socket and every connection from the server's own loop (its
-        sockets are not to be touched from another thread), then wait for the loop to end
-        and for the request threads to finish."""
+        sockets are not to be touched from another thread), wait for the loop and the request
+        threads to end, and only then close the pipe that wakes the loop: a request thread
+        finishing meanwhile still writes to it, and the loop may run our closing before our
+        own wake-up byte is written (another thread's woke it), so the pipe must stay open
+        until nothing can write to it."""
         server = self._server
+        trigger = server.trigger
 
         def close_all() -> None:
             for dispatcher in list(server._map.values()):
-                if dispatcher is not server.trigger:
+                if dispatcher is trigger:
+                    continue
+                if dispatcher is server:
+                    # Not the server's own close(), which closes the pipe too.
+                    wasyncore.dispatcher.close(server)
+                else:
                     dispatcher.close()
-            server.trigger.close()
+            trigger.del_channel()  # the loop ends with an empty map
 
         if self._thread is not None and self._thread.is_alive():
-            server.trigger.pull_trigger(close_all)
+            trigger.pull_trigger(close_all)
             self._thread.join(timeout=5)
         else:
             close_all()
         server.task_dispatcher.shutdown(timeout=5)
+        trigger.close()
