@@ -104,6 +104,25 @@ def example_workspace(base: Path) -> Path:
     return base / "config.toml"
 
 
+SECOND_ATHLETE = """
+[[athletes]]
+id = "blake"
+timezone = "Europe/Berlin"
+run_days = ["mon", "wed", "fri", "sun"]
+long_run_day = "sun"
+[athletes.races]
+ics = ["{races}"]
+[athletes.output]
+ics = "var/blake.ics"
+"""
+
+
+def second_athlete(races: str) -> str:
+    """A second athlete's table for a config: blake, on the race calendar `races` (a file or a
+    URL), writing var/blake.ics."""
+    return SECOND_ATHLETE.format(races=races)
+
+
 def example_store(base: Path, url: str | None = None) -> tuple[Store, AthleteConfig]:
     """The example workspace with its store (the config's SQLite, or `url`) at the newest
     schema."""

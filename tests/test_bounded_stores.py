@@ -19,21 +19,10 @@ from service.store.database import Store
 from service.store.history import prune_runs
 from service.store.models import SyncRun
 from tests.connector_contract import session
-from tests.support import example_workspace
+from tests.support import example_workspace, second_athlete
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime.fromisoformat("2027-01-11T05:00:00+01:00")
-BLAKE = """
-[[athletes]]
-id = "blake"
-timezone = "Europe/Berlin"
-run_days = ["mon", "wed", "fri", "sun"]
-long_run_day = "sun"
-[athletes.races]
-ics = ["examples/races.ics"]
-[athletes.output]
-ics = "var/blake.ics"
-"""
 
 
 def history(store: Store, athlete: str, days: int, failed_on: int | None = None) -> None:
@@ -60,7 +49,7 @@ def test_the_pass_history_is_indexed_and_pruned_to_its_window(
 ) -> None:
     config = example_workspace(tmp_path)
     text = config.read_text().replace("pass_history_days = 30 ", "pass_history_days = 20 ")
-    config.write_text(text + BLAKE)
+    config.write_text(text + second_athlete("examples/races.ics"))
     store = Store.open(store_url, tmp_path)
     store.upgrade()
     indexes = inspect(store.engine).get_indexes("sync_runs")

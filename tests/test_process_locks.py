@@ -18,29 +18,18 @@ from typing import ClassVar
 import icalendar
 import pytest
 
-from tests.support import example_workspace
+from tests.support import example_workspace, second_athlete
 from tests.web_support import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 RACES = (ROOT / "examples" / "races.ics").read_bytes()
 NOW = "2027-01-11T05:00:00+01:00"
-BLAKE = """
-[[athletes]]
-id = "blake"
-timezone = "Europe/Berlin"
-run_days = ["mon", "wed", "fri", "sun"]
-long_run_day = "sun"
-[athletes.races]
-ics = ["{races}"]
-[athletes.output]
-ics = "var/blake.ics"
-"""
 
 
 def workspace(base: Path, alex_races: str = "examples/races.ics") -> Path:
     config = example_workspace(base)
     text = config.read_text().replace('ics = ["examples/races.ics"]', f'ics = ["{alex_races}"]')
-    config.write_text(text + BLAKE.format(races="examples/races.ics"))
+    config.write_text(text + second_athlete("examples/races.ics"))
     return config
 
 

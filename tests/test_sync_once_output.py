@@ -16,21 +16,10 @@ from typing import ClassVar
 
 import pytest
 
-from tests.support import example_workspace
+from tests.support import example_workspace, second_athlete
 
 ROOT = Path(__file__).resolve().parent.parent
 RACES = (ROOT / "examples" / "races.ics").read_bytes()
-SECOND = """
-[[athletes]]
-id = "blake"
-timezone = "Europe/Berlin"
-run_days = ["mon", "wed", "fri", "sun"]
-long_run_day = "sun"
-[athletes.races]
-ics = ["{url}"]
-[athletes.output]
-ics = "var/blake.ics"
-"""
 
 
 class HeldFeed(BaseHTTPRequestHandler):
@@ -71,7 +60,7 @@ def read_line(process: subprocess.Popen[str], seconds: float) -> str | None:
 
 def test_each_athlete_is_reported_when_its_pass_ends(tmp_path: Path, held_feed: str) -> None:
     config = example_workspace(tmp_path)
-    config.write_text(config.read_text() + SECOND.format(url=held_feed))
+    config.write_text(config.read_text() + second_athlete(held_feed))
     command = [sys.executable, "-m", "service.cli", "sync", "--once", "--config", str(config),
                "--now", "2027-01-11T05:00:00+01:00"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

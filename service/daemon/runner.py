@@ -107,30 +107,23 @@ class Daemon:
         self.push = Push(webhook, self.trigger, store) if webhook and config.service.http else None
 
     def trigger(self, athlete_id: str) -> None:
-        """A pass for this athlete now (a push notification said its calendar changed)."""
-        entry = self.config.athlete(athlete_id)
-        # Half a second late on purpose: a burst of notifications (one per changed event,
-        # our own writes included) becomes one pass.
-        self.scheduler.add_job(
-            self.pass_for,
-            "date",
-            run_date=datetime.now(UTC) + PUSH_DELAY,
-            args=[entry],
-            id=f"now-{athlete_id}",
-            replace_existing=True,
-            **SOON,
-        )
+        """A pass for this athlete now (a push notification said its calendar changed).
+        Half a second late on purpose: a burst of notifications (one per changed event, our
+        own writes included) becomes one pass."""
+        self._soon(athlete_id, "now", PUSH_DELAY)
 
     def file_changed(self, athlete_id: str) -> None:
         """A race or busy file of this athlete's was saved: a pass now. The short delay makes
         one pass of the several events a save is (write, close, rename)."""
-        entry = self.config.athlete(athlete_id)
+        self._soon(athlete_id, "changed", FILE_DELAY)
+
+    def _soon(self, athlete_id: str, why: str, delay: timedelta) -> None:
         self.scheduler.add_job(
             self.pass_for,
             "date",
-            run_date=datetime.now(UTC) + FILE_DELAY,
-            args=[entry],
-            id=f"changed-{athlete_id}",
+            run_date=datetime.now(UTC) + delay,
+            args=[self.config.athlete(athlete_id)],
+            id=f"{why}-{athlete_id}",
             replace_existing=True,
             **SOON,
         )
