@@ -9,20 +9,17 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import icalendar
 import pytest
 
+from tests.held_feed import HeldFeed, serving
 from tests.support import example_workspace, second_athlete
 from tests.web_support import wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
-RACES = (ROOT / "examples" / "races.ics").read_bytes()
 NOW = "2027-01-11T05:00:00+01:00"
 
 
@@ -76,34 +73,10 @@ def test_many_sync_once_at_once_on_one_store(tmp_path: Path, store_url: str) -> 
         assert len(uids) == len(set(uids))
 
 
-class HeldFeed(BaseHTTPRequestHandler):
-    """A race feed that answers only when the test lets it: a pass reading it is under way."""
-
-    asked: ClassVar[threading.Event] = threading.Event()
-    release: ClassVar[threading.Event] = threading.Event()
-
-    def do_GET(self) -> None:
-        HeldFeed.asked.set()
-        HeldFeed.release.wait(60)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/calendar")
-        self.end_headers()
-        self.wfile.write(RACES)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def held_feed() -> Iterator[str]:
-    HeldFeed.asked.clear()
-    HeldFeed.release.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HeldFeed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/races.ics"
-    HeldFeed.release.set()
-    server.shutdown()
-    server.server_close()
+    with serving() as url:
+        yield url
 
 
 def test_a_second_racecal_says_who_holds_the_athlete_and_goes_on(

@@ -8,45 +8,21 @@ import os
 import selectors
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
+from tests.held_feed import HeldFeed, serving
 from tests.support import example_workspace, second_athlete
 
 ROOT = Path(__file__).resolve().parent.parent
-RACES = (ROOT / "examples" / "races.ics").read_bytes()
-
-
-class HeldFeed(BaseHTTPRequestHandler):
-    """A race feed that answers only when the test lets it."""
-
-    release: ClassVar[threading.Event] = threading.Event()
-
-    def do_GET(self) -> None:
-        HeldFeed.release.wait(60)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/calendar")
-        self.end_headers()
-        self.wfile.write(RACES)
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def held_feed() -> Iterator[str]:
-    HeldFeed.release.clear()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), HeldFeed)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/races.ics"
-    HeldFeed.release.set()
-    server.shutdown()
-    server.server_close()
+    with serving() as url:
+        yield url
 
 
 def read_line(process: subprocess.Popen[str], seconds: float) -> str | None:
