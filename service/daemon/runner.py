@@ -244,7 +244,6 @@ class Daemon:
                 return 2
             unsubscribe = observe.subscribe(self.metrics.api)
             self.files.start()
-            self._polled = [a for a in self.config.athletes if self._stamp(a)]
             for entry in self.config.athletes:
                 self._stamps[entry.athlete.id] = self._stamp(entry)
                 self.scheduler.add_job(
@@ -259,6 +258,8 @@ class Daemon:
                     misfire_grace_time=300,
                     next_run_time=datetime.now(zone("UTC")),
                 )
+            # Only athletes with a file the kernel cannot tell of are stat-ed every second.
+            self._polled = [a for a in self.config.athletes if self._stamps[a.athlete.id]]
             self.scheduler.add_job(
                 self.watch,
                 "interval",
