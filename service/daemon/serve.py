@@ -8,11 +8,14 @@ request while it keeps trickling bytes (each byte counts as activity): `_Server`
 a connection once its request has been arriving for `request_seconds`.
 
 Routing and answers stay in service.daemon.web: this module turns a WSGI call into a
-`Request` and an `Answer` back, and owns the server's start and stop.
+`Request` and an `Answer` back (gzipped when the client takes it: the plan page of a season is
+half a megabyte of text, much of it the same explanations, and is read on phones), and owns
+the server's start and stop.
 """
 
 from __future__ import annotations
 
+import gzip
 import logging
 import socket
 import threading
@@ -104,6 +107,9 @@ def _wsgi(handle: Callable[[Request], Answer]) -> Callable[..., Iterable[bytes]]
         body = environ["wsgi.input"].read() if method == "POST" else b""
         request = Request(method, str(environ.get("REQUEST_URI") or "/"), headers, body)
         status, answer_headers, payload = handle(request)
+        answer_headers, payload = _encoded(
+            headers.get("Accept-Encoding", ""), answer_headers, payload
+        )
         log.debug("http: %s %s %d", method, request.target.split("?")[0], status)
         reason = HTTPStatus(status).phrase
         sent = [*answer_headers.items(), ("Content-Length", str(len(payload)))]
@@ -111,6 +117,43 @@ def _wsgi(handle: Callable[[Request], Answer]) -> Callable[..., Iterable[bytes]]
         return [b"" if method == "HEAD" else payload]
 
     return app
+
+
+# Text racecal makes itself; a feed with an ETag stays as it is (its validator names the bytes).
+COMPRESSIBLE = ("text/html", "application/json", "text/plain")
+SMALLEST = 1024  # below this gzip's header and CPU are not worth it
+
+
+def _encoded(
+    accepted: str, headers: Mapping[str, str], payload: bytes
+) -> tuple[Mapping[str, str], bytes]:
+    kind = headers.get("Content-Type", "").split(";", 1)[0].strip()
+    if kind not in COMPRESSIBLE or "ETag" in headers or "Content-Encoding" in headers:
+        return headers, payload
+    varied = {**headers, "Vary": "Accept-Encoding"}
+    if len(payload) < SMALLEST or not _takes_gzip(accepted):
+        return varied, payload
+    # mtime=0: the same answer is the same bytes.
+    return {**varied, "Content-Encoding": "gzip"}, gzip.compress(payload, 6, mtime=0)
+
+
+def _takes_gzip(accepted: str) -> bool:
+    """Whether an Accept-Encoding header admits gzip (RFC 9110 12.5.3: "gzip;q=0" refuses it,
+    "*" admits it unless gzip is refused by name)."""
+    weights: dict[str, float] = {}
+    for item in accepted.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if name:
+            weights[name.strip()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
 
 
 class HttpServer:
