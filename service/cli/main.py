@@ -50,6 +50,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.cli.sync:sync_once",
         "One pass for every athlete: read races, plan, write what changed.",
     ),
+    "workouts": (
+        "service.cli.workouts:workouts",
+        "The plan's sessions as FIT workout files for a watch.",
+    ),
 }
 
 
@@ -89,6 +93,7 @@ def main(**_: Any) -> None:
       racecal plan explain KEY               why a session is where it is
       racecal plan check                     every planning rule: ok or BROKEN
       racecal plan chart --out plan.png      weekly volume and strength load
+      racecal workouts export --out DIR      FIT workout files for a watch
       racecal run                            the service
 
     \b
