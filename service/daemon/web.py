@@ -1,5 +1,5 @@
-"""The service's HTTP endpoint (off unless `[service] http` is set): /healthz, /readyz, /metrics
-and the plan page.
+"""The service's HTTP endpoint (off unless `[service] http` is set): /healthz, /readyz, /metrics,
+the plan page, the training calendar's feed and its sessions' workout files.
 
 It is served by waitress (service.daemon.serve) with bounded threads, connections, request
 time and sizes, in a daemon thread next to the scheduler: a slow or hostile client costs a
@@ -35,6 +35,7 @@ from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
 from service.daemon.serve import DEFAULT_LIMITS, Answer, HttpLimits, HttpServer, Request
+from service.daemon.workout_route import is_workout_path, workout_file
 from service.store import feeds, state
 from service.views.held import NoPlan, held_plan
 from service.views.page import error_page, index_page, no_plan_page, plan_page
@@ -121,6 +122,10 @@ class WebServer:
             return HTTPStatus(self.push.notify(request.headers)), {}, b""
         if request.method not in ("GET", "HEAD"):
             return HTTPStatus.METHOD_NOT_ALLOWED, {"Allow": "GET, HEAD, POST"}, b""
+        if is_workout_path(request.target):
+            return workout_file(
+                request.target, self.config, self.state.store, self.clock, self.calendars
+            )
         if request.target.startswith("/feeds/"):
             return self.feed(request.target, request.headers)
         status, content_type, body = self.respond(request.target)
