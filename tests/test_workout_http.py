@@ -8,11 +8,14 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+import icalendar
+import pytest
 from click.testing import CliRunner
 
 from scheduler.plan import zone
 from service.cli.main import main
 from service.config.load import load_config
+from service.config.reader import ConfigError
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.web import WebServer
@@ -94,3 +97,73 @@ def test_the_endpoint_serves_each_sessions_workout_at_the_secret_path(tmp_path: 
         assert read_fit(body)["workout"][0]["wkt_name"].startswith(f"{start:%a %d %b}")
     finally:
         web.stop()
+
+
+def test_with_a_public_url_each_event_links_its_workout_file(tmp_path: Path) -> None:
+    config = example_workspace(tmp_path)
+    loaded = load_config(config)
+    store = Store.open(loaded.service.database_url, loaded.state_dir)
+    store.upgrade()
+    entry = loaded.athletes[0]
+    first = run_pass(store, entry, NOW)
+    assert first.error is None
+    assert b"Workout for your watch" not in entry.output_ics.read_bytes()
+    web = WebServer(
+        ("127.0.0.1", 0), loaded, ServiceState(["alex"], store, 3600), Metrics(), clock=_now
+    )
+    web.start()
+    try:
+        host, port = web.address
+        text = config.read_text().replace(
+            "[service]\n", f'[service]\npublic_url = "http://{host}:{port}/"\n', 1
+        )
+        config.write_text(text)
+        linked = load_config(config).athletes[0]
+        assert linked.public_url == f"http://{host}:{port}"
+        again = run_pass(store, linked, NOW)
+        assert again.error is None
+        assert again.updated == first.created  # every session has a workout, so a link
+        events = list(icalendar.Calendar.from_ical(linked.output_ics.read_bytes()).walk("VEVENT"))
+        by_key = {s["key"]: s for s in sessions(config)}
+        fetched = 0
+        for event in events[:12]:
+            description = str(event["DESCRIPTION"])
+            line = description.splitlines()[-1]
+            assert line.startswith("Workout for your watch (FIT): http://")
+            url = line.rsplit(" ", 1)[1]
+            status, headers, body = fetch(url)
+            assert status == 200, url
+            assert headers["Content-Type"] == "application/vnd.ant.fit"
+            (workout,) = read_fit(body)["workout"]
+            assert str(event["SUMMARY"]) in workout["wkt_name"]
+            fetched += 1
+        assert fetched
+        assert all(file_name(k) in by_key_names(events) for k in by_key)
+        # Nothing changed: the next pass writes nothing (the links are stable).
+        assert run_pass(store, linked, NOW).updated == 0
+    finally:
+        web.stop()
+
+
+def by_key_names(events: list[icalendar.cal.Component]) -> str:
+    return "\n".join(str(e["DESCRIPTION"]) for e in events)
+
+
+def test_a_public_url_that_is_not_an_address_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    config = example_workspace(tmp_path)
+    for given, says in (
+        ("racecal.example.com", "expected an http(s) URL"),
+        ("https://racecal.example.com/?token=1", "without a query or fragment"),
+        ("https://me:secret@racecal.example.com", "without a user or password"),
+    ):
+        with pytest.raises(ConfigError) as caught:
+            load_config(config, {"RACECAL_PUBLIC_URL": given})
+        message = str(caught.value)
+        assert "RACECAL_PUBLIC_URL (service.public_url)" in message
+        assert says in message
+        assert "secret" not in message
+        assert len(message.splitlines()) == 1
+    assert (
+        load_config(config, {"RACECAL_PUBLIC_URL": "https://r.example.com/"}).athletes[0].public_url
+        == "https://r.example.com"
+    )

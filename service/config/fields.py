@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, PlainValidator
@@ -181,6 +182,22 @@ def _database_url(value: object) -> str:
 
 DatabaseUrl = Annotated[str, PlainValidator(_database_url)]
 
+
+def _public_url(value: object) -> str:
+    url = text(value)
+    # Checked first, so a password in the URL is never echoed.
+    if "@" in url.split("://", 1)[-1].split("/", 1)[0]:
+        raise wrong("expected the address alone, without a user or password")
+    if not url.startswith(("http://", "https://")):
+        raise wrong(f"{url!r}: expected an http(s) URL, e.g. https://racecal.example.com")
+    parts = urlsplit(url)
+    if parts.query or parts.fragment:
+        raise wrong(f"{url!r}: expected the address alone, without a query or fragment")
+    return url.rstrip("/")
+
+
+PublicUrl = Annotated[str, PlainValidator(_public_url)]
+
 __all__ = [
     "Address",
     "AthleteId",
@@ -192,6 +209,7 @@ __all__ = [
     "Flag",
     "InputFile",
     "Pace",
+    "PublicUrl",
     "RaceResult",
     "RetrySeconds",
     "RunDays",

@@ -46,6 +46,8 @@ class AthleteConfig:
     output_mode: int = 0o644
     # Where what racecal writes lives (Config.state_dir): folders are made only below it.
     state_dir: Path = Path()
+    # [service] public_url: each session's event links its workout file below it.
+    public_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,9 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         path=path,
         service=service_config(file.service),
         athletes=tuple(
-            _athlete(entry, f"{path}: athletes[{i}]", (base, state), shared)
+            _athlete(
+                entry, f"{path}: athletes[{i}]", (base, state), shared, file.service.public_url
+            )
             for i, entry in enumerate(file.athletes)
         ),
         state_dir=state,
@@ -172,6 +176,7 @@ def _athlete(
     where: str,
     paths: tuple[Path, Path],
     shared: Mapping[str, Mapping[str, Any]],
+    public_url: str | None = None,
 ) -> AthleteConfig:
     base, state = paths
     race_files, race_urls = _sources(table.races.ics, base)
@@ -207,6 +212,7 @@ def _athlete(
         busy_urls=busy_urls,
         cache_dir=state / "var" / "cache" / table.id,
         state_dir=state,
+        public_url=public_url,
         output_mode=0o600 if table.output.private else 0o644,
         calendars={
             kind: {

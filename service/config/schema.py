@@ -25,6 +25,7 @@ from service.config.fields import (
     FinishTime,
     Flag,
     Pace,
+    PublicUrl,
     RaceResult,
     RunDays,
     Sources,
@@ -50,6 +51,9 @@ class ServiceTable(Table):
     log_format: Annotated[str, one_of("text", "json")] = "text"
     interval_minutes: Annotated[float, between(0.1, 1440)] = 15.0
     http: Address | None = None
+    # The endpoint's address as the athlete's apps reach it (a reverse proxy's https URL):
+    # when set, each session's event links its workout file.
+    public_url: PublicUrl | None = None
     pass_history_days: Annotated[float, between(1, 3650)] = 30.0
 
 

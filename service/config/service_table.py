@@ -19,6 +19,8 @@ class ServiceConfig:
     interval_minutes: float = 15.0
     # Where the HTTP endpoint listens as (host, port); None keeps it off.
     http: tuple[str, int] | None = None
+    # What the athlete's apps reach the endpoint at; workout links in the events when set.
+    public_url: str | None = None
     # Days of pass history kept in the store (each athlete's last and last failed pass stay).
     pass_history_days: float = 30.0
 

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from http import HTTPStatus
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
 from scheduler.model import PlacedSession, PlanError
 from service.calendars import AthleteCalendars
@@ -24,11 +24,6 @@ from service.views.held import NoPlan, held_plan
 Answer = tuple[int, dict[str, str], bytes]
 MISSING: Answer = (HTTPStatus.NOT_FOUND, {"Content-Type": "text/plain"}, b"not found\n")
 OpenCalendars = Callable[[str], tuple[threading.Lock, AthleteCalendars]]
-
-
-def workout_path(athlete_id: str, token: str, key: str) -> str:
-    """Where a session's file is served, below the endpoint's address."""
-    return f"/feeds/{quote(athlete_id)}/{token}/workouts/{file_name(key)}"
 
 
 def is_workout_path(path: str) -> bool:

@@ -43,7 +43,7 @@ from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.planning import Sources, window
-from service.store import cursors, locks, state
+from service.store import cursors, feeds, locks, state
 from service.store.database import Store, refused_write
 from service.store.payload import from_payload, plan_body, to_payload
 from service.store.state import RaceNews, SyncState
@@ -315,7 +315,8 @@ def _sync(
             if settled is not None:
                 cursors.unsettle(store, athlete_id)
         return held + sources.problems, tuple(hold)
-    decision, warnings = plan_pass(entry, snapshot, sources, remote, reset, now)
+    links = workout_links(store, entry, now, dry_run)
+    decision, warnings = plan_pass(entry, snapshot, sources, remote, reset, now, links)
     if verdict.state != snapshot.sources:
         decision.actions.append(RecordSources(verdict.state))
     problems = sources.problems + warnings
@@ -341,14 +342,16 @@ def plan_pass(
     remote: Mapping[str, RemoteEvent],
     reset: bool,
     now: datetime,
+    links: str | None = None,
 ) -> tuple[Decision, tuple[str, ...]]:
     """The whole decision of a pass, pure: whose each session is, the race history, the plan
-    around the athlete's sessions, the actions. Also the plan's warnings, as lines."""
+    around the athlete's sessions, the actions. Also the plan's warnings, as lines. `links`:
+    the address each session's workout file is served below (see workout_links)."""
     tz = zone(entry.athlete.timezone)
     seen = judge(snapshot, remote, now, tz, reset)
     plan, news = plan_around(entry, snapshot, seen, sources, now)
     placed = {p.key: p for p in plan.sessions}
-    desired = {k: session_event(entry.athlete.id, p, tz) for k, p in placed.items()}
+    desired = {k: session_event(entry.athlete.id, p, tz, links) for k, p in placed.items()}
     actions = decide(desired, seen, now)
     if news:
         actions.insert(len(seen.bookkeeping), RecordRaces(news))
@@ -428,15 +431,35 @@ def with_goal(races: tuple[Race, ...], goal_s: int | None, today: date) -> tuple
     return tuple(replace(r, goal_s=goal_s) if r is first else r for r in races)
 
 
-def session_event(athlete_id: str, session: PlacedSession, tz: ZoneInfo) -> SessionEvent:
+def workout_links(store: Store, entry: AthleteConfig, now: datetime, dry_run: bool) -> str | None:
+    """The address below which the endpoint serves the athlete's workout files, for the links
+    in the events: None unless [service] public_url is set. The feed's token is made on first
+    use, except by a dry run (which writes nothing: it links only with a token made before)."""
+    if entry.public_url is None:
+        return None
+    athlete_id = entry.athlete.id
+    token = feeds.existing(store, athlete_id) if dry_run else feeds.token(store, athlete_id, now)
+    if token is None:
+        return None
+    return entry.public_url + feeds.workouts_path(athlete_id, token)
+
+
+def session_event(
+    athlete_id: str, session: PlacedSession, tz: ZoneInfo, links: str | None = None
+) -> SessionEvent:
     """The event of a session, on the athlete's clock: a session carried over from the store
     (history, a pin) comes back with a bare UTC offset, which an .ics file or a CalDAV server
-    can only write as a TZID no VTIMEZONE defines (a floating time to every reader)."""
+    can only write as a TZID no VTIMEZONE defines (a floating time to every reader). With
+    `links`, a session with a workout (a run's steps, a strength session's exercises) ends
+    with the address of its FIT file."""
+    description = session.description
+    if links is not None and (session.steps or session.exercises):
+        description += f"\n\nWorkout for your watch (FIT): {links}{feeds.workout_name(session.key)}"
     return SessionEvent(
         managed_id(athlete_id, session.key),
         session.key,
         session.title,
-        session.description,
+        description,
         session.start.astimezone(tz),
         session.end.astimezone(tz),
     )

@@ -21,6 +21,7 @@ from garmin_fit_sdk import Encoder, Profile
 from scheduler.model import Block, Exercise, PlacedSession, Step, Units
 from scheduler.paces import ZonePace, zone_text
 from scheduler.workouts import UPHILL, ZONE_WORDS
+from service.store.feeds import workout_name as file_name
 from service.views.fit_exercises import fit_exercise
 
 CONTENT_TYPE = "application/vnd.ant.fit"  # the IANA media type of FIT files
@@ -42,16 +43,7 @@ NOTES_BYTES = 250
 def has_workout(session: PlacedSession) -> bool:
     """Whether the session is a workout file: a run with steps or a strength session with its
     exercises."""
-    return bool(session.steps) if session.kind == "run" else bool(session.exercises)
-
-
-def file_name(key: str) -> str:
-    """The file of a session, named by its stable key (a session that moves keeps its name):
-    the key's letters and digits, and a few characters of its digest so two keys never share
-    a name."""
-    slug = re.sub(r"[^A-Za-z0-9-]+", "_", key).strip("_")[:80]
-    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
-    return f"{slug}-{digest}{SUFFIX}"
+    return bool(session.steps or session.exercises)
 
 
 def fit_workout(session: PlacedSession, units: Units = Units.METRIC) -> bytes:
