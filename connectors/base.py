@@ -23,6 +23,8 @@ Backends translate their own failures into this tree at the edge, so nothing abo
     +-- Conflict      the etag no longer matches, or the id already exists
     +-- RateLimited   slow down; `retry_after` seconds when the server said so
     +-- Unavailable   the server or the network failed; try again later
+    +-- TooSlow       no whole answer within the request's deadline; not retried (a retry
+    |                 would spend as long again), the next pass tries again
     +-- AuthError     credentials rejected or expired; a person must act
     +-- BadData       the backend returned something unusable; `where` names it
     SourceError       a configured calendar cannot be used as configured (a missing secret,
@@ -74,6 +76,12 @@ class Unavailable(CalendarError):
         super().__init__(message)
         # The HTTP status that said so, or "connection" when no answer came.
         self.status = status
+
+
+class TooSlow(CalendarError):
+    """Cut at its deadline (`connectors.deadline`): what came before the cut is not kept."""
+
+    status = "deadline"
 
 
 class AuthError(CalendarError):

@@ -1,8 +1,13 @@
-"""A whole-request deadline for urllib. Socket timeouts bound each read, not the request: a
-server that sends one byte every few seconds never trips a 20 s timeout and can hold a fetch
-for ever (seen: a feed at 1 byte per 5 s kept `sync --once` past 300 s and the daemon from
-stopping). A timer shuts the request's socket down when its time is up, which ends the read
-that is blocked on it; the caller then reports the deadline instead of the socket error.
+"""A whole-request deadline. Socket timeouts bound each read, not the request: a server that
+sends one byte every few seconds never trips a 20 s timeout and can hold a request for ever
+(seen: a feed at 1 byte per 5 s kept `sync --once` past 300 s and the daemon from stopping).
+A timer shuts the request's sockets down when its time is up, which ends the read that is
+blocked on them; the caller then reports the deadline (`TooSlow`) instead of the socket error.
+
+Feeds (urllib) take the deadline's `opener()`. Client libraries that keep their own
+connections (httplib2 for Google, niquests under caldav) are given connection classes that
+call `watch_active()` whenever a connection is opened or sent on: a deadline entered on that
+thread then watches whatever socket the library picked, new or from its pool.
 """
 
 from __future__ import annotations
@@ -13,6 +18,14 @@ import socket
 import threading
 import urllib.request
 from typing import Any
+
+from connectors.base import TooSlow
+
+# The most one request to a calendar server may take in all (CalDAV, Google; a feed's fetch
+# likewise), however slowly the server trickles its answer.
+REQUEST_SECONDS = 60.0
+
+_here = threading.local()
 
 
 class Deadline:
@@ -28,16 +41,25 @@ class Deadline:
 
     def __enter__(self) -> Deadline:
         self._timer.start()
+        _here.__dict__.setdefault("active", []).append(self)
         return self
 
     def __exit__(self, *_: object) -> None:
         self._timer.cancel()
+        _here.active.remove(self)
+
+    def too_slow(self, what: str) -> TooSlow:
+        return TooSlow(
+            f"{what}: no whole answer: took longer than {self.seconds:g} s; "
+            "the next pass tries again"
+        )
 
     def watch(self, sock: socket.socket) -> None:
         with self._lock:
             if self.expired:
                 _shut(sock)
-            self._sockets.append(sock)
+            if sock not in self._sockets:  # a pooled connection is sent on again
+                self._sockets.append(sock)
 
     def _expire(self) -> None:
         with self._lock:
@@ -62,6 +84,14 @@ class Deadline:
                 )
 
         return urllib.request.build_opener(_Http, _Https)
+
+
+def watch_active(sock: socket.socket | None) -> None:
+    """`sock` watched by every deadline entered on this thread (none: nothing to do)."""
+    if sock is None:
+        return
+    for deadline in getattr(_here, "active", ()):
+        deadline.watch(sock)
 
 
 def _connection(base: type[http.client.HTTPConnection], deadline: Deadline) -> Any:

@@ -174,6 +174,8 @@ Calendars = Annotated[
 ]
 # How long one request may keep retrying (connection errors, 429, 5xx) before the pass ends.
 RetrySeconds = Annotated[float, between(0, 3600)]
+# The most one request may take in all, however slowly the server sends its answer.
+RequestSeconds = Annotated[float, between(1, 3600)]
 
 
 def _url(value: object) -> str:

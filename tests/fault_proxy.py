@@ -1,7 +1,9 @@
 """A small HTTP proxy in front of a real server that answers some requests itself with the
 failures servers produce (503 with Retry-After, 429, 500, a dropped connection), or passes a
 request on and then loses the reply (the write happened; the client cannot know), at random with
-a fixed seed. Other requests reach the server unchanged."""
+a fixed seed. Other requests reach the server unchanged. A test's script may also ask for
+"trickle": the server's reply sent on one byte every TRICKLE_GAP seconds, until the client
+hangs up or the proxy stops."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 FAULTS = ("503", "429", "500", "drop", "lost")
+TRICKLE_GAP = 0.2
 
 
 class FaultProxy:
@@ -27,6 +30,7 @@ class FaultProxy:
         # A test's own fault plan, asked first for every request: (method, path) -> one of
         # FAULTS, or None to go on as drawn (rate 0: passed on).
         self.script: Callable[[str, str], str | None] | None = None
+        self.stopping = threading.Event()
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -43,7 +47,7 @@ class FaultProxy:
                     self.close_connection = True
                     self.connection.close()
                     return
-                if fault is not None and fault != "lost":
+                if fault is not None and fault not in ("lost", "trickle"):
                     self.send_response(int(fault))
                     if fault in ("503", "429"):
                         self.send_header("Retry-After", "0")
@@ -60,6 +64,10 @@ class FaultProxy:
                     self.close_connection = True
                     self.connection.close()
                     return
+                if fault == "trickle":
+                    upstream.close()
+                    self._trickle(response, data)
+                    return
                 self.send_response(response.status)
                 for name, value in response.getheaders():
                     if name.lower() not in ("transfer-encoding", "connection", "content-length"):
@@ -68,6 +76,21 @@ class FaultProxy:
                 self.end_headers()
                 self.wfile.write(data)
                 upstream.close()
+
+            def _trickle(self, response: http.client.HTTPResponse, data: bytes) -> None:
+                self.close_connection = True
+                head = f"HTTP/1.1 {response.status} {response.reason}\r\n"
+                for name, value in response.getheaders():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        head += f"{name}: {value}\r\n"
+                head += f"Content-Length: {len(data)}\r\n\r\n"
+                try:
+                    for byte in head.encode() + data:
+                        if proxy.stopping.wait(TRICKLE_GAP):
+                            return
+                        self.connection.sendall(bytes([byte]))
+                except OSError:  # the client hung up: what a deadline does
+                    return
 
             do_GET = do_PUT = do_DELETE = do_PROPFIND = do_REPORT = do_MKCALENDAR = _any
             do_OPTIONS = do_PROPPATCH = do_MKCOL = do_HEAD = do_POST = _any
@@ -95,5 +118,6 @@ class FaultProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
         self.server.shutdown()
         self.server.server_close()

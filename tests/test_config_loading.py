@@ -216,6 +216,7 @@ def test_a_caldav_table_loads(tmp_path: Path) -> None:
     assert (caldav["races"], caldav["busy"], caldav["training"]) == (("Races",), (), "Training")
     assert caldav["password_env"] == "RACECAL_ALEX_CALDAV"
     assert caldav["retry_seconds"] == 60
+    assert caldav["request_seconds"] == 60
     assert caldav["where"].endswith("config.toml: athletes[0].caldav")
 
 

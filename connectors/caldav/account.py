@@ -13,6 +13,7 @@ from connectors.base import Source, SourceError, TrainingCalendar
 from connectors.caldav.calendar import CalDavAccount, CalDavCalendar, CalDavSettings
 from connectors.caldav.collection import DavCollection
 from connectors.caldav.source import CalDavSource
+from connectors.deadline import REQUEST_SECONDS
 from connectors.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class CalDavAthlete:
                     self.table.get("username"),
                     password(self.table),
                     retry=RetryPolicy().scaled(budget),
+                    deadline=float(self.table.get("request_seconds", REQUEST_SECONDS)),
                 ),
                 memory=self.context.memory,
             )

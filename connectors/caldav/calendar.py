@@ -43,6 +43,7 @@ from connectors.caldav.collection import (
     text_of,
 )
 from connectors.caldav.http import DavHttp, Refused
+from connectors.deadline import REQUEST_SECONDS
 from connectors.retry import RetryPolicy
 from connectors.vevent import object_for, patched, to_remote, to_vevent, write_stamp
 
@@ -67,6 +68,8 @@ class CalDavSettings:
     password: str | None = None
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # One request in all, however slowly the server sends (`timeout` is per read).
+    deadline: float = REQUEST_SECONDS
 
 
 class CalDavAccount:
@@ -78,7 +81,12 @@ class CalDavAccount:
         self.settings = settings
         self.memory = memory
         self.http = DavHttp(
-            settings.url, settings.username, settings.password, settings.timeout, settings.retry
+            settings.url,
+            settings.username,
+            settings.password,
+            settings.timeout,
+            settings.retry,
+            settings.deadline,
         )
         self._principal: Any = None
 

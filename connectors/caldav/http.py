@@ -4,12 +4,16 @@ The caldav client does authentication (Basic, Digest, Bearer, negotiated from th
 keeps the connection; everything it raises is translated here, at the edge, so the rest of
 racecal only sees `connectors.base` errors. Retries are ours alone (tenacity): connection
 errors, 429 and 5xx are retried with exponential backoff and jitter, honouring Retry-After, up
-to a bounded total time; the pass then ends and the next one tries again. Credentials and
+to a bounded total time; the pass then ends and the next one tries again. Each request (or
+library call: discovery is a few) also has a total deadline besides the per-read timeout
+(`connectors.deadline`): a server trickling its answer is cut there with TooSlow, which is not
+retried, and the connections it had are dropped from the client's pool. Credentials and
 bodies never reach a message.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +31,7 @@ from connectors.base import (
     Unavailable,
     safe_url,
 )
+from connectors.deadline import REQUEST_SECONDS, Deadline, watch_active
 from connectors.observe import label, note
 from connectors.retry import RetryPolicy
 
@@ -67,8 +72,10 @@ class DavHttp:
         password: str | None,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
+        deadline: float = REQUEST_SECONDS,
     ) -> None:
         self.url = url
+        self.deadline = deadline
         self.client = DAVClient(
             url=url,
             username=username,
@@ -80,9 +87,30 @@ class DavHttp:
             rate_limit_handle=False,
         )
         self.retry = retry or RetryPolicy()
+        for manager in self._pools():
+            manager.pool_classes_by_scheme = _watched(manager.pool_classes_by_scheme)
+
+    def _pools(self) -> list[Any]:
+        adapters: list[Any] = list(self.client.session.adapters.values())
+        return [a.poolmanager for a in adapters if getattr(a, "poolmanager", None) is not None]
 
     def close(self) -> None:
         self.client.close()
+
+    @contextmanager
+    def _in_time(self, name: str) -> Iterator[None]:
+        """One request (or library call) under the deadline: cut there, TooSlow, and the
+        connections of the client's pool are dropped rather than read on half way."""
+        with Deadline(self.deadline) as deadline:
+            try:
+                yield
+            except Exception:
+                if not deadline.expired:
+                    raise
+            if deadline.expired:
+                for manager in self._pools():
+                    manager.clear()
+                raise deadline.too_slow(name) from None
 
     def send(
         self, method: str, url: str, body: str = "", headers: Mapping[str, str] | None = None
@@ -95,7 +123,7 @@ class DavHttp:
         """A caldav library call (discovery, MKCALENDAR) under the same errors and retries."""
 
         def once() -> T:
-            with _translated(what):
+            with self._in_time(what), _translated(what):
                 return action()
 
         return self.retry.run(once, "caldav")
@@ -103,7 +131,7 @@ class DavHttp:
     def _once(self, method: str, url: str, body: str, headers: dict[str, str]) -> Reply:
         name = safe_url(url)
         try:
-            with _translated(name):
+            with self._in_time(name), _translated(name):
                 response = self.client.request(url, method, body, headers)
         except CalendarError as exc:
             note("caldav", "request", label(exc))
@@ -154,3 +182,25 @@ def _translated(name: str) -> Iterator[None]:
 
 def _expired(tree: Any) -> bool:
     return tree.find(f".//{VALID_SYNC_TOKEN}") is not None or tree.tag == VALID_SYNC_TOKEN
+
+
+def _watched(pools: Mapping[str, Any]) -> dict[str, Any]:
+    """The HTTP library's pool classes with connections whose sockets the thread's request
+    deadline watches (a new connection when it connects, a pooled one each time it sends)."""
+    return {scheme: _watched_pool(pool) for scheme, pool in pools.items()}
+
+
+@functools.cache
+def _watched_pool(pool: Any) -> Any:
+    base = pool.ConnectionCls
+
+    class Watched(base):  # type: ignore[valid-type,misc]
+        def connect(self) -> None:
+            super().connect()
+            watch_active(getattr(self, "sock", None))
+
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            watch_active(getattr(self, "sock", None))
+            return super().request(*args, **kwargs)
+
+    return type(f"Watched{pool.__name__}", (pool,), {"ConnectionCls": Watched})

@@ -15,6 +15,7 @@ from connectors.settings import (
     DavUrl,
     Flag,
     InputFile,
+    RequestSeconds,
     RetrySeconds,
     Table,
     Text,
@@ -41,6 +42,7 @@ class Athlete(Table):
     training: Calendar | None = None
     create_training: Flag = True
     retry_seconds: RetrySeconds = 60.0
+    request_seconds: RequestSeconds = 60.0
 
     @model_validator(mode="after")
     def _together(self) -> Self:

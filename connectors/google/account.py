@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import AuthError, Source, TrainingCalendar
+from connectors.deadline import REQUEST_SECONDS
 from connectors.google.api import SCOPES, GoogleApi, GoogleSettings
 from connectors.google.calendar import GoogleCalendar
 from connectors.google.collection import GoogleCollection, GoogleSource
@@ -98,6 +99,7 @@ class GoogleAthlete:
                 root=table.get("api_endpoint"),
                 retry=RetryPolicy().scaled(budget),
                 transparency=str(table.get("transparency", "opaque")),
+                deadline=float(table.get("request_seconds", REQUEST_SECONDS)),
             )
         )
         # One source per calendar id, even when it is both the race and the busy calendar.

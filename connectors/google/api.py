@@ -1,7 +1,10 @@
 """Google Calendar API v3 on google-api-python-client with the bundled discovery document: one
 client per thread to build requests, sent over the account's own connections (httplib2 is not
 thread-safe: one request per connection at a time), every request under our error tree and our
-one retry layer, the OAuth token endpoint's outages told from refused grants."""
+one retry layer, the OAuth token endpoint's outages told from refused grants. Each request
+(a page, a write, a batch, the token refresh before it) has a total deadline besides the
+per-read timeout (`connectors.deadline`): a server trickling its answer is cut there, the
+request raises TooSlow, not retried, and its connection is closed, never kept for the next."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from connectors.base import (
     RateLimited,
     Unavailable,
 )
+from connectors.deadline import REQUEST_SECONDS, Deadline, watch_active
 from connectors.observe import label, note
 from connectors.retry import RetryPolicy
 
@@ -58,6 +62,8 @@ class GoogleSettings:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout: float = 30.0
     transparency: str = "opaque"
+    # One request in all, however slowly the server sends (`timeout` is per read).
+    deadline: float = REQUEST_SECONDS
 
 
 class TokenEndpointDown(httplib2.HttpLib2Error):  # type: ignore[misc]
@@ -79,12 +85,37 @@ class _Http(httplib2.Http):  # type: ignore[misc]
         self.api = (api_root + "calendar/", api_root + "batch/")
 
     def request(self, uri: str, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("connection_type") is None:
+            scheme = str(uri).split(":", 1)[0].lower()
+            kwargs["connection_type"] = _HttpsWatched if scheme == "https" else _HttpWatched
         response, content = super().request(uri, *args, **kwargs)
         if not str(uri).startswith(self.api) and (
             response.status >= 500 or response.status in (408, 429)
         ):
             raise TokenEndpointDown(int(response.status))
         return response, content
+
+
+class _HttpWatched(httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
+    """A connection whose socket the thread's request deadline watches, new or reused."""
+
+    def connect(self) -> None:
+        super().connect()
+        watch_active(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch_active(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _HttpsWatched(httplib2.HTTPSConnectionWithTimeout):  # type: ignore[misc]
+    def connect(self) -> None:
+        super().connect()
+        watch_active(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watch_active(self.sock)
+        super().request(*args, **kwargs)
 
 
 # An account's connections kept between requests: a pass uses one at a time, a page view
@@ -112,23 +143,32 @@ class GoogleApi:
         return _service(self.root)
 
     @contextmanager
-    def connection(self) -> Iterator[Any]:
-        """An authorized connection of this account's, for one request at a time."""
+    def connection(self, what: str) -> Iterator[Any]:
+        """An authorized connection of this account's, for one request at a time, under that
+        request's deadline: cut there, the request raises TooSlow (`what` names the calendar)
+        and the connection is closed, not given back half read."""
         with self._lock:
             http = self._idle.pop() if self._idle else None
         if http is None:
             http = google_auth_httplib2.AuthorizedHttp(
                 self.settings.credentials, http=_Http(self.root, self.settings.timeout)
             )
-        try:
-            yield http
-        finally:
-            with self._lock:
-                kept = len(self._idle) < IDLE_CONNECTIONS
-                if kept:
-                    self._idle.append(http)
-            if not kept:
-                http.http.close()
+        with Deadline(self.settings.deadline) as deadline:
+            try:
+                yield http
+            except Exception:
+                if deadline.expired:
+                    raise deadline.too_slow(what) from None
+                raise
+            finally:
+                with self._lock:
+                    kept = not deadline.expired and len(self._idle) < IDLE_CONNECTIONS
+                    if kept:
+                        self._idle.append(http)
+                if not kept:
+                    http.http.close()
+            if deadline.expired:  # what came before the cut is not the answer
+                raise deadline.too_slow(what)
 
     def close(self) -> None:
         with self._lock:
@@ -154,7 +194,7 @@ class GoogleApi:
         retries; `what` names the calendar in messages."""
 
         def once() -> Any:
-            with self.connection() as http:
+            with self.connection(what) as http:
                 request = make(self.service())
                 return sent(what, lambda: request.execute(http=http, num_retries=0))
 

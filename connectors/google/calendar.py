@@ -345,7 +345,7 @@ class GoogleCalendar:
             batch.add(call.make(service), callback=done, request_id=str(index))
 
         def send() -> None:
-            with self.account.connection() as http:
+            with self.account.connection(self.name) as http:
                 self.account.authorize(http)
                 batch.execute(http=http)
 

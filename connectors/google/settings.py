@@ -13,6 +13,7 @@ from connectors.settings import (
     FilePath,
     InputFile,
     Relative,
+    RequestSeconds,
     RetrySeconds,
     Table,
     Text,
@@ -53,6 +54,7 @@ class Athlete(Table):
     subject: Text | None = None
     transparency: Annotated[str, one_of("opaque", "transparent")] = "opaque"
     retry_seconds: RetrySeconds = 60.0
+    request_seconds: RequestSeconds = 60.0
 
     @model_validator(mode="after")
     def _together(self) -> Self:

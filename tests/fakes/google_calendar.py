@@ -32,8 +32,12 @@ from tests.fakes import google_batch
 from tests.fakes.google_api import JSON, ApiError, CalendarApi, Query, Reply
 
 # Kinds for faults() and fail_next(). "lost" applies the call, then drops the connection.
-# "410" hits only a list with a syncToken, "412" only a write with If-Match.
-FAULT_KINDS = ("429", "503", "500", "drop", "lost", "403rate", "403userrate", "410", "412")
+# "410" hits only a list with a syncToken, "412" only a write with If-Match. "trickle" sends the
+# reply one byte every TRICKLE_GAP seconds, headers included, until the client hangs up.
+FAULT_KINDS = (
+    "429", "503", "500", "drop", "lost", "403rate", "403userrate", "410", "412", "trickle",
+)  # fmt: skip
+TRICKLE_GAP = 0.2
 STATUS_FAULTS = {
     "429": (429, "rateLimitExceeded", "Rate Limit Exceeded"),
     "503": (503, "backendError", "The service is currently unavailable."),
@@ -99,6 +103,7 @@ class FakeGoogleCalendar(CalendarApi):
         self.script: Callable[[str, str, bool], str | None] | None = None
         self._server: ThreadingHTTPServer | None = None
         self._threads: list[threading.Thread] = []
+        self.stopping = threading.Event()  # ends the trickles
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -126,6 +131,7 @@ class FakeGoogleCalendar(CalendarApi):
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -346,12 +352,27 @@ def _handler(fake: FakeGoogleCalendar) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             self._log(path, query, status)
+            if fault == "trickle":
+                self._trickle(status, extra, out)
+                return
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(out)))
             self.end_headers()
             self.wfile.write(out)
+
+        def _trickle(self, status: int, extra: dict[str, str], out: bytes) -> None:
+            head = f"HTTP/1.1 {status} OK\r\nContent-Length: {len(out)}\r\n"
+            head += "".join(f"{name}: {value}\r\n" for name, value in extra.items())
+            self.close_connection = True
+            try:
+                for byte in (head + "\r\n").encode() + out:
+                    if fake.stopping.wait(TRICKLE_GAP):
+                        return
+                    self.connection.sendall(bytes([byte]))
+            except OSError:  # the client hung up: what a deadline does
+                return
 
         def _log(self, path: str, query: Query, status: int) -> None:
             with fake._lock:
