@@ -40,6 +40,25 @@ def distance_class(km: float) -> DistanceClass:
     return DistanceClass.ULTRA
 
 
+class Outcome(StrEnum):
+    """How a race ended, as its event says (R7): only a finish sets paces."""
+
+    FINISHED = "finished"
+    DNF = "dnf"
+    DNS = "dns"
+
+
+@dataclass(frozen=True)
+class Finish:
+    """A race's result written in its event ("result 1:41:22", "Zeit: 44:58", "DNF")."""
+
+    outcome: Outcome
+    # The finish time in seconds; None for DNF and DNS.
+    seconds: int | None = None
+    # The words it was read from, as the event has them.
+    text: str = ""
+
+
 @dataclass(frozen=True)
 class Race:
     uid: str
@@ -55,6 +74,8 @@ class Race:
     planned_since: dt.date | None = None
     # R7: the finish time the athlete aims for ("goal 3:29", "Goal: sub 3:45"), in seconds.
     goal_s: int | None = None
+    # R7: the result written in the event once it was run.
+    finish: Finish | None = None
 
     @property
     def distance_class(self) -> DistanceClass:
@@ -324,6 +345,40 @@ class PlanRequest:
 
 
 @dataclass(frozen=True)
+class ResultNote:
+    """One race result as the plan judged it (R7): `verdict` is "applied" (it sets the paces),
+    "older" (a newer one does), "off" (too far from what the athlete was predicted to run:
+    reported, not applied), "impossible" (faster than world-record pace or slower than a
+    walk), "not-used" (too long ago, or a distance the pace model does not cover), "dnf" or
+    "dns" (recorded; paces never change)."""
+
+    race_uid: str
+    title: str
+    date: date
+    distance_km: float
+    outcome: Outcome
+    seconds: int | None
+    verdict: str
+    # The result's VDOT and the VDOT the plan held before it, when there is a time.
+    vdot: float | None
+    expected_vdot: float | None
+    message: str
+
+
+@dataclass(frozen=True)
+class Fitness:
+    """What the plan's paces come from (R7), for `status`, the page and `plan show --json`:
+    the VDOT, the words naming its source, the fitness zones' paces (seconds per km, fastest
+    first; race pace is each block's own) and every race result read."""
+
+    vdot: float
+    source: str
+    zones: tuple[tuple[Zone, int, int], ...]
+    results: tuple[ResultNote, ...] = ()
+    units: Units = Units.METRIC
+
+
+@dataclass(frozen=True)
 class Plan:
     athlete_id: str
     timezone: str
@@ -332,6 +387,7 @@ class Plan:
     sessions: tuple[PlacedSession, ...]
     warnings: tuple[PlanWarning, ...]
     races: tuple[Race, ...] = field(default=())
+    fitness: Fitness | None = None
 
     def session(self, key: str) -> PlacedSession | None:
         return next((s for s in self.sessions if s.key == key), None)

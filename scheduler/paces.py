@@ -208,6 +208,15 @@ class ZonePace(NamedTuple):
         return (self.fast + self.slow) / 2.0
 
 
+class Result(NamedTuple):
+    """The race result that sets current fitness (R7): the config's `recent_race`, or the
+    newest believable result in the race calendar (scheduler.results); `source` names it."""
+
+    km: float
+    seconds: int
+    source: str
+
+
 class Paces(NamedTuple):
     vdot: float
     units: Units
@@ -242,17 +251,20 @@ def zone_paces(of_vdot: float) -> dict[Zone, tuple[float, float]]:
     }
 
 
-def paces_for(athlete: Athlete, race: Race | None, stand_in: Race | None = None) -> Paces:
+def paces_for(
+    athlete: Athlete, race: Race | None, stand_in: Race | None = None, result: Result | None = None
+) -> Paces:
     """The athlete's paces for a block aimed at `race` (None: no race, as in the offseason).
-    Without a result, the goal on `race`, else on `stand_in` (the athlete's A race with a goal,
-    see `goal_race`), stands in for fitness, so the easy pace does not change when a block
-    starts or ends."""
-    result = recent_result(athlete)
+    `result` (a race result from the calendar) wins over the config's recent result. Without
+    either, the goal on `race`, else on `stand_in` (the athlete's A race with a goal, see
+    `goal_race`), stands in for fitness, so the easy pace does not change when a block starts
+    or ends."""
+    result = result or recent_result(athlete)
     goal = race.goal_s if race is not None and race.goal_s else None
     proxy = race if goal is not None else stand_in
     if result is not None:
-        fitness = vdot(result[0], result[1])
-        source = f"your {race_name(result[0])} in {clock(result[1])}"
+        fitness = vdot(result.km, result.seconds)
+        source = result.source
     elif proxy is not None and proxy.goal_s:
         fitness = vdot(proxy.distance_km, proxy.goal_s)
         too = ", race pace too" if proxy is race else ""
@@ -298,7 +310,7 @@ def goal_race(races: Iterable[Race], today: date | None = None) -> Race | None:
 
 
 def _race_pace(
-    race: Race, result: tuple[float, int] | None, goal: int | None, fitness: float
+    race: Race, result: Result | None, goal: int | None, fitness: float
 ) -> tuple[float, str]:
     # Named by distance, not title: weeks of races that agree on distance and goal share runs.
     km = race.distance_km
@@ -364,11 +376,26 @@ def _hr_zones(athlete: Athlete, race: Race | None) -> dict[Zone, tuple[int, int]
     return out
 
 
-def recent_result(athlete: Athlete) -> tuple[float, int] | None:
+def recent_result(athlete: Athlete) -> Result | None:
+    """The config's `recent_race`, which has no date (see scheduler.results for how a result
+    in the calendar takes over from it)."""
     km, seconds = athlete.recent_race_km, athlete.recent_race_s
     if km is None or seconds is None or km <= 0 or seconds <= 0:
         return None
-    return km, seconds
+    return Result(km, seconds, f"your {race_name(km)} in {clock(seconds)}")
+
+
+def fitness_vdot(athlete: Athlete, stand_in: Race | None) -> float:
+    """The VDOT the athlete trains at before any result from the calendar: the config's
+    recent result, else the goal of `stand_in`, else the easy pace (as `paces_for`)."""
+    result = recent_result(athlete)
+    if result is not None:
+        fitness = vdot(result.km, result.seconds)
+    elif stand_in is not None and stand_in.goal_s:
+        fitness = vdot(stand_in.distance_km, stand_in.goal_s)
+    else:
+        fitness = vdot_for_easy_pace(athlete.easy_pace_s_per_km)
+    return min(max(fitness, VDOT_MIN), VDOT_MAX)
 
 
 # -- text --------------------------------------------------------------------------------------
@@ -420,13 +447,17 @@ def race_name(km: float) -> str:
 __all__ = [
     "ZONES",
     "Paces",
+    "Result",
     "ZonePace",
     "clock",
+    "fitness_vdot",
     "goal_race",
     "marathon_pace",
     "pace_text",
     "paces_for",
+    "race_name",
     "race_seconds",
+    "recent_result",
     "riegel",
     "vdot",
     "vdot_for_easy_pace",

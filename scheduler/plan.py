@@ -17,6 +17,8 @@ from scheduler.model import (
 from scheduler.periodize import periodize
 from scheduler.pins import pin_warnings, settle_pins
 from scheduler.place import Placer
+from scheduler.results import fitness
+from scheduler.results import warnings as result_warnings
 from scheduler.sessions import SessionSpec, SpecBuilder
 
 MAX_WEEKS = 104
@@ -112,7 +114,12 @@ def build_plan(request: PlanRequest) -> Plan:
     )
     warnings = [
         w
-        for w in (*period_warnings, *placer.out.warnings, *pin_warnings(board, pinned, tz))
+        for w in (
+            *period_warnings,
+            *result_warnings(builder.results),
+            *placer.out.warnings,
+            *pin_warnings(board, pinned, tz),
+        )
         if not w.week or w.week < horizon
     ]
     return Plan(
@@ -123,6 +130,7 @@ def build_plan(request: PlanRequest) -> Plan:
         sessions=tuple(sessions),
         warnings=tuple(dict.fromkeys(warnings)),
         races=tuple(sorted(request.races, key=lambda r: (r.date, r.uid))),
+        fitness=fitness(athlete, builder.results, builder.goal_race),
     )
 
 

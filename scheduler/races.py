@@ -1,5 +1,5 @@
-"""Races from calendar events: distance, priority (P5) and goal time (R7) parsed from titles
-and descriptions.
+"""Races from calendar events: distance, priority (P5), goal time and result (R7) parsed from
+titles and descriptions.
 
 A title is a race only when it names a distance ("10K", "half marathon", "13.1 mi", "parkrun")
 and carries none of the words that mark talk *about* a race (meeting, expo, watch ...): a
@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from scheduler.finish import parse_finish
 from scheduler.model import Priority, Race
 
 MILE_KM = 1.609344
@@ -167,6 +168,8 @@ def race_from_event(
         return None
     priority = parse_priority(title) or parse_priority(description or "")
     goal = parse_goal(title, distance) or parse_goal(description or "", distance)
+    # R7: how it went, once it was run (scheduler.results judges it).
+    finish = parse_finish(title, distance) or parse_finish(description or "", distance)
     return Race(
         uid=uid,
         title=title,
@@ -177,6 +180,7 @@ def race_from_event(
         priority_explicit=priority is not None,
         planned_since=planned_since,
         goal_s=goal,
+        finish=finish,
     )
 
 

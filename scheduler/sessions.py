@@ -24,6 +24,7 @@ from scheduler.model import (
 from scheduler.paces import Paces, goal_race, paces_for
 from scheduler.periodize import OFFSEASON, monday, taper_days
 from scheduler.racedays import FREE, day_rules
+from scheduler.results import ResultsRead, read_results
 from scheduler.runs import RunRx, RunShape, run_prescriptions, run_shape
 from scheduler.runweek import KEY_RUN_TYPES, run_phase
 from scheduler.strength import StrengthRx, novice, strength_rx
@@ -177,6 +178,12 @@ class SpecBuilder:
         self.races = races
         # R7: without a race result, this race's goal stands in for fitness in every week.
         self.goal_race = goal_race(races.values(), today)
+        # R7: the newest believable result of a race run by today sets current fitness.
+        self.results: ResultsRead = (
+            read_results(athlete, races.values(), today, self.goal_race)
+            if today is not None
+            else ResultsRead(None, ())
+        )
         # P5/P9/P10: the days around races, and the Mondays of the weeks they touch.
         self.day_rules = day_rules(races.values())
         self._ruled_weeks = {monday(day) for day in self.day_rules}
@@ -252,7 +259,9 @@ class SpecBuilder:
         race pace), or without a race; and a number equal for equal paces."""
         known = self._paces.get(anchor)
         if known is None:
-            paces = paces_for(self.athlete, self.races.get(anchor), self.goal_race)
+            paces = paces_for(
+                self.athlete, self.races.get(anchor), self.goal_race, self.results.result
+            )
             paces_id = self._pace_ids.setdefault(paces, len(self._pace_ids))
             known = self._paces[anchor] = (paces, paces_id)
         return known

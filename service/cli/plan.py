@@ -109,7 +109,8 @@ def _common(f: click.decorators.FC) -> click.decorators.FC:
 def show(
     config: str | None, athlete: str | None, today: str | None, weeks: int | None, as_json: bool
 ) -> None:
-    """Print the plan week by week: phase, each day's sessions with times, races. Sessions you
+    """Print the plan week by week: phase, each day's sessions with times, races; first where
+    your paces come from and what each race result in your calendar did (R7). Sessions you
     changed in your calendar show as you left them ("you moved this"); the ones you deleted are
     listed apart. When a race or busy source cannot be read, the last good plan is shown.
 

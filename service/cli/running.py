@@ -6,13 +6,15 @@ import json
 import logging
 import os
 import sys
-from typing import cast
+from typing import Any, cast
 
 import click
 
 from service.cli.opening import open_store, open_to_look
 from service.config.load import CONFIG_HELP
 from service.daemon.runner import Daemon, configure_logging
+from service.store.payload import fitness_from_json
+from service.views.paces import result_lines, source_line, zones_line
 from service.views.status import athlete_status
 
 
@@ -71,7 +73,8 @@ def run(config: str | None, interval: float | None) -> None:
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status(config: str | None, as_json: bool) -> None:
-    """Per athlete: last pass, races seen, sessions managed, pinned and deleted by you, last error.
+    """Per athlete: last pass, races seen, sessions managed, pinned and deleted by you, last error;
+    then where the paces come from, the paces, and what each race result did to them (R7).
 
     Only reads: a store not made yet shows every athlete as never run. A config in
     /etc/racecal reads the system service's store in /var/lib/racecal.
@@ -105,3 +108,10 @@ def status(config: str | None, as_json: bool) -> None:
             )
             + (f"; last error: {row['last_error']}" if row["last_error"] else "")
         )
+        paces = cast(dict[str, Any] | None, row["paces"])
+        if paces is not None:
+            # R7: where the paces come from, the paces, then what each race result did.
+            fitness = fitness_from_json(paces)
+            click.echo(f"  {source_line(fitness)}: {zones_line(fitness)}")
+            for line in result_lines(fitness):
+                click.echo(f"  result: {line}")

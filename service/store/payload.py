@@ -16,6 +16,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from connectors.base import Problem, RemoteEvent
 from scheduler.explain import blocks_from_json, exercise_from_json, session_to_json
 from scheduler.model import (
+    Finish,
+    Fitness,
+    Outcome,
     Phase,
     PlacedSession,
     Plan,
@@ -23,7 +26,10 @@ from scheduler.model import (
     Priority,
     Race,
     Reason,
+    ResultNote,
+    Units,
     WeekPlan,
+    Zone,
 )
 
 
@@ -76,6 +82,7 @@ def plan_body(plan: Plan) -> str:
             [w.rule, w.message, w.week.isoformat() if w.week else None] for w in plan.warnings
         ],
         "races": [_race(r) for r in plan.races],
+        "fitness": fitness_to_json(plan.fitness) if plan.fitness else None,
     }
     return json.dumps(data, sort_keys=True)
 
@@ -101,9 +108,61 @@ def plan_from_body(text: str) -> Plan | None:
                 for r, m, w in data["warnings"]
             ),
             races=tuple(_race_back(r) for r in data["races"]),
+            # Plans kept before race results set paces carry none.
+            fitness=fitness_from_json(data["fitness"]) if data.get("fitness") else None,
         )
     except (KeyError, ValueError, TypeError):
         return None
+
+
+def fitness_to_json(fitness: Fitness) -> dict[str, object]:
+    """R7: what the paces come from, the fitness zones (s/km, fastest first) and every race
+    result read, as `plan show --json` prints it under "paces"."""
+    return {
+        "vdot": fitness.vdot,
+        "from": fitness.source,
+        "units": fitness.units.value,
+        "zones": {zone.value: [fast, slow] for zone, fast, slow in fitness.zones},
+        "results": [
+            {
+                "race": n.race_uid,
+                "title": n.title,
+                "date": n.date.isoformat(),
+                "distance_km": n.distance_km,
+                "outcome": n.outcome.value,
+                "seconds": n.seconds,
+                "verdict": n.verdict,
+                "vdot": n.vdot,
+                "expected_vdot": n.expected_vdot,
+                "message": n.message,
+            }
+            for n in fitness.results
+        ],
+    }
+
+
+def fitness_from_json(data: dict[str, Any]) -> Fitness:
+    return Fitness(
+        vdot=float(data["vdot"]),
+        source=str(data["from"]),
+        zones=tuple((Zone(z), int(p[0]), int(p[1])) for z, p in data["zones"].items()),
+        results=tuple(
+            ResultNote(
+                str(n["race"]),
+                str(n["title"]),
+                date.fromisoformat(n["date"]),
+                float(n["distance_km"]),
+                Outcome(n["outcome"]),
+                None if n["seconds"] is None else int(n["seconds"]),
+                str(n["verdict"]),
+                None if n["vdot"] is None else float(n["vdot"]),
+                None if n["expected_vdot"] is None else float(n["expected_vdot"]),
+                str(n["message"]),
+            )
+            for n in data["results"]
+        ),
+        units=Units(data.get("units", "metric")),
+    )
 
 
 def _race(race: Race) -> dict[str, object]:
@@ -117,7 +176,25 @@ def _race(race: Race) -> dict[str, object]:
         "priority_explicit": race.priority_explicit,
         "planned_since": race.planned_since.isoformat() if race.planned_since else None,
         "goal_s": race.goal_s,
+        "finish": _finish(race.finish),
     }
+
+
+def _finish(finish: Finish | None) -> dict[str, object] | None:
+    if finish is None:
+        return None
+    return {"outcome": finish.outcome.value, "seconds": finish.seconds, "text": finish.text}
+
+
+def _finish_back(data: object) -> Finish | None:
+    if not isinstance(data, dict):
+        return None
+    seconds = data.get("seconds")
+    return Finish(
+        Outcome(str(data["outcome"])),
+        int(str(seconds)) if seconds is not None else None,
+        str(data.get("text", "")),
+    )
 
 
 def _race_back(data: dict[str, object]) -> Race:
@@ -132,6 +209,7 @@ def _race_back(data: dict[str, object]) -> Race:
         priority_explicit=bool(data.get("priority_explicit", False)),
         planned_since=date.fromisoformat(str(since)) if since else None,
         goal_s=int(str(data["goal_s"])) if data.get("goal_s") is not None else None,
+        finish=_finish_back(data.get("finish")),
     )
 
 

@@ -39,6 +39,8 @@ class Status:
     held_sources: tuple[tuple[str, datetime], ...] = ()
     # The latest moves of races still in the calendar: (title, from, to, noticed at).
     race_moves: tuple[tuple[str, date, date, datetime], ...] = ()
+    # The last good plan's JSON (service.store.payload), for the paces it set (R7).
+    plan_body: str | None = None
 
 
 def status(store: Store, athlete_ids: list[str]) -> list[Status]:
@@ -89,6 +91,7 @@ def status(store: Store, athlete_ids: list[str]) -> list[Status]:
                         if r.empty_since is not None and not r.accepted
                     ),
                     _race_moves(s, athlete_id),
+                    plan.body if plan is not None else None,
                 )
             )
     return out

@@ -22,7 +22,7 @@ from service.config.load import AthleteConfig
 from service.planning import window
 from service.store import state
 from service.store.database import Store
-from service.store.payload import from_payload, plan_from_body
+from service.store.payload import fitness_to_json, from_payload, plan_from_body
 from service.store.state import Edit, SyncState
 from service.sync import guard
 from service.sync.decide import Seen
@@ -79,8 +79,8 @@ def edit_label(edit: Edit) -> str:
 
 def held_json(held: HeldPlan) -> dict[str, object]:
     """`plan show --json`: the plan's JSON; each of the athlete's sessions also says `yours`
-    (what they did) and `changes`; the deleted ones are listed apart, and `stale` says why the
-    last good plan is shown."""
+    (what they did) and `changes`; the deleted ones are listed apart, `paces` says what the
+    paces come from (R7), and `stale` says why the last good plan is shown."""
     data = plan_to_json(held.plan)
     sessions = data["sessions"]
     assert isinstance(sessions, list)
@@ -93,6 +93,9 @@ def held_json(held: HeldPlan) -> dict[str, object]:
         {"key": d.key, "title": d.title, "start": d.start.isoformat() if d.start else None}
         for d in held.deleted
     ]
+    # R7: what the paces come from, the fitness zones and the race results read.
+    fitness = held.plan.fitness
+    data["paces"] = fitness_to_json(fitness) if fitness is not None else None
     data["stale"] = held.stale
     data["made_at"] = held.made_at.isoformat() if held.made_at else None
     return data

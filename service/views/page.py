@@ -19,6 +19,7 @@ from scheduler.explain import explain_session, plan_to_json
 from scheduler.model import PlacedSession, Plan, Race, WeekPlan
 from scheduler.plan import zone
 from service.views.held import RULES, Deleted, HeldPlan, held_json
+from service.views.paces import paces_html
 from service.views.style import CSS, KIND_COLOURS, PHASE_COLOURS
 from service.views.volume import volume_chart
 from service.views.weeks import Day, Week, countdown, next_races, weeks_of
@@ -82,6 +83,7 @@ def plan_page(
         f"<h1>Training plan: {escape(plan.athlete_id)}</h1>",
         _next(plan),
         _stale(held),
+        paces_html(plan.fitness),
         f"<p class='meta'>From {plan.today:%a %d %b %Y}, {len(plan.weeks)} weeks, "
         f"{len(plan.sessions)} sessions, times in {escape(plan.timezone)}. "
         "Tap a session for why it is there." + _ahead(plan, written_weeks) + "</p>",

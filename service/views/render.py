@@ -11,6 +11,7 @@ from rich.table import Table
 
 from scheduler.model import PlacedSession, Plan, Race, WeekPlan
 from service.views.held import HeldPlan
+from service.views.paces import result_lines, source_line, zones_line
 
 PHASE_STYLE = {
     "offseason": "grey62",
@@ -38,6 +39,11 @@ def render_plan(plan: Plan, console: Console, held: HeldPlan | None = None) -> N
     if held is not None and held.stale:
         made = held.made_at.isoformat(timespec="minutes") if held.made_at else "?"
         console.print(f"[bold yellow]The last good plan (made {made}):[/] {escape(held.stale)}")
+    if plan.fitness is not None:
+        console.print(source_line(plan.fitness), markup=False)
+        console.print(f"  {zones_line(plan.fitness)}", markup=False)
+        for line in result_lines(plan.fitness):
+            console.print(f"  result: {line}", markup=False)
     for week in plan.weeks:
         console.print(_week_table(week, by_day, races, held))
     if held is not None and held.deleted:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from service.store import status as store_status
 from service.store.database import Store
+from service.store.payload import fitness_to_json, plan_from_body
 
 
 def athlete_status(
@@ -60,6 +61,15 @@ def athlete_status(
                     for title, moved_from, moved_to, seen in row.race_moves
                 ],
                 "last_error": row.last_error,
+                # R7: what the last good plan's paces come from, and the race results read.
+                "paces": _paces(row.plan_body),
             }
         )
     return out
+
+
+def _paces(body: str | None) -> dict[str, object] | None:
+    plan = plan_from_body(body) if body else None
+    if plan is None or plan.fitness is None:
+        return None
+    return fitness_to_json(plan.fitness)

@@ -24,6 +24,8 @@ nav a{margin-right:12px;display:inline-block;padding:4px 0}
 .next{font-size:16px;margin:4px 0}
 .banner{background:#fff4e0;border:1px solid #e0a040;border-left:6px solid #e08a00;
  padding:8px 10px;margin:10px 0;color:#5a3600}
+.paces{margin:8px 0;padding:6px 10px;border-left:4px solid #6a8caf;background:#f3f7fb}
+.paces p{margin:4px 0}.paces ul{margin:2px 0 2px 18px;padding:0}
 .legend span{display:inline-block;margin:0 10px 4px 0}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
 svg.chart{display:block;width:100%;height:auto;margin:8px 0}
