@@ -5,7 +5,7 @@ fitdecode; a wrong token, an unknown athlete or a name no session has is a 404."
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import icalendar
@@ -19,11 +19,13 @@ from service.config.reader import ConfigError
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.web import WebServer
+from service.store import state
 from service.store.database import Store
 from service.sync.engine import run_pass
 from service.views.fit_workout import file_name
 from tests.fit_reading import expected_run_steps, read_fit, step_as_read
 from tests.support import example_workspace, move_race
+from tests.test_edit_rules import edit_in_file, sessions_in
 from tests.test_feed import feed_url, fetch
 from tests.test_plan_as_held import NOW, TODAY
 
@@ -167,3 +169,38 @@ def test_a_public_url_that_is_not_an_address_is_one_line_naming_the_key(tmp_path
         load_config(config, {"RACECAL_PUBLIC_URL": "https://r.example.com/"}).athletes[0].public_url
         == "https://r.example.com"
     )
+
+
+def test_the_workout_link_is_not_the_athletes_text(tmp_path: Path) -> None:
+    """A linked event the athlete moved reads "time" changed, not "description" too; a note
+    they add below the link is a description change."""
+    config = example_workspace(tmp_path)
+    text = config.read_text().replace(
+        "[service]\n", '[service]\npublic_url = "https://racecal.example.com"\n', 1
+    )
+    config.write_text(text)
+    loaded = load_config(config)
+    store = Store.open(loaded.service.database_url, loaded.state_dir)
+    store.upgrade()
+    entry = loaded.athletes[0]
+    assert run_pass(store, entry, NOW).error is None
+    moved, noted = sorted(k for k in sessions_in(entry) if "/w-" in k)[-3:-1]
+    assert "Workout for your watch (FIT): https://racecal.example.com/feeds/alex/" in str(
+        sessions_in(entry)[moved]["DESCRIPTION"]
+    )
+
+    def later(event: icalendar.Event) -> None:
+        start, end = event.start + timedelta(hours=1), event.end + timedelta(hours=1)
+        del event["DTSTART"], event["DTEND"]
+        event.add("dtstart", start)
+        event.add("dtend", end)
+
+    def note(event: icalendar.Event) -> None:
+        event["DESCRIPTION"] = str(event["DESCRIPTION"]) + "\n\nFelt heavy legs."
+
+    edit_in_file(entry, moved, later)
+    edit_in_file(entry, noted, note)
+    assert run_pass(store, entry, NOW).error is None
+    edits = state.edits(store, "alex")
+    assert edits[moved].changes == ("time",)
+    assert edits[noted].changes == ("description",)

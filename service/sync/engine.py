@@ -61,6 +61,7 @@ from service.sync.decide import (
     judge,
 )
 from service.sync.execute import ChangedMeanwhile, PassFailed, Tally, apply
+from service.sync.fingerprint import WORKOUT_LINK
 from service.sync.races import plannable, race_history, said
 from service.sync.result import PassResult
 
@@ -454,7 +455,7 @@ def session_event(
     with the address of its FIT file."""
     description = session.description
     if links is not None and (session.steps or session.exercises):
-        description += f"\n\nWorkout for your watch (FIT): {links}{feeds.workout_name(session.key)}"
+        description += f"\n\n{WORKOUT_LINK}{links}{feeds.workout_name(session.key)}"
     return SessionEvent(
         managed_id(athlete_id, session.key),
         session.key,

@@ -49,17 +49,28 @@ def of_write(event: SessionEvent, over: RemoteEvent | None = None) -> str:
     return fingerprint(event.title, event.description, event.start, event.end, location, extras)
 
 
+# How the link to a session's workout file starts, the last line racecal writes in its event
+# (service.sync.engine.session_event); the stored session holds the text without it.
+WORKOUT_LINK = "Workout for your watch (FIT): "
+
+
+def without_link(description: str) -> str:
+    head, _, last = _text(description).rpartition("\n")
+    return head if last.startswith(WORKOUT_LINK) else description
+
+
 def changes(
     held: RemoteEvent, title: str, description: str, start: datetime, end: datetime
 ) -> tuple[str, ...]:
     """What the athlete changed in `held` relative to what racecal last wrote, for people:
-    time, title, description, location and the names of the extras."""
+    time, title, description, location and the names of the extras. The workout link racecal
+    ends an event with is not the athlete's text (the stored session holds none)."""
     out = []
     if (_moment(held.start), _moment(held.end)) != (_moment(start), _moment(end)):
         out.append("time")
     if _text(held.title) != _text(title):
         out.append("title")
-    if _text(held.description) != _text(description):
+    if _text(without_link(held.description)) != _text(without_link(description)):
         out.append("description")
     if _text(held.location):
         out.append("location")
