@@ -6,8 +6,10 @@ A time counts only next to a word that says it is a result: a calendar's race ev
 of times that are not ("10:00 start", "Startzeit 9:30", "Zeit: 9:30 Uhr", "cut-off 6:00:00"),
 and of numbers that are no times at all (bib numbers, dates). "44:58" is minutes and seconds
 for a 10K and "3:05" hours and minutes for a marathon: the reading whose pace is believable
-for the distance wins; when neither is, the nearer one is kept, so that the plan can report
-the result as impossible instead of missing it. Pure text handling: no clock, no I/O.
+for the distance wins; when neither is, the nearer one is kept beside a word that says
+"result", so that the plan can report the result as impossible instead of missing it, and
+dropped beside one that only says "time" ("Zeit: 15:00" may well be the start). Pure text
+handling: no clock, no I/O.
 """
 
 from __future__ import annotations
@@ -51,6 +53,12 @@ _BEFORE = (
 )
 # Net and chip times are what a runner ran; a gun time includes the wait at the start.
 _NET = re.compile(r"chip|net|netto|puce|neto", re.I)
+# "Zeit: 15:00" on a race event is as often the start at 3 pm as a finish: a word that only
+# says "time" counts when the time is a believable finish for the distance, whereas an
+# impossible time beside "result" or "finished in" is reported (scheduler.results).
+_BARE = re.compile(r"(?:time|zeit|temps|tiempo|tempo|tijd|marca)$", re.I)
+# ... and it is run, not walked ("Time: 10:00" is no ten-hour marathon): 10:00 per km at most.
+BARE_PACE_MAX = 600.0
 _AFTER = (
     r"chip(?:\s*time)?|net(?:\s*time)?|netto|brutto|official|offiziell|finish|ziel"
     r"|officiel|oficial|ufficiale"
@@ -94,6 +102,8 @@ def parse_finish(text: str, km: float) -> Finish | None:
         if _NOT_A_FINISH.search(text[max(0, match.start() - 20) : match.start()]):
             continue
         seconds = finish_seconds(match.group(2), km, match.group(3) or "")
+        if seconds is not None and _BARE.match(match.group(1)) and not run_pace(seconds, km):
+            continue
         if seconds is not None:
             candidates.append((bool(_NET.match(match.group(1))), seconds, match.group(0)))
     for match in _TIME_FIRST.finditer(text):
@@ -144,6 +154,11 @@ def finish_seconds(token: str, km: float, unit: str = "") -> int | None:
     return round(_likeliest(readings, km)) if readings else None
 
 
+def run_pace(seconds: float, km: float) -> bool:
+    """Whether `seconds` is a finish time a runner could have for `km`, running."""
+    return PACE_BOUNDS[0] <= seconds / km <= BARE_PACE_MAX
+
+
 def _likeliest(readings: list[float], km: float) -> float:
     """The reading whose pace is believable for `km`, else the one nearest to believable."""
     lo, hi = PACE_BOUNDS
@@ -155,4 +170,4 @@ def _likeliest(readings: list[float], km: float) -> float:
     return min(readings, key=distance)
 
 
-__all__ = ["PACE_BOUNDS", "finish_seconds", "parse_finish"]
+__all__ = ["PACE_BOUNDS", "finish_seconds", "parse_finish", "run_pace"]

@@ -138,6 +138,9 @@ NOT_RESULTS = [
     "Results from 6pm on the website",
     "Pace 4:30/km",
     "Zeit 4:30 /km",
+    "Zeit: 15:00",  # the start at 3 pm: no 10K or marathon takes 15 minutes or 15 hours
+    "Time: 10:00",
+    "temps 9:30",
     "Bag drop closes 08:45",
     "Meeting point 9:15 at the fountain",
     "Stadtlauf 10K",
@@ -152,6 +155,15 @@ NOT_RESULTS = [
 def test_other_times_and_numbers_are_no_result(text: str) -> None:
     assert parse_finish(text, 10.0) is None, text
     assert parse_finish(text, MARATHON) is None, text
+
+
+def test_an_impossible_time_beside_a_result_word_is_kept_to_be_reported() -> None:
+    fast = parse_finish("Ergebnis: 15:00", 10.0)
+    assert fast is not None
+    assert fast.seconds == 900
+    slow = parse_finish("result 1:20:00", MARATHON)
+    assert slow is not None
+    assert slow.seconds == 4800
 
 
 def test_an_impossible_reading_is_kept_so_it_can_be_reported() -> None:

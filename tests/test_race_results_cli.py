@@ -143,7 +143,7 @@ def test_the_page_and_status_show_the_result_and_its_paces(tmp_path: Path) -> No
 
 
 def test_an_impossible_result_is_reported_and_paces_stay(tmp_path: Path) -> None:
-    config = with_result(tmp_path / "fast", "Zeit: 15:00")
+    config = with_result(tmp_path / "fast", "Ergebnis: 15:00")
     text = config.read_text().replace('# recent_race = "half 1:44:10"', 'recent_race = "10K 50:00"')
     config.write_text(text)
     data = show(config)
