@@ -14,6 +14,7 @@ from scheduler.model import Athlete, Finish, Outcome, Plan, Priority, Race, Zone
 from scheduler.paces import paces_for, vdot
 from scheduler.plan import build_plan
 from scheduler.results import RESULT_STRETCH
+from service.store.payload import plan_body, plan_from_body
 from tests.support import athlete, race, request
 
 TODAY = date(2026, 12, 7)
@@ -151,3 +152,14 @@ def test_a_result_stands_in_for_a_missing_config_result() -> None:
     plan = plan_of(plain, ran("stadt", BEFORE, 10.0, 2698))
     assert paces_in(plan, Zone.EASY) == {model(10.0, 2698, Zone.EASY)}
     assert paces_in(plan_of(plain), Zone.EASY) != {model(10.0, 2698, Zone.EASY)}
+
+
+def test_the_last_good_plan_keeps_its_paces_and_results() -> None:
+    # A source that cannot be read shows the kept plan: its paces and results come back too.
+    plan = plan_of(FIFTY, ran("stadt", BEFORE, 10.0, 2850), ran("odd", TODAY, 10.0, 900))
+    back = plan_from_body(plan_body(plan))
+    assert back is not None
+    assert back.fitness == plan.fitness
+    assert [r.finish for r in back.races] == [r.finish for r in plan.races]
+    assert plan.fitness is not None
+    assert [n.verdict for n in plan.fitness.results] == ["applied", "impossible"]

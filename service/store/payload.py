@@ -145,7 +145,12 @@ def fitness_from_json(data: dict[str, Any]) -> Fitness:
     return Fitness(
         vdot=float(data["vdot"]),
         source=str(data["from"]),
-        zones=tuple((Zone(z), int(p[0]), int(p[1])) for z, p in data["zones"].items()),
+        # In the zones' order, slowest first (JSON objects keep none: the body sorts its keys).
+        zones=tuple(
+            (zone, int(data["zones"][zone.value][0]), int(data["zones"][zone.value][1]))
+            for zone in Zone
+            if zone.value in data["zones"]
+        ),
         results=tuple(
             ResultNote(
                 str(n["race"]),
