@@ -53,6 +53,10 @@ def expected_run_steps(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 step["target_type"] = "speed"
                 step["custom_target_speed_low"] = round(1000 / slow, 3)
                 step["custom_target_speed_high"] = round(1000 / fast, 3)
+            if s["hr"]:
+                # FIT: a custom heart rate above 100 is beats per minute + 100.
+                step["secondary_custom_target_heart_rate_low"] = s["hr"][0] + 100
+                step["secondary_custom_target_heart_rate_high"] = s["hr"][1] + 100
             out.append(step)
         if block["repeat"] > 1:
             out.append(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import fitdecode.profile
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,14 +61,23 @@ def top(span: str) -> int:
     return int(span.partition(" ")[0].rpartition("-")[2])
 
 
-def test_every_run_file_holds_the_plans_steps_durations_and_paces(tmp_path: Path) -> None:
-    sessions = plan_json(CONFIG)
-    export(CONFIG, tmp_path)
+@pytest.mark.parametrize("heart_rate", [False, True], ids=["paces", "paces-and-heart-rate"])
+def test_every_run_file_holds_the_plans_steps_durations_and_paces(
+    tmp_path: Path, heart_rate: bool
+) -> None:
+    config = CONFIG
+    if heart_rate:
+        path = example_workspace(tmp_path / "work")
+        path.write_text(path.read_text().replace("# threshold_hr = 168", "threshold_hr = 168"))
+        config = str(path)
+    sessions = plan_json(config)
+    out = tmp_path / "out"
+    export(config, out)
     runs = [s for s in sessions if s["kind"] == "run" and s["steps"]]
     assert {s["type"] for s in runs} >= {"easy", "long", "tempo", "intervals", "strides"}
     repeats = 0
     for session in runs:
-        messages = read_fit((tmp_path / file_name(session["key"])).read_bytes())
+        messages = read_fit((out / file_name(session["key"])).read_bytes())
         assert messages["file_id"][0]["type"] == "workout"
         (workout,) = messages["workout"]
         assert workout["sport"] == "running"
@@ -78,6 +88,8 @@ def test_every_run_file_holds_the_plans_steps_durations_and_paces(tmp_path: Path
         assert workout["num_valid_steps"] == len(want)
         repeats += sum(1 for w in want if "repeat_steps" in w)
     assert repeats  # cruise intervals, 800 m repeats and strides came through as repeats
+    with_hr = [st for s in runs for b in s["steps"] for st in b["steps"] if st["hr"]]
+    assert bool(with_hr) == heart_rate
 
 
 def test_every_strength_file_holds_its_exercises_sets_and_reps(tmp_path: Path) -> None:
@@ -186,6 +198,8 @@ def steps(draw: st.DrawFn) -> Step:
         km = draw(st.integers(1, 5000)) / 100
         seconds = round(km * (fast + slow) / 2)
     note = draw(st.sampled_from(("", UPHILL, "jog recovery")))
+    low = draw(st.integers(90, 200))
+    hr = draw(st.sampled_from((None, (low, low + draw(st.integers(0, 25))))))
     return Step(
         draw(st.sampled_from(KINDS)),
         draw(st.sampled_from(list(Zone))),
@@ -194,7 +208,7 @@ def steps(draw: st.DrawFn) -> Step:
         by,
         (fast, slow),
         draw(st.integers(1, 10)),
-        None,
+        hr,
         note,
     )
 
@@ -230,7 +244,8 @@ def session_of(blocks: tuple[Block, ...]) -> PlacedSession:
 
 def decoded_blocks(data: bytes) -> list[tuple[int, list[tuple[Any, ...]]]]:
     """The blocks a file holds, rebuilt from its steps alone: (repeat, [(intensity, by,
-    metres or seconds, pace range or None)]); a step no repeat covers is a block of one."""
+    metres or seconds, pace range or None, heart-rate range or None)]); a step no repeat
+    covers is a block of one."""
     out: list[tuple[int, list[tuple[Any, ...]]]] = []
     pending: list[tuple[int, tuple[Any, ...]]] = []  # (message index, step) not yet in a block
     for s in read_fit(data)["workout_step"]:
@@ -248,7 +263,13 @@ def decoded_blocks(data: bytes) -> list[tuple[int, list[tuple[Any, ...]]]]:
             amount = ("time", round(s["duration_time"]))
         else:
             amount = ("distance", round(s["duration_distance"]))
-        pending.append((s["message_index"], (s["intensity"], *amount, pace)))
+        hr = None
+        if s.get("secondary_target_type") == "heart_rate":
+            hr = (
+                s["secondary_custom_target_heart_rate_low"] - 100,
+                s["secondary_custom_target_heart_rate_high"] - 100,
+            )
+        pending.append((s["message_index"], (s["intensity"], *amount, pace, hr)))
     out.extend((1, [row]) for _, row in pending)
     return out
 
@@ -262,6 +283,7 @@ def planned_blocks(blocks: tuple[Block, ...]) -> list[tuple[int, list[tuple[Any,
                 s.by,
                 s.seconds if s.by == "time" else round(s.km * 1000),
                 None if s.note == UPHILL else s.pace,
+                s.hr,
             )
             for s in b.steps
         ]

@@ -26,6 +26,7 @@ from service.views.fit_exercises import fit_exercise
 
 CONTENT_TYPE = "application/vnd.ant.fit"  # the IANA media type of FIT files
 SUFFIX = ".fit"
+HR_OFFSET = 100
 _MESG = Profile["mesg_num"]
 INTENSITY = {
     "warmup": "warmup",
@@ -122,6 +123,15 @@ def _run_step(s: Step, units: Units) -> dict[str, Any]:
             "target_value": 0,  # 0: the custom range below, not one of the watch's zones
             "custom_target_value_low": speed_mm_s(slow),
             "custom_target_value_high": speed_mm_s(fast),
+        }
+    if s.hr:
+        # FIT reads a custom heart rate above 100 as beats per minute + 100 (up to 100: % of
+        # max HR); the watches that know secondary targets show it beside the pace.
+        target |= {
+            "secondary_target_type": "heart_rate",
+            "secondary_target_value": 0,
+            "secondary_custom_target_value_low": s.hr[0] + HR_OFFSET,
+            "secondary_custom_target_value_high": s.hr[1] + HR_OFFSET,
         }
     pace = zone_text(ZonePace(s.zone, s.pace[0], s.pace[1], s.rpe, s.hr), units)
     notes = f"{ZONE_WORDS[s.zone]} @ {pace}, RPE {s.rpe}" + (f", {s.note}" if s.note else "")
