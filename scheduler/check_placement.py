@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from scheduler.check_read import (
     by_day,
     day_of,
+    external_by_day,
     key_starts,
     race_days,
 )
+from scheduler.external import is_long
 from scheduler.model import (
     Plan,
     PlanRequest,
@@ -56,20 +58,27 @@ def check_L3(plan: Plan, req: PlanRequest) -> list[str]:
     out = []
     races = race_days(plan)
     days = by_day(plan)
+    outside = external_by_day(req)
     for day, sessions in days.items():
         lifts = [s for s in sessions if s.kind == "strength" and s.origin == "planned"]
         if not lifts:
             continue
         if day in races:
             out.append(f"L3: strength on race day {day}")
-        for run in (s for s in sessions if s.kind == "run" and s.key_run):
+        key_runs = [(s.key, s.end) for s in sessions if s.kind == "run" and s.key_run]
+        key_runs += [(f"'{e.title}'", e.end) for e in outside.get(day, []) if e.key_run]
+        for name, run_end in key_runs:
             for lift in lifts:
                 if req.athlete.same_day_order is SameDayOrder.LIFT_FIRST:
                     out.append(f"L3: lift_first athlete has strength on key-run day {day}")
-                if lift.start < run.end + timedelta(hours=6):
-                    out.append(f"L3: {lift.key} not 6 h after key run {run.key}")
+                if lift.start < run_end + timedelta(hours=6):
+                    out.append(f"L3: {lift.key} not 6 h after key run {name}")
         before = day - timedelta(days=1)
-        long_before = before in races or any(s.type == "long" for s in days.get(before, []))
+        long_before = (
+            before in races
+            or any(s.type == "long" for s in days.get(before, []))
+            or any(is_long(e) for e in outside.get(before, []))
+        )
         if long_before and any(s.heavy_lower for s in lifts):
             out.append(f"L3: heavy lower-body strength the day after a long run/race {day}")
     return out
@@ -124,6 +133,9 @@ def check_L5(plan: Plan, req: PlanRequest) -> list[str]:
         for b in req.busy:
             if b.start < s.end and s.start < b.end:
                 out.append(f"L5: {s.key} overlaps busy {b.start}-{b.end}")
+        for e in req.external_runs:
+            if not e.all_day and e.kind != "rest" and e.start < s.end and s.start < e.end:
+                out.append(f"L5: {s.key} overlaps the other app's run at {e.start}")
     return out + check_overlaps(plan, req)
 
 
@@ -138,12 +150,15 @@ def check_L6(plan: Plan, req: PlanRequest) -> list[str]:
     """At least one full rest day in every week the plan holds from today."""
     days = by_day(plan)
     races = race_days(plan)
+    running = {d for d, runs in external_by_day(req).items() if any(e.kind != "rest" for e in runs)}
     out = []
     for week in plan.weeks:
         if week.start < req.today:
             continue
         week_days = [week.start + timedelta(days=i) for i in range(7)]
-        if all(days.get(d) or d in races for d in week_days):
+        if all(d in races or d in running for d in week_days):
+            continue  # the other app's plan filled the week: nothing racecal placed broke it
+        if all(days.get(d) or d in races or d in running for d in week_days):
             out.append(f"L6: no rest day in week of {week.start}")
     return out
 
@@ -168,6 +183,7 @@ def check_L11(plan: Plan, req: PlanRequest) -> list[str]:
         return []
     days = by_day(plan)
     long_days = {d for d, ss in days.items() if any(s.type == "long" for s in ss)}
+    long_days |= {d for d, runs in external_by_day(req).items() if any(is_long(e) for e in runs)}
     return [
         f"L11: heavy {s.key} on the long-run day"
         for d, ss in days.items()

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from scheduler.model import (
+    ExternalRun,
     Phase,
     PlacedSession,
     Plan,
@@ -30,6 +31,15 @@ def by_day(plan: Plan) -> dict[date, list[PlacedSession]]:
     out: dict[date, list[PlacedSession]] = {}
     for s in plan.sessions:
         out.setdefault(day_of(s, tz), []).append(s)
+    return out
+
+
+def external_by_day(req: PlanRequest) -> dict[date, list[ExternalRun]]:
+    """The other app's runs (R6) by their local day; rest days are listed too."""
+    tz = ZoneInfo(req.athlete.timezone)
+    out: dict[date, list[ExternalRun]] = {}
+    for run in req.external_runs:
+        out.setdefault(run.start.astimezone(tz).date(), []).append(run)
     return out
 
 

@@ -131,8 +131,8 @@ class Athlete:
     experienced: bool = False
     # P4: "unstructured maintenance" instead of the P8 offseason when the runner asks for it.
     offseason_maintenance: bool = False
-    # R6: key runs come from the calendar (`PlanRequest.external_runs`); racecal only places
-    # strength.
+    # R6: the runs come from another app's calendar (`PlanRequest.external_runs`); racecal
+    # only places strength, around them.
     runs_from_calendar: bool = False
     # R7: a recent race result (distance and finish time) sets the training paces.
     recent_race_km: float | None = None
@@ -164,6 +164,13 @@ class ExternalRun:
     end: datetime
     key_run: bool
     title: str = ""
+    # What scheduler.runkinds read from it (a RunKind's value); "" when it names none.
+    kind: str = ""
+    # An event with no time of day: start and end are its local midnights, and the run is
+    # "some time that day" (scheduler.external).
+    all_day: bool = False
+    # The calendar it came from, for the plan's readers.
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -388,6 +395,8 @@ class Plan:
     warnings: tuple[PlanWarning, ...]
     races: tuple[Race, ...] = field(default=())
     fitness: Fitness | None = None
+    # R6: the other app's runs the plan was placed around (never written by racecal).
+    external_runs: tuple[ExternalRun, ...] = ()
 
     def session(self, key: str) -> PlacedSession | None:
         return next((s for s in self.sessions if s.key == key), None)

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.board import Board, Booked, to_minutes
+from scheduler.external import book_external, external_reasons
 from scheduler.lifts import StrengthPlacer
 from scheduler.model import (
     Athlete,
@@ -67,10 +68,7 @@ def build_plan(request: PlanRequest) -> Plan:
     future_prev = {s.key: s for s in request.previous if to_minutes(s.start) >= now}
     for s in history:
         board.book(board.index(s.start.astimezone(tz).date()), _booked(s))
-    for run in request.external_runs:
-        start, end = to_minutes(run.start), to_minutes(run.end)
-        long = run.key_run and end - start >= 90
-        board.book(board.local_day(start), Booked(start, end, "run", run.key_run, False, long, ""))
+    book_external(board, request.external_runs)
 
     done = {s.key for s in history} | request.deleted
     pins = {k: v for k, v in request.pinned if k not in done}
@@ -108,8 +106,9 @@ def build_plan(request: PlanRequest) -> Plan:
         lifts.place_strength(week.start, strength.get(week.start, []), after)
 
     kept = [s for s in history if first <= s.start.astimezone(tz).date() < horizon]
+    placed = external_reasons(placer.out.sessions, request.external_runs, athlete)
     sessions = sorted(
-        [s for s in (*placer.out.sessions, *pinned, *kept) if s.week < horizon],
+        [s for s in (*placed, *pinned, *kept) if s.week < horizon],
         key=lambda s: (s.start, s.key),
     )
     warnings = [
@@ -131,6 +130,9 @@ def build_plan(request: PlanRequest) -> Plan:
         warnings=tuple(dict.fromkeys(warnings)),
         races=tuple(sorted(request.races, key=lambda r: (r.date, r.uid))),
         fitness=fitness(athlete, builder.results, builder.goal_race),
+        external_runs=tuple(
+            r for r in request.external_runs if first <= r.start.astimezone(tz).date() < horizon
+        ),
     )
 
 

@@ -1,0 +1,95 @@
+"""R6: another app's runs on the board, and what the strength placed around them says of them.
+
+A timed run is booked where it sits. An all-day run ("some time that day", as Runna and
+Garmin Coach write their plans) has no time racecal could place around, so it is booked by
+what L3 allows that day whenever the athlete runs: a key run takes the whole day (no lift can
+be sure to come 6 h after it, and L1 counts 24 h back from its day's first minute); an easy
+run takes no time, at the end of the day for an athlete whose lift may come first and at its
+start for one who runs first, so a lift lands on the side L3 allows. A rest day is booked as
+nothing. None of them is ever moved: they are the other app's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.board import Board, Booked, to_minutes
+from scheduler.model import Athlete, ExternalRun, PlacedSession, Reason, SameDayOrder
+from scheduler.runkinds import RunKind
+
+# A timed run this long with no kind read from it counts as the week's long run (L3).
+LONG_MINUTES = 90
+
+
+def is_long(run: ExternalRun) -> bool:
+    if run.kind:
+        return run.kind == RunKind.LONG
+    return run.key_run and to_minutes(run.end) - to_minutes(run.start) >= LONG_MINUTES
+
+
+def book_external(board: Board, runs: Iterable[ExternalRun]) -> None:
+    """Every run of the other app's plan booked on the board (see the module docstring)."""
+    run_first = board.athlete.same_day_order is SameDayOrder.RUN_FIRST
+    for run in runs:
+        if run.kind == RunKind.REST:
+            continue
+        start, end = to_minutes(run.start), to_minutes(run.end)
+        day = board.local_day(start)
+        if run.all_day and not run.key_run:
+            start = end = start if run_first else max(start, end - 1)
+        board.book(day, Booked(start, end, "run", run.key_run, False, is_long(run), ""))
+
+
+def day_of(run: ExternalRun, tz: ZoneInfo) -> date:
+    return run.start.astimezone(tz).date()
+
+
+def external_reasons(
+    sessions: Iterable[PlacedSession], runs: tuple[ExternalRun, ...], athlete: Athlete
+) -> list[PlacedSession]:
+    """The strength sessions placed this pass, each told which of the other app's runs shaped
+    its day: an all-day run on its own day (L3), an all-day key run elsewhere in its week that
+    kept the lift off that day (L3), and the other app's plan itself (R6)."""
+    if not runs:
+        return list(sessions)
+    tz = ZoneInfo(athlete.timezone)
+    run_first = athlete.same_day_order is SameDayOrder.RUN_FIRST
+    out = []
+    for session in sessions:
+        if session.kind != "strength" or session.origin != "planned":
+            out.append(session)
+            continue
+        day = session.start.astimezone(tz).date()
+        monday = day - timedelta(days=day.weekday())
+        reasons = [Reason("R6", "placed around the runs of your other app's plan", "placement")]
+        for run in runs:
+            when = day_of(run, tz)
+            if not run.all_day or not monday <= when < monday + timedelta(days=7):
+                continue
+            if when == day and not run.key_run and run.kind != RunKind.REST:
+                side = "after" if run_first else "before"
+                reasons.append(
+                    Reason(
+                        "L3",
+                        f"your '{run.title}' that day has no time of day: lift {side} it "
+                        "(with an easy run L3 allows the lift first or second)",
+                        "placement",
+                    )
+                )
+            elif run.key_run and when != day:
+                reasons.append(
+                    Reason(
+                        "L3",
+                        f"no strength on {when:%a %d %b}: your '{run.title}' there has no "
+                        "time of day, and after a key run a lift waits at least 6 h",
+                        "placement",
+                    )
+                )
+        out.append(replace(session, reasons=(*session.reasons, *reasons)))
+    return out
+
+
+__all__ = ["book_external", "external_reasons", "is_long"]

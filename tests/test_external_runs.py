@@ -1,0 +1,135 @@
+"""R6: strength placed around another app's runs, timed and all-day, by every L rule."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.check import check_L3, check_L5, check_L6
+from scheduler.model import ExternalRun, Plan, PlanRequest, SameDayOrder
+from scheduler.plan import build_plan
+from scheduler.runkinds import KEY_KINDS, RunKind
+from tests.support import athlete, by_day, request, violations
+
+TZ = "Europe/Berlin"
+ZONE = ZoneInfo(TZ)
+TODAY = date(2026, 12, 7)  # a Monday
+WEEKS = 4
+
+
+def all_day(day: date, title: str, kind: RunKind) -> ExternalRun:
+    start = datetime.combine(day, time(0), tzinfo=ZONE)
+    return ExternalRun(
+        start, start + timedelta(days=1), kind in KEY_KINDS, title, kind.value, all_day=True
+    )
+
+
+def timed(day: date, at: time, minutes: int, title: str, kind: RunKind) -> ExternalRun:
+    start = datetime.combine(day, at, tzinfo=ZONE)
+    return ExternalRun(start, start + timedelta(minutes=minutes), kind in KEY_KINDS, title, kind)
+
+
+def plan_around(runs: tuple[ExternalRun, ...], **kw: object) -> tuple[PlanRequest, Plan]:
+    a = replace(athlete(**kw), runs_from_calendar=True)
+    req = request(a, (), TODAY, WEEKS, external_runs=runs)
+    return req, build_plan(req)
+
+
+@st.composite
+def external_plans(draw: st.DrawFn) -> tuple[ExternalRun, ...]:
+    runs = []
+    for week in range(WEEKS + 1):
+        days = draw(st.sets(st.integers(0, 6), min_size=0, max_size=6))
+        for weekday in sorted(days):
+            day = TODAY + timedelta(days=7 * week + weekday)
+            kind = draw(st.sampled_from(tuple(RunKind)))
+            if draw(st.booleans()):
+                runs.append(all_day(day, f"{kind.value} run", kind))
+            else:
+                at = time(draw(st.integers(5, 19)), draw(st.sampled_from((0, 15, 30, 45))))
+                minutes = draw(st.integers(2, 10)) * 15
+                runs.append(timed(day, at, minutes, f"{kind.value} run", kind))
+    return tuple(runs)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs=external_plans(), order=st.sampled_from(tuple(SameDayOrder)))
+def test_strength_around_any_external_plan_breaks_no_hard_rule(
+    runs: tuple[ExternalRun, ...], order: SameDayOrder
+) -> None:
+    req, plan = plan_around(runs, same_day_order=order)
+    assert violations(plan, req) == []
+    assert all(s.kind == "strength" for s in plan.sessions)  # the runs are the other app's
+    first, horizon = TODAY, TODAY + timedelta(weeks=WEEKS)
+    shown = [r for r in runs if first <= r.start.date() < horizon]
+    assert plan.external_runs == tuple(shown)
+
+
+def test_an_all_day_key_run_keeps_strength_off_its_day_and_heavy_legs_off_the_day_before() -> None:
+    wed = TODAY + timedelta(days=2)
+    runs = (all_day(wed, "Tempo Run - 8km", RunKind.TEMPO),)
+    _, plan = plan_around(runs)
+    days = by_day(plan)
+    assert not days.get(wed)
+    assert not [s for s in days.get(wed - timedelta(days=1), []) if s.heavy_lower]
+    week = [s for s in plan.sessions if s.start.date() < TODAY + timedelta(days=7)]
+    assert week
+    said = [r.text for s in week for r in s.reasons if r.rule == "L3"]
+    assert any("no strength on Wed 09 Dec" in t and "'Tempo Run - 8km'" in t for t in said)
+
+
+def test_a_lift_on_an_all_day_easy_run_day_says_which_side_of_the_run() -> None:
+    # Easy runs every weekday but Sunday: a lift has to share a day with one.
+    runs = tuple(
+        all_day(TODAY + timedelta(days=i), "Easy Run - 5km", RunKind.EASY) for i in range(6)
+    )
+    for order, side in ((SameDayOrder.AUTO, "before"), (SameDayOrder.RUN_FIRST, "after")):
+        req, plan = plan_around(runs, same_day_order=order)
+        assert violations(plan, req) == []
+        shared = [s for s in plan.sessions if s.start.date() < TODAY + timedelta(days=6)]
+        assert shared
+        for s in shared:
+            texts = [r.text for r in s.reasons if r.rule == "L3"]
+            assert any(f"lift {side} it" in t for t in texts), texts
+
+
+def test_a_timed_long_run_the_day_before_leaves_upper_body_only() -> None:
+    sun = TODAY + timedelta(days=6)
+    runs = (timed(sun, time(8), 120, "Long Run", RunKind.LONG),)
+    req, plan = plan_around(runs)
+    monday = by_day(plan).get(sun + timedelta(days=1), [])
+    assert all(not s.heavy_lower for s in monday)
+    assert violations(plan, req) == []
+
+
+def test_the_checker_sees_a_lift_moved_onto_an_external_key_run() -> None:
+    wed = TODAY + timedelta(days=2)
+    runs = (
+        all_day(wed, "Intervals - 6x800m", RunKind.INTERVALS),
+        timed(TODAY + timedelta(days=4), time(18), 60, "Threshold", RunKind.TEMPO),
+    )
+    req, plan = plan_around(runs)
+    lift = next(s for s in plan.sessions if s.kind == "strength")
+    onto = datetime.combine(wed, time(18), tzinfo=ZONE)
+    moved = replace(lift, start=onto, end=onto + (lift.end - lift.start))
+    broken = replace(plan, sessions=(moved,))
+    assert any("Intervals - 6x800m" in v for v in check_L3(broken, req))
+    fri = datetime.combine(TODAY + timedelta(days=4), time(18, 30), tzinfo=ZONE)
+    clash = replace(plan, sessions=(replace(lift, start=fri, end=fri + timedelta(hours=1)),))
+    assert any("other app's run" in v for v in check_L5(clash, req))
+
+
+def test_a_week_the_other_app_fills_is_not_racecals_broken_rest_day() -> None:
+    runs = tuple(
+        all_day(TODAY + timedelta(days=i), "Easy Run - 5km", RunKind.EASY) for i in range(7)
+    )
+    req, plan = plan_around(runs)
+    assert check_L6(plan, req) == []
+    rest = tuple(replace(r, kind=RunKind.REST.value, title="Rest Day") for r in runs[:1])
+    req2, plan2 = plan_around(rest + runs[1:])
+    assert check_L6(plan2, req2) == []
+    assert not by_day(plan2).get(TODAY)  # the rest day stays a rest day (L6)
