@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from service.config.load import CONFIG_HELP, config_path, load_config
+from service.cli.opening import everyone
+from service.config.load import CONFIG_HELP
 from service.config.reader import ConfigError
 
 
@@ -42,7 +43,7 @@ def auth_google(athlete_id: str, config: str | None, port: int) -> None:
       racecal auth google --athlete alex --config /etc/racecal/config.toml
     """
     try:
-        loaded = load_config(config_path(config))
+        loaded = everyone(config)[0]
         entry = loaded.athlete(athlete_id)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None

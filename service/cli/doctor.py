@@ -21,9 +21,8 @@ from scheduler.busy import busy_from
 from scheduler.plan import zone
 from scheduler.races import races_in
 from service.calendars import AthleteCalendars, training_elsewhere, training_target
-from service.cli.opening import fail
-from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
-from service.config.reader import ConfigError
+from service.cli.opening import everyone
+from service.config.load import CONFIG_HELP, AthleteConfig, Config
 from service.planning import read_busy_checked, read_races
 from service.store import status as store_status
 from service.store.database import Store, StoreError
@@ -268,10 +267,7 @@ def doctor(config: str | None, as_json: bool) -> None:
     Example:
       racecal doctor --config /etc/racecal/config.toml
     """
-    try:
-        loaded = load_config(config_path(config))
-    except ConfigError as exc:
-        fail(str(exc))
+    loaded = everyone(config)[0]
     checks = list(diagnose(loaded))
     if as_json:
         click.echo(json.dumps([asdict(c) for c in checks], indent=2))

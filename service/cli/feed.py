@@ -14,15 +14,17 @@ from service.config.load import CONFIG_HELP, Config, config_path, load_config
 from service.config.reader import ConfigError
 from service.store import feeds
 from service.store.database import Store, StoreError
+from service.sync.athletes import look
 
 
 def _open(config: str | None, athlete: str) -> tuple[Config, Store]:
     private_files()
     try:
         loaded = load_config(config_path(config))
-        loaded.athlete(athlete)
         store = Store.open(loaded.service.database_url, loaded.state_dir)
         store.upgrade()
+        loaded = look(loaded, store).config
+        loaded.athlete(athlete)
     except (ConfigError, StoreError) as exc:
         raise Refused(str(exc)) from None
     return loaded, store

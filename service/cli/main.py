@@ -19,6 +19,10 @@ import click
 
 # name -> (module:attribute, the one line `racecal --help` lists for it)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "athlete": (
+        "service.cli.athlete:athlete",
+        "Add, change, list and remove the athletes racecal syncs.",
+    ),
     "auth": ("service.cli.auth:auth", "Authorize racecal to use an athlete's calendar account."),
     "db": (
         "service.cli.running:db",
@@ -87,6 +91,7 @@ def main(**_: Any) -> None:
     \b
     Examples:
       racecal init                           a config from a few questions
+      racecal athlete add sam --from sam.toml  another athlete, no restart
       racecal doctor                         check config, store, calendars, credentials
       racecal plan show                      the plan for the first athlete
       racecal plan show --json --weeks 4     machine-readable, four weeks

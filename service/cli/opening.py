@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from service.config.load import Config, config_path, load_config
 from service.config.reader import ConfigError
 from service.store.database import Store, StoreError
+from service.sync.athletes import Roster, look, settle
 
 
 def private_files() -> None:
@@ -30,9 +32,49 @@ def open_store(config: str | None) -> tuple[Config, Store]:
         loaded = load_config(config_path(config))
         store = Store.open(loaded.service.database_url, loaded.state_dir)
         store.upgrade()
+        roster = settle(loaded, store, datetime.now(UTC))
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
-    return loaded, store
+    return said(roster), store
+
+
+def said(roster: Roster) -> Config:
+    """The roster's config, after a line on stderr for each stored athlete it leaves out."""
+    for line in roster.broken:
+        click.echo(f"racecal: warning: {line}; not synced", err=True)
+    return roster.config
+
+
+def everyone(config: str | None) -> tuple[Config, Store | None]:
+    """The config with the store's athletes too, read only (the store as `store_to_look`
+    gives it); one line and exit 2 when the config cannot be read."""
+    try:
+        loaded = load_config(config_path(config))
+        store = store_to_look(loaded)
+        return said(look(loaded, store)), store
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def store_to_look(loaded: Config) -> Store | None:
+    """The store, to read only: None when it was never made or is at an older schema (then
+    what is planned knows no edits and no stored athletes yet)."""
+    url = make_url(loaded.service.database_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        path = Path(url.database or "")
+        if not (path if path.is_absolute() else loaded.state_dir / path).exists():
+            return None
+    try:
+        store = Store.open(loaded.service.database_url, loaded.state_dir)
+        if store.revision() != store.head():
+            click.echo(
+                "racecal: warning: the store's schema is old; run 'racecal db upgrade'", err=True
+            )
+            return None
+    except Exception as exc:  # an unreachable database must not hide the plan
+        click.echo(f"racecal: warning: the store cannot be read ({type(exc).__name__})", err=True)
+        return None
+    return store
 
 
 def open_to_look(config: str | None, say_where: bool = False) -> tuple[Config, Store]:
@@ -55,11 +97,11 @@ def open_to_look(config: str | None, say_where: bool = False) -> tuple[Config, S
                 return loaded, store
         store = Store.open(loaded.service.database_url, loaded.state_dir)
         revision = store.revision()
+        if revision != store.head():
+            fail(f"the store is at schema {revision}; run 'racecal db upgrade' first")
+        return said(look(loaded, store)), store
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
-    if revision != store.head():
-        fail(f"the store is at schema {revision}; run 'racecal db upgrade' first")
-    return loaded, store
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

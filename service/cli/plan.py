@@ -10,17 +10,15 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
 from scheduler.check import broken, check_plan
 from scheduler.explain import explain_session, session_to_json
 from scheduler.model import Athlete, PlanError, PlanRequest
 from scheduler.plan import zone
-from service.cli.opening import fail, open_store
-from service.config.load import CONFIG_HELP, AthleteConfig, Config, config_path, load_config
+from service.cli.opening import everyone, fail, open_store
+from service.config.load import CONFIG_HELP, AthleteConfig
 from service.config.reader import ConfigError
 from service.store import state
-from service.store.database import Store
 from service.views.chart import draw_chart
 from service.views.held import RULES, HeldPlan, NoPlan, held_json, held_plan
 from service.views.render import render_plan
@@ -45,11 +43,11 @@ def _plan(
     """The plan as the calendar holds it (the athlete's edits the store recorded), or the last
     good plan when a source cannot be read; one line and exit 2 when there is none."""
     try:
-        loaded = load_config(config_path(config))
+        loaded, store = everyone(config)
         entry = loaded.athlete(athlete)
         day, now = _when(entry, today)
         moment = now or datetime.combine(day, time(0), tzinfo=zone(entry.athlete.timezone))
-        held = held_plan(entry, _store_to_look(loaded), moment, weeks)
+        held = held_plan(entry, store, moment, weeks)
     except (ConfigError, NoPlan, PlanError) as exc:
         fail(str(exc))
     for problem in held.problems:
@@ -60,27 +58,6 @@ def _plan(
             f"racecal: warning: {held.stale}; showing the last good plan (made {made})", err=True
         )
     return held
-
-
-def _store_to_look(loaded: Config) -> Store | None:
-    """The store, to read only: None when it was never made or is at an older schema (then
-    the plan simply knows no edits yet)."""
-    url = make_url(loaded.service.database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        path = Path(url.database or "")
-        if not (path if path.is_absolute() else loaded.state_dir / path).exists():
-            return None
-    try:
-        store = Store.open(loaded.service.database_url, loaded.state_dir)
-        if store.revision() != store.head():
-            click.echo(
-                "racecal: warning: the store's schema is old; run 'racecal db upgrade'", err=True
-            )
-            return None
-    except Exception as exc:  # an unreachable database must not hide the plan
-        click.echo(f"racecal: warning: the store cannot be read ({type(exc).__name__})", err=True)
-        return None
-    return store
 
 
 @click.group()
@@ -163,7 +140,7 @@ def check(config: str | None, athlete: str | None, today: str | None, as_json: b
 
 
 def _athlete_of(config: str | None, athlete: str | None) -> Athlete:
-    return load_config(config_path(config)).athlete(athlete).athlete
+    return everyone(config)[0].athlete(athlete).athlete
 
 
 @plan.command("chart")

@@ -48,6 +48,10 @@ def run(config: str | None, interval: float | None) -> None:
     race or busy file changes. SIGTERM or Ctrl-C finishes the current pass and exits 0 (a pass
     still waiting on a slow calendar after 20 s is left for the next start).
 
+    Every athlete is synced: the config file's (laid into the store at start) and those
+    added with `racecal athlete`; one added, changed or removed there is taken up within a
+    few seconds, with no restart.
+
     With [service] http (or RACECAL_HTTP) set, it also serves /healthz, /readyz, /metrics and a
     read-only plan page on that address.
 

@@ -71,7 +71,9 @@ def sync_once(
     accept_empty: tuple[str, ...],
     wait: float,
 ) -> None:
-    """Run one sync pass for every athlete: read races, plan, write what changed.
+    """Run one sync pass for every athlete: read races, plan, write what changed. Every
+    athlete means the config file's (laid into the store first) and those added with
+    `racecal athlete`.
 
     Exits 0 when every athlete's pass succeeded; otherwise 3, with one line per failed athlete
     (2 when a pass failed on a file that cannot be read or written: a folder, a read-only or
@@ -112,6 +114,12 @@ def sync_once(
             file=sys.stderr,
         )
     moment = _moment(now)
+    if not loaded.athletes:
+        click.echo(
+            f"racecal: no athletes in {loaded.path} or the store: add one with "
+            "'racecal athlete add'",
+            err=True,
+        )
     failed = 0
     # A file that cannot be read or written (a folder, a read-only or full disk) is bad input
     # to fix, like a bad config: exit 2, as the exit-code table says.

@@ -6,6 +6,7 @@ to it as a plain table with its file paths made absolute."""
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import sysconfig
@@ -16,6 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from connectors import registry
 from connectors.settings import resolved
 from scheduler.doses import LB_PER_KG
 from scheduler.model import Athlete, SameDayOrder, Units
@@ -60,8 +62,15 @@ class Config:
     state_dir: Path = Path()
     # [<kind>] of each backend that has one ([google]: the OAuth client and its endpoints).
     shared: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The file's [[athletes]] tables as written (what the store keeps of them, as JSON).
+    tables: tuple[Mapping[str, Any], ...] = ()
 
     def athlete(self, athlete_id: str | None) -> AthleteConfig:
+        if not self.athletes:
+            raise ConfigError(
+                f"{self.path}: no athletes: add one with 'racecal athlete add' "
+                "or an [[athletes]] table"
+            )
         if athlete_id is None:
             return self.athletes[0]
         for entry in self.athletes:
@@ -168,7 +177,35 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
         ),
         state_dir=state,
         shared=shared,
+        tables=tuple(copy.deepcopy(t) for t in raw.get("athletes", ())),
     )
+
+
+def check_athlete(raw: object, where: str) -> AthleteTable:
+    """One athlete's table checked as the config file's [[athletes]] are; a ConfigError
+    `<where>: <key path>: <what is wrong>` when it is not good."""
+    try:
+        return AthleteTable.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        below = key_path(first)
+        raise ConfigError(f"{where}: {below + ': ' if below else ''}{message(first)}") from None
+
+
+def athlete_from_table(
+    raw: Mapping[str, Any], config: Config, base: Path, where: str
+) -> AthleteConfig:
+    """An athlete kept outside the config file (in the store) as the config would build it:
+    relative paths read from `base`, state under the config's state folder, each backend's
+    table over the config's [<kind>] table, which must be there when the backend needs it."""
+    table = check_athlete(raw, where)
+    for kind in table.calendars:
+        if registry.settings(kind).SHARED_REQUIRED and kind not in config.shared:
+            raise ConfigError(
+                f"{where}: a [{kind}] table is needed in {config.path} for "
+                f"{registry.title(kind)} athletes"
+            )
+    return _athlete(table, where, (base, config.state_dir), config.shared)
 
 
 def _athlete(

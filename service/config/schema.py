@@ -186,14 +186,11 @@ class ConfigFile(Table):
     # [<kind>] of each backend that declares one (its keys every [athletes.<kind>] inherits);
     # an empty table is as good as none.
     shared: dict[str, Any] = Field(default_factory=dict)
-    athletes: Annotated[
-        tuple[AthleteTable, ...], listed("expected at least one [[athletes]] table")
-    ] = Field(description="at least one [[athletes]] table")
+    # None is as good: athletes may all live in the store (`racecal athlete add`).
+    athletes: Annotated[tuple[AthleteTable, ...], listed("expected [[athletes]] tables")] = ()
 
     @model_validator(mode="after")
     def _across_athletes(self) -> Self:
-        if not self.athletes:
-            raise wrong("expected at least one [[athletes]] table", "athletes")
         seen: set[str] = set()
         for i, entry in enumerate(self.athletes):
             if entry.id in seen:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 log = logging.getLogger("racecal")
 
@@ -33,6 +34,7 @@ class FileWatcher(FileSystemEventHandler):
             self._owners.setdefault(os.path.abspath(path), set()).add(athlete_id)
         self._observer = Observer()
         self._observer.daemon = True
+        self._watches: dict[str, ObservedWatch] = {}
         # Files whose folder is watched; the others are for the caller to poll.
         self.watched: frozenset[str] = frozenset()
 
@@ -40,20 +42,40 @@ class FileWatcher(FileSystemEventHandler):
         """Watch every folder that can be; the watches exist when this returns, so a save
         right after is seen."""
         self._observer.start()
-        folders = sorted({os.path.dirname(path) for path in self._owners})
-        covered: set[str] = set()
-        for folder in folders:
+        self._follow()
+
+    def _follow(self) -> None:
+        """A watch on each folder of the files, none on a folder no file is in any more."""
+        wanted = {os.path.dirname(path) for path in self._owners}
+        for folder in sorted(set(self._watches) - wanted):
+            self._observer.unschedule(self._watches.pop(folder))
+        for folder in sorted(wanted - set(self._watches)):
             try:
-                self._observer.schedule(self, folder, recursive=False)
+                self._watches[folder] = self._observer.schedule(self, folder, recursive=False)
             except OSError as exc:
                 log.warning(
                     "cannot watch %s for changes (%s): checking its files every second",
                     folder,
                     exc.strerror or exc,
                 )
-                continue
-            covered.update(p for p in self._owners if os.path.dirname(p) == folder)
-        self.watched = frozenset(covered)
+        self.watched = frozenset(p for p in self._owners if os.path.dirname(p) in self._watches)
+
+    def add(self, athlete_id: str, files: Iterable[Path]) -> None:
+        """Also the files of this athlete (one added while the daemon runs)."""
+        owners = {path: set(ids) for path, ids in self._owners.items()}
+        for path in files:
+            owners.setdefault(os.path.abspath(path), set()).add(athlete_id)
+        # Replaced whole: the observer's thread reads it while this one changes it.
+        self._owners = owners
+        if self._observer.is_alive():
+            self._follow()
+
+    def drop(self, athlete_id: str) -> None:
+        """No more calls for this athlete; its folders are let go when no one else's."""
+        owners = {p: ids - {athlete_id} for p, ids in self._owners.items()}
+        self._owners = {p: ids for p, ids in owners.items() if ids}
+        if self._observer.is_alive():
+            self._follow()
 
     def stop(self) -> None:
         self._observer.stop()

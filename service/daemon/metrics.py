@@ -7,6 +7,8 @@ collectors out of what we promise to serve.
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from service.sync.engine import PassResult
@@ -89,6 +91,16 @@ class Metrics:
             for outcome in ("ok", "failed", "crashed"):
                 self.passes.labels(athlete_id, outcome)
             self.held.labels(athlete_id).set(0)
+
+    def forget(self, athlete_id: str) -> None:
+        """An athlete no longer synced: its series go, so /metrics does not grow with every
+        athlete that ever was."""
+        for outcome in ("ok", "failed", "crashed"):
+            with suppress(KeyError):
+                self.passes.remove(athlete_id, outcome)
+        for gauge in (self.held, self.last_success):
+            with suppress(KeyError):
+                gauge.remove(athlete_id)
 
     def record(self, result: PassResult, seconds: float, finished_at: float) -> None:
         """One finished pass; `finished_at` is Unix time."""

@@ -188,6 +188,13 @@ class Push:
             self.trigger(channel.athlete_id)
         return 200
 
+    def forget(self, athlete_id: str) -> None:
+        """The athlete is no longer synced: its channels are stopped at the server."""
+        with self._lock:
+            mine = [c for c in self._channels.values() if c.athlete_id == athlete_id]
+        for channel in mine:
+            self._stop(channel)
+
     def stop_all(self) -> None:
         """Every channel this process holds is stopped at the server (and leaves the store);
         ones an earlier process opened for athletes who had no pass since stay stored, for

@@ -35,10 +35,12 @@ from service.daemon.files import FileWatcher
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
+from service.daemon.roster import ROSTER_SECONDS, Roster
 from service.daemon.web import WebServer
-from service.store import state
+from service.store import athletes, state
 from service.store.database import Store
 from service.store.history import prune_runs
+from service.sync.athletes import settle
 from service.sync.engine import run_pass
 
 PUSH_DELAY = timedelta(seconds=0.5)
@@ -70,8 +72,16 @@ def sd_notify(message: str) -> bool:
     return True
 
 
-class Daemon:
+class Daemon(Roster):
     def __init__(self, config: Config, store: Store, interval_minutes: float = 15.0) -> None:
+        # The config's athletes laid into the store, and the store's own: the athletes synced
+        # at start (service.daemon.roster follows the store from there).
+        roster = settle(config, store, datetime.now(UTC))
+        for line in roster.broken:
+            log.error("%s; not synced", line)
+        config = roster.config
+        self._versions = athletes.versions(store)
+        self._entries = {a.athlete.id: a for a in config.athletes}
         self.config = config
         self.store = store
         self.interval = interval_minutes
@@ -141,7 +151,11 @@ class Daemon:
 
     def _pass(self, entry: AthleteConfig) -> None:
         """One pass; never raises, so one athlete's trouble never stops the others."""
-        with self._locks[entry.athlete.id]:
+        with self._locks.setdefault(entry.athlete.id, threading.Lock()):
+            current = self._entries.get(entry.athlete.id)
+            if current is None:
+                return  # removed from the store meanwhile
+            entry = current  # its newest settings
             started = datetime.now(zone(entry.athlete.timezone))
             clock = time.perf_counter()
             try:
@@ -245,19 +259,7 @@ class Daemon:
             unsubscribe = observe.subscribe(self.metrics.api)
             self.files.start()
             for entry in self.config.athletes:
-                self._stamps[entry.athlete.id] = self._stamp(entry)
-                self.scheduler.add_job(
-                    self.pass_for,
-                    "interval",
-                    args=[entry],
-                    minutes=self.interval,
-                    id=f"pass-{entry.athlete.id}",
-                    replace_existing=True,
-                    coalesce=True,
-                    max_instances=1,
-                    misfire_grace_time=300,
-                    next_run_time=datetime.now(zone("UTC")),
-                )
+                self.schedule(entry)
             # Only athletes with a file the kernel cannot tell of are stat-ed every second.
             self._polled = [a for a in self.config.athletes if self._stamps[a.athlete.id]]
             self.scheduler.add_job(
@@ -266,6 +268,15 @@ class Daemon:
                 seconds=WATCH_SECONDS,
                 id="watch",
                 executor="watch",
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+            )
+            self.scheduler.add_job(
+                self.reread,
+                "interval",
+                seconds=ROSTER_SECONDS,
+                id="athletes",
                 replace_existing=True,
                 coalesce=True,
                 max_instances=1,
@@ -302,7 +313,7 @@ class Daemon:
                 self.abandoned = True
             if self.push is not None:
                 self.push.stop_all()
-            for calendars in self._calendars.values() if done else ():
+            for calendars in list(self._calendars.values()) if done else ():
                 calendars.close()
             unsubscribe()
             return 0

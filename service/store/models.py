@@ -60,6 +60,18 @@ class Athlete(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Set when the calendar backend rejects the stored credentials; a person must act.
     needs_reauth: Mapped[bool] = mapped_column(default=False)
+    # The athlete's [[athletes]] table as JSON (service.athletes validates it with the config's
+    # schema); None for a row a pass made before athletes were stored (service.store.athletes).
+    settings: Mapped[str | None] = mapped_column(Text, default=None)
+    origin: Mapped[str | None] = mapped_column(String(16), default=None)  # config | cli
+    # The folder the table's relative paths are read from (the config's, or where it was added).
+    base_dir: Mapped[str | None] = mapped_column(Text, default=None)
+    # Bumped by every change of the settings (removal included): cheap to compare, and the
+    # check of an update made from what was read (WHERE version = ...).
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Set by `racecal athlete remove`: no more passes; what the store holds of it is kept.
+    removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class Calendar(Base):
