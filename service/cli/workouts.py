@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from scheduler.plan import zone
-from service.cli.opening import fail
+from service.cli.opening import everyone, fail
 from service.cli.plan import _plan
-from service.config.load import CONFIG_HELP, config_path, load_config
+from service.config.load import CONFIG_HELP
 from service.config.reader import ConfigError
 from service.views.workout_folder import export
 
@@ -55,7 +55,7 @@ def export_command(
     """
     held = _plan(config, athlete, today, weeks)
     try:
-        entry = load_config(config_path(config)).athlete(athlete)
+        entry = everyone(config)[0].athlete(athlete)
     except ConfigError as exc:
         fail(str(exc))
     tz = zone(entry.athlete.timezone)
