@@ -5,19 +5,26 @@ daemon a real process and the commands run beside it."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from click.testing import CliRunner
 
 from service.cli.main import main
+from service.config.load import load_config
+from service.daemon.runner import Daemon
+from service.store import athletes
+from service.store.database import Store
 from tests.support import example_workspace
 from tests.web_support import wait_for
 
@@ -123,3 +130,44 @@ def test_athletes_added_edited_and_removed_while_the_service_runs(
             process.kill()
             process.wait()
     assert "Traceback" not in "".join(log.lines)
+
+
+def test_the_runner_opens_and_closes_what_each_athlete_needs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """In process: the page's athletes, /readyz and /metrics follow the store; a stored athlete
+    that cannot be built any more (a Google athlete with no [google] table in the config) is
+    named and not synced; a pass asked for before a removal writes nothing."""
+    config = load_config(example_workspace(tmp_path / "ws"), env={})
+    store = Store.open(config.service.database_url, config.state_dir)
+    store.upgrade()
+    daemon = Daemon(config, store, interval_minutes=60)
+    races = str(config.path.parent / "examples" / "races.ics")
+    kim: dict[str, object] = {"id": "kim", "timezone": "Europe/Berlin", "long_run_day": "sat"}
+    kim |= {"run_days": ["tue", "thu", "sat"], "races": {"ics": [races]}}
+    athletes.put(store, "kim", kim, "cli", str(tmp_path), datetime.now(UTC))
+    daemon.reread()
+    assert [a.athlete.id for a in daemon.config.athletes] == ["alex", "kim"]
+    assert daemon.state.readiness()[1]["waiting_for"] == ["alex", "kim"]
+    assert 'athlete="kim"' in daemon.metrics.render().decode()
+    entry = daemon.config.athlete("kim")
+    daemon.pass_for(entry)
+    written = config.state_dir / "var" / "kim-training.ics"
+    assert run_weekdays(written) == {"tue", "thu", "sat"}
+    assert daemon.state.readiness()[1]["waiting_for"] == ["alex"]
+
+    google = {**kim, "id": "gus", "google": {}}
+    athletes.put(store, "gus", google, "cli", str(tmp_path), datetime.now(UTC))
+    athletes.remove(store, "kim", datetime.now(UTC))
+    with caplog.at_level(logging.INFO, logger="racecal"):
+        daemon.reread()
+    assert [a.athlete.id for a in daemon.config.athletes] == ["alex"]
+    assert 'athlete="kim"' not in daemon.metrics.render().decode()
+    assert "athlete kim: removed; no more passes" in caplog.text
+    assert "athlete gus: not synced" in caplog.text
+    assert "[google]" in caplog.text
+    before = written.read_bytes()
+    written.unlink()
+    daemon.pass_for(entry)
+    assert not written.exists()
+    assert before
