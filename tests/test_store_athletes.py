@@ -4,6 +4,7 @@ change and only then, and an update made from a stale read is refused."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,3 +78,28 @@ def test_versions_move_with_changes_only_and_stale_updates_are_refused(empty: St
         athletes.put(empty, "gone", SAM, "cli", "/here", NOW, expect=1)
     # Back again: the same row, a newer version.
     assert athletes.put(empty, "sam", SAM, "cli", "/here", NOW) == 4
+
+
+def test_processes_laying_in_the_same_athletes_at_once_do_not_fail(empty: Store) -> None:
+    """Two services starting together on one database both lay the config's athletes in: the
+    one whose insert comes second updates instead of failing."""
+    empty.upgrade()
+    ids = [f"a{i}" for i in range(20)]
+    start = threading.Barrier(6)
+    failed: list[BaseException] = []
+
+    def lay_in() -> None:
+        start.wait()
+        for athlete_id in ids:
+            try:
+                athletes.put(empty, athlete_id, {**SAM, "id": athlete_id}, "config", "/c", NOW)
+            except BaseException as exc:
+                failed.append(exc)
+
+    threads = [threading.Thread(target=lay_in) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == []
+    assert athletes.versions(empty) == dict.fromkeys(ids, 1)

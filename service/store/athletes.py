@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from service.store.database import Store
 from service.store.models import Athlete
@@ -92,6 +93,23 @@ def put(
     `expect`, only when the athlete is still at that version (else Changed). Settings equal
     to the stored ones (same origin and folder) change nothing, not even the version."""
     body = json.dumps(settings, sort_keys=True)
+    try:
+        return _put(store, athlete_id, body, origin, base_dir, now, expect)
+    except IntegrityError:
+        # Another process made the row between this one's look and its insert (two services
+        # starting at once on one database): the row is there now, so this is an update.
+        return _put(store, athlete_id, body, origin, base_dir, now, expect)
+
+
+def _put(
+    store: Store,
+    athlete_id: str,
+    body: str,
+    origin: str,
+    base_dir: str,
+    now: datetime,
+    expect: int | None,
+) -> int:
     with store.session() as s, s.begin():
         row = s.get(Athlete, athlete_id)
         if row is None:
