@@ -180,6 +180,9 @@ class RemoteEvent:
     # ("reminders", "-PT15M"), ("status", "cancelled"); empty for an event that holds only
     # what racecal wrote. A change here makes a session the athlete's, as a move does.
     extras: tuple[tuple[str, str], ...] = ()
+    # Its CATEGORIES ("Holiday", "Urlaub"); a Google out-of-office event reads "out-of-office".
+    # Race and busy calendars' events only.
+    categories: tuple[str, ...] = ()
 
     @property
     def all_day(self) -> bool:

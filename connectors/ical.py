@@ -229,4 +229,17 @@ def _remote(
         created=created if isinstance(created, date) else None,
         uid=uid,
         cancelled=str(event.get("STATUS", "")).upper() == "CANCELLED",
+        categories=categories_of(event),
     )
+
+
+def categories_of(event: icalendar.Event) -> tuple[str, ...]:
+    """Every CATEGORIES value of the event (the property may repeat, each a list)."""
+    found = event.get("CATEGORIES")
+    if found is None:
+        return ()
+    out: list[str] = []
+    for prop in found if isinstance(found, list) else [found]:
+        cats = getattr(prop, "cats", None)
+        out.extend(str(c).strip() for c in (cats if cats is not None else [prop]))
+    return tuple(c for c in out if c)

@@ -2,7 +2,9 @@
 
 Timed, opaque events block their time; all-day events do not (a holiday or a birthday on the
 calendar is not a meeting, and a runner on vacation still trains), nor do transparent or
-cancelled ones. A floating time is the athlete's own wall clock.
+cancelled ones. An event marked as a holiday, sick day and the like (scheduler.lifemarks) is
+taken out before: it bends the plan by its own rules (L13-L16), not as busy time. A floating
+time is the athlete's own wall clock.
 """
 
 from __future__ import annotations

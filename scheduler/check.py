@@ -2,7 +2,8 @@
 alone (sessions, weeks, warnings) and the request it answers, so it can fail whatever the
 planner believes about itself. `check_plan` runs them all; `racecal plan check` prints it.
 
-The checks live by rule family: placement (scheduler.check_placement: L1-L6, L11, L12),
+The checks live by rule family: placement (scheduler.check_placement: L1-L6, L11, L12), the
+athlete's marked days (scheduler.check_life: L13-L16),
 running (scheduler.check_running: R4, R5, R7-R10) and the block (scheduler.check_phases: P2,
 P5, P9, P10, S1); scheduler.check_read holds what they read from a plan.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from scheduler.check_life import check_L13, check_L14, check_L15, check_L16
 from scheduler.check_phases import check_P2, check_P5, check_P9, check_P10, check_S1
 from scheduler.check_placement import (
     check_L1,
@@ -49,7 +51,8 @@ class RuleResult:
         return f"{self.rule} {word}: " + "; ".join(self.violations)
 
 
-# rule id -> (check, hard). Hard: the placement rules PLANNING_RULES marks hard, the race-week
+# rule id -> (check, hard). Hard: the placement rules PLANNING_RULES marks hard, the days the
+# athlete marked in a calendar (L13-L16, racecal's own rules beside PLANNING_RULES), the race-week
 # rules (P5, P9), the long run as the longest of its week (R4) and the workout arithmetic (R7, R8),
 # which racecal guarantees for every athlete. Soft: the block's shape (R5, R10, R9, P2, P10),
 # which the property tests owe only where the run days can hold the volume (a 3-day runner's
@@ -64,6 +67,10 @@ RULES: tuple[tuple[str, Check, bool], ...] = (
     ("L6", check_L6, True),
     ("L11", check_L11, False),
     ("L12", check_L12, True),
+    ("L13", check_L13, True),
+    ("L14", check_L14, True),
+    ("L15", check_L15, True),
+    ("L16", check_L16, True),
     ("R4", check_R4, True),
     ("R9", check_R9, False),
     ("R5", check_R5, False),
@@ -116,6 +123,10 @@ __all__ = [
     "check_L6",
     "check_L11",
     "check_L12",
+    "check_L13",
+    "check_L14",
+    "check_L15",
+    "check_L16",
     "check_P2",
     "check_P5",
     "check_P9",

@@ -173,6 +173,37 @@ class ExternalRun:
     source: str = ""
 
 
+class LifeKind(StrEnum):
+    """What a marker event in a race or busy calendar says of its days (L13-L16)."""
+
+    HOLIDAY = "holiday"
+    TRAVEL = "travel"
+    SICK = "sick"
+    INJURED = "injured"
+    NOSTRENGTH = "nostrength"
+
+
+@dataclass(frozen=True)
+class LifeEvent:
+    """Days the athlete marked in a calendar (#holiday, #sick, ...): `first` to `last`, both
+    local days and both covered."""
+
+    kind: LifeKind
+    first: date
+    last: date
+    # The words after the marker, as the event has them ("bodyweight").
+    note: str = ""
+    # `#travel bodyweight`: one bodyweight session may stand in for the days (L13).
+    bodyweight: bool = False
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One exercise of a strength session as the athlete reads it (S2, S8); the warm-up is one
@@ -349,6 +380,8 @@ class PlanRequest:
     external_runs: tuple[ExternalRun, ...] = ()
     # The moment before which nothing new is placed; defaults to the start of `today`.
     now: datetime | None = None
+    # Holidays, sick days, injuries, travel and strength-free days from the calendars (L13-L16).
+    life: tuple[LifeEvent, ...] = ()
 
 
 @dataclass(frozen=True)

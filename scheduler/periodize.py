@@ -6,6 +6,7 @@ mini-taper and train-through rules are day-level and live in placement.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -175,10 +176,16 @@ def _a_races(races: tuple[Race, ...], horizon_start: date) -> tuple[list[Race], 
 
 
 def periodize(
-    races: tuple[Race, ...], today: date, weeks: int, *, extra_weeks: int = 1
+    races: tuple[Race, ...],
+    today: date,
+    weeks: int,
+    *,
+    extra_weeks: int = 1,
+    resume: Mapping[str, date] | None = None,
 ) -> tuple[tuple[WeekPlan, ...], tuple[PlanWarning, ...]]:
     """Phase every week from today's Monday for `weeks` (+ `extra_weeks` of look-ahead that
-    placement needs for rules across the last Sunday)."""
+    placement needs for rules across the last Sunday). `resume` names A races whose block
+    starts no earlier than the week of a day (P12: the athlete is back from a long absence)."""
     first = monday(today)
     anchors, warnings = _a_races(races, first)
     slots: dict[date, _Slot] = {}
@@ -196,6 +203,8 @@ def periodize(
         # than the day being planned for is treated as known today.
         seen = min(monday(race.planned_since), first) if race.planned_since else first
         earliest = max(seen, free_from) if free_from else seen
+        if resume and race.uid in resume:
+            earliest = max(earliest, monday(resume[race.uid]))
         start = min(max(nominal_start, earliest), race_week)
         available = (race_week - start).days // 7 + 1
         block = compress(layout, available, run_taper)

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.board import Board, Booked, to_minutes
 from scheduler.external import book_external, external_reasons
+from scheduler.life import apply_life
+from scheduler.lifeblock import replan_lost_blocks
 from scheduler.lifts import StrengthPlacer
 from scheduler.model import (
     Athlete,
@@ -59,6 +61,10 @@ def build_plan(request: PlanRequest) -> Plan:
     start_of_today = to_minutes(_midnight(today, tz))
     now = max(to_minutes(request.now), start_of_today) if request.now else start_of_today
     weeks, period_warnings = periodize(request.races, today, request.weeks)
+    if request.life:
+        weeks, period_warnings = replan_lost_blocks(
+            weeks, period_warnings, request.races, request.life, today, request.weeks
+        )
     first = weeks[0].start
     span = (first - timedelta(days=7), weeks[-1].start + timedelta(days=14))
     board = Board(athlete, tz, request.busy, request.races, now, span)
@@ -111,6 +117,10 @@ def build_plan(request: PlanRequest) -> Plan:
         [s for s in (*placed, *pinned, *kept) if s.week < horizon],
         key=lambda s: (s.start, s.key),
     )
+    # L13-L16: the days the athlete marked in a calendar take, ease or shorten sessions.
+    sessions, life_warnings = apply_life(
+        sessions, request.life, {s.key: s for s in specs}, tz, athlete.units
+    )
     warnings = [
         w
         for w in (
@@ -118,6 +128,7 @@ def build_plan(request: PlanRequest) -> Plan:
             *result_warnings(builder.results),
             *placer.out.warnings,
             *pin_warnings(board, pinned, tz),
+            *life_warnings,
         )
         if not w.week or w.week < horizon
     ]

@@ -49,7 +49,8 @@ from connectors.base import (
 )
 from connectors.registry import ROLES, Account, Context, open_account
 from scheduler.busy import busy_from
-from scheduler.model import Interval, Race
+from scheduler.lifemarks import split_life
+from scheduler.model import Interval, LifeEvent, LifeKind, Race
 from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
 from service.kept import SOURCE, TRAINING, Keeper, Kept
@@ -82,6 +83,8 @@ class Sources:
     broken_races: tuple[str, ...]
     # What each source held, by its locator, for the empty-source guard (service.sync.guard).
     readings: tuple[Reading, ...] = ()
+    # Holidays, sick days and the like marked in the race and busy calendars (L13-L16).
+    life: tuple[LifeEvent, ...] = ()
 
 
 def training_target(entry: AthleteConfig) -> str:
@@ -292,8 +295,11 @@ class AthleteCalendars:
         problems: list[str] = []
         broken: list[str] = []
         readings: list[Reading] = []
+        life: list[LifeEvent] = []
+        markers = (self.entry.life_markers, self.entry.life_categories)
         for source in roles["races"]:
-            read = self._races(self._looked[self._key(source)], tz)
+            read, marked = self._races(self._looked[self._key(source)], tz, markers)
+            life.extend(marked)
             races.update((race.uid, race) for race in read.races)
             problems.extend(read.problems)
             broken.extend(read.broken_races)
@@ -306,8 +312,12 @@ class AthleteCalendars:
             problems.extend(p.line for p in kept.problems.values())
             key = (kept.version, tz.key, start, end)
             if kept.busy is None or kept.busy[0] != key:
-                kept.busy = (key, busy_from(source.events(start, end), tz))
+                # A marked event is a life event (L13-L16), not busy time as well.
+                marked, plain = split_life(source.events(start, end), tz, *markers)
+                kept.busy = (key, busy_from(plain, tz))
+                kept.life = marked
             busy.extend(kept.busy[1])
+            life.extend(kept.life)
             readings.append(Reading("busy", source.locator, len(kept.busy[1])))
         busy.sort(key=lambda i: (i.start, i.end))
         return Sources(
@@ -316,6 +326,7 @@ class AthleteCalendars:
             tuple(dict.fromkeys(problems)),
             tuple(broken),
             tuple(readings),
+            tuple(sorted(set(life), key=lambda e: (e.first, e.last, e.kind.value, e.note))),
         )
 
     def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> Sources:
@@ -324,11 +335,16 @@ class AthleteCalendars:
         return self.derive(tz, start, end)
 
     @staticmethod
-    def _races(kept: Kept, tz: ZoneInfo) -> RaceRead:
+    def _races(
+        kept: Kept, tz: ZoneInfo, markers: tuple[Mapping[str, LifeKind], Mapping[str, LifeKind]]
+    ) -> tuple[RaceRead, list[LifeEvent]]:
+        """The races of a race calendar and its life events: a marked event is no race."""
         key = (kept.version, tz.key)
         if kept.races is None or kept.races[0] != key:
-            kept.races = (key, races_in(kept.events.values(), kept.problems.values(), tz))
-        return kept.races[1]
+            marked, plain = split_life(kept.events.values(), tz, *markers)
+            kept.races = (key, races_in(plain, kept.problems.values(), tz))
+            kept.race_life = marked
+        return kept.races[1], kept.race_life
 
     def inputs(self) -> tuple[tuple[str, str], ...] | None:
         """What every calendar a plan reads held at its last look, as (what, digest) each:

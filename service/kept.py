@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from connectors.base import ChangeSet, Problem, RemoteEvent
-from scheduler.model import Interval
+from scheduler.model import Interval, LifeEvent
 from scheduler.races import RaceRead
 from service.store import cursors
 from service.store.database import Store
@@ -52,6 +52,9 @@ class Kept:
     version: int = 0
     races: tuple[object, RaceRead] | None = None
     busy: tuple[object, list[Interval]] | None = None
+    # The life events (L13-L16) read with `races` and with `busy`.
+    race_life: list[LifeEvent] = field(default_factory=list)
+    life: list[LifeEvent] = field(default_factory=list)
     _events: dict[str, RemoteEvent] = field(default_factory=dict)
     _problems: dict[str, Problem] = field(default_factory=dict)
 

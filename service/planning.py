@@ -79,6 +79,7 @@ def plan_for(
         weeks=weeks,
         busy=sources.busy,
         now=now,
+        life=sources.life,
     )
     return PlanResult(build_plan(request), sources.problems)
 

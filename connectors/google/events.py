@@ -149,6 +149,9 @@ def to_vevent(item: dict[str, Any], series_uid: str | None = None) -> icalendar.
         vevent.add("transp", "TRANSPARENT")
     if item.get("status") == "cancelled":
         vevent.add("status", "CANCELLED")
+    if item.get("eventType") == "outOfOffice":
+        # Google's own "I am away" (L13): read as a category, as iCalendar would say it.
+        vevent.add("categories", ["out-of-office"])
     for line in item.get("recurrence", []):
         # Google's recurrence lines are iCalendar content lines: let icalendar read them.
         parsed = icalendar.Event.from_ical(f"BEGIN:VEVENT\r\n{line}\r\nEND:VEVENT\r\n")

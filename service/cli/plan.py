@@ -110,7 +110,7 @@ def show(
 def check(config: str | None, athlete: str | None, today: str | None, as_json: bool) -> None:
     """Check the plan as the calendar holds it against every planning rule racecal can read
     from a plan: one line per rule, "L1 ok" or "R5 BROKEN: ..." naming the session or week.
-    Exit 1 when a hard rule is broken (L1-L6, L12, R4, P5, P9, R7, R8); a soft one (the block's
+    Exit 1 when a hard rule is broken (L1-L6, L12-L16, R4, P5, P9, R7, R8); a soft one (the block's
     shape R5, R10, R9, P2, P10, L11 and S1's floor) reads "not met (soft)" and does not
     fail the check.
 

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from connectors import registry
 from connectors.settings import resolved
 from scheduler.doses import LB_PER_KG
-from scheduler.model import Athlete, SameDayOrder, Units
+from scheduler.lifemarks import CATEGORIES, MARKERS
+from scheduler.model import Athlete, LifeKind, SameDayOrder, Units
 from service.config.reader import ConfigError, key_path, message, read_toml
 from service.config.schema import AthleteTable, ConfigFile
 from service.config.service_table import ServiceConfig, label, service_config, with_environment
@@ -50,6 +51,9 @@ class AthleteConfig:
     state_dir: Path = Path()
     # [service] public_url: each session's event links its workout file below it.
     public_url: str | None = None
+    # [athletes.life]: title markers and CATEGORIES values of life events (L13-L16).
+    life_markers: Mapping[str, LifeKind] = field(default_factory=lambda: dict(MARKERS))
+    life_categories: Mapping[str, LifeKind] = field(default_factory=lambda: dict(CATEGORIES))
 
 
 @dataclass(frozen=True)
@@ -251,6 +255,8 @@ def _athlete(
         state_dir=state,
         public_url=public_url,
         output_mode=0o600 if table.output.private else 0o644,
+        life_markers=table.life.marker_table(),
+        life_categories=table.life.category_table(),
         calendars={
             kind: {
                 **shared.get(kind, {}),

@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated, Any, Self
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PlainValidator, ValidationError, model_validator
 
 from connectors import registry
 from scheduler.exercises import ONE_RM_LIFTS
-from scheduler.model import SameDayOrder, TimeWindow, Units
+from scheduler.lifemarks import CATEGORIES, MARKERS
+from scheduler.model import LifeKind, SameDayOrder, TimeWindow, Units
 from service.config.fields import (
     Address,
     AthleteId,
@@ -114,6 +115,42 @@ class OneRepMaxTable(Table):
         )
 
 
+def _markers(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise wrong('expected a table like {"#urlaub" = "holiday"}')
+    for key in value:
+        if not isinstance(key, str) or not key.startswith("#") or len(key) < 2 or " " in key:
+            raise wrong(f"{key!r} is no marker: write it with its #, one word, e.g. '#urlaub'")
+    return _kinds(value)
+
+
+def _kinds(value: object) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise wrong('expected a table like {"Urlaub" = "holiday"}')
+    kinds = [k.value for k in LifeKind]
+    out = {}
+    for key, kind in value.items():
+        if not isinstance(kind, str) or kind not in kinds:
+            raise wrong(f"{key!r} = {kind!r}: the kind must be one of {', '.join(kinds)}")
+        out[str(key).strip().lower()] = kind
+    return out
+
+
+class LifeTable(Table):
+    """[athletes.life]: markers in event titles and CATEGORIES values that mark holidays,
+    travel, sickness, injury and strength-free days (L13-L16), added to the defaults (a key
+    given here wins)."""
+
+    markers: Annotated[dict[str, str], PlainValidator(_markers)] = Field(default_factory=dict)
+    categories: Annotated[dict[str, str], PlainValidator(_kinds)] = Field(default_factory=dict)
+
+    def marker_table(self) -> dict[str, LifeKind]:
+        return {**MARKERS, **{k: LifeKind(v) for k, v in self.markers.items()}}
+
+    def category_table(self) -> dict[str, LifeKind]:
+        return {**CATEGORIES, **{k: LifeKind(v) for k, v in self.categories.items()}}
+
+
 class AthleteTable(Table):
     """One [[athletes]] table."""
 
@@ -139,6 +176,7 @@ class AthleteTable(Table):
     # L11 (soft, on by default): no heavy lower-body strength on the long-run day.
     no_heavy_legs_on_long_run_day: Flag = True
     one_rep_max: OneRepMaxTable = OneRepMaxTable()
+    life: LifeTable = LifeTable()
     plan_weeks: Annotated[int, whole(1, 104)] = 16
     windows: WindowsTable = WindowsTable()
     races: SourcesTable = SourcesTable()

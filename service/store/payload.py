@@ -327,6 +327,7 @@ def _event_row(e: RemoteEvent) -> list[object]:
         e.uid,
         e.cancelled,
         [list(pair) for pair in e.extras],
+        list(e.categories),
     ]
 
 
@@ -346,6 +347,8 @@ def _event_back(row: list[Any]) -> RemoteEvent:
         uid=str(uid),
         cancelled=bool(row[11]),
         extras=tuple((str(n), str(v)) for n, v in row[12]),
+        # Rows stored before categories were kept have none.
+        categories=tuple(str(c) for c in row[13]) if len(row) > 13 else (),
     )
 
 

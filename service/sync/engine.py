@@ -418,6 +418,7 @@ def request_around(
         pinned=tuple((k, Interval(*v)) for k, v in sorted(pins.items())),
         deleted=seen.deleted(),
         now=now,
+        life=sources.life,
     )
     return request, news
 
