@@ -105,7 +105,7 @@ def athlete() -> None:
     """
 
 
-@athlete.command("add")
+@athlete.command("add", short_help="Add an athlete from options and/or a TOML file.")
 @click.argument("athlete_id", metavar="[ID]", required=False)
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 @click.option(
@@ -195,7 +195,7 @@ def _add(tables: list[dict[str, Any]], loaded: Config, store: Store, base: Path)
         click.echo(f"racecal: {table['id']}: added")
 
 
-@athlete.command("import")
+@athlete.command("import", short_help="Add every [[athletes]] table of a TOML file.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 def import_(file: Path, config: str | None) -> None:
@@ -213,7 +213,7 @@ def import_(file: Path, config: str | None) -> None:
     _add([dict(t) for t in _tables(file, many=True)], loaded, store, file.parent.absolute())
 
 
-@athlete.command("edit")
+@athlete.command("edit", short_help="Change an athlete: --set KEY=VALUE and/or --from FILE.")
 @click.argument("athlete_id", metavar="ID")
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 @click.option(
@@ -263,7 +263,7 @@ def edit(
     click.echo(f"racecal: {athlete_id}: {said} (version {version})")
 
 
-@athlete.command("remove")
+@athlete.command("remove", short_help="Stop syncing an athlete; its calendar's events stay.")
 @click.argument("athlete_id", metavar="ID")
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 def remove(athlete_id: str, config: str | None) -> None:
@@ -316,7 +316,7 @@ def _rows(loaded: Config, store: Store) -> list[dict[str, Any]]:
     return out
 
 
-@athlete.command("list")
+@athlete.command("list", short_help="Every athlete racecal syncs, and where each comes from.")
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_(config: str | None, as_json: bool) -> None:
@@ -340,7 +340,7 @@ def list_(config: str | None, as_json: bool) -> None:
         click.echo(f"{row['id']}: {row['timezone']}; from {where_from}; -> {row['target']}")
 
 
-@athlete.command("show")
+@athlete.command("show", short_help="An athlete's table as TOML or JSON.")
 @click.argument("athlete_id", metavar="ID")
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
