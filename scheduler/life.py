@@ -182,13 +182,17 @@ def apply_life(
     warnings = [
         PlanWarning(
             RULE[event.kind],
-            f"#{event.kind.value} {_span(event)}: "
-            f"{len(lost)} session(s) off ({', '.join(s.key for s in lost)})",
+            f"#{event.kind.value} {_span(event)}: {len(lost)} session(s) off ({_keys(lost)})",
             lost[0].week,
         )
         for event, lost in taken.items()
     ]
     return out, [*warnings, *dropped]
+
+
+def _keys(lost: list[PlacedSession]) -> str:
+    shown = ", ".join(s.key for s in lost[:3])
+    return shown + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
 
 
 def _span(event: LifeEvent) -> str:

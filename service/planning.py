@@ -5,6 +5,7 @@ one by one with them)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -13,7 +14,8 @@ from zoneinfo import ZoneInfo
 from connectors.base import Source
 from connectors.registry import Context, open_account
 from scheduler.busy import busy_from
-from scheduler.model import Interval, Plan, PlanRequest
+from scheduler.lifemarks import CATEGORIES, MARKERS, split_life
+from scheduler.model import Interval, LifeKind, Plan, PlanRequest
 from scheduler.plan import build_plan, zone
 from scheduler.races import RaceRead, races_in, resolve_priorities
 from service.calendars import AthleteCalendars, Sources
@@ -89,10 +91,15 @@ def _file(path: Path, role: str) -> Source:
     return account.sources(role)[0]
 
 
-def read_races(path: Path, tz: ZoneInfo) -> RaceRead:
-    """The races in one .ics file; IcsError when it cannot be read."""
+Tables = tuple[Mapping[str, LifeKind], Mapping[str, LifeKind]]
+
+
+def read_races(path: Path, tz: ZoneInfo, marks: Tables = (MARKERS, CATEGORIES)) -> RaceRead:
+    """The races in one .ics file (a marked event, L13-L16, is none); IcsError when it cannot
+    be read."""
     found = _file(path, "races").changes(None)
-    return races_in(found.events, found.problems, tz)
+    _, plain = split_life(found.events, tz, *marks)
+    return races_in(plain, found.problems, tz)
 
 
 def read_busy(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[Interval]:
@@ -101,10 +108,16 @@ def read_busy(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[
 
 
 def read_busy_checked(
-    path: Path, tz: ZoneInfo, start: datetime, end: datetime
+    path: Path,
+    tz: ZoneInfo,
+    start: datetime,
+    end: datetime,
+    marks: Tables = (MARKERS, CATEGORIES),
 ) -> tuple[list[Interval], list[str]]:
-    """The busy time in one .ics file between `start` and `end`, and one line for each event
-    a pass leaves out of it (a busy calendar has no "not a race": every problem counts)."""
+    """The busy time in one .ics file between `start` and `end` (a marked event, L13-L16, is
+    none), and one line for each event a pass leaves out of it (a busy calendar has no "not a
+    race": every problem counts)."""
     source = _file(path, "busy")
     problems = [p.line for p in source.changes(None).problems]
-    return busy_from(source.events(start, end), tz), problems
+    _, plain = split_life(source.events(start, end), tz, *marks)
+    return busy_from(plain, tz), problems

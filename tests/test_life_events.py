@@ -231,3 +231,18 @@ def test_own_markers_and_categories_from_the_config(tmp_path: Path) -> None:
     assert _on(data, LAST - timedelta(days=1), LAST) == []
     assert _warned(data, "L13")
     assert _warned(data, "L14")
+
+
+def test_doctor_counts_no_marked_event_as_busy_time(tmp_path: Path) -> None:
+    def busy_line(config: Path) -> str:
+        result = CliRunner().invoke(main, ["doctor", "--config", str(config)])
+        return next(line for line in result.output.splitlines() if "busy interval" in line)
+
+    plain = busy_line(example_workspace(tmp_path / "plain"))
+    event = (
+        "BEGIN:VEVENT\r\nUID:s9\r\nDTSTAMP:20270101T000000Z\r\nSUMMARY:Doctor #krank\r\n"
+        "DTSTART;TZID=Europe/Berlin:20260104T080000\r\n"
+        "DTEND;TZID=Europe/Berlin:20260104T100000\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\n"
+    )
+    marked = busy_line(_workspace(tmp_path / "life", event))
+    assert marked.split(": ")[-1] == plain.split(": ")[-1]

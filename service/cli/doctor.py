@@ -84,7 +84,7 @@ def _athlete(entry: AthleteConfig, store: Store | None, now: datetime) -> Iterat
     start, end = now.astimezone(tz), now.astimezone(tz) + timedelta(weeks=entry.plan_weeks + 2)
     for path in entry.race_ics:
         try:
-            read = read_races(path, tz)
+            read = read_races(path, tz, (entry.life_markers, entry.life_categories))
         except IcsError as exc:
             yield Check("fail", name, str(exc))
             continue
@@ -93,7 +93,8 @@ def _athlete(entry: AthleteConfig, store: Store | None, now: datetime) -> Iterat
         yield Check(status, name, f"{path}: {detail}" if not read.problems else detail)
     for path in entry.busy_ics:
         try:
-            busy, problems = read_busy_checked(path, tz, start, end)
+            marks = (entry.life_markers, entry.life_categories)
+            busy, problems = read_busy_checked(path, tz, start, end, marks)
         except IcsError as exc:
             yield Check("fail", name, str(exc))
             continue
