@@ -274,3 +274,26 @@ def test_init_then_add_then_sync_then_plan(tmp_path: Path, monkeypatch: pytest.M
     run_weekdays = {s["start"][:10] for s in sessions if s["kind"] == "run"}
     assert run_weekdays
     assert {date.fromisoformat(d).weekday() for d in run_weekdays} <= {1, 3, 5}
+
+
+def test_keys_of_free_tables_are_set_and_shown_as_toml_that_reads_back(
+    workspace: tuple[Path, dict[str, str]],
+) -> None:
+    config, env = workspace
+    assert add_sam(env, config).exit_code == 0
+    for assignment in ("life.markers.#vacation=holiday", 'life.categories={ Urlaub = "sick" }'):
+        result = run(env, config, "athlete", "edit", "sam", "--set", assignment)
+        assert result.exit_code == 0, result.output
+    bad = run(env, config, "athlete", "edit", "sam", "--set", "life.markers.#x=party")
+    assert bad.exit_code == 2
+    assert "life.markers" in bad.stderr
+    text = run(env, config, "athlete", "show", "sam").stdout
+    assert '"#vacation" = "holiday"' in text
+    before = stored(config, env)["sam"].settings
+    copy = config.parent / "sam.toml"
+    copy.write_text(text)
+    again = run(env, config, "athlete", "edit", "sam", "--from", str(copy))
+    assert again.exit_code == 0, again.output
+    assert stored(config, env)["sam"].settings == before
+    life = stored(config, env)["sam"].settings["life"]
+    assert life == {"markers": {"#vacation": "holiday"}, "categories": {"Urlaub": "sick"}}

@@ -9,6 +9,7 @@ text. Whether the value is good is then the schema's to say, as for the config f
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 import types
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from connectors import registry
 from connectors.settings import Table
 from service.config.reader import ConfigError
 from service.config.schema import AthleteTable
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _bare(annotation: Any) -> Any:
@@ -59,7 +62,7 @@ def _value(kind: Any, given: str) -> Any:
         if given.lstrip().startswith("["):
             return _toml(given)
         return [part.strip() for part in given.split(",") if part.strip()]
-    if kind in (bool, int, float) or kind is None:
+    if kind in (bool, int, float) or kind is None or get_origin(kind) is dict:
         found = _toml(given)
         return given if found is None else found
     return given
@@ -108,10 +111,15 @@ def toml_text(table: Mapping[str, Any], name: str = "athletes", first: bool = Tr
         if isinstance(value, Mapping):
             nested.append((key, value))
         else:
-            lines.append(f"{key} = {_literal(value)}")
+            lines.append(f"{_key(key)} = {_literal(value)}")
     for key, value in nested:
-        lines += ["", toml_text(value, f"{name}.{key}", False)]
+        lines += ["", toml_text(value, f"{name}.{_key(key)}", False)]
     return "\n".join(lines)
+
+
+def _key(key: str) -> str:
+    """A bare key as it is; any other (a marker such as "#vacation") quoted."""
+    return key if _BARE.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
 def _literal(value: Any) -> str:
