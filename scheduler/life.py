@@ -67,11 +67,11 @@ BODYWEIGHT_SESSION = (
         seconds=300,
     ),
     Exercise("Bodyweight squat", "3", "15", seconds=300),
-    Exercise("Reverse lunge", "3", "10", per_side=True, seconds=360),
+    Exercise("Reverse lunge", "3", "10", per_side=True, seconds=300),
     Exercise("Single-leg calf raise", "3", "15", per_side=True, seconds=300),
     Exercise("Push-up", "3", "10-15", seconds=240),
-    Exercise("Plank", "3", "40 s", seconds=240),
-    Exercise("Side plank", "2", "30 s", per_side=True, seconds=240),
+    Exercise("Plank", "3", "40 s", seconds=180),
+    Exercise("Side plank", "2", "30 s", per_side=True, seconds=180),
 )
 
 

@@ -28,7 +28,9 @@ def replan_lost_blocks(
         block = [w for w in weeks if w.anchor == race.uid and w.rel is not None and w.rel <= 0]
         if not block:
             continue
-        first, last = max(block[0].start, today), race.date - timedelta(days=1)
+        # The block's first Monday, in the past too: days lost before today count (P12).
+        first = block[0].start - timedelta(weeks=block[0].block_week - 1)
+        last = race.date - timedelta(days=1)
         lost = lost_days(life, first, last)
         if lost <= BLOCK_LOSS_DAYS:
             continue
@@ -44,7 +46,7 @@ def replan_lost_blocks(
                 f"'{race.title}' loses {lost} days of its block to marked absences (more than "
                 f"{BLOCK_LOSS_DAYS}): the rest of the block is re-planned from "
                 f"{back.isoformat()} by P3",
-                monday(back) if back <= race.date else monday(race.date),
+                max(monday(today), monday(min(back, race.date))),
             )
         )
     if not resume:
