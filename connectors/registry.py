@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from connectors.base import Source, SourceError, TrainingCalendar
 from connectors.settings import BackendSettings
 
-ROLES = ("races", "busy")
+ROLES = ("races", "busy", "runs")
 
 
 class Memory(Protocol):
@@ -49,7 +49,8 @@ class Account(Protocol):
     """One athlete on one backend, opened once and kept across passes."""
 
     def sources(self, role: str) -> list[Source]:
-        """The calendars read for `role` ("races" or "busy"), in config order."""
+        """The calendars read for `role` ("races", "busy" or "runs": another app's running
+        plan, R6), in config order."""
         ...
 
     def training(self) -> TrainingCalendar | None:

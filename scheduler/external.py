@@ -11,14 +11,16 @@ nothing. None of them is ever moved: they are the other app's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from scheduler.board import Board, Booked, to_minutes
 from scheduler.model import Athlete, ExternalRun, PlacedSession, Reason, SameDayOrder
-from scheduler.runkinds import RunKind
+from scheduler.runkinds import KEY_KINDS, RunKind, kind_of
 
 # A timed run this long with no kind read from it counts as the week's long run (L3).
 LONG_MINUTES = 90
@@ -41,6 +43,54 @@ def book_external(board: Board, runs: Iterable[ExternalRun]) -> None:
         if run.all_day and not run.key_run:
             start = end = start if run_first else max(start, end - 1)
         board.book(day, Booked(start, end, "run", run.key_run, False, is_long(run), ""))
+
+
+class RunEvent(Protocol):
+    """One occurrence of an event in the other app's calendar, as a calendar expands it."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def start(self) -> datetime | date: ...
+    @property
+    def end(self) -> datetime | date: ...
+    @property
+    def cancelled(self) -> bool: ...
+
+
+def runs_from(
+    events: Iterable[RunEvent],
+    tz: ZoneInfo,
+    overrides: Sequence[tuple[re.Pattern[str], RunKind]] = (),
+    source: str = "",
+) -> list[ExternalRun]:
+    """The other app's runs, each classified by scheduler.runkinds, in time order. An event
+    whose kind cannot be read counts as a key run: heavy legs kept away from a hard session
+    cost less than heavy legs the day before one (an override names its kind). An all-day
+    event is its first day; a floating time is the athlete's own clock."""
+    out: list[ExternalRun] = []
+    for event in events:
+        if event.cancelled:
+            continue
+        found = kind_of(event.title, event.description, overrides)
+        kind = found.value if found is not None else ""
+        key = found is None or found in KEY_KINDS
+        begin, finish = event.start, event.end
+        if isinstance(begin, datetime):
+            if not isinstance(finish, datetime) or finish <= begin:
+                finish = begin + timedelta(hours=1)
+            begin = begin if begin.tzinfo else begin.replace(tzinfo=tz)
+            finish = finish if finish.tzinfo else finish.replace(tzinfo=tz)
+            run = ExternalRun(begin.astimezone(tz), finish.astimezone(tz), key, event.title, kind)
+        else:
+            midnight = datetime.combine(begin, time(0), tzinfo=tz)
+            after = datetime.combine(begin + timedelta(days=1), time(0), tzinfo=tz)
+            run = ExternalRun(midnight, after, key, event.title, kind, all_day=True)
+        out.append(replace(run, source=source))
+    out.sort(key=lambda r: (r.start, r.end, r.title))
+    return out
 
 
 def day_of(run: ExternalRun, tz: ZoneInfo) -> date:
@@ -92,4 +142,4 @@ def external_reasons(
     return out
 
 
-__all__ = ["book_external", "external_reasons", "is_long"]
+__all__ = ["RunEvent", "book_external", "external_reasons", "is_long", "runs_from"]

@@ -16,8 +16,9 @@ CalDAV and Google), in this process or a new one. What the sync uses:
     look(), derive(tz, start, end)
                           one change query on each race and busy calendar; then races
                           (recognised by scheduler.races), busy time between start and end
-                          (scheduler.busy), one-line problems, broken races, and what each
-                          source held (for the empty-source guard)
+                          (scheduler.busy), another app's runs (scheduler.external, R6),
+                          one-line problems, broken races, and what each source held (for
+                          the empty-source guard)
     read(tz, start, end)  both at once
     inputs()              what each calendar held as digests the store keeps, which move
                           whenever anything a plan reads moved (None when some calendar cannot
@@ -49,8 +50,9 @@ from connectors.base import (
 )
 from connectors.registry import ROLES, Account, Context, open_account
 from scheduler.busy import busy_from
+from scheduler.external import runs_from
 from scheduler.lifemarks import split_life
-from scheduler.model import Interval, LifeEvent, LifeKind, Race
+from scheduler.model import ExternalRun, Interval, LifeEvent, LifeKind, Race
 from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
 from service.kept import SOURCE, TRAINING, Keeper, Kept
@@ -85,6 +87,8 @@ class Sources:
     readings: tuple[Reading, ...] = ()
     # Holidays, sick days and the like marked in the race and busy calendars (L13-L16).
     life: tuple[LifeEvent, ...] = ()
+    # R6: the runs of another app's plan, classified, in time order.
+    runs: tuple[ExternalRun, ...] = ()
 
 
 def training_target(entry: AthleteConfig) -> str:
@@ -115,6 +119,8 @@ def tables(entry: AthleteConfig) -> dict[str, Mapping[str, Any]]:
             "busy": entry.busy_ics,
             "race_urls": entry.race_urls,
             "busy_urls": entry.busy_urls,
+            "runs": entry.runs_ics,
+            "runs_urls": entry.runs_urls,
             "output": None if elsewhere else entry.output_ics,
             "cache_dir": entry.cache_dir,
             "make_folders": entry.output_ics.resolve().is_relative_to(entry.state_dir.resolve()),
@@ -208,7 +214,11 @@ class AthleteCalendars:
         """The opened calendars whose servers push "something changed" (capabilities.push),
         the training calendar last."""
         found: dict[int, Watchable] = {}
-        calendars: list[Source] = [*self.sources("races"), *self.sources("busy")]
+        calendars: list[Source] = [
+            *self.sources("races"),
+            *self.sources("busy"),
+            *self.sources("runs"),
+        ]
         if self._training is not None:
             calendars.append(self._training)
         for calendar in calendars:
@@ -263,7 +273,7 @@ class AthleteCalendars:
         races = {id(s) for s in roles["races"]}
         self._looked = {}
         try:
-            for source in (*roles["races"], *roles["busy"]):
+            for source in (*roles["races"], *roles["busy"], *roles["runs"]):
                 key = self._key(source)
                 if key in self._looked:
                     continue
@@ -320,6 +330,12 @@ class AthleteCalendars:
             life.extend(kept.life)
             readings.append(Reading("busy", source.locator, len(kept.busy[1])))
         busy.sort(key=lambda i: (i.start, i.end))
+        runs: list[ExternalRun] = []
+        for source in roles["runs"]:
+            kept = self._looked[self._key(source)]
+            problems.extend(p.line for p in kept.problems.values())
+            runs.extend(runs_from(source.events(start, end), tz, self.entry.run_kinds, source.name))
+        runs.sort(key=lambda r: (r.start, r.end, r.title))
         return Sources(
             tuple(races.values()),
             tuple(busy),
@@ -327,6 +343,7 @@ class AthleteCalendars:
             tuple(broken),
             tuple(readings),
             tuple(sorted(set(life), key=lambda e: (e.first, e.last, e.kind.value, e.note))),
+            tuple(runs),
         )
 
     def read(self, tz: ZoneInfo, start: datetime, end: datetime) -> Sources:
@@ -350,7 +367,7 @@ class AthleteCalendars:
         """What every calendar a plan reads held at its last look, as (what, digest) each:
         values the store keeps, which move whenever anything in a calendar moved. None when
         some calendar cannot tell (it is not incremental) or was not looked at."""
-        sources = [*self.sources("races"), *self.sources("busy")]
+        sources = [*self.sources("races"), *self.sources("busy"), *self.sources("runs")]
         if self._mirror is None or not all(s.capabilities.incremental for s in sources):
             return None
         if not self.training().capabilities.incremental:

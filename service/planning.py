@@ -80,6 +80,7 @@ def plan_for(
         today=today,
         weeks=weeks,
         busy=sources.busy,
+        external_runs=sources.runs,
         now=now,
         life=sources.life,
     )

@@ -246,7 +246,7 @@ def test_a_caldav_table_loads(tmp_path: Path) -> None:
         (
             'races = ["Races"]\ntraining = "Training"',
             "",
-            "athletes[0].caldav: name at least one of races, busy or training",
+            "athletes[0].caldav: name at least one of races, busy, runs or training",
         ),
         (
             'races = ["Races"]',

@@ -54,7 +54,7 @@ class CalDavAthlete:
         self._login: CalDavAccount | None = None
         self._sources = {
             role: [CalDavSource(self, name, role, where) for name in table.get(role, ())]
-            for role in ("races", "busy")
+            for role in ("races", "busy", "runs")
         }
         self._training: CalDavCalendar | None = None
 

@@ -38,6 +38,8 @@ class Athlete(Table):
     # Calendars by display name, path or URL.
     races: Calendars = ()
     busy: Calendars = ()
+    # Another app's running plan (R6): strength is placed around its runs.
+    runs: Calendars = ()
     # The calendar sessions are written to; None keeps writing the .ics output.
     training: Calendar | None = None
     create_training: Flag = True
@@ -48,8 +50,8 @@ class Athlete(Table):
     def _together(self) -> Self:
         if self.password_env is not None and self.password_file is not None:
             raise wrong("give password_env or password_file, not both")
-        if not self.races and not self.busy and self.training is None:
-            raise wrong("name at least one of races, busy or training")
+        if not self.races and not self.busy and not self.runs and self.training is None:
+            raise wrong("name at least one of races, busy, runs or training")
         return self
 
 

@@ -38,7 +38,7 @@ class Login(Protocol):
         ...
 
 
-KINDS = {"races": "race", "busy": "busy"}
+KINDS = {"races": "race", "busy": "busy", "runs": "runs"}
 
 
 class CalDavSource:

@@ -103,7 +103,9 @@ class GoogleAthlete:
             )
         )
         # One source per calendar id, even when it is both the race and the busy calendar.
-        ids = dict.fromkeys((*table.get("races", ()), *table.get("busy", ())))
+        ids = dict.fromkeys(
+            (*table.get("races", ()), *table.get("busy", ()), *table.get("runs", ()))
+        )
         self._sources = {
             cid: GoogleSource(GoogleCollection(self.api, cid), self.where) for cid in ids
         }

@@ -46,6 +46,8 @@ class Shared(Table):
 class Athlete(Table):
     races: Calendars = ("primary",)
     busy: Calendars = ("primary",)
+    # Another app's running plan (R6): strength is placed around its runs.
+    runs: Calendars = ()
     # The calendar racecal creates for sessions (its id is stored at once), or an existing one.
     training: Text = "Training"
     training_id: Text | None = None

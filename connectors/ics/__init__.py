@@ -2,7 +2,7 @@
 and the training calendar as a local .ics file (the embedded default).
 
 Built by `connectors.registry` from the athlete's tables: [athletes.races] and [athletes.busy]
-(`ics` paths and URLs) and [athletes.output] (`ics`). Core dependencies only.
+and [athletes.runs] (`ics` paths and URLs) and [athletes.output] (`ics`). Core dependencies only.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ class IcsSettings:
     busy: tuple[Path, ...] = ()
     race_urls: tuple[str, ...] = ()
     busy_urls: tuple[str, ...] = ()
+    # Another app's running plan (R6).
+    runs: tuple[Path, ...] = ()
+    runs_urls: tuple[str, ...] = ()
     # The training calendar's file; None: this athlete's sessions go elsewhere.
     output: Path | None = None
     # Where fetched feeds are kept between requests (and processes).
@@ -52,6 +55,10 @@ class IcsAthlete:
             "busy": [
                 *(IcsFileSource(p) for p in settings.busy),
                 *(IcsUrlSource(u, settings.cache_dir) for u in settings.busy_urls),
+            ],
+            "runs": [
+                *(IcsFileSource(p) for p in settings.runs),
+                *(IcsUrlSource(u, settings.cache_dir) for u in settings.runs_urls),
             ],
         }
         self._training: IcsFileCalendar | None = None
@@ -81,6 +88,8 @@ def open_account(table: Mapping[str, Any], context: Context) -> IcsAthlete:
             busy=tuple(Path(p) for p in table.get("busy", ())),
             race_urls=tuple(table.get("race_urls", ())),
             busy_urls=tuple(table.get("busy_urls", ())),
+            runs=tuple(Path(p) for p in table.get("runs", ())),
+            runs_urls=tuple(table.get("runs_urls", ())),
             output=Path(table["output"]) if table.get("output") else None,
             cache_dir=Path(table.get("cache_dir", "var/cache")),
             make_folders=bool(table.get("make_folders", True)),

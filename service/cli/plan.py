@@ -123,7 +123,11 @@ def check(config: str | None, athlete: str | None, today: str | None, as_json: b
     held = _plan(config, athlete, today, None)
     plan_ = held.plan
     request = held.request or PlanRequest(
-        _athlete_of(config, athlete), plan_.races, plan_.today, len(plan_.weeks) or 1
+        _athlete_of(config, athlete),
+        plan_.races,
+        plan_.today,
+        len(plan_.weeks) or 1,
+        external_runs=plan_.external_runs,
     )
     results = check_plan(plan_, request)
     if as_json:

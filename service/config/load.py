@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import re
 import sysconfig
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from connectors.settings import resolved
 from scheduler.doses import LB_PER_KG
 from scheduler.lifemarks import CATEGORIES, MARKERS
 from scheduler.model import Athlete, LifeKind, SameDayOrder, Units
+from scheduler.runkinds import RunKind, override
 from service.config.reader import ConfigError, key_path, message, read_toml
 from service.config.schema import AthleteTable, ConfigFile
 from service.config.service_table import ServiceConfig, label, service_config, with_environment
@@ -41,6 +43,11 @@ class AthleteConfig:
     # http(s) calendars, fetched into `cache_dir` with conditional requests.
     race_urls: tuple[str, ...] = ()
     busy_urls: tuple[str, ...] = ()
+    # R6: another app's running plan, as files and http(s) feeds ([athletes.runs] ics), and
+    # the athlete's title patterns over the classifier's table ([athletes.runs.kinds]).
+    runs_ics: tuple[Path, ...] = ()
+    runs_urls: tuple[str, ...] = ()
+    run_kinds: tuple[tuple[re.Pattern[str], RunKind], ...] = ()
     cache_dir: Path = Path("var/cache")
     # [athletes.<kind>] of each backend the athlete uses, over its [<kind>] table's keys, as
     # the backend reads it (connectors.registry.open_account); "where" names it in messages.
@@ -222,6 +229,9 @@ def _athlete(
     base, state = paths
     race_files, race_urls = _sources(table.races.ics, base)
     busy_files, busy_urls = _sources(table.busy.ics, base)
+    runs_files, runs_urls = _sources(table.runs.ics, base)
+    # A calendar of another app's runs means racecal places strength only (R6).
+    runs_elsewhere = any(getattr(t, "runs", ()) for t in table.calendars.values())
     return AthleteConfig(
         athlete=Athlete(
             id=table.id,
@@ -235,7 +245,9 @@ def _athlete(
             same_day_order=SameDayOrder(table.same_day_order),
             experienced=table.experienced,
             offseason_maintenance=table.offseason == "maintenance",
-            runs_from_calendar=table.runs_from_calendar,
+            runs_from_calendar=table.runs_from_calendar
+            or bool(runs_files or runs_urls)
+            or runs_elsewhere,
             recent_race_km=table.recent_race[0] if table.recent_race else None,
             recent_race_s=table.recent_race[1] if table.recent_race else None,
             units=Units(table.units),
@@ -251,6 +263,9 @@ def _athlete(
         goal_s=table.goal,
         race_urls=race_urls,
         busy_urls=busy_urls,
+        runs_ics=runs_files,
+        runs_urls=runs_urls,
+        run_kinds=tuple(override(p, k) for p, k in table.runs.kinds),
         cache_dir=state / "var" / "cache" / table.id,
         state_dir=state,
         public_url=public_url,

@@ -18,6 +18,7 @@ from connectors import registry
 from scheduler.exercises import ONE_RM_LIFTS
 from scheduler.lifemarks import CATEGORIES, MARKERS
 from scheduler.model import LifeKind, SameDayOrder, TimeWindow, Units
+from scheduler.runkinds import override
 from service.config.fields import (
     Address,
     AthleteId,
@@ -83,6 +84,30 @@ class SourcesTable(Table):
     """[athletes.races] and [athletes.busy]."""
 
     ics: Sources = ()
+
+
+def _run_kinds(value: object) -> tuple[tuple[str, str], ...]:
+    """R6: title patterns of the athlete's and the kind of run each names, in their order."""
+    if not isinstance(value, dict):
+        raise wrong(
+            'expected a table of title patterns and kinds, like { "Parkrun" = "race pace" }'
+        )
+    for pattern, kind in value.items():
+        try:
+            override(pattern, kind if isinstance(kind, str) else repr(kind))
+        except ValueError as exc:
+            raise wrong(f"{pattern!r}: {exc}") from None
+    return tuple(value.items())
+
+
+RunKinds = Annotated[tuple[tuple[str, str], ...], PlainValidator(_run_kinds)]
+
+
+class RunsTable(Table):
+    """[athletes.runs]: the calendars of another app's running plan (R6)."""
+
+    ics: Sources = ()
+    kinds: RunKinds = ()
 
 
 class OutputTable(Table):
@@ -181,6 +206,7 @@ class AthleteTable(Table):
     windows: WindowsTable = WindowsTable()
     races: SourcesTable = SourcesTable()
     busy: SourcesTable = SourcesTable()
+    runs: RunsTable = RunsTable()
     output: OutputTable = OutputTable()
     # [athletes.<kind>] of each backend with a table of its own (connectors.registry), as the
     # backend's settings declare it; filled from those keys, never written as `calendars`.
@@ -203,6 +229,17 @@ class AthleteTable(Table):
         if self.long_run_day not in self.run_days:
             raise wrong(
                 f"'{WEEKDAYS[self.long_run_day]}' is not one of the run_days", "long_run_day"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _runs_calendar(self) -> Self:
+        named = self.runs.ics or any(getattr(t, "runs", ()) for t in self.calendars.values())
+        if self.runs_from_calendar and not named:
+            raise wrong(
+                "true needs the calendar your runs are in: [athletes.runs] ics, or runs in "
+                "[athletes.caldav] or [athletes.google]",
+                "runs_from_calendar",
             )
         return self
 

@@ -414,6 +414,7 @@ def request_around(
         today=today,
         weeks=weeks or entry.plan_weeks,
         busy=sources.busy,
+        external_runs=sources.runs,
         previous=tuple(previous),
         pinned=tuple((k, Interval(*v)) for k, v in sorted(pins.items())),
         deleted=seen.deleted(),

@@ -15,7 +15,15 @@ from datetime import date, datetime, timedelta
 
 from connectors.base import CalendarError, IcsError, SourceError
 from scheduler.explain import plan_to_json
-from scheduler.model import PlacedSession, Plan, PlanError, PlanRequest, Priority, Race
+from scheduler.model import (
+    ExternalRun,
+    PlacedSession,
+    Plan,
+    PlanError,
+    PlanRequest,
+    Priority,
+    Race,
+)
 from scheduler.plan import MAX_WEEKS, build_plan, zone
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
@@ -96,9 +104,25 @@ def held_json(held: HeldPlan) -> dict[str, object]:
     # R7: what the paces come from, the fitness zones and the race results read.
     fitness = held.plan.fitness
     data["paces"] = fitness_to_json(fitness) if fitness is not None else None
+    if held.plan.external_runs:
+        # R6: the other app's runs the strength was placed around; never in the calendar.
+        data["external_runs"] = [external_json(r) for r in held.plan.external_runs]
     data["stale"] = held.stale
     data["made_at"] = held.made_at.isoformat() if held.made_at else None
     return data
+
+
+def external_json(run: ExternalRun) -> dict[str, object]:
+    return {
+        "title": run.title,
+        "kind": run.kind or None,
+        "key_run": run.key_run,
+        "all_day": run.all_day,
+        "start": run.start.isoformat(),
+        "end": run.end.isoformat(),
+        "from": "other app",
+        "source": run.source,
+    }
 
 
 class NoPlan(Exception):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from html import escape
 
 from scheduler.explain import explain_session, plan_to_json
-from scheduler.model import PlacedSession, Plan, Race, WeekPlan
+from scheduler.model import ExternalRun, PlacedSession, Plan, Race, WeekPlan
 from scheduler.plan import zone
 from service.views.held import RULES, Deleted, HeldPlan, held_json
 from service.views.paces import paces_html
@@ -187,20 +187,36 @@ def _day(day: Day, plan: Plan, held: HeldPlan | None, release: _Release | None) 
         classes.append("today")
         extra = " id='today' aria-current='date'"
         now = "<b class='now'>today</b>"
-    if day.rest:
+    outside = [
+        r for r in plan.external_runs if r.start.astimezone(zone(plan.timezone)).date() == day.date
+    ]
+    rest = day.rest and all(r.kind == "rest" for r in outside)
+    if rest:
         classes.append("rest")
     head = (
         f"<div class='date'><span class='dow'>{day.date:%a}</span> {day.date:%d %b}{now}"
-        + ("<span class='restword'> · rest</span>" if day.rest else "")
+        + ("<span class='restword'> · rest</span>" if rest else "")
         + "</div>"
     )
     content = [head]
     content += [_race(race) for race in day.races]
+    content += [_outside(r, plan) for r in outside]
     content += [_session(s, held, release) for s in day.sessions]
     content += [_struck(d) for d in day.deleted]
     return (
         f"<li class='{' '.join(classes)}'{extra} data-date='{day.date.isoformat()}'>"
         f"{''.join(content)}</li>"
+    )
+
+
+def _outside(run: ExternalRun, plan: Plan) -> str:
+    """R6: a run of the other app's plan, shown for what the strength was placed around."""
+    local = run.start.astimezone(zone(plan.timezone))
+    when = "some time that day" if run.all_day else f"{local:%H:%M}"
+    kind = run.kind or "kind not read: counted as a key run"
+    return (
+        f"<div class='outside' title='from your other app ({escape(run.source)})'>"
+        f"{escape(run.title)} <span>· {escape(kind)}, {when}, from your other app</span></div>"
     )
 
 

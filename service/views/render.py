@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from scheduler.model import PlacedSession, Plan, Race, WeekPlan
+from scheduler.model import ExternalRun, PlacedSession, Plan, Race, WeekPlan
+from scheduler.plan import zone
 from service.views.held import HeldPlan
 from service.views.paces import result_lines, source_line, zones_line
 
@@ -32,6 +33,10 @@ def render_plan(plan: Plan, console: Console, held: HeldPlan | None = None) -> N
     races: dict[date, list[Race]] = defaultdict(list)
     for race in plan.races:
         races[race.date].append(race)
+    tz = zone(plan.timezone)
+    outside: dict[date, list[ExternalRun]] = defaultdict(list)
+    for run in plan.external_runs:
+        outside[run.start.astimezone(tz).date()].append(run)
     console.print(
         f"[bold]racecal plan for {plan.athlete_id}[/] from {plan.today.isoformat()} "
         f"({plan.timezone})"
@@ -45,7 +50,7 @@ def render_plan(plan: Plan, console: Console, held: HeldPlan | None = None) -> N
         for line in result_lines(plan.fitness):
             console.print(f"  result: {line}", markup=False)
     for week in plan.weeks:
-        console.print(_week_table(week, by_day, races, held))
+        console.print(_week_table(week, by_day, races, held, outside))
     if held is not None and held.deleted:
         console.print("[bold]Deleted by you[/] (not made again; racecal release KEY undoes it)")
         for gone in held.deleted:
@@ -65,6 +70,7 @@ def _week_table(
     by_day: dict[date, list[PlacedSession]],
     races: dict[date, list[Race]],
     held: HeldPlan | None = None,
+    outside: dict[date, list[ExternalRun]] | None = None,
 ) -> Table:
     style = PHASE_STYLE.get(week.phase.value, "white")
     title = f"Week of {week.start:%a %d %b %Y} - [{style}]{week.phase.value}[/]"
@@ -83,12 +89,20 @@ def _week_table(
     for offset in range(7):
         day = week.start + timedelta(days=offset)
         rows = [("", f"[bold red]RACE: {escape(race.title)}[/]") for race in races.get(day, [])]
+        rows += [_outside(r) for r in (outside or {}).get(day, [])]
         rows += [(f"{s.start:%H:%M}-{s.end:%H:%M}", _label(s, held)) for s in by_day.get(day, [])]
         if not rows:
             rows = [("", "[dim]rest[/]")]
         for i, (when, what) in enumerate(rows):
             table.add_row(f"{day:%a %d}" if i == 0 else "", when, what)
     return table
+
+
+def _outside(run: ExternalRun) -> tuple[str, str]:
+    """R6: a run of the other app's plan; racecal never writes it."""
+    when = "all day" if run.all_day else f"{run.start:%H:%M}-{run.end:%H:%M}"
+    kind = run.kind or "kind not read: a key run"
+    return when, f"[dim]{escape(run.title)} ({kind}, from your other app)[/]"
 
 
 def _label(session: PlacedSession, held: HeldPlan | None = None) -> str:

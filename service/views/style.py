@@ -42,6 +42,7 @@ li.today{background:#fffbe6;box-shadow:inset 3px 0 0 #222}
 .date{color:#555;font-size:13px}
 .dow{font-weight:bold;color:#333}
 .now{background:#222;color:#fff;border-radius:3px;padding:0 5px;margin-left:4px;font-size:12px}
+.outside{border:1px dashed #888;border-radius:3px;padding:2px 5px;margin:3px 0;color:#444}
 .race{background:#b71c1c;color:#fff;border-radius:3px;padding:2px 5px;margin:3px 0;
  font-weight:bold}
 details.s,.gone{border-left:4px solid;border-radius:3px;margin:3px 0;padding:2px 4px}
