@@ -22,7 +22,7 @@ import icalendar
 import recurring_ical_events
 from icalendar.prop import vDDDTypes
 
-from connectors.base import IcsError
+from connectors.base import IcsError, RemoteEvent
 
 PER_EVENT = 5_000
 PER_CALENDAR = 20_000
@@ -40,10 +40,19 @@ FIRST_SPAN = timedelta(hours=1)
 SPAN_TARGET = 500
 
 
+@dataclass(frozen=True, slots=True)
+class Lone:
+    """An event that stands alone, read without icalendar (connectors.quick): the line it
+    begins on and its one occurrence."""
+
+    line: int
+    event: RemoteEvent
+
+
 @dataclass(frozen=True)
 class Expanded:
-    # One VEVENT per occurrence, with its own DTSTART and DTEND.
-    components: tuple[icalendar.Event, ...]
+    # One VEVENT per occurrence, with its own DTSTART and DTEND (a lone event as it was read).
+    components: tuple[icalendar.Event | RemoteEvent, ...]
     # One line per event cut short or left out, and one when the calendar was cut.
     cut: tuple[str, ...]
 
@@ -55,16 +64,20 @@ def expand(
     end: datetime,
     per_event: int = PER_EVENT,
     per_calendar: int = PER_CALENDAR,
+    alone: tuple[Lone, ...] = (),
+    lines: dict[int, int] | None = None,
 ) -> Expanded:
-    """The occurrences overlapping [start, end), recurrences expanded, within the bounds."""
-    singles, others = _singles(calendar, start, end)
+    """The occurrences overlapping [start, end), recurrences expanded, within the bounds.
+    `alone`: events that stand alone kept outside the calendar; `lines`: where each VEVENT of
+    the calendar begins, by id(), so that events of one start keep the file's order."""
+    singles, others = _singles(calendar, start, end, alone, lines or {})
     moved = calendar.copy()
     moved.subcomponents = [near(c, start) for c in others]
     try:
         query = recurring_ical_events.of(moved, skip_bad_series=True)
     except EXPANSION_ERRORS as exc:
         raise IcsError(where, f"cannot expand recurring events ({_reason(exc)})") from None
-    out: list[icalendar.Event] = []
+    out: list[icalendar.Event | RemoteEvent] = []
     cut: list[str] = []
     for series in query.series:
         room = min(per_event, per_calendar - len(out))
@@ -94,28 +107,33 @@ def expand(
             break
     else:
         room = per_calendar - len(out)
-        out.extend(singles[:room])
+        out.extend(event for _, event in singles[:room])
         if len(singles) > room:
             cut.append(
                 f"{where}: more than {per_calendar} occurrences from {start:%Y-%m-%d} to "
                 f"{end:%Y-%m-%d}; the calendar is read up to "
-                f"{_moment(singles[room].start, start):%Y-%m-%d %H:%M}"
+                f"{singles[room][0]:%Y-%m-%d %H:%M}"
             )
     return Expanded(tuple(out), tuple(cut))
 
 
 def _singles(
-    calendar: icalendar.Calendar, start: datetime, end: datetime
-) -> tuple[list[icalendar.Event], list[Any]]:
+    calendar: icalendar.Calendar,
+    start: datetime,
+    end: datetime,
+    alone: tuple[Lone, ...],
+    lines: dict[int, int],
+) -> tuple[list[tuple[datetime, icalendar.Event | RemoteEvent]], list[Any]]:
     """The events that stand alone (no repeat, no override, a UID of their own) overlapping
-    the window, in time order, and every other component. The lone ones are most of a big
-    calendar; they need no series built to be found in the window."""
+    the window, with their starts, in time order (the file's among those of one start), and
+    every other component. The lone ones are most of a big calendar; they need no series
+    built to be found in the window."""
     events = [c for c in calendar.subcomponents if isinstance(c, icalendar.Event)]
     uses = Counter(str(c.get("UID", "")) for c in events)
     floating_is_zoned = "X-WR-TIMEZONE" in calendar
-    singles: list[tuple[datetime, icalendar.Event]] = []
+    singles: list[tuple[datetime, int, icalendar.Event | RemoteEvent]] = []
     others: list[Any] = [c for c in calendar.subcomponents if not isinstance(c, icalendar.Event)]
-    for event in events:
+    for index, event in enumerate(events):
         if uses[str(event.get("UID", ""))] > 1 or any(k in event for k in ALONE_NOT):
             others.append(event)
             continue
@@ -128,10 +146,18 @@ def _singles(
             others.append(event)  # X-WR-TIMEZONE sets its zone: the library's way
             continue
         first, last = _moment(begin, start), _moment(finish, start)
-        if (first < end and last > start) or (first == last and start <= first < end):
-            singles.append((first, event))
-    singles.sort(key=lambda pair: pair[0])
-    return [event for _, event in singles], others
+        if _overlaps(first, last, start, end):
+            singles.append((first, lines.get(id(event), index), event))
+    for lone in alone:
+        first, last = _moment(lone.event.start, start), _moment(lone.event.end, start)
+        if _overlaps(first, last, start, end):
+            singles.append((first, lone.line, lone.event))
+    singles.sort(key=lambda single: (single[0], single[1]))
+    return [(first, event) for first, _, event in singles], others
+
+
+def _overlaps(first: datetime, last: datetime, start: datetime, end: datetime) -> bool:
+    return (first < end and last > start) or (first == last and start <= first < end)
 
 
 # What makes an event more than itself: a repeat, or an override of one.

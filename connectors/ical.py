@@ -9,7 +9,7 @@ file that is not iCalendar at all raises IcsError. Nothing here knows what a rac
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +18,8 @@ import recurring_ical_events
 
 from connectors import icaltext
 from connectors.base import IcsError, Problem, RemoteEvent
-from connectors.expand import expand
+from connectors.expand import PER_CALENDAR, PER_EVENT, Lone, expand
+from connectors.quick import Plain
 
 log = logging.getLogger("racecal.sources")
 MAX_BYTES = icaltext.MAX_BYTES
@@ -35,6 +36,24 @@ class Read:
     calendar: icalendar.Calendar
     events: tuple[RemoteEvent, ...]
     problems: tuple[Problem, ...]
+    # The plain events read without icalendar (`read(quick=True)`): not in `calendar`.
+    alone: tuple[Lone, ...] = ()
+    # The line each VEVENT of `calendar` begins on, by id(), so that events of one start
+    # keep the file's order.
+    lines: dict[int, int] | None = None
+
+    def bounded(
+        self,
+        where: Path | str,
+        start: datetime,
+        end: datetime,
+        per_event: int = PER_EVENT,
+        per_calendar: int = PER_CALENDAR,
+    ) -> tuple[list[RemoteEvent], tuple[str, ...]]:
+        """`bounded` over this calendar and its plain events."""
+        return bounded(
+            self.calendar, where, start, end, self.alone, self.lines, per_event, per_calendar
+        )
 
 
 def parse(data: bytes, where: Path | str) -> icalendar.Calendar:
@@ -43,15 +62,19 @@ def parse(data: bytes, where: Path | str) -> icalendar.Calendar:
     return read(data, where).calendar
 
 
-def read(data: bytes, where: Path | str, basis: Path | str | None = None) -> Read:
+def read(
+    data: bytes, where: Path | str, basis: Path | str | None = None, quick: bool = False
+) -> Read:
     """Every VEVENT of `data` that can be read, each one that cannot named by its line, UID
     and title and left out (the rest is read); TZIDs that name no zone reported once each.
-    `where` and `basis` as in `components`."""
-    split = icaltext.parse(data, where)
+    `where` and `basis` as in `components`. `quick`: plain events (connectors.quick) are read
+    without icalendar, to the same events; `Read.bounded` then gives their occurrences."""
+    split = icaltext.parse(data, where, quick)
     zone = icaltext.calendar_zone(split.calendar)
-    events: list[RemoteEvent] = []
+    events: list[tuple[int, RemoteEvent]] = []
     problems = [_unparsed(block, reason, where) for block, reason in split.broken]
     kept: list[icalendar.Event] = []
+    lines: dict[int, int] = {}
     floating: dict[str, int] = {}
     for line, event in split.events:
         for tzid in () if event.errors else icaltext.unresolved(event, zone):
@@ -60,10 +83,21 @@ def read(data: bytes, where: Path | str, basis: Path | str | None = None) -> Rea
         if isinstance(found, RemoteEvent):
             found = _expandable(event, found, f"{where}, line {line}")
         if isinstance(found, RemoteEvent):
-            events.append(found)
+            events.append((line, found))
             kept.append(event)
+            lines[id(event)] = line
         else:
             problems.append(found)
+    alone: list[Lone] = []
+    for line, plain in split.plain:
+        found = _plain(plain, where, basis)
+        events.append((line, found))
+        given = plain.uid.strip()  # the window's events have no made-up UID
+        alone.append(
+            Lone(line, found if found.uid == given else replace(found, id=given, uid=given))
+        )
+    if alone:
+        events.sort(key=lambda pair: pair[0])
     calendar = split.calendar
     calendar.subcomponents = [
         *(c for c in calendar.subcomponents if not isinstance(c, icalendar.Event)),
@@ -78,7 +112,24 @@ def read(data: bytes, where: Path | str, basis: Path | str | None = None) -> Rea
                 f"Windows name); its {count} event(s) are read in {read_in}",
             )
         )
-    return Read(calendar, tuple(events), tuple(problems))
+    return Read(calendar, tuple(e for _, e in events), tuple(problems), tuple(alone), lines)
+
+
+def _plain(plain: Plain, where: Path | str, basis: Path | str | None) -> RemoteEvent:
+    """A plain event as `component` reads it."""
+    uid = plain.uid.strip() or f"{Path(str(basis or where)).name}:{plain.title}:{plain.start}"
+    return RemoteEvent(
+        id=uid,
+        title=plain.title,
+        start=plain.start,
+        end=plain.end,
+        description=plain.description,
+        location=plain.location,
+        busy=plain.busy,
+        created=plain.created,
+        uid=uid,
+        cancelled=plain.cancelled,
+    )
 
 
 def load(path: Path) -> tuple[bytes, icalendar.Calendar]:
@@ -182,12 +233,23 @@ def occurrences(
 
 
 def bounded(
-    calendar: icalendar.Calendar, where: Path | str, start: datetime, end: datetime
+    calendar: icalendar.Calendar,
+    where: Path | str,
+    start: datetime,
+    end: datetime,
+    alone: tuple[Lone, ...] = (),
+    lines: dict[int, int] | None = None,
+    per_event: int = PER_EVENT,
+    per_calendar: int = PER_CALENDAR,
 ) -> tuple[list[RemoteEvent], tuple[str, ...]]:
-    """`occurrences`, and one line for each event the bounds cut or left out."""
-    found = expand(calendar, where, start, end)
+    """`occurrences`, and one line for each event the bounds cut or left out; `alone` and
+    `lines` as `Read` has them."""
+    found = expand(calendar, where, start, end, per_event, per_calendar, alone, lines)
     out: list[RemoteEvent] = []
     for event in found.components:
+        if isinstance(event, RemoteEvent):
+            out.append(event)
+            continue
         try:
             begin, finish = event.start, event.end
         except (KeyError, ValueError, IndexError):

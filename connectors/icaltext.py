@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import icalendar
 from icalendar.timezone import tzp
 
 from connectors.base import IcsError
+from connectors.quick import Plain, plain
 
 MAX_BYTES = 20 * 1024 * 1024
 PARSE_ERRORS = (ValueError, IndexError, KeyError, TypeError, AttributeError)
@@ -81,6 +83,9 @@ class Split:
     events: tuple[tuple[int, icalendar.Event], ...]
     # Each VEVENT that could not be parsed at all, and why.
     broken: tuple[tuple[Block, str], ...]
+    # Each plain VEVENT read without icalendar (`parse(quick=True)`), with the line it begins
+    # on; none of them shares its UID with another VEVENT of the text.
+    plain: tuple[tuple[int, Plain], ...] = ()
 
 
 def split(data: bytes, where: Path | str) -> tuple[bytes, list[Block]]:
@@ -118,28 +123,52 @@ def split(data: bytes, where: Path | str) -> tuple[bytes, list[Block]]:
     return b"\n".join(rest), blocks
 
 
-def parse(data: bytes, where: Path | str) -> Split:
+def parse(data: bytes, where: Path | str, quick: bool = False) -> Split:
     """The calendar in `data` with each VEVENT that parses; IcsError naming `where` when the
-    text is no calendar at all."""
+    text is no calendar at all. `quick`: plain VEVENTs (connectors.quick) are read without
+    icalendar and left out of the calendar, unless another VEVENT has their UID (a series
+    and its overrides are the library's to join)."""
     if len(data) > MAX_BYTES:
         raise too_large(where)
     rest, blocks = split(data, where)
-    events: list[tuple[int, icalendar.Event]] = []
+    parsed: list[tuple[int, icalendar.Event]] = []
     broken: list[tuple[Block, str]] = []
+    read: list[tuple[Block, Plain]] = []
     with own_timezones():
         calendar = _calendar(rest, where)
+        zoned = "X-WR-TIMEZONE" in calendar
         for block in blocks:
-            try:
-                event = icalendar.Event.from_ical(block.text)
-            except PARSE_ERRORS as exc:
-                broken.append((block, first_line(exc)))
-                continue
-            if isinstance(event, icalendar.Event):
-                events.append((block.line, event))
-                calendar.add_component(event)
+            found = plain(block.text, zoned) if quick else None
+            if found is not None:
+                read.append((block, found))
             else:
-                broken.append((block, "not a VEVENT"))
-    return Split(calendar, tuple(events), tuple(broken))
+                _parse_one(block, parsed, broken)
+        uses = Counter(str(event.get("UID", "")) for _, event in parsed)
+        uses.update(found.uid for _, found in read)
+        shared = [block for block, found in read if uses[found.uid] > 1]
+        for block in shared:
+            _parse_one(block, parsed, broken)
+    if shared:  # back in the file's order
+        parsed.sort(key=lambda pair: pair[0])
+        broken.sort(key=lambda pair: pair[0].line)
+    for _, event in parsed:
+        calendar.add_component(event)
+    alone = tuple((block.line, found) for block, found in read if uses[found.uid] == 1)
+    return Split(calendar, tuple(parsed), tuple(broken), alone)
+
+
+def _parse_one(
+    block: Block, parsed: list[tuple[int, icalendar.Event]], broken: list[tuple[Block, str]]
+) -> None:
+    try:
+        event = icalendar.Event.from_ical(block.text)
+    except PARSE_ERRORS as exc:
+        broken.append((block, first_line(exc)))
+        return
+    if isinstance(event, icalendar.Event):
+        parsed.append((block.line, event))
+    else:
+        broken.append((block, "not a VEVENT"))
 
 
 def _calendar(data: bytes | str, where: Path | str) -> icalendar.Calendar:

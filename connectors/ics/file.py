@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import icalendar
-
-from connectors.base import Capabilities, ChangeSet, IcsError, Problem, RemoteEvent
-from connectors.ical import bounded, read
+from connectors.base import Capabilities, ChangeSet, IcsError, RemoteEvent
+from connectors.ical import Read, read
 from connectors.icaltext import read_file
 from connectors.ics.swap import digest
 from connectors.said import Said
@@ -25,9 +23,8 @@ from connectors.said import Said
 class _Read:
     stamp: str
     digest: str
-    calendar: icalendar.Calendar
-    events: tuple[RemoteEvent, ...]
-    problems: tuple[Problem, ...]
+    # Plain events (connectors.quick) are held as read, not in its icalendar tree.
+    found: Read
 
 
 class IcsFileSource:
@@ -68,10 +65,11 @@ class IcsFileSource:
             raise IcsError(self.where, exc.strerror or str(exc), unparsable=False) from None
         seen = digest(data)
         if self._read is not None and self._read.digest == seen:
-            self._read = _Read(stamp, seen, *_parts(self._read))
+            self._read = _Read(stamp, seen, self._read.found)
             return self._read
-        found = read(data, self.where, basis=self.path)
-        self._read = _Read(stamp, seen, found.calendar, found.events, found.problems)
+        found = read(data, self.where, basis=self.path, quick=True)
+        del data  # not held beside what was read from it
+        self._read = _Read(stamp, seen, found)
         self.said.say(self.where, "read", found.problems)
         return self._read
 
@@ -85,17 +83,14 @@ class IcsFileSource:
         token = f"{read.stamp}:{read.digest}"
         if given_digest == read.digest:
             return ChangeSet((), (), token, full=False)
-        return ChangeSet(read.events, (), token, full=True, problems=read.problems)
+        found = read.found
+        return ChangeSet(found.events, (), token, full=True, problems=found.problems)
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:
         read = self._current()
         key = (read.digest, start, end)
         if self._expanded is None or self._expanded[0] != key:
-            events, cut = bounded(read.calendar, self.where, start, end)
+            events, cut = read.found.bounded(self.where, start, end)
             self.said.say(self.where, "window", cut)
             self._expanded = (key, events)
         return list(self._expanded[1])
-
-
-def _parts(read: _Read) -> tuple[icalendar.Calendar, tuple[RemoteEvent, ...], tuple[Problem, ...]]:
-    return read.calendar, read.events, read.problems
