@@ -246,3 +246,36 @@ def test_doctor_counts_no_marked_event_as_busy_time(tmp_path: Path) -> None:
     )
     marked = busy_line(_workspace(tmp_path / "life", event))
     assert marked.split(": ")[-1] == plain.split(": ")[-1]
+
+
+def test_a_pass_deletes_the_marked_days_sessions_and_brings_them_back(tmp_path: Path) -> None:
+    """The sync writes the bent plan: the holiday's sessions leave the training calendar, and
+    come back when the athlete removes the holiday (racecal took them, not the athlete)."""
+    config = example_workspace(tmp_path)
+    busy = config.parent / "examples" / "busy.ics"
+    before = busy.read_bytes()
+    first, last = date(2027, 1, 18), date(2027, 1, 24)
+
+    def held_in_week() -> int:
+        text = (config.parent / "var" / "training.ics").read_text()
+        days = {f"{first + timedelta(days=i):%Y%m%d}T" for i in range((last - first).days + 1)}
+        return sum(
+            1
+            for line in text.splitlines()
+            if line.startswith("DTSTART") and any(d in line for d in days)
+        )
+
+    def sync() -> None:
+        now = "2027-01-11T05:00:00+01:00"
+        result = CliRunner().invoke(main, ["sync", "--once", "--config", str(config), "--now", now])
+        assert result.exit_code == 0, result.output
+
+    sync()
+    planned = held_in_week()
+    assert planned >= 5
+    _add(busy, _event("h9", "#holiday", first, last))
+    sync()
+    assert held_in_week() == 0
+    busy.write_bytes(before)
+    sync()
+    assert held_in_week() == planned
