@@ -25,14 +25,15 @@ def private_files() -> None:
     os.umask(0o077)
 
 
-def open_store(config: str | None) -> tuple[Config, Store]:
-    """The config and its store at the newest schema, or one line and exit 2."""
+def open_store(config: str | None, athletes: bool = True) -> tuple[Config, Store]:
+    """The config and its store at the newest schema, with the config's athletes laid into
+    the store unless not `athletes` (a schema upgrade alone); or one line and exit 2."""
     private_files()
     try:
         loaded = load_config(config_path(config))
         store = Store.open(loaded.service.database_url, loaded.state_dir)
         store.upgrade()
-        roster = settle(loaded, store, datetime.now(UTC))
+        roster = settle(loaded, store, datetime.now(UTC)) if athletes else Roster(loaded)
     except (ConfigError, StoreError) as exc:
         fail(str(exc))
     return said(roster), store

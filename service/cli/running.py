@@ -32,7 +32,7 @@ def db_upgrade(config: str | None) -> None:
     Example:
       racecal db upgrade --config /etc/racecal/config.toml
     """
-    _, store = open_store(config)
+    _, store = open_store(config, athletes=False)
     click.echo(f"racecal: store at revision {store.revision()}")
 
 
