@@ -271,6 +271,7 @@ class AthleteCalendars:
         found is stored; nothing is parsed into races or busy time yet (`derive`)."""
         roles = {role: self.sources(role) for role in ROLES}
         races = {id(s) for s in roles["races"]}
+        runs = self._runs_keys()
         self._looked = {}
         try:
             for source in (*roles["races"], *roles["busy"], *roles["runs"]):
@@ -278,12 +279,28 @@ class AthleteCalendars:
                 if key in self._looked:
                     continue
                 kept = self.kept.get(SOURCE, key)
-                kept.take(source.changes(kept.cursor), keep_events=id(source) in races)
+                try:
+                    found = source.changes(kept.cursor)
+                except SourceError as exc:
+                    if id(source) in runs:
+                        # The runs calendar is new to most configs: the line names its key.
+                        raise SourceError(f"{runs[id(source)]}: {exc}") from None
+                    raise
+                kept.take(found, keep_events=id(source) in races)
                 self._looked[key] = kept
             if self._only is None:
                 self.kept.prune(SOURCE, set(self._looked))
         finally:
             self.kept.save()
+
+    def _runs_keys(self) -> dict[int, str]:
+        """Each runs calendar's config key, by the source's id (R6)."""
+        where = self.entry.where or f"athlete {self.entry.athlete.id}"
+        return {
+            id(source): f"{where}.runs.ics" if kind == "ics" else f"{where}.{kind}.runs"
+            for kind, account in self._opened()
+            for source in account.sources("runs")
+        }
 
     def _key(self, source: Source) -> str:
         key = self._keys.get(id(source))

@@ -15,6 +15,7 @@ import icalendar
 import pytest
 from click.testing import CliRunner
 
+from connectors.base import SourceError
 from connectors.registry import Context, open_account
 from scheduler.external import runs_from
 from scheduler.model import ExternalRun
@@ -224,3 +225,15 @@ def test_an_override_in_config_wins_over_the_table(tmp_path: Path) -> None:
     plan = plan_for(entry, MONDAY, 1).plan
     easy = next(r for r in plan.external_runs if r.title == "Easy Run - 5km")
     assert (easy.kind, easy.key_run) == (RunKind.TEMPO.value, True)
+
+
+def test_a_runs_file_that_is_not_there_is_one_line_naming_the_key(tmp_path: Path) -> None:
+    config = example_workspace(tmp_path)
+    with config.open("a", encoding="utf-8") as f:
+        f.write('\n[athletes.runs]\nics = ["runna-plan.ics"]\n')
+    entry = load_config(config).athletes[0]
+    with pytest.raises(SourceError) as caught:
+        plan_for(entry, MONDAY, 1)
+    line = str(caught.value)
+    assert "\n" not in line
+    assert line == f"{config}: athletes[0].runs.ics: {tmp_path / 'runna-plan.ics'}: file not found"

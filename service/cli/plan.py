@@ -89,7 +89,9 @@ def show(
     """Print the plan week by week: phase, each day's sessions with times, races; first where
     your paces come from and what each race result in your calendar did (R7). Sessions you
     changed in your calendar show as you left them ("you moved this"); the ones you deleted are
-    listed apart. When a race or busy source cannot be read, the last good plan is shown.
+    listed apart. Runs from another app's calendar ([athletes.runs], R6) are listed beside
+    the strength placed around them, marked as from the other app. When a race or busy source
+    cannot be read, the last good plan is shown.
 
     \b
     Examples:

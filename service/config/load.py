@@ -58,6 +58,8 @@ class AthleteConfig:
     state_dir: Path = Path()
     # [service] public_url: each session's event links its workout file below it.
     public_url: str | None = None
+    # Where its table sits, for messages: "<config>: athletes[0]".
+    where: str = ""
     # [athletes.life]: title markers and CATEGORIES values of life events (L13-L16).
     life_markers: Mapping[str, LifeKind] = field(default_factory=lambda: dict(MARKERS))
     life_categories: Mapping[str, LifeKind] = field(default_factory=lambda: dict(CATEGORIES))
@@ -269,6 +271,7 @@ def _athlete(
         cache_dir=state / "var" / "cache" / table.id,
         state_dir=state,
         public_url=public_url,
+        where=where,
         output_mode=0o600 if table.output.private else 0o644,
         life_markers=table.life.marker_table(),
         life_categories=table.life.category_table(),
