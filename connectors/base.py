@@ -152,7 +152,7 @@ def managed_id(athlete_id: str, session_key: str) -> str:
     return base64.b32hexencode(digest[:20]).decode("ascii").lower()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RemoteEvent:
     """An event as the backend holds it: one per occurrence from `events()` (a floating time
     stays naive: the athlete's own clock), one per component from `changes()`."""

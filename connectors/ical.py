@@ -9,7 +9,7 @@ file that is not iCalendar at all raises IcsError. Nothing here knows what a rac
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -19,7 +19,6 @@ import recurring_ical_events
 from connectors import icaltext
 from connectors.base import IcsError, Problem, RemoteEvent
 from connectors.expand import PER_CALENDAR, PER_EVENT, Lone, expand
-from connectors.quick import Plain
 
 log = logging.getLogger("racecal.sources")
 MAX_BYTES = icaltext.MAX_BYTES
@@ -89,13 +88,9 @@ def read(
         else:
             problems.append(found)
     alone: list[Lone] = []
-    for line, plain in split.plain:
-        found = _plain(plain, where, basis)
+    for line, found in split.plain:
         events.append((line, found))
-        given = plain.uid.strip()  # the window's events have no made-up UID
-        alone.append(
-            Lone(line, found if found.uid == given else replace(found, id=given, uid=given))
-        )
+        alone.append(Lone(line, found))
     if alone:
         events.sort(key=lambda pair: pair[0])
     calendar = split.calendar
@@ -113,23 +108,6 @@ def read(
             )
         )
     return Read(calendar, tuple(e for _, e in events), tuple(problems), tuple(alone), lines)
-
-
-def _plain(plain: Plain, where: Path | str, basis: Path | str | None) -> RemoteEvent:
-    """A plain event as `component` reads it."""
-    uid = plain.uid.strip() or f"{Path(str(basis or where)).name}:{plain.title}:{plain.start}"
-    return RemoteEvent(
-        id=uid,
-        title=plain.title,
-        start=plain.start,
-        end=plain.end,
-        description=plain.description,
-        location=plain.location,
-        busy=plain.busy,
-        created=plain.created,
-        uid=uid,
-        cancelled=plain.cancelled,
-    )
 
 
 def load(path: Path) -> tuple[bytes, icalendar.Calendar]:

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 from icalendar.timezone import tzp
 
-from connectors.base import IcsError
-from connectors.quick import Plain, plain
+from connectors.base import IcsError, RemoteEvent
+from connectors.quick import plain
 
 MAX_BYTES = 20 * 1024 * 1024
 PARSE_ERRORS = (ValueError, IndexError, KeyError, TypeError, AttributeError)
@@ -85,7 +85,7 @@ class Split:
     broken: tuple[tuple[Block, str], ...]
     # Each plain VEVENT read without icalendar (`parse(quick=True)`), with the line it begins
     # on; none of them shares its UID with another VEVENT of the text.
-    plain: tuple[tuple[int, Plain], ...] = ()
+    plain: tuple[tuple[int, RemoteEvent], ...] = ()
 
 
 def split(data: bytes, where: Path | str) -> tuple[bytes, list[Block]]:
@@ -98,7 +98,7 @@ def split(data: bytes, where: Path | str) -> tuple[bytes, list[Block]]:
     open_at = 0
     held: list[bytes] = []
     inner = 0
-    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").split(b"\n"), 1):
+    for number, raw in enumerate(_lines(data.removeprefix(b"\xef\xbb\xbf")), 1):
         # Folded lines begin with a space: never a BEGIN or END of their own.
         word = raw.rstrip(b"\r\n \t").upper()
         if inner:
@@ -123,6 +123,16 @@ def split(data: bytes, where: Path | str) -> tuple[bytes, list[Block]]:
     return b"\n".join(rest), blocks
 
 
+def _lines(data: bytes) -> Iterator[bytes]:
+    """`data.split(b"\n")` one line at a time: a list of every line of a 20 MiB file would
+    be held beside the file and its events."""
+    at = 0
+    while (end := data.find(b"\n", at)) >= 0:
+        yield data[at:end]
+        at = end + 1
+    yield data[at:]
+
+
 def parse(data: bytes, where: Path | str, quick: bool = False) -> Split:
     """The calendar in `data` with each VEVENT that parses; IcsError naming `where` when the
     text is no calendar at all. `quick`: plain VEVENTs (connectors.quick) are read without
@@ -133,27 +143,30 @@ def parse(data: bytes, where: Path | str, quick: bool = False) -> Split:
     rest, blocks = split(data, where)
     parsed: list[tuple[int, icalendar.Event]] = []
     broken: list[tuple[Block, str]] = []
-    read: list[tuple[Block, Plain]] = []
+    read: list[tuple[int, RemoteEvent]] = []
     with own_timezones():
         calendar = _calendar(rest, where)
         zoned = "X-WR-TIMEZONE" in calendar
         for block in blocks:
             found = plain(block.text, zoned) if quick else None
             if found is not None:
-                read.append((block, found))
+                read.append((block.line, found))
             else:
                 _parse_one(block, parsed, broken)
+        del blocks  # a plain event's text is not held beside what was read of it
         uses = Counter(str(event.get("UID", "")) for _, event in parsed)
         uses.update(found.uid for _, found in read)
-        shared = [block for block, found in read if uses[found.uid] > 1]
-        for block in shared:
-            _parse_one(block, parsed, broken)
+        shared = {line for line, found in read if uses[found.uid] > 1}
+        if shared:  # rare (an override read plain): the text is split again for them
+            for block in split(data, where)[1]:
+                if block.line in shared:
+                    _parse_one(block, parsed, broken)
     if shared:  # back in the file's order
         parsed.sort(key=lambda pair: pair[0])
         broken.sort(key=lambda pair: pair[0].line)
     for _, event in parsed:
         calendar.add_component(event)
-    alone = tuple((block.line, found) for block, found in read if uses[found.uid] == 1)
+    alone = tuple((line, found) for line, found in read if uses[found.uid] == 1)
     return Split(calendar, tuple(parsed), tuple(broken), alone)
 
 

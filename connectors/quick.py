@@ -11,9 +11,10 @@ not fit its pattern, a line twice) is left to icalendar (None), which stays the 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
+
+from connectors.base import RemoteEvent
 
 UTC = ZoneInfo("UTC")  # what icalendar gives a time ending in Z
 
@@ -37,27 +38,12 @@ _SPAN = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Plain:
-    """One plain VEVENT as icalendar would read it: text as given (the UID not stripped),
-    `end` as `icalendar.Event.end` gives it (DTEND, DTSTART plus DURATION, or the RFC
-    default)."""
-
-    uid: str
-    title: str
-    description: str
-    location: str
-    start: date
-    end: date
-    busy: bool
-    cancelled: bool
-    created: datetime | None
-
-
-def plain(text: bytes, zoned: bool) -> Plain | None:
-    """The event in `text` (one BEGIN:VEVENT ... END:VEVENT) when it is plain, else None.
-    `zoned`: the calendar has an X-WR-TIMEZONE, which sets the zone of floating times (the
-    library's way): an event with one is not plain."""
+def plain(text: bytes, zoned: bool) -> RemoteEvent | None:
+    """The event in `text` (one BEGIN:VEVENT ... END:VEVENT) as `connectors.ical.component`
+    reads it when it is plain, else None. Plain events have a UID without surrounding blanks
+    (so no UID is made up for them, and their one occurrence is the same event). `zoned`: the
+    calendar has an X-WR-TIMEZONE, which sets the zone of floating times (the library's way):
+    an event with one is not plain."""
     try:
         unfolded = text.decode("utf-8")
     except UnicodeDecodeError:
@@ -94,8 +80,11 @@ def _known(name: str, value: str, as_date: bool) -> bool:
     return name.startswith("X-") and not name.startswith("X-WR-")
 
 
-def _event(values: dict[str, str], dated: set[str], zoned: bool) -> Plain | None:
-    if "DTSTART" not in values or ("DTEND" in values and "DURATION" in values):
+def _event(values: dict[str, str], dated: set[str], zoned: bool) -> RemoteEvent | None:
+    uid = values.get("UID", "")
+    if not uid or uid != uid.strip() or "DTSTART" not in values:
+        return None
+    if "DTEND" in values and "DURATION" in values:
         return None
     start = _time(values["DTSTART"], "DTSTART" in dated)
     if start is None or (zoned and isinstance(start, datetime) and start.tzinfo is None):
@@ -114,8 +103,9 @@ def _event(values: dict[str, str], dated: set[str], zoned: bool) -> Plain | None
     else:
         end = start + timedelta(days=1)
     created = _utc(values["CREATED"]) if "CREATED" in values else None
-    return Plain(
-        uid=values.get("UID", ""),
+    return RemoteEvent(
+        id=uid,
+        uid=uid,
         title=values.get("SUMMARY", "").strip(),
         description=values.get("DESCRIPTION", ""),
         location=values.get("LOCATION", ""),
