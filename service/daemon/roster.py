@@ -1,8 +1,9 @@
 """The daemon's athletes, followed in the store while it runs: every ROSTER_SECONDS one small
-query reads each athlete's version (service.store.athletes); an athlete added gets its
-calendars, lock, file watches, metrics and pass job, and a pass at once; one changed gets them
-anew from its new settings (after the pass under way), and a pass; one removed loses them, its
-push channels are stopped, and no pass of it starts again. Nothing restarts.
+query counts the athletes' rows and sums their versions, and only when that moved is each
+one's version read (service.store.athletes). An athlete added gets its calendars, lock, file
+watches, metrics and pass job, and a pass at once; one changed gets them anew from its new
+settings (after the pass under way), and a pass; one removed loses them, its push channels
+are stopped, and no pass of it starts again. Nothing restarts.
 
 Daemon (service.daemon.runner) holds the per-athlete state; this is the part of it that
 follows the store.
@@ -56,6 +57,8 @@ class Roster:
     # The athletes synced now, by id, and the version of each that is in use.
     _entries: dict[str, AthleteConfig]
     _versions: dict[str, int]
+    # athletes.changes() at the last look: while it stays, nothing is read.
+    _changes: tuple[int, int] | None = None
 
     if TYPE_CHECKING:
 
@@ -82,6 +85,9 @@ class Roster:
     def reread(self) -> None:
         """Follow the store's athletes: what was added, changed or removed since the last look."""
         try:
+            seen = athletes.changes(self.store)
+            if seen == self._changes:
+                return
             now = athletes.versions(self.store)
             changed = [i for i, version in now.items() if self._versions.get(i) != version]
             rows = athletes.stored(self.store, changed) if changed else []
@@ -106,6 +112,7 @@ class Roster:
                 self._close(row.id, gone=False)
             self._open(entry)
             log.info("athlete %s: %s; a pass now", row.id, "changed" if known else "added")
+        self._changes = seen
         if gone or rows:
             self._publish()
 
