@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 from connectors.base import Source
 from connectors.registry import Context, open_account
 from scheduler.busy import busy_from
+from scheduler.external import runs_from
 from scheduler.lifemarks import CATEGORIES, MARKERS, split_life
-from scheduler.model import Interval, LifeKind, Plan, PlanRequest
+from scheduler.model import ExternalRun, Interval, LifeKind, Plan, PlanRequest
 from scheduler.plan import build_plan, zone
 from scheduler.races import RaceRead, races_in, resolve_priorities
 from service.calendars import AthleteCalendars, Sources
@@ -28,6 +29,7 @@ __all__ = [
     "read_busy",
     "read_busy_checked",
     "read_races",
+    "read_runs",
     "read_sources",
 ]
 
@@ -101,6 +103,11 @@ def read_races(path: Path, tz: ZoneInfo, marks: Tables = (MARKERS, CATEGORIES)) 
     found = _file(path, "races").changes(None)
     _, plain = split_life(found.events, tz, *marks)
     return races_in(plain, found.problems, tz)
+
+
+def read_runs(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[ExternalRun]:
+    """Another app's runs in one .ics file between `start` and `end`, classified (R6)."""
+    return runs_from(_file(path, "runs").events(start, end), tz)
 
 
 def read_busy(path: Path, tz: ZoneInfo, start: datetime, end: datetime) -> list[Interval]:

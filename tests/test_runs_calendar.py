@@ -24,6 +24,7 @@ from scheduler.runkinds import RunKind
 from service.cli.main import main
 from service.config.load import AthleteConfig, load_config
 from service.config.reader import ConfigError
+from service.daemon.runner import Daemon
 from service.planning import plan_for
 from service.store.database import Store
 from service.sync.engine import run_pass
@@ -237,3 +238,40 @@ def test_a_runs_file_that_is_not_there_is_one_line_naming_the_key(tmp_path: Path
     line = str(caught.value)
     assert "\n" not in line
     assert line == f"{config}: athletes[0].runs.ics: {tmp_path / 'runna-plan.ics'}: file not found"
+
+
+def test_doctor_counts_the_runs_ahead_and_fails_a_missing_runs_file(tmp_path: Path) -> None:
+    config = workspace(tmp_path)
+    first = datetime.now(BERLIN).date() + timedelta(days=2)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Runna//Training Plan//EN")
+    cal.add("version", "2.0")
+    for i, title in enumerate(("Easy Run - 5km", "Tempo Run - 8km", "Long Run - 18km")):
+        event = icalendar.Event()
+        event.add("uid", f"runna-{i}@runna.com")
+        event.add("summary", title)
+        event.add("dtstart", first + timedelta(days=2 * i))
+        event.add("dtend", first + timedelta(days=2 * i + 1))
+        cal.add_component(event)
+    (tmp_path / "runs.ics").write_bytes(cal.to_ical())
+    result = CliRunner().invoke(main, ["doctor", "--config", str(config)])
+    assert f"{tmp_path / 'runs.ics'}: 3 run(s) from another app ahead (R6)" in result.output
+    (tmp_path / "runs.ics").unlink()
+    result = CliRunner().invoke(main, ["doctor", "--config", str(config)])
+    assert result.exit_code == 1
+    assert any(
+        line.startswith("fail") and f"{tmp_path / 'runs.ics'}: file not found" in line
+        for line in result.output.splitlines()
+    )
+
+
+def test_the_daemon_watches_the_runs_file_too(tmp_path: Path) -> None:
+    config = load_config(workspace(tmp_path))
+    store = Store.open(config.service.database_url, config.state_dir)
+    store.upgrade()
+    daemon = Daemon(config, store)
+    daemon.files.start()
+    try:
+        assert str((tmp_path / "runs.ics").resolve()) in daemon.files.watched
+    finally:
+        daemon.files.stop()

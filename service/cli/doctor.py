@@ -23,7 +23,7 @@ from scheduler.races import races_in
 from service.calendars import AthleteCalendars, training_elsewhere, training_target
 from service.cli.opening import everyone
 from service.config.load import CONFIG_HELP, AthleteConfig, Config
-from service.planning import read_busy_checked, read_races
+from service.planning import read_busy_checked, read_races, read_runs
 from service.store import status as store_status
 from service.store.database import Store, StoreError
 
@@ -105,7 +105,15 @@ def _athlete(entry: AthleteConfig, store: Store | None, now: datetime) -> Iterat
             yield Check("warn", name, problems[0] + more)
             continue
         yield Check("ok", name, f"{path}: {len(busy)} busy interval(s) ahead")
+    for path in entry.runs_ics:
+        try:
+            runs = read_runs(path, tz, start, end)
+        except IcsError as exc:
+            yield Check("fail", name, str(exc))
+            continue
+        yield Check("ok", name, f"{path}: {len(runs)} run(s) from another app ahead (R6)")
     feeds = [("races", u) for u in entry.race_urls] + [("busy", u) for u in entry.busy_urls]
+    feeds += [("runs", u) for u in entry.runs_urls]
     for kind, url in feeds:
         yield _feed(entry, name, kind, url, (start, end))
     yield from _remote(entry, name, start, end)
@@ -120,13 +128,15 @@ def _feed(
     """Fetched and parsed as a pass does: a feed that answers 200 with a login page is not ok.
     Messages show the URL's host only (its path holds the secret), never the cache file."""
     tz = zone(entry.athlete.timezone)
-    key = "race_urls" if kind == "races" else "busy_urls"
+    key = {"races": "race_urls", "busy": "busy_urls", "runs": "runs_urls"}[kind]
     account = open_account("ics", {key: [url], "cache_dir": entry.cache_dir}, _context(entry))
     [source] = account.sources(kind)
     try:
         found = source.changes(None)
         if kind == "races":
             count = f"{len(races_in(found.events, found.problems, tz).races)} race(s)"
+        elif kind == "runs":
+            count = f"{len(source.events(*window))} run(s) from another app ahead (R6)"
         else:
             count = f"{len(busy_from(source.events(*window), tz))} busy interval(s) ahead"
     except IcsError as exc:

@@ -121,7 +121,7 @@ class Roster:
         self._locks.setdefault(athlete_id, threading.Lock())
         self._calendars[athlete_id] = AthleteCalendars(entry, store=self.store)
         self._entries[athlete_id] = entry
-        self.files.add(athlete_id, (*entry.race_ics, *entry.busy_ics))
+        self.files.add(athlete_id, (*entry.race_ics, *entry.busy_ics, *entry.runs_ics))
         self.metrics.athletes([athlete_id])
         self.schedule(entry)
         if self._stamps[athlete_id]:

@@ -98,9 +98,13 @@ class Daemon(Roster):
         # The sources each athlete's last pass held (the empty-source guard), to warn on change.
         self._held: dict[str, set[str]] = {}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
-        # Race and busy files: the kernel tells of a save; what it cannot watch is polled.
+        # Race, busy and runs files: the kernel tells of a save; what it cannot watch is polled.
         self.files = FileWatcher(
-            ((a.athlete.id, p) for a in config.athletes for p in (*a.race_ics, *a.busy_ics)),
+            (
+                (a.athlete.id, p)
+                for a in config.athletes
+                for p in (*a.race_ics, *a.busy_ics, *a.runs_ics)
+            ),
             self.file_changed,
         )
         self._polled: list[AthleteConfig] = list(config.athletes)
@@ -215,7 +219,7 @@ class Daemon(Roster):
 
     def _stamp(self, entry: AthleteConfig) -> tuple[tuple[float, int], ...]:
         stamps = []
-        for path in (*entry.race_ics, *entry.busy_ics):
+        for path in (*entry.race_ics, *entry.busy_ics, *entry.runs_ics):
             if os.path.abspath(path) in self.files.watched:
                 continue
             try:
