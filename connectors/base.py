@@ -194,12 +194,14 @@ class Problem:
     """Something a source could not read as it should, as one line naming where and what.
     An event with a malformed property keeps the `title` and `description` that could be read,
     so the domain can tell a broken race (which keeps the last plan) from a broken lunch; None
-    for an object or a whole feed."""
+    for an object or a whole feed. `plain` is the line with nothing of the event's contents in
+    it (where, the UID, what is wrong), for logs above DEBUG; "" when none was made."""
 
     id: str
     line: str
     title: str | None = None
     description: str = ""
+    plain: str = ""
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ def read(
                 f"tzid:{tzid}",
                 f"{where}: TZID '{tzid}' names no time zone (no VTIMEZONE, not an IANA or "
                 f"Windows name); its {count} event(s) are read in {read_in}",
+                plain=f"{where}: TZID '{tzid}' names no time zone; its {count} event(s) are "
+                f"read in {read_in}",
             )
         )
     return Read(calendar, tuple(e for _, e in events), tuple(problems), tuple(alone), lines)
@@ -150,17 +152,18 @@ def component(
     description = str(event.get("DESCRIPTION", ""))
     given = str(event.get("UID", "")).strip()
     at = f"{where}, line {line}" if line else str(where)
-    name = _name(title, given)
+    name, plain = _name(title, given), _unnamed(given)
     if event.errors:
-        text = f"{at}: {name}: {event.errors[0][0] or 'a line'} is malformed; skipped"
-        return Problem(given or text, text, title, description)
+        what = f"{event.errors[0][0] or 'a line'} is malformed; skipped"
+        text = f"{at}: {name}: {what}"
+        return Problem(given or text, text, title, description, f"{at}: {plain}: {what}")
     try:
         if isinstance(event.get("DTSTART"), list):
             raise ValueError("more than one DTSTART")
         start = event.start
     except (KeyError, ValueError, IndexError):
         text = f"{at}: {name} has no usable DTSTART; skipped"
-        return Problem(given or text, text)
+        return Problem(given or text, text, plain=f"{at}: {plain} has no usable DTSTART; skipped")
     uid = given or f"{Path(str(basis or where)).name}:{title}:{start}"
     return _remote(event, uid, start, _end(event, start), title, description)
 
@@ -173,10 +176,18 @@ def _name(title: str, uid: str) -> str:
     return "an event with no UID or title"
 
 
+def _unnamed(uid: str) -> str:
+    """An event by its UID alone, for the plain form of a problem."""
+    return f"event (UID {uid})" if uid else "an event with no UID"
+
+
 def _unparsed(block: icaltext.Block, reason: str, where: Path | str) -> Problem:
     title, uid = block.field("SUMMARY"), block.field("UID")
-    text = f"{where}, line {block.line}: {_name(title, uid)} cannot be read ({reason}); skipped"
-    return Problem(uid or text, text, title or None, block.field("DESCRIPTION"))
+    at = f"{where}, line {block.line}"
+    text = f"{at}: {_name(title, uid)} cannot be read ({reason}); skipped"
+    # The reason may quote the line, and so the contents: not in the plain form.
+    plain = f"{at}: {_unnamed(uid)} cannot be read; skipped"
+    return Problem(uid or text, text, title or None, block.field("DESCRIPTION"), plain)
 
 
 def _expandable(event: icalendar.Event, read: RemoteEvent, at: str) -> RemoteEvent | Problem:
@@ -192,10 +203,12 @@ def _expandable(event: icalendar.Event, read: RemoteEvent, at: str) -> RemoteEve
         span = timedelta(minutes=1) if isinstance(begin, datetime) else timedelta(days=1)
         recurring_ical_events.of(trial).between(begin, begin + span)
     except EXPANSION_ERRORS as exc:
-        name = _name(read.title, read.uid if read.uid == str(event.get("UID", "")) else "")
+        uid = read.uid if read.uid == str(event.get("UID", "")) else ""
         reason = icaltext.first_line(exc)
-        text = f"{at}: {name}: its recurrence cannot be expanded ({reason}); skipped"
-        return Problem(read.uid, text, read.title, read.description)
+        what = f"its recurrence cannot be expanded ({reason}); skipped"
+        text = f"{at}: {_name(read.title, uid)}: {what}"
+        plain = f"{at}: {_unnamed(uid)}: {what}"
+        return Problem(read.uid, text, read.title, read.description, plain)
     return read
 
 

@@ -357,10 +357,19 @@ class PlanWarning:
     rule: str
     message: str
     week: date | None = None
+    # The message with no race or session title in it (keys and dates name them instead), for
+    # logs that must not carry calendar contents; "" when the message has no such form.
+    plain: str = ""
 
     def line(self) -> str:
-        where = f"week of {self.week.isoformat()}: " if self.week else ""
-        return f"{where}{self.message} ({self.rule})"
+        return f"{self._where()}{self.message} ({self.rule})"
+
+    def plain_line(self) -> str:
+        """`line()` without titles."""
+        return f"{self._where()}{self.plain or 'a plan warning'} ({self.rule})"
+
+    def _where(self) -> str:
+        return f"week of {self.week.isoformat()}: " if self.week else ""
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,8 @@ def _a_races(races: tuple[Race, ...], horizon_start: date) -> tuple[list[Race], 
                 f"two A races in one week: the block is built for '{winner.title}'; "
                 f"'{loser.title}' is raced inside it",
                 week,
+                f"two A races in one week: the block is built for the one on {winner.date}; "
+                f"the one on {loser.date} is raced inside it",
             )
         )
     return [by_week[w] for w in sorted(by_week)], warnings
@@ -210,13 +212,17 @@ def periodize(
         block = compress(layout, available, run_taper)
         phase_reasons = _block_reasons(race, layout, block, start, nominal_start, free_from)
         if block != layout:
+            compressed = (
+                f"leaves {available} weeks; its {layout.total}-week block is compressed to "
+                f"base {block.base}, strength {block.strength}, "
+                f"race-specific {block.race_specific}, taper {block.taper}"
+            )
             warnings.append(
                 PlanWarning(
                     "P3",
-                    f"'{race.title}' leaves {available} weeks; its {layout.total}-week block is "
-                    f"compressed to base {block.base}, strength {block.strength}, "
-                    f"race-specific {block.race_specific}, taper {block.taper}",
+                    f"'{race.title}' {compressed}",
                     start,
+                    f"the race on {race.date} {compressed}",
                 )
             )
         run_taper_len = min(run_taper, block.taper)

@@ -120,8 +120,16 @@ def pin_warnings(board: Board, fixed: list[PlacedSession], tz: ZoneInfo) -> list
         local = session.start.astimezone(tz)
         about = f"your '{session.title}' on {local:%a %d %b %H:%M}"
         week = _monday(local.date())
+        plain = f"your session {session.key} on {local:%a %d %b %H:%M} breaks a hard rule"
         for rule, what in _broken(board, session, day, start, end):
-            out.append(PlanWarning(rule, f"{about} {what}; it stays as you left it", week))
+            out.append(
+                PlanWarning(
+                    rule,
+                    f"{about} {what}; it stays as you left it",
+                    week,
+                    f"{plain}; it stays as you left it",
+                )
+            )
     return out
 
 

@@ -198,7 +198,9 @@ class Placer:
         self._dropped(spec.title, spec.key, spec.week.start, rule, why)
 
     def _dropped(self, title: str, key: str, week: date, rule: str, why: str) -> None:
-        self.out.warnings.append(PlanWarning(rule, f"dropped '{title}' ({key}): {why}", week))
+        self.out.warnings.append(
+            PlanWarning(rule, f"dropped '{title}' ({key}): {why}", week, f"dropped {key}: {why}")
+        )
 
     # -- runs -----------------------------------------------------------------------------
     def place_long(self, spec: SessionSpec) -> None:
@@ -298,6 +300,7 @@ class Placer:
                         next(iter(refused), "L4"),
                         f"ran easy '{spec.title}' ({spec.key}): {why}",
                         spec.week.start,
+                        f"ran easy {spec.key}: {why}",
                     )
                 )
         self.deferred.clear()

@@ -56,6 +56,7 @@ from scheduler.model import ExternalRun, Interval, LifeEvent, LifeKind, Race
 from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
 from service.kept import SOURCE, TRAINING, Keeper, Kept
+from service.notices import Notice, lines, of_problem
 from service.store import state
 from service.sync.guard import Reading
 
@@ -80,7 +81,8 @@ class Sources:
 
     races: tuple[Race, ...]
     busy: tuple[Interval, ...]
-    problems: tuple[str, ...]
+    # What could not be read as it should, line and plain form (service.notices).
+    notices: tuple[Notice, ...]
     # Malformed events that read as races (see scheduler.races.RaceRead).
     broken_races: tuple[str, ...]
     # What each source held, by its locator, for the empty-source guard (service.sync.guard).
@@ -89,6 +91,10 @@ class Sources:
     life: tuple[LifeEvent, ...] = ()
     # R6: the runs of another app's plan, classified, in time order.
     runs: tuple[ExternalRun, ...] = ()
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return lines(self.notices)
 
 
 def training_target(entry: AthleteConfig) -> str:
@@ -319,16 +325,18 @@ class AthleteCalendars:
         change is used again."""
         roles = {role: self.sources(role) for role in ROLES}
         races: dict[str, Race] = {}
-        problems: list[str] = []
+        notices: list[Notice] = []
         broken: list[str] = []
         readings: list[Reading] = []
         life: list[LifeEvent] = []
         markers = (self.entry.life_markers, self.entry.life_categories)
         for source in roles["races"]:
-            read, marked = self._races(self._looked[self._key(source)], tz, markers)
+            kept = self._looked[self._key(source)]
+            read, marked = self._races(kept, tz, markers)
             life.extend(marked)
             races.update((race.uid, race) for race in read.races)
-            problems.extend(read.problems)
+            # What races_in reported (read.problems), each in both forms.
+            notices.extend(of_problem(p) for p in kept.problems.values())
             broken.extend(read.broken_races)
             found = len(read.races) + len(read.broken_races)
             readings.append(Reading("races", source.locator, found, len(read.races)))
@@ -336,7 +344,7 @@ class AthleteCalendars:
         for source in roles["busy"]:
             kept = self._looked[self._key(source)]
             # Every event left out is named, a titled one too: busy time is never a race.
-            problems.extend(p.line for p in kept.problems.values())
+            notices.extend(of_problem(p) for p in kept.problems.values())
             key = (kept.version, tz.key, start, end)
             if kept.busy is None or kept.busy[0] != key:
                 # A marked event is a life event (L13-L16), not busy time as well.
@@ -350,13 +358,13 @@ class AthleteCalendars:
         runs: list[ExternalRun] = []
         for source in roles["runs"]:
             kept = self._looked[self._key(source)]
-            problems.extend(p.line for p in kept.problems.values())
+            notices.extend(of_problem(p) for p in kept.problems.values())
             runs.extend(runs_from(source.events(start, end), tz, self.entry.run_kinds, source.name))
         runs.sort(key=lambda r: (r.start, r.end, r.title))
         return Sources(
             tuple(races.values()),
             tuple(busy),
-            tuple(dict.fromkeys(problems)),
+            tuple(dict.fromkeys(notices)),
             tuple(broken),
             tuple(readings),
             tuple(sorted(set(life), key=lambda e: (e.first, e.last, e.kind.value, e.note))),

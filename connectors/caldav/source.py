@@ -121,8 +121,6 @@ class CalDavSource:
         found = self._mirror.apply(
             self._cursor, changed, delta.removed, full=delta.full, since=since
         )
-        held = (i for items in self._mirror.objects.values() for i in items)
-        self._said.say(self.name, "read", [i for i in held if isinstance(i, Problem)])
         return found
 
     def _moved(self, dav: DavCollection) -> ChangeSet:
@@ -143,6 +141,8 @@ class CalDavSource:
         where = safe_url(dav.href_url(href))
         calendar, reason = dav.parsed(href)
         if calendar is None:
-            return (Problem(href, f"{where}: not a valid iCalendar object ({reason}); skipped"),)
+            text = f"{where}: not a valid iCalendar object ({reason}); skipped"
+            # The reason may quote the object's lines: not in the plain form.
+            return (Problem(href, text, plain=f"{where}: not a valid iCalendar object; skipped"),)
         events, problems = components(calendar, where)
         return (*events, *problems)

@@ -70,7 +70,6 @@ class IcsFileSource:
         found = read(data, self.where, basis=self.path, quick=True)
         del data  # not held beside what was read from it
         self._read = _Read(stamp, seen, found)
-        self.said.say(self.where, "read", found.problems)
         return self._read
 
     def changes(self, cursor: str | None) -> ChangeSet:

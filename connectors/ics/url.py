@@ -139,7 +139,6 @@ class IcsUrlSource:
     def changes(self, cursor: str | None) -> ChangeSet:
         stale = STALE if cursor and cursor.endswith(STALE) else ""
         copy, warning = self._source()
-        copy.said.say(self.name, "feed", [warning] if warning else [])
         found = copy.changes(cursor.removesuffix(stale) if cursor else None)
         mark = STALE if warning else ""
         if warning is None and not stale:
@@ -148,7 +147,7 @@ class IcsUrlSource:
             return replace(found, cursor=found.cursor + mark)
         # Unreachable now, or again reachable: the whole copy, with the warning or without.
         whole = found if found.full else copy.changes(None)
-        problems = whole.problems + ((Problem(FETCH, warning),) if warning else ())
+        problems = whole.problems + ((Problem(FETCH, warning, plain=warning),) if warning else ())
         return replace(whole, cursor=whole.cursor + mark, problems=problems)
 
     def events(self, start: datetime, end: datetime) -> list[RemoteEvent]:

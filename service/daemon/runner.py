@@ -42,6 +42,7 @@ from service.store.database import Store
 from service.store.history import prune_runs
 from service.sync.athletes import settle
 from service.sync.engine import run_pass
+from service.sync.result import PassResult
 
 PUSH_DELAY = timedelta(seconds=0.5)
 FILE_DELAY = timedelta(seconds=0.05)
@@ -97,6 +98,8 @@ class Daemon(Roster):
         self._calendars = {a.athlete.id: AthleteCalendars(a, store=store) for a in config.athletes}
         # The sources each athlete's last pass held (the empty-source guard), to warn on change.
         self._held: dict[str, set[str]] = {}
+        # What each athlete's last pass reported, in plain form, to warn of what is new.
+        self._said: dict[str, set[str]] = {}
         self._stamps: dict[str, tuple[tuple[float, int], ...]] = {}
         # Race, busy and runs files: the kernel tells of a save; what it cannot watch is polled.
         self.files = FileWatcher(
@@ -198,11 +201,24 @@ class Daemon(Roster):
                 for line in sorted(held):
                     log.warning("athlete %s: %s", entry.athlete.id, line)
                 self._held[entry.athlete.id] = held
-            for problem in result.problems:
-                if problem not in held:
-                    log.debug("athlete %s: %s", entry.athlete.id, problem)
+            self._tell(entry.athlete.id, result, held)
             if self.push is not None and not result.error:
                 self.push.ensure(entry.athlete.id, self._calendars[entry.athlete.id].watched())
+
+    def _tell(self, athlete_id: str, result: PassResult, held: set[str]) -> None:
+        """What the pass reports (an event left out, a feed served from its last copy, a
+        session dropped): each at WARNING when it first shows, in its plain form (no event or
+        race titles above DEBUG), not again while it stands; the titled line at DEBUG. A pass
+        that failed tells nothing new: what it found before failing is not the whole story."""
+        if result.error:
+            return
+        notices = [n for n in result.notices if n.line not in held]
+        before = self._said.get(athlete_id, set())
+        for notice in notices:
+            if notice.plain not in before:
+                log.warning("athlete %s: %s", athlete_id, notice.plain)
+                log.debug("athlete %s: %s", athlete_id, notice.line)
+        self._said[athlete_id] = {n.plain for n in notices}
 
     def _prune(self, athlete_id: str, now: datetime) -> None:
         before = now - timedelta(days=self.config.service.pass_history_days)

@@ -74,7 +74,9 @@ def keep(store: Store, athlete_id: str, changed: Mapping[tuple[str, str], Held |
             row.updated_at = value.updated_at
 
 
-Quiet = tuple[str, tuple[str, ...]]
+# The key and the report: each problem as (line, plain form) (service.notices).
+Report = tuple[tuple[str, str], ...]
+Quiet = tuple[str, Report]
 
 
 def quiet(store: Store, athlete_id: str) -> Quiet | None:
@@ -96,17 +98,24 @@ def _quiet(c: Connection, athlete_id: str) -> Quiet | None:
     row = c.execute(_QUIET, {"athlete": athlete_id}).first()
     if row is None:
         return None
-    return row.key, tuple(str(line) for line in json.loads(row.report or "[]"))
+    return row.key, tuple(_reported(item) for item in json.loads(row.report or "[]"))
 
 
-def settle(store: Store, athlete_id: str, key: str, report: tuple[str, ...], now: datetime) -> None:
+def _reported(item: object) -> tuple[str, str]:
+    # A report kept by an older version holds lines only: no plain form ("").
+    if isinstance(item, list) and len(item) == 2:
+        return str(item[0]), str(item[1])
+    return str(item), ""
+
+
+def settle(store: Store, athlete_id: str, key: str, report: Report, now: datetime) -> None:
     with store.session() as s, s.begin():
         _athlete(s, athlete_id, None, now)
         row = s.get(QuietPass, athlete_id)
         if row is None:
             row = QuietPass(athlete_id=athlete_id)
             s.add(row)
-        row.key, row.report, row.settled_at = key, json.dumps(list(report)), now
+        row.key, row.report, row.settled_at = key, json.dumps([list(p) for p in report]), now
 
 
 def unsettle(store: Store, athlete_id: str) -> None:

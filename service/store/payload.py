@@ -272,7 +272,7 @@ def held_body(
     again for their occurrences; only its problems are reported from what it held); the
     digest still covers the events."""
     rows = sorted((_event_row(e) for e in events), key=lambda row: str(row[0]))
-    lines = sorted(([p.id, p.line, p.title, p.description] for p in problems), key=str)
+    lines = sorted(([p.id, p.line, p.title, p.description, p.plain] for p in problems), key=str)
     whole = json.dumps({"e": rows, "p": lines}, separators=(",", ":"))
     digest = hashlib.sha256(whole.encode()).hexdigest()
     if not keep_events:
@@ -305,7 +305,10 @@ def held_from_body(body: str) -> tuple[dict[str, RemoteEvent], dict[str, Problem
         data = json.loads(body.partition("\n")[2])
         events = {str(row[0]): _event_back(row) for row in data.get("e", ())}
         problems = {
-            str(p[0]): Problem(str(p[0]), str(p[1]), p[2], str(p[3])) for p in data.get("p", ())
+            str(p[0]): Problem(
+                str(p[0]), str(p[1]), p[2], str(p[3]), str(p[4]) if len(p) > 4 else ""
+            )
+            for p in data.get("p", ())
         }
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, ZoneInfoNotFoundError):
         return None

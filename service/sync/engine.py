@@ -42,6 +42,7 @@ from scheduler.plan import build_plan, zone
 from scheduler.races import resolve_priorities
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
+from service.notices import UNSAID, Notice, as_is, lines, of_warning
 from service.planning import Sources, window
 from service.store import cursors, feeds, locks, state
 from service.store.database import Store, refused_write
@@ -124,7 +125,7 @@ def _run_pass(
     # a quiet one, or one that failed while looking, in one transaction at its end.
     run_id: int | None = None
     tally = Tally()
-    problems: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
     actions: tuple[Action, ...] = ()
     error: str | None = None
     kind: str | None = None
@@ -138,12 +139,12 @@ def _run_pass(
             try:
                 looked = _look(store, entry, now, calendars, dry_run)
                 if looked.report is not None:
-                    problems, skipped = looked.report, True
+                    notices, skipped = looked.report, True
                     error = kind = None
                     break
                 if run_id is None and not dry_run:
                     run_id = state.begin_run(store, athlete_id, now)
-                problems, actions = _sync(store, entry, now, calendars, tally, dry_run, looked)
+                notices, actions = _sync(store, entry, now, calendars, tally, dry_run, looked)
                 error = kind = None
                 break
             except ChangedMeanwhile as exc:
@@ -206,7 +207,8 @@ def _run_pass(
     return PassResult(
         athlete_id,
         *counts,
-        problems=problems,
+        problems=lines(notices),
+        notices=notices,
         error=error,
         needs_reauth=needs_reauth,
         error_kind=kind,
@@ -255,9 +257,9 @@ class _Looked:
     training calendar was looked at already (and re-created), and, when nothing had moved,
     the report to give again."""
 
-    settled: tuple[str, tuple[str, ...]] | None
+    settled: tuple[str, tuple[Notice, ...]] | None
     reset: bool | None
-    report: tuple[str, ...] | None = None
+    report: tuple[Notice, ...] | None = None
 
 
 def _look(
@@ -271,9 +273,10 @@ def _look(
     athlete_id = entry.athlete.id
     first = not calendars.kept.loaded
     calendars.look()
-    settled = None if dry_run else calendars.kept.quiet(store, first)
-    if settled is None:
+    stored = None if dry_run else calendars.kept.quiet(store, first)
+    if stored is None:
         return _Looked(None, None)
+    settled = stored[0], tuple(Notice(line, plain or UNSAID) for line, plain in stored[1])
     reset = calendars.look_training()
     inputs = calendars.inputs()
     today = now.astimezone(zone(entry.athlete.timezone)).date()
@@ -291,7 +294,7 @@ def _sync(
     tally: Tally,
     dry_run: bool,
     looked: _Looked,
-) -> tuple[tuple[str, ...], tuple[Action, ...]]:
+) -> tuple[tuple[Notice, ...], tuple[Action, ...]]:
     """The pass after its first look (`_look`): its problems and its actions."""
     athlete_id = entry.athlete.id
     tz = zone(entry.athlete.timezone)
@@ -315,12 +318,12 @@ def _sync(
             apply(store, athlete_id, calendar, hold, now, tally)
             if settled is not None:
                 cursors.unsettle(store, athlete_id)
-        return held + sources.problems, tuple(hold)
+        return tuple(as_is(line) for line in held) + sources.notices, tuple(hold)
     links = workout_links(store, entry, now, dry_run)
     decision, warnings = plan_pass(entry, snapshot, sources, remote, reset, now, links)
     if verdict.state != snapshot.sources:
         decision.actions.append(RecordSources(verdict.state))
-    problems = sources.problems + warnings
+    problems = sources.notices + warnings
     if dry_run:
         return problems, tuple(decision.actions)
     # Act.
@@ -332,7 +335,8 @@ def _sync(
     else:
         key = quiet.key(today, entry, inputs)
         if settled != (key, problems):
-            cursors.settle(store, athlete_id, key, problems, now)
+            report = tuple((n.line, n.plain) for n in problems)
+            cursors.settle(store, athlete_id, key, report, now)
     return problems, tuple(decision.actions)
 
 
@@ -344,10 +348,10 @@ def plan_pass(
     reset: bool,
     now: datetime,
     links: str | None = None,
-) -> tuple[Decision, tuple[str, ...]]:
+) -> tuple[Decision, tuple[Notice, ...]]:
     """The whole decision of a pass, pure: whose each session is, the race history, the plan
-    around the athlete's sessions, the actions. Also the plan's warnings, as lines. `links`:
-    the address each session's workout file is served below (see workout_links)."""
+    around the athlete's sessions, the actions. Also the plan's warnings (service.notices).
+    `links`: the address each session's workout file is served below (see workout_links)."""
     tz = zone(entry.athlete.timezone)
     seen = judge(snapshot, remote, now, tz, reset)
     plan, news = plan_around(entry, snapshot, seen, sources, now)
@@ -365,7 +369,7 @@ def plan_pass(
         for a in actions
         if isinstance(a, Create | Update) and a.key in placed
     }
-    return Decision(actions, payloads), tuple(w.line() for w in plan.warnings)
+    return Decision(actions, payloads), tuple(of_warning(w) for w in plan.warnings)
 
 
 def plan_around(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.notices import Notice
 from service.store.state import RaceNews
 from service.sync.decide import Action, RecordRaces, RecordSources
 
@@ -14,6 +15,7 @@ class PassResult:
     created: int = 0
     updated: int = 0
     deleted: int = 0
+    # What the pass reports besides its counts, as lines (status, sync --once) ...
     problems: tuple[str, ...] = ()
     error: str | None = None
     needs_reauth: bool = False
@@ -27,6 +29,8 @@ class PassResult:
     dry_run: bool = False
     # Nothing the last quiet pass depended on had moved: nothing was read or planned.
     quiet: bool = False
+    # ... and the same with their plain forms, for the service's log (service.notices).
+    notices: tuple[Notice, ...] = ()
 
     @property
     def writes(self) -> int:
