@@ -412,6 +412,8 @@ class ResultNote:
     vdot: float | None
     expected_vdot: float | None
     message: str
+    # The message naming the race by its date, not its title (for logs; see PlanWarning).
+    plain: str = ""
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,7 @@ def _judge(race: Race, fitness: float, today: date) -> ResultNote:
             None if of is None else round(of, 1),
             None if of is None else round(fitness, 1),
             f"{name}: {message}",
+            f"the race on {race.date.isoformat()}: {message}",
         )
 
     if finish.outcome is Outcome.DNF:
@@ -175,7 +176,9 @@ def fitness(athlete: Athlete, read: ResultsRead, stand_in: Race | None) -> Fitne
 def warnings(read: ResultsRead) -> tuple[PlanWarning, ...]:
     """One warning for each result read but not applied for what it says."""
     return tuple(
-        PlanWarning("R7", n.message) for n in read.notes if n.verdict in ("off", "impossible")
+        PlanWarning("R7", n.message, plain=n.plain)
+        for n in read.notes
+        if n.verdict in ("off", "impossible")
     )
 
 

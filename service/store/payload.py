@@ -79,7 +79,8 @@ def plan_body(plan: Plan) -> str:
         "weeks": [_week(w) for w in plan.weeks],
         "sessions": [json.loads(to_payload(s)) for s in plan.sessions],
         "warnings": [
-            [w.rule, w.message, w.week.isoformat() if w.week else None] for w in plan.warnings
+            [w.rule, w.message, w.week.isoformat() if w.week else None, w.plain]
+            for w in plan.warnings
         ],
         "races": [_race(r) for r in plan.races],
         "fitness": fitness_to_json(plan.fitness) if plan.fitness else None,
@@ -104,8 +105,8 @@ def plan_from_body(text: str) -> Plan | None:
             weeks=tuple(_week_back(w) for w in data["weeks"]),
             sessions=tuple(sessions),
             warnings=tuple(
-                PlanWarning(r, m, date.fromisoformat(w) if w else None)
-                for r, m, w in data["warnings"]
+                PlanWarning(r, m, date.fromisoformat(w) if w else None, p)
+                for r, m, w, p in data["warnings"]
             ),
             races=tuple(_race_back(r) for r in data["races"]),
             # Plans kept before race results set paces carry none.
@@ -135,6 +136,7 @@ def fitness_to_json(fitness: Fitness) -> dict[str, object]:
                 "vdot": n.vdot,
                 "expected_vdot": n.expected_vdot,
                 "message": n.message,
+                "plain": n.plain,
             }
             for n in fitness.results
         ],
@@ -163,6 +165,7 @@ def fitness_from_json(data: dict[str, Any]) -> Fitness:
                 None if n["vdot"] is None else float(n["vdot"]),
                 None if n["expected_vdot"] is None else float(n["expected_vdot"]),
                 str(n["message"]),
+                str(n.get("plain", "")),
             )
             for n in data["results"]
         ),
