@@ -167,26 +167,27 @@ def apply_life(
         if s.kind == "run":
             graded = _graded_run(s, spell, day, units)
             if graded is None:
+                why = (
+                    f"no key run in the first {NO_KEY_DAYS} days back, "
+                    "and no easy run fits its slot"
+                )
                 dropped.append(
                     PlanWarning(
                         RULE[spell[0].kind],
-                        f"dropped '{s.title}' ({s.key}): no key run in the first "
-                        f"{NO_KEY_DAYS} days back, and no easy run fits its slot",
+                        f"dropped '{s.title}' ({s.key}): {why}",
                         s.week,
+                        f"dropped {s.key}: {why}",
                     )
                 )
             else:
                 out.append(graded)
         else:
             out.append(_light(s, specs.get(s.key), spell, day))
-    warnings = [
-        PlanWarning(
-            RULE[event.kind],
-            f"#{event.kind.value} {_span(event)}: {len(lost)} session(s) off ({_keys(lost)})",
-            lost[0].week,
-        )
-        for event, lost in taken.items()
-    ]
+    warnings = []
+    for event, lost in taken.items():
+        # Kind, dates and session keys only: as it is, the plain form too.
+        said = f"#{event.kind.value} {_span(event)}: {len(lost)} session(s) off ({_keys(lost)})"
+        warnings.append(PlanWarning(RULE[event.kind], said, lost[0].week, said))
     return out, [*warnings, *dropped]
 
 

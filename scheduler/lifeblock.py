@@ -40,13 +40,17 @@ def replan_lost_blocks(
             if e.kind is not LifeKind.NOSTRENGTH and e.first <= last and e.last >= first
         ) + timedelta(days=1)
         resume[race.uid] = back
+        loses = (
+            f"loses {lost} days of its block to marked absences (more than "
+            f"{BLOCK_LOSS_DAYS}): the rest of the block is re-planned from "
+            f"{back.isoformat()} by P3"
+        )
         notes.append(
             PlanWarning(
                 "P12",
-                f"'{race.title}' loses {lost} days of its block to marked absences (more than "
-                f"{BLOCK_LOSS_DAYS}): the rest of the block is re-planned from "
-                f"{back.isoformat()} by P3",
+                f"'{race.title}' {loses}",
                 max(monday(today), monday(min(back, race.date))),
+                f"the race on {race.date.isoformat()} {loses}",
             )
         )
     if not resume:
