@@ -91,46 +91,45 @@ class Split:
 def split(data: bytes, where: Path | str) -> tuple[bytes, list[Block]]:
     """The calendar's text without its VEVENTs, and each VEVENT of the calendar (a VEVENT
     directly inside a VCALENDAR) with its first line. IcsError when a VEVENT never ends (a
-    file cut off while written or downloaded)."""
+    file cut off while written or downloaded). Only the lines that begin or end a component
+    are looked at one by one (folded lines begin with a space: never one of them)."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
     rest: list[bytes] = []
     blocks: list[Block] = []
-    depth = 0
-    open_at = 0
-    held: list[bytes] = []
-    inner = 0
-    for number, raw in enumerate(_lines(data.removeprefix(b"\xef\xbb\xbf")), 1):
-        # Folded lines begin with a space: never a BEGIN or END of their own.
-        word = raw.rstrip(b"\r\n \t").upper()
+    depth = inner = open_at = open_pos = kept = counted = 0
+    line = 1
+    at_end = False
+    for mark in _MARK.finditer(data):
+        begins = mark.group(1).upper() == b"BEGIN"
         if inner:
-            held.append(raw)
-            if word.startswith(b"BEGIN:"):
-                inner += 1
-            elif word.startswith(b"END:"):
-                inner -= 1
-                if not inner:
-                    blocks.append(Block(open_at, b"\n".join(held) + b"\n"))
+            inner += 1 if begins else -1
+            if not inner:
+                stop = data.find(b"\n", mark.start())
+                stop = len(data) if stop < 0 else stop
+                blocks.append(Block(open_at, data[open_pos:stop] + b"\n"))
+                kept, at_end = stop + 1, stop == len(data)
             continue
-        if depth == 1 and word == b"BEGIN:VEVENT":
-            held, inner, open_at = [raw], 1, number
-            continue
-        if word.startswith(b"BEGIN:"):
-            depth += 1
-        elif word.startswith(b"END:"):
-            depth -= 1
-        rest.append(raw)
+        if depth == 1 and begins:
+            stop = data.find(b"\n", mark.start())
+            word = data[mark.start() : len(data) if stop < 0 else stop]
+            if word.rstrip(b"\r\n \t").upper() == b"BEGIN:VEVENT":
+                line += data.count(b"\n", counted, mark.start())
+                counted = mark.start()
+                rest.append(data[kept : mark.start()])
+                inner, open_at, open_pos = 1, line, mark.start()
+                continue
+        depth += 1 if begins else -1
     if inner:
         raise IcsError(where, f"the event at line {open_at} has no END:VEVENT (cut off?)")
-    return b"\n".join(rest), blocks
+    rest.append(data[kept:])
+    text = b"".join(rest)
+    if at_end and text.endswith(b"\n"):
+        text = text[:-1]  # the line before a VEVENT that ends the text ends the rest too
+    return text, blocks
 
 
-def _lines(data: bytes) -> Iterator[bytes]:
-    """`data.split(b"\n")` one line at a time: a list of every line of a 20 MiB file would
-    be held beside the file and its events."""
-    at = 0
-    while (end := data.find(b"\n", at)) >= 0:
-        yield data[at:end]
-        at = end + 1
-    yield data[at:]
+# A line that begins or ends a component, as the text says it (any case).
+_MARK = re.compile(rb"^(BEGIN|END):", re.M | re.I)
 
 
 def parse(data: bytes, where: Path | str, quick: bool = False) -> Split:
