@@ -143,3 +143,24 @@ def test_a_sqlite_file_outside_the_state_folder_makes_no_folders(tmp_path: Path)
     assert result.exit_code == 2
     assert "there is no folder" in one_line(result)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_the_procrastinate_executor_on_sqlite_is_one_line(tmp_path: Path) -> None:
+    config = workspace(tmp_path, 'executor = "embedded"', 'executor = "procrastinate"')
+    for command in (["worker"], ["run"], ["sync", "--once"]):
+        result = CliRunner().invoke(main, [*command, "--config", str(config)])
+        assert result.exit_code == 2, (command, result.output)
+        assert one_line(result) == (
+            f"racecal: {config}: service.executor: procrastinate needs a PostgreSQL "
+            "database_url (postgresql+psycopg://user@host/racecal)"
+        )
+
+
+def test_racecal_worker_on_the_embedded_executor_is_one_line(tmp_path: Path) -> None:
+    config = workspace(tmp_path)
+    result = CliRunner().invoke(main, ["worker", "--config", str(config)])
+    assert result.exit_code == 2, result.output
+    assert one_line(result) == (
+        f'racecal: {config}: racecal worker needs [service] executor = "procrastinate" '
+        "(the embedded executor runs in racecal run)"
+    )

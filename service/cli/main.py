@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.cli.sync:sync_once",
         "One pass for every athlete: read races, plan, write what changed.",
     ),
+    "worker": (
+        "service.cli.worker:worker",
+        "Run passes from the shared queue (executor procrastinate).",
+    ),
     "workouts": (
         "service.cli.workouts:workouts",
         "The plan's sessions as FIT workout files for a watch.",

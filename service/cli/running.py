@@ -10,9 +10,10 @@ from typing import Any, cast
 
 import click
 
-from service.cli.opening import open_store, open_to_look
+from service.cli.opening import fail, open_store, open_to_look
 from service.config.load import CONFIG_HELP
 from service.daemon.runner import Daemon, configure_logging
+from service.store.database import StoreError
 from service.store.payload import fitness_from_json
 from service.views.paces import result_lines, source_line, zones_line
 from service.views.status import athlete_status
@@ -32,7 +33,18 @@ def db_upgrade(config: str | None) -> None:
     Example:
       racecal db upgrade --config /etc/racecal/config.toml
     """
-    _, store = open_store(config, athletes=False)
+    loaded, store = open_store(config, athletes=False)
+    if loaded.service.executor == "procrastinate":
+        # The queue's tables too, so workers find them (and `racecal worker` needs no DDL).
+        try:
+            from service.daemon.queue import apply_schema  # noqa: PLC0415 (the optional extra)
+        except ImportError:
+            fail("executor procrastinate needs procrastinate: pip install 'racecal[scale]'")
+        try:
+            made = apply_schema(store.engine)
+        except StoreError as exc:
+            fail(str(exc))
+        click.echo(f"racecal: procrastinate's schema {'applied' if made else 'in place'}")
     click.echo(f"racecal: store at revision {store.revision()}")
 
 
@@ -61,6 +73,11 @@ def run(config: str | None, interval: float | None) -> None:
       RACECAL_HTTP=127.0.0.1:8765 racecal run    then open http://127.0.0.1:8765/
     """
     loaded, store = open_store(config)
+    if loaded.service.executor == "procrastinate":
+        fail(
+            f'{loaded.path}: [service] executor is "procrastinate": run `racecal worker` on '
+            "each machine instead of racecal run"
+        )
     configure_logging(loaded.service.log_format)
     daemon = Daemon(loaded, store, interval or loaded.service.interval_minutes)
     code = daemon.run()

@@ -57,6 +57,19 @@ class ServiceTable(Table):
     # when set, each session's event links its workout file.
     public_url: PublicUrl | None = None
     pass_history_days: Annotated[float, between(1, 3650)] = 30.0
+    # Who runs the passes: this process (APScheduler), or `racecal worker` processes on any
+    # number of machines sharing one PostgreSQL (procrastinate; pip install 'racecal[scale]').
+    executor: Annotated[str, one_of("embedded", "procrastinate")] = "embedded"
+
+    @model_validator(mode="after")
+    def _queue_on_postgresql(self) -> Self:
+        if self.executor == "procrastinate" and not self.database_url.startswith("postgresql"):
+            raise wrong(
+                "procrastinate needs a PostgreSQL database_url "
+                "(postgresql+psycopg://user@host/racecal)",
+                "executor",
+            )
+        return self
 
 
 class WindowsTable(Table):

@@ -23,6 +23,8 @@ class ServiceConfig:
     public_url: str | None = None
     # Days of pass history kept in the store (each athlete's last and last failed pass stay).
     pass_history_days: float = 30.0
+    # embedded (APScheduler in `racecal run`) | procrastinate (`racecal worker` processes).
+    executor: str = "embedded"
 
 
 def variable(key: str) -> str:

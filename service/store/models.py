@@ -285,3 +285,41 @@ class FeedToken(Base):
     )
     token: Mapped[str] = mapped_column(Text)
     made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SyncRow(Base):
+    """An athlete's place in the procrastinate executor's round (service.store.rounds): what was
+    asked (change_seq: a change noted, or the athlete due by time), what was dispatched and what
+    a finished pass covered (synced_seq), and the version that fences a pass's commit."""
+
+    __tablename__ = "sync_rows"
+
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    change_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    dispatched_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    synced_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The athlete's settings version the last dispatch saw: an edit makes it due at once.
+    settings_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_pass_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class WorkerPass(Base):
+    """Each pass a worker ran, timed by the database's clock (one clock for every machine):
+    the record that two passes of one athlete never overlapped, and whether its commit held."""
+
+    __tablename__ = "worker_passes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    worker: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # True: the sync row took the pass; False: the pass failed or the row had moved meanwhile
+    # (a stale pass); None: still running.
+    committed: Mapped[bool | None] = mapped_column(default=None)

@@ -1,0 +1,65 @@
+"""`racecal worker`: a procrastinate worker for racecal's queue ([service] executor =
+"procrastinate"); run one on each machine that should run passes."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from service.cli.opening import fail, open_store
+from service.config.load import CONFIG_HELP
+from service.daemon.runner import configure_logging
+from service.store.database import StoreError
+
+log = logging.getLogger("racecal")
+
+
+@click.command("worker", short_help="Run passes from the shared queue (executor procrastinate).")
+@click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Passes this worker runs at once (one athlete's passes never overlap).",
+)
+def worker(config: str | None, concurrency: int) -> None:
+    """Run passes from the queue every worker shares: with [service] executor =
+    "procrastinate", start one `racecal worker` on each machine (any number, one PostgreSQL).
+    Together they sync every athlete every interval_minutes and after each change, one pass
+    of an athlete at a time. The worker brings the store's schema and procrastinate's up to
+    date first. SIGTERM or Ctrl-C lets the passes under way finish, then exits.
+
+    \b
+    Examples:
+      racecal worker --config /etc/racecal/config.toml
+      racecal worker --concurrency 8
+    """
+    loaded, store = open_store(config)
+    if loaded.service.executor != "procrastinate":
+        fail(
+            f'{loaded.path}: racecal worker needs [service] executor = "procrastinate" '
+            "(the embedded executor runs in racecal run)"
+        )
+    try:
+        from service.daemon import queue  # noqa: PLC0415 (the optional extra)
+    except ImportError:
+        fail("racecal worker needs procrastinate: pip install 'racecal[scale]'")
+    configure_logging(loaded.service.log_format)
+    try:
+        queue.apply_schema(store.engine)
+    except StoreError as exc:
+        fail(str(exc))
+    state = queue.Worker(loaded, store, loaded.service.interval_minutes * 60)
+    app = queue.make_app(state)
+    log.info("racecal worker %s: %d pass(es) at once", state.name, concurrency)
+    try:
+        app.run_worker(
+            queues=[queue.QUEUE],
+            name=state.name,
+            concurrency=concurrency,
+            delete_jobs="successful",
+        )
+    finally:
+        state.close()

@@ -1,0 +1,178 @@
+"""The procrastinate executor (`[service] executor = "procrastinate"`): `racecal worker`
+processes on any number of machines sharing one PostgreSQL.
+
+Two tasks on racecal's queue. `racecal.dispatch` is periodic (procrastinate's periodic defer:
+one per cluster per tick, whichever worker wins the tick); it asks the store which athletes are
+due (service.store.rounds) and defers one `racecal.sync_athlete` job each with `lock` = the
+athlete's id, and nothing else: procrastinate runs no two jobs of one lock at once, so two
+passes of one athlete cannot overlap. No `queueing_lock` and no retries beside the lock (the
+two together have left an athlete blocked for good); "one follow-up pass while one runs" is
+kept in racecal's own change_seq / synced_seq instead. `racecal.sync_athlete` runs the same
+pass as the embedded executor (service.sync.engine.run_pass) and ends with the fenced commit.
+
+procrastinate's schema is applied by racecal itself, once, under the store's schema lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import procrastinate
+from procrastinate.schema import SchemaManager
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from scheduler.plan import zone
+from service.calendars import AthleteCalendars
+from service.config.load import Config
+from service.config.reader import ConfigError
+from service.store import athletes, locks, rounds
+from service.store.database import UPGRADE_WAIT, Store, StoreError
+from service.sync.athletes import build
+from service.sync.engine import run_pass
+
+QUEUE = "racecal"
+# The dispatcher's tick (cron with a seconds column): a tick costs the cluster one query.
+DISPATCH_CRON = "*/2 * * * * *"
+# Athletes deferred per tick at most: a large roster coming due at once is spread over ticks.
+DISPATCH_LIMIT = 500
+log = logging.getLogger("racecal")
+
+
+def conninfo(url: str) -> str:
+    """The libpq address of a SQLAlchemy PostgreSQL URL (postgresql+psycopg://...)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def apply_schema(engine: Engine) -> bool:
+    """procrastinate's tables, made when they are not there yet (True then); under the schema
+    lock, so two workers starting at once on an empty database do not both make them."""
+    with locks.lock(engine, "schema", UPGRADE_WAIT) as held:
+        if not held:
+            where = engine.url.render_as_string(hide_password=True)
+            raise StoreError(f"{where}: another racecal is upgrading the schema; try again later")
+        with engine.begin() as connection:
+            there = connection.execute(text("SELECT to_regclass('procrastinate_jobs')")).scalar()
+            if there is not None:
+                return False
+            # The raw driver: the schema's text has % signs that are not parameters.
+            raw: Any = connection.connection.driver_connection
+            raw.execute(SchemaManager.get_schema())
+            return True
+
+
+@dataclass
+class Worker:
+    """What the tasks of one worker process share: the config, the store and each athlete's
+    calendars (kept while its settings stay at one version, so caches carry over)."""
+
+    config: Config
+    store: Store
+    interval_seconds: float
+    name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    _calendars: dict[str, tuple[int, AthleteCalendars]] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def due(self) -> list[tuple[str, int]]:
+        return rounds.dispatch(self.store, self.interval_seconds, DISPATCH_LIMIT)
+
+    def calendars(self, row: athletes.Stored) -> AthleteCalendars:
+        with self._guard:
+            kept = self._calendars.get(row.id)
+            if kept is not None and kept[0] == row.version:
+                return kept[1]
+            if kept is not None:
+                kept[1].close()
+            made = AthleteCalendars(build(self.config, row), store=self.store)
+            self._calendars[row.id] = (row.version, made)
+            return made
+
+    def sync(self, athlete_id: str, seq: int) -> None:
+        """One pass of the athlete, for the change `seq`; never raises (a job that fails is
+        not retried: the next due time or change defers another)."""
+        try:
+            self._sync(athlete_id, seq)
+        except Exception:  # a bug must not take the worker down; it is logged in full
+            log.exception("athlete %s: pass crashed", athlete_id)
+
+    def _sync(self, athlete_id: str, seq: int) -> None:
+        row = athletes.one(self.store, athlete_id)
+        if row is None:
+            log.info("athlete %s: removed; no pass", athlete_id)
+            return
+        if rounds.synced(self.store, athlete_id) >= seq:
+            log.debug("athlete %s: change %d covered by a pass since", athlete_id, seq)
+            return
+        try:
+            entry = build(self.config, row)
+        except ConfigError as exc:
+            log.error("athlete %s: not synced: %s", athlete_id, exc)
+            return
+        begun = rounds.begin(self.store, athlete_id, self.name)
+        ok = False
+        try:
+            now = datetime.now(zone(entry.athlete.timezone))
+            result = run_pass(self.store, entry, now, self.calendars(row))
+            ok = not result.error
+        finally:
+            held = rounds.commit(self.store, begun) if ok else rounds.end(self.store, begun)
+        if result.error:
+            log.error("athlete %s: pass failed: %s", athlete_id, result.error)
+            return
+        if not held:
+            # Another pass committed since this one started (this worker was paused past its
+            # job being run elsewhere): its calendar writes were idempotent; its commit is not.
+            log.warning(
+                "athlete %s: pass finished on a stale sync row (version %d moved meanwhile); "
+                "nothing committed there",
+                athlete_id,
+                begun.version,
+            )
+            return
+        log.info(
+            "athlete %s: pass ok: %d created, %d updated, %d deleted",
+            athlete_id,
+            result.created,
+            result.updated,
+            result.deleted,
+        )
+
+    def close(self) -> None:
+        with self._guard:
+            for _, calendars in self._calendars.values():
+                calendars.close()
+            self._calendars.clear()
+
+
+def make_app(worker: Worker) -> procrastinate.App:
+    """racecal's procrastinate app on the worker's database, its two tasks bound to `worker`."""
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(
+            conninfo=conninfo(worker.config.service.database_url)
+        )
+    )
+
+    @app.task(name="racecal.sync_athlete", queue=QUEUE)
+    def sync_athlete(athlete_id: str, seq: int) -> None:
+        worker.sync(athlete_id, seq)
+
+    @app.periodic(cron=DISPATCH_CRON, periodic_id="dispatch")
+    @app.task(name="racecal.dispatch", queue=QUEUE)
+    async def dispatch(timestamp: int) -> None:
+        import asyncio  # noqa: PLC0415 (the only async part)
+
+        due = await asyncio.to_thread(worker.due)
+        for athlete_id, seq in due:
+            await sync_athlete.configure(lock=athlete_id).defer_async(
+                athlete_id=athlete_id, seq=seq
+            )
+        if due:
+            log.info("dispatch: %d athlete(s) due", len(due))
+
+    return app

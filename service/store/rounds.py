@@ -1,0 +1,155 @@
+"""The procrastinate executor's round, in racecal's own tables (PostgreSQL only): which athletes
+are due, what each pass covered, and the fenced commit that ends a pass.
+
+`change_seq` counts what asked for a pass (a change noted, or the athlete due by time);
+`dispatched_seq` is the newest one a job was deferred for; `synced_seq` the newest a finished
+pass covered. A change noted while a pass runs makes one follow-up job; a job whose change a
+pass has covered since does nothing. `version` fences the commit: a pass commits only when the
+row is still at the version it read when it started, so a stale worker (paused past its job
+being run elsewhere) commits nothing there. The database's clock times everything, so passes
+on several machines compare.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from service.store.database import Store
+
+ENSURE = text(
+    "INSERT INTO sync_rows (athlete_id) SELECT id FROM athletes "
+    "WHERE settings IS NOT NULL AND removed_at IS NULL ON CONFLICT DO NOTHING"
+)
+# One statement: the rows are locked (SKIP LOCKED: a second dispatcher passes them by), marked
+# dispatched and given their next due time. In SET, s.* are the values before the update.
+DISPATCH = text(
+    """
+    WITH due AS (
+        SELECT s.athlete_id, a.version AS settings_version
+        FROM sync_rows s JOIN athletes a ON a.id = s.athlete_id
+        WHERE a.settings IS NOT NULL AND a.removed_at IS NULL
+          AND (s.change_seq > s.dispatched_seq OR s.next_due_at IS NULL
+               OR s.next_due_at <= now() OR s.settings_version <> a.version)
+        ORDER BY s.next_due_at NULLS FIRST, s.athlete_id
+        LIMIT :limit
+        FOR UPDATE OF s SKIP LOCKED
+    )
+    UPDATE sync_rows s SET
+        change_seq = CASE WHEN s.change_seq > s.dispatched_seq
+                          THEN s.change_seq ELSE s.change_seq + 1 END,
+        dispatched_seq = CASE WHEN s.change_seq > s.dispatched_seq
+                              THEN s.change_seq ELSE s.change_seq + 1 END,
+        settings_version = due.settings_version,
+        next_due_at = now() + make_interval(secs => :seconds)
+    FROM due WHERE s.athlete_id = due.athlete_id
+    RETURNING s.athlete_id, s.change_seq
+    """
+)
+
+
+@dataclass(frozen=True)
+class Begun:
+    """A pass under way: what it read of the athlete's sync row when it started."""
+
+    pass_id: int
+    athlete_id: str
+    version: int
+    change_seq: int
+    synced_seq: int
+
+
+def dispatch(store: Store, interval_seconds: float, limit: int) -> list[tuple[str, int]]:
+    """The athletes due now (at most `limit`), each with the change_seq its job is for, marked
+    dispatched and due again after `interval_seconds`."""
+    with store.engine.begin() as connection:
+        connection.execute(ENSURE)
+        rows = connection.execute(DISPATCH, {"limit": limit, "seconds": interval_seconds})
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+
+def note_change(store: Store, athlete_id: str) -> int:
+    """Something the athlete's pass reads changed (a push notification, a saved file): the
+    next dispatch tick defers a pass. The new change_seq."""
+    with store.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO sync_rows (athlete_id) VALUES (:id) ON CONFLICT DO NOTHING"),
+            {"id": athlete_id},
+        )
+        found = connection.execute(
+            text(
+                "UPDATE sync_rows SET change_seq = change_seq + 1 WHERE athlete_id = :id "
+                "RETURNING change_seq"
+            ),
+            {"id": athlete_id},
+        )
+        return int(found.scalar_one())
+
+
+def begin(store: Store, athlete_id: str, worker: str) -> Begun:
+    """Record a pass's start (database clock) and read the row it will commit against."""
+    with store.engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO sync_rows (athlete_id) VALUES (:id) ON CONFLICT DO NOTHING"),
+            {"id": athlete_id},
+        )
+        row = connection.execute(
+            text("SELECT version, change_seq, synced_seq FROM sync_rows WHERE athlete_id = :id"),
+            {"id": athlete_id},
+        ).one()
+        pass_id = connection.execute(
+            text(
+                "INSERT INTO worker_passes (athlete_id, worker, started_at) "
+                "VALUES (:id, :worker, clock_timestamp()) RETURNING id"
+            ),
+            {"id": athlete_id, "worker": worker[:128]},
+        ).scalar_one()
+    return Begun(int(pass_id), athlete_id, int(row[0]), int(row[1]), int(row[2]))
+
+
+def commit(store: Store, begun: Begun) -> bool:
+    """End the pass: the row takes what it covered only while it is at the version the pass
+    read (`UPDATE ... WHERE athlete_id = ? AND version = ?`). False: it moved meanwhile and
+    nothing was committed there; the pass's end is recorded either way."""
+    with store.engine.begin() as connection:
+        done = connection.execute(
+            text(
+                "UPDATE sync_rows SET synced_seq = GREATEST(synced_seq, :seen), "
+                "version = version + 1, last_pass_at = clock_timestamp() "
+                "WHERE athlete_id = :id AND version = :version"
+            ),
+            {"seen": begun.change_seq, "id": begun.athlete_id, "version": begun.version},
+        )
+        held = done.rowcount == 1
+        connection.execute(
+            text(
+                "UPDATE worker_passes SET ended_at = clock_timestamp(), committed = :held "
+                "WHERE id = :pass"
+            ),
+            {"held": held, "pass": begun.pass_id},
+        )
+    return held
+
+
+def end(store: Store, begun: Begun) -> bool:
+    """A failed pass's end: recorded, and nothing committed (the athlete is due again at its
+    next due time or change). Always False."""
+    with store.engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE worker_passes SET ended_at = clock_timestamp(), committed = false "
+                "WHERE id = :pass"
+            ),
+            {"pass": begun.pass_id},
+        )
+    return False
+
+
+def synced(store: Store, athlete_id: str) -> int:
+    """The newest change a finished pass of the athlete covered (0 before any)."""
+    with store.engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT synced_seq FROM sync_rows WHERE athlete_id = :id"), {"id": athlete_id}
+        ).scalar()
+        return int(found or 0)

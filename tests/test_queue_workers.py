@@ -1,0 +1,178 @@
+"""The procrastinate executor against the real PostgreSQL: the round in racecal's tables
+(service.store.rounds), and two real `racecal worker` processes syncing a handful of .ics
+athletes, each pass timed by the database's clock."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from service.store import athletes, rounds
+from service.store.database import Store
+from tests.support import ROOT
+
+IDS = ("ana", "ben", "cleo", "dev", "eli")
+ATHLETE = """
+[[athletes]]
+id = "{id}"
+timezone = "Europe/Berlin"
+run_days = ["mon", "wed", "fri", "sun"]
+long_run_day = "sun"
+[athletes.races]
+ics = ["races-{id}.ics"]
+[athletes.output]
+ics = "var/{id}.ics"
+"""
+NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(pg_url: str) -> Iterator[Store]:
+    opened = Store.open(pg_url)
+    opened.upgrade()
+    yield opened
+    opened.engine.dispose()
+
+
+def _athlete(store: Store, athlete_id: str) -> None:
+    athletes.put(store, athlete_id, {"id": athlete_id}, "cli", "/", NOW)
+
+
+def test_a_pass_that_read_a_stale_version_commits_nothing(store: Store) -> None:
+    _athlete(store, "ana")
+    stale = rounds.begin(store, "ana", "paused-worker")
+    fresh = rounds.begin(store, "ana", "other-worker")
+    assert stale.version == fresh.version
+    assert rounds.commit(store, fresh) is True
+    rounds.note_change(store, "ana")
+    assert rounds.commit(store, stale) is False
+    with store.engine.connect() as c:
+        row = c.execute(text("SELECT version, synced_seq FROM sync_rows")).one()
+        passes = c.execute(text("SELECT worker, committed FROM worker_passes ORDER BY id")).all()
+    assert tuple(row) == (fresh.version + 1, fresh.change_seq)
+    assert [tuple(p) for p in passes] == [("paused-worker", False), ("other-worker", True)]
+
+
+def test_the_dispatcher_defers_what_is_due_once_and_a_change_again(store: Store) -> None:
+    for athlete_id in ("ana", "ben"):
+        _athlete(store, athlete_id)
+    assert sorted(rounds.dispatch(store, 3600, 10)) == [("ana", 1), ("ben", 1)]
+    assert rounds.dispatch(store, 3600, 10) == []  # dispatched, not due again for an hour
+    rounds.note_change(store, "ben")
+    rounds.note_change(store, "ben")  # two changes before a tick: one job
+    assert rounds.dispatch(store, 3600, 10) == [("ben", 3)]
+    athletes.remove(store, "ben", NOW)
+    rounds.note_change(store, "ben")
+    assert rounds.dispatch(store, 3600, 10) == []  # removed: no pass
+    athletes.put(store, "ana", {"id": "ana", "weekly_km": 30}, "cli", "/", NOW)
+    assert rounds.dispatch(store, 0, 10) == [("ana", 2)]  # an edit makes it due
+    assert rounds.dispatch(store, 3600, 10) == [("ana", 3)]  # due by time: a change of its own
+
+
+def _config(tmp_path: Path, pg_url: str) -> Path:
+    for athlete_id in IDS:
+        shutil.copy(ROOT / "examples" / "races.ics", tmp_path / f"races-{athlete_id}.ics")
+    body = (
+        f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
+        "interval_minutes = 60\n" + "".join(ATHLETE.format(id=i) for i in IDS)
+    )
+    path = tmp_path / "config.toml"
+    path.write_text(body)
+    return path
+
+
+def _racecal(*args: str) -> list[str]:
+    return [sys.executable, "-m", "service.cli", *args]
+
+
+def _rows(store: Store) -> dict[str, tuple[int, int]]:
+    with store.engine.connect() as c:
+        found = c.execute(text("SELECT athlete_id, change_seq, synced_seq FROM sync_rows"))
+        return {str(r[0]): (int(r[1]), int(r[2])) for r in found}
+
+
+def _wait(what: str, done: Callable[[], bool], seconds: float = 40.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if done():
+            return
+        time.sleep(0.2)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_two_workers_give_every_athlete_its_passes_one_at_a_time(
+    tmp_path: Path, pg_url: str
+) -> None:
+    config = _config(tmp_path, pg_url)
+    for _ in range(2):  # applying procrastinate's schema twice is harmless
+        upgraded = subprocess.run(
+            _racecal("db", "upgrade", "--config", str(config)),
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        assert upgraded.returncode == 0, upgraded.stderr
+    assert "procrastinate's schema in place" in upgraded.stdout
+    logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers = [
+        subprocess.Popen(
+            _racecal("worker", "--config", str(config), "--concurrency", "2"),
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+            env=env,
+            cwd=tmp_path,
+        )
+        for log in logs
+    ]
+    store = Store.open(pg_url)
+    try:
+        _wait(
+            "every athlete's first pass",
+            lambda: len(_rows(store)) == len(IDS) and all(s >= 1 for _, s in _rows(store).values()),
+        )
+        for athlete_id in IDS:  # changes while passes may run: follow-ups, merged
+            for _ in range(3):
+                rounds.note_change(store, athlete_id)
+                time.sleep(0.05)
+        _wait(
+            "every change synced",
+            lambda: all(c == s for c, s in _rows(store).values()),
+        )
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    said = "\n".join(log.read_text() for log in logs)
+    assert "Traceback" not in said, said
+    for athlete_id in IDS:
+        training = (tmp_path / "var" / f"{athlete_id}.ics").read_text()
+        assert training.count("BEGIN:VEVENT") > 10, athlete_id
+    with store.engine.connect() as c:
+        passes = c.execute(
+            text("SELECT athlete_id, started_at, ended_at, committed FROM worker_passes")
+        ).all()
+    store.engine.dispose()
+    assert {p[0] for p in passes} == set(IDS)
+    assert all(p[2] is not None and p[3] is True for p in passes), passes
+    for athlete_id in IDS:
+        own = sorted((p[1], p[2]) for p in passes if p[0] == athlete_id)
+        assert len(own) >= 2, athlete_id  # the first pass and at least one follow-up
+        for (_, ended), (started, _) in itertools.pairwise(own):
+            assert ended <= started, f"{athlete_id}: two passes overlapped"
