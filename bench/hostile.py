@@ -4,8 +4,8 @@ a one-year planning window in a process of its own: wall time and peak RSS of ea
 Targets (issue 13): under 5 s and 150 MB each. Cases: a 1 GiB .ics file (refused at 20 MiB
 without being read whole), a busy event repeating every minute since 2000, one repeating every
 second since 2000, and 100,000 busy events (cut at 20,000 occurrences). Measured on the
-shared 2-core machine under load: 0.2-0.5 s and 81 MB, 0.8-1.4 s and 77 MB, 0.9-2.1 s and
-77 MB, 5.3-8.9 s and 145 MB (the last was 31 s and 332 MB while icalendar parsed every event).
+shared 2-core machine under load: 0.1-0.3 s and 81 MB, 0.8-1.0 s and 77 MB, 0.6-0.8 s and
+77 MB, 3.6-5.7 s and 147 MB (the last was 31 s and 332 MB while icalendar parsed every event).
 
 Usage: python bench/hostile.py [CASE ...]   (gigabyte, minutely, secondly, many; default all)
 """
