@@ -359,7 +359,10 @@ class AthleteCalendars:
         for source in roles["runs"]:
             kept = self._looked[self._key(source)]
             notices.extend(of_problem(p) for p in kept.problems.values())
-            runs.extend(runs_from(source.events(start, end), tz, self.entry.run_kinds, source.name))
+            theirs = runs_from(source.events(start, end), tz, self.entry.run_kinds, source.name)
+            runs.extend(theirs)
+            # A runs calendar read empty would place strength as if there were no runs (R6).
+            readings.append(Reading("runs", source.locator, len(theirs)))
         runs.sort(key=lambda r: (r.start, r.end, r.title))
         return Sources(
             tuple(races.values()),

@@ -154,7 +154,8 @@ class KeepPlan:
 
 @dataclass(frozen=True)
 class RecordSources:
-    """What each race and busy source held in this pass (the empty-source guard's memory)."""
+    """What each race, busy and runs source held in this pass (the empty-source guard's
+    memory)."""
 
     sources: Mapping[str, SourceMemory]
     # One line per source the guard holds: the pass keeps the current plan.

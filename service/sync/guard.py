@@ -3,10 +3,11 @@ otherwise.
 
 A truncated file, a server answering an empty collection or the wrong calendar id looks, to a
 naive pass, like the athlete deleting every race: the race plan would be replaced by an
-offseason plan and dozens of sessions rewritten. vdirsyncer refuses to sync a storage that
-turned empty (its StorageEmpty error); racecal does the same per source: when a source that held
-events reads none, or a race source whose races all vanish at once, the pass keeps the current
-plan and says so. It goes on when the athlete confirms
+offseason plan and dozens of sessions rewritten. A runs calendar (R6) read empty would move
+every lift as if the other app's plan had ended, heavy legs beside its key runs. vdirsyncer
+refuses to sync a storage that turned empty (its StorageEmpty error); racecal does the same per
+source: when a source that held events reads none, or a race source whose races all vanish at
+once, the pass keeps the current plan and says so. It goes on when the athlete confirms
 (`racecal sync --once --accept-empty ATHLETE`) or when the source has read the same way for
 `SETTLE` (a real clean-out looks the same a day later; a hiccup does not). Removing one race
 of several re-plans at once, as always.
@@ -29,7 +30,7 @@ SETTLE = timedelta(hours=24)
 class Reading:
     """What one source held in this pass."""
 
-    role: str  # "races" | "busy"
+    role: str  # "races" | "busy" | "runs"
     locator: str  # a file path, a URL without its secrets, a calendar name or id
     events: int
     races: int = 0
