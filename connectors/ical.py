@@ -122,6 +122,9 @@ def load(path: Path) -> tuple[bytes, icalendar.Calendar]:
     return data, parse(data, path)
 
 
+ONCE = ("DTSTART", "DTEND", "DURATION", "RECURRENCE-ID")
+
+
 def components(
     calendar: icalendar.Calendar, where: Path | str, basis: Path | str | None = None
 ) -> tuple[list[RemoteEvent], list[Problem]]:
@@ -157,8 +160,16 @@ def component(
         what = f"{event.errors[0][0] or 'a line'} is malformed; skipped"
         text = f"{at}: {name}: {what}"
         return Problem(given or text, text, title, description, f"{at}: {plain}: {what}")
+    # RFC 5545 allows each of these once in a VEVENT; twice, the event has no one time (and
+    # two RECURRENCE-IDs broke the expansion of the whole calendar).
+    twice = next((p for p in ONCE if isinstance(event.get(p), list)), None)
+    if twice is not None and twice != "DTSTART":
+        what = f"has more than one {twice}; skipped"
+        return Problem(
+            given or at, f"{at}: {name} {what}", title, description, f"{at}: {plain} {what}"
+        )
     try:
-        if isinstance(event.get("DTSTART"), list):
+        if twice == "DTSTART":
             raise ValueError("more than one DTSTART")
         start = event.start
     except (KeyError, ValueError, IndexError):

@@ -69,3 +69,32 @@ def test_a_pass_with_the_busy_calendar_plans_and_names_each_bad_event_once(
     assert result.created > 0
     for uid in BAD:
         assert len([p for p in result.problems if uid in p]) == 1
+
+
+def test_an_override_with_two_recurrence_ids_is_skipped_not_the_calendar(tmp_path: Path) -> None:
+    # Seen: the whole busy calendar failed at the window (AttributeError in the expansion).
+    path = tmp_path / "busy.ics"
+    path.write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:standup\r\nSUMMARY:Stand-up\r\nDTSTART:20270104T080000Z\r\n"
+        "DTEND:20270104T083000Z\r\nRRULE:FREQ=DAILY;COUNT=5\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:standup\r\nSUMMARY:Stand-up moved\r\n"
+        "RECURRENCE-ID:20270105T080000Z\r\nRECURRENCE-ID:20270106T080000Z\r\n"
+        "DTSTART:20270105T090000Z\r\nDTEND:20270105T093000Z\r\nEND:VEVENT\r\n"
+        "BEGIN:VEVENT\r\nUID:dentist\r\nSUMMARY:Dentist\r\nDTSTART:20270107T140000Z\r\n"
+        "DTEND:20270107T150000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
+    source = IcsFileSource(path)
+    events = source.events(*WEEK)
+    # The series as it stands without the broken override, and the other event.
+    assert sorted((e.uid, e.start.day) for e in events) == [
+        ("dentist", 7),
+        *(("standup", day) for day in range(4, 9)),
+    ]
+    (problem,) = source.changes(None).problems
+    assert problem.line == (
+        f"{path}, line 11: event 'Stand-up moved' (UID standup) has more than one "
+        "RECURRENCE-ID; skipped"
+    )
+    assert "Stand-up" not in (problem.plain or "")
