@@ -38,7 +38,7 @@ def local_minutes(day: date, clock: time, tz: ZoneInfo) -> int:
 class Booked:
     start: int
     end: int
-    kind: str  # "run" | "strength"
+    kind: str  # "run" | "strength" | "other" (the other app's cross-training, R6)
     key_run: bool
     heavy: bool
     # A long run or race: the next day takes upper-body strength only (L3).

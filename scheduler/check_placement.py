@@ -45,11 +45,18 @@ def check_L1(plan: Plan, req: PlanRequest) -> list[str]:
 
 
 def check_L2(plan: Plan, req: PlanRequest) -> list[str]:
-    """No strength on consecutive days."""
+    """No strength on consecutive days; the other app's strength (R6) counts, and racecal's
+    lift never shares its day."""
     days = sorted({d for d, ss in by_day(plan).items() if any(s.kind == "strength" for s in ss)})
-    return [
-        f"L2: strength on {a} and {b}" for a, b in itertools.pairwise(days) if (b - a).days == 1
-    ]
+    out = [f"L2: strength on {a} and {b}" for a, b in itertools.pairwise(days) if (b - a).days == 1]
+    theirs = {
+        d for d, runs in external_by_day(req).items() if any(e.kind == "strength" for e in runs)
+    }
+    for day in days:
+        for near in (day - timedelta(days=1), day, day + timedelta(days=1)):
+            if near in theirs:
+                out.append(f"L2: strength on {day} beside the other app's strength on {near}")
+    return out
 
 
 def check_L3(plan: Plan, req: PlanRequest) -> list[str]:

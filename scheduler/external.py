@@ -7,6 +7,13 @@ be sure to come 6 h after it, and L1 counts 24 h back from its day's first minut
 run takes no time, at the end of the day for an athlete whose lift may come first and at its
 start for one who runs first, so a lift lands on the side L3 allows. A rest day is booked as
 nothing. None of them is ever moved: they are the other app's.
+
+What is not a run is booked for what it asks of the athlete. Cross-training (yoga, mobility,
+a ride, a swim) is time taken and nothing more: no L rule about runs reads it, and an all-day
+one takes no time (nothing to collide with); either way its day is no rest day (L6). The app's
+own strength session counts as a lift of racecal's, and a heavy lower-body one, since a title
+seldom says which: no lift of racecal's that day nor the days either side (L2), and no heavy
+legs beside it (L4).
 """
 
 from __future__ import annotations
@@ -40,8 +47,16 @@ def book_external(board: Board, runs: Iterable[ExternalRun]) -> None:
             continue
         start, end = to_minutes(run.start), to_minutes(run.end)
         day = board.local_day(start)
+        if run.kind == RunKind.CROSS:
+            # All day, it takes no time, but its day is no rest day (L6).
+            end = start if run.all_day else end
+            board.book(day, Booked(start, end, "other", False, False, False, ""))
+            continue
         if run.all_day and not run.key_run:
             start = end = start if run_first else max(start, end - 1)
+        if run.kind == RunKind.STRENGTH:
+            board.book(day, Booked(start, end, "strength", False, True, False, ""))
+            continue
         board.book(day, Booked(start, end, "run", run.key_run, False, is_long(run), ""))
 
 
@@ -66,10 +81,11 @@ def runs_from(
     overrides: Sequence[tuple[re.Pattern[str], RunKind]] = (),
     source: str = "",
 ) -> list[ExternalRun]:
-    """The other app's runs, each classified by scheduler.runkinds, in time order. An event
-    whose kind cannot be read counts as a key run: heavy legs kept away from a hard session
-    cost less than heavy legs the day before one (an override names its kind). An all-day
-    event is its first day; a floating time is the athlete's own clock."""
+    """The other app's runs, each classified by scheduler.runkinds, in time order (its
+    strength and cross-training too, by their kinds). An event whose kind cannot be read counts
+    as a key run: heavy legs kept away from a hard session cost less than heavy legs the day
+    before one (an override names its kind). An all-day event is its first day; a floating
+    time is the athlete's own clock."""
     out: list[ExternalRun] = []
     for event in events:
         if event.cancelled:
@@ -117,7 +133,21 @@ def external_reasons(
         reasons = [Reason("R6", "placed around the runs of your other app's plan", "placement")]
         for run in runs:
             when = day_of(run, tz)
-            if not run.all_day or not monday <= when < monday + timedelta(days=7):
+            if not monday <= when < monday + timedelta(days=7):
+                continue
+            if run.kind == RunKind.STRENGTH and abs((when - day).days) <= 1:
+                continue  # a lift of racecal's is never this close to it (L2)
+            if run.kind == RunKind.STRENGTH:
+                reasons.append(
+                    Reason(
+                        "L2",
+                        f"your other app's '{run.title}' on {when:%a %d %b} counts as a heavy "
+                        "lift: no strength of racecal's that day nor the days either side",
+                        "placement",
+                    )
+                )
+                continue
+            if not run.all_day or run.kind == RunKind.CROSS:
                 continue
             if when == day and not run.key_run and run.kind != RunKind.REST:
                 side = "after" if run_first else "before"

@@ -9,6 +9,14 @@ one to place around), and easy last ("Tempodauerlauf" holds "Dauerlauf" but is t
 title decides; the description only when the title names no kind (TrainingPeaks' "Workout",
 intervals.icu's own names). An athlete's overrides, title patterns of their own, win over
 the table.
+
+The same feeds hold what is not a run: the app's own strength sessions ("Strength",
+"Krafttraining", "Core") and cross-training ("Yoga", "Mobility", "Bike", "Schwimmen",
+"Dehnen"). They come right after rest, before any run kind ("Bike Intervals 5x3min" is a ride,
+not an interval run), and only when the text names no run as well: a "Bike + Run" brick or an
+"Easy Run + Core" is read as the run it holds (a brick as a key run: its run comes on tired
+legs). Neither is a key run; scheduler.external books the app's strength as a heavy lift
+and cross-training as time taken.
 """
 
 from __future__ import annotations
@@ -26,12 +34,17 @@ class RunKind(StrEnum):
     RACE_PACE = "race pace"
     EASY = "easy"
     REST = "rest"
+    # Not runs: the other app's own lifts, and cross-training (mobility, yoga, bike, swim).
+    STRENGTH = "strength"
+    CROSS = "cross-training"
 
 
 # R2: the kinds the placement rules keep heavy legs away from.
 KEY_KINDS = frozenset(
     {RunKind.LONG, RunKind.TEMPO, RunKind.INTERVALS, RunKind.HILLS, RunKind.RACE_PACE}
 )
+# What the other app's calendar holds besides runs (and rest days).
+NOT_RUNS = frozenset({RunKind.STRENGTH, RunKind.CROSS})
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -48,6 +61,55 @@ PATTERNS: tuple[tuple[RunKind, re.Pattern[str]], ...] = (
             r"^\s*off\s*$",
             r"\bruhetag\b",
             r"^\s*(ruhe|pause|frei)\s*$",
+        ),
+    ),
+    (
+        RunKind.STRENGTH,
+        _words(
+            r"\bstrength\b",
+            r"\bweights?\b",
+            r"\bweight[\s-]*training\b",
+            r"\bgym\b",
+            r"\blift(s|ing)?\b",
+            r"\bcore\b",
+            r"\bcircuit",
+            r"\bplyo",
+            r"\bkettlebell",
+            r"\bs\s*&\s*c\b",
+            r"kraft",
+            r"\bstabi",
+            r"\bathletik",
+        ),
+    ),
+    (
+        RunKind.CROSS,
+        _words(
+            r"\bcross[\s-]*train",
+            r"\bmobility\b",
+            r"\bmobili",
+            r"\byoga\b",
+            r"\bpilates\b",
+            r"\bstretch",
+            r"\bdehn",
+            r"\bbeweglichkeit",
+            r"\bfoam[\s-]*roll",
+            r"\bfaszien",
+            r"\bbik(e|ing)\b",
+            r"\bcycl",
+            r"\bride\b",
+            r"\bspin(ning)?\b",
+            r"\bturbo\b",
+            r"\bzwift\b",
+            r"\brad(fahren|tour|training|eln)?\b",
+            r"\brennrad",
+            r"\bswim",
+            r"\bschwimm",
+            r"\baqua[\s-]*jog",
+            r"\belliptical\b",
+            r"\browing\b",
+            r"\brudern\b",
+            r"\b(skilanglauf|langlauf|ski)\b",
+            r"^\s*(walk|walking|wandern|hike|hiking)\b",
         ),
     ),
     (
@@ -143,18 +205,30 @@ PATTERNS: tuple[tuple[RunKind, re.Pattern[str]], ...] = (
 )
 
 
+# A text that names a run as well as something else is the run (see the module docstring).
+# Aqua jogging is no run: it is cross-training in the pool.
+RUN_NAMED = _words(r"\brun(s|ning)?\b", r"\bl[aä]ufe?\b", r"(?<!aqua.)\bjog")
+# A brick (a run straight off the bike) is a key run whatever else its title says.
+BRICK = _words(r"\bbrick\b", r"\bkoppel")
+
+
 def kind_of(
     title: str,
     description: str = "",
     overrides: Sequence[tuple[re.Pattern[str], RunKind]] = (),
 ) -> RunKind | None:
-    """The kind of run the event names, or None when neither its title nor its description
-    names one. `overrides` are the athlete's title patterns, tried first, in their order."""
+    """The kind the event names, or None when neither its title nor its description names
+    one. `overrides` are the athlete's title patterns, tried first, in their order."""
     for pattern, kind in overrides:
         if pattern.search(title):
             return kind
     for text in (title, description):
+        if BRICK.search(text):
+            return None
+        running = RUN_NAMED.search(text) is not None
         for kind, pattern in PATTERNS:
+            if running and kind in NOT_RUNS:
+                continue
             if pattern.search(text):
                 return kind
     return None
@@ -174,4 +248,4 @@ def override(pattern: str, kind: str) -> tuple[re.Pattern[str], RunKind]:
         raise ValueError(f"{pattern!r} is not a pattern racecal can read ({exc})") from None
 
 
-__all__ = ["KEY_KINDS", "PATTERNS", "RunKind", "kind_of", "override"]
+__all__ = ["KEY_KINDS", "NOT_RUNS", "PATTERNS", "RunKind", "kind_of", "override"]

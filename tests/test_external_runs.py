@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.check import check_L3, check_L5, check_L6
+from scheduler.check import check_L2, check_L3, check_L5, check_L6
+from scheduler.external import runs_from
 from scheduler.model import ExternalRun, Plan, PlanRequest, SameDayOrder
 from scheduler.plan import build_plan
 from scheduler.runkinds import KEY_KINDS, RunKind
@@ -46,13 +47,14 @@ def external_plans(draw: st.DrawFn) -> tuple[ExternalRun, ...]:
         days = draw(st.sets(st.integers(0, 6), min_size=0, max_size=6))
         for weekday in sorted(days):
             day = TODAY + timedelta(days=7 * week + weekday)
-            kind = draw(st.sampled_from(tuple(RunKind)))
+            # Runs, rest days, and what the apps put beside them: strength, cross-training.
+            kind = draw(st.sampled_from((*RunKind, RunKind.STRENGTH, RunKind.CROSS)))
             if draw(st.booleans()):
-                runs.append(all_day(day, f"{kind.value} run", kind))
+                runs.append(all_day(day, f"{kind.value} session", kind))
             else:
                 at = time(draw(st.integers(5, 19)), draw(st.sampled_from((0, 15, 30, 45))))
                 minutes = draw(st.integers(2, 10)) * 15
-                runs.append(timed(day, at, minutes, f"{kind.value} run", kind))
+                runs.append(timed(day, at, minutes, f"{kind.value} session", kind))
     return tuple(runs)
 
 
@@ -133,3 +135,69 @@ def test_a_week_the_other_app_fills_is_not_racecals_broken_rest_day() -> None:
     req2, plan2 = plan_around(rest + runs[1:])
     assert check_L6(plan2, req2) == []
     assert not by_day(plan2).get(TODAY)  # the rest day stays a rest day (L6)
+
+
+# -- what is not a run: the other app's strength and cross-training ----------------------
+
+
+class Event:
+    """One event of the other app's feed, as a calendar expands it."""
+
+    def __init__(self, title: str, start: datetime | date, end: datetime | date) -> None:
+        self.title, self.description, self.start, self.end = title, "", start, end
+        self.cancelled = False
+
+
+def test_cross_training_is_no_key_run_and_heavy_legs_may_come_the_day_before() -> None:
+    # Yoga every morning but Sunday's: read as unknown it would be a key run a day, and no
+    # heavy legs anywhere (L1, L4).
+    events = [
+        Event("Yoga", at, at + timedelta(minutes=45))
+        for i in range(7 * WEEKS)
+        if i % 7 < 6
+        for at in [datetime.combine(TODAY + timedelta(days=i), time(7), tzinfo=ZONE)]
+    ]
+    runs = tuple(runs_from(events, ZONE))
+    assert {(r.kind, r.key_run) for r in runs} == {("cross-training", False)}
+    req, plan = plan_around(runs)
+    assert violations(plan, req) == []
+    yoga_days = {r.start.date() for r in runs}
+    assert [s for s in plan.sessions if s.heavy_lower and s.start.date() in yoga_days]
+
+
+def test_timed_cross_training_takes_its_time() -> None:
+    # A ride over each weekday's evening window: no lift of racecal's overlaps one (L5).
+    rides = tuple(
+        timed(TODAY + timedelta(days=i), time(17), 240, "Bike 2h", RunKind.CROSS) for i in range(5)
+    )
+    req, plan = plan_around(rides)
+    assert check_L5(plan, req) == []
+    for s in plan.sessions:
+        for r in rides:
+            assert not (r.start < s.end and s.start < r.end), s.key
+
+
+def test_the_other_apps_strength_keeps_racecals_lifts_off_its_day_and_the_days_beside() -> None:
+    wed = TODAY + timedelta(days=2)
+    for lift in (
+        timed(wed, time(18), 60, "Strength", RunKind.STRENGTH),
+        all_day(wed, "Krafttraining", RunKind.STRENGTH),
+    ):
+        req, plan = plan_around((lift,))
+        assert violations(plan, req) == []
+        days = by_day(plan)
+        for near in (wed - timedelta(days=1), wed, wed + timedelta(days=1)):
+            assert not [s for s in days.get(near, []) if s.kind == "strength"], near
+        week = [s for s in plan.sessions if s.start.date() < TODAY + timedelta(days=7)]
+        assert week
+        said = [r.text for s in week for r in s.reasons if r.rule == "L2"]
+        assert any(f"'{lift.title}' on Wed 09 Dec counts as a heavy lift" in t for t in said)
+
+
+def test_the_checker_sees_a_lift_beside_the_other_apps_strength() -> None:
+    wed = TODAY + timedelta(days=2)
+    req, plan = plan_around((timed(wed, time(7), 60, "Strength", RunKind.STRENGTH),))
+    lift = next(s for s in plan.sessions if s.kind == "strength")
+    onto = datetime.combine(wed + timedelta(days=1), time(18), tzinfo=ZONE)
+    moved = replace(lift, start=onto, end=onto + (lift.end - lift.start))
+    assert any("other app's strength" in v for v in check_L2(replace(plan, sessions=(moved,)), req))

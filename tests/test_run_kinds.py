@@ -8,6 +8,7 @@ from scheduler.runkinds import KEY_KINDS, RunKind, kind_of, override
 
 LONG, TEMPO, INTERVALS = RunKind.LONG, RunKind.TEMPO, RunKind.INTERVALS
 HILLS, RACE_PACE, EASY, REST = RunKind.HILLS, RunKind.RACE_PACE, RunKind.EASY, RunKind.REST
+STRENGTH, CROSS = RunKind.STRENGTH, RunKind.CROSS
 
 TITLES = [
     # Runna (all-day events, kind then distance)
@@ -55,9 +56,63 @@ TITLES = [
     ("Pause", REST),
 ]
 
+# What training apps put in the same feed besides runs: their strength and cross-training.
+NOT_RUN_TITLES = [
+    ("Strength", STRENGTH),
+    ("Strength & Mobility", STRENGTH),
+    ("Strength Training - Lower Body", STRENGTH),
+    ("Upper body strength", STRENGTH),
+    ("Core", STRENGTH),
+    ("Gym: legs", STRENGTH),
+    ("Weights", STRENGTH),
+    ("Circuit training", STRENGTH),
+    ("Plyometrics", STRENGTH),
+    ("Krafttraining", STRENGTH),
+    ("Rumpfkraft 20 min", STRENGTH),
+    ("Stabitraining", STRENGTH),
+    ("Lauf-ABC", EASY),  # running drills are a run
+    ("Mobility", CROSS),
+    ("Mobility - 15 min", CROSS),
+    ("Yoga", CROSS),
+    ("Yoga for Runners", CROSS),
+    ("Stretching", CROSS),
+    ("Pilates", CROSS),
+    ("Foam rolling", CROSS),
+    ("Cross-training", CROSS),
+    ("Cross Training 45 min", CROSS),
+    ("Bike", CROSS),
+    ("Bike Intervals 5x3min", CROSS),  # a ride's intervals are not an interval run
+    ("Zwift ride", CROSS),
+    ("Spinning 45min", CROSS),
+    ("Swim", CROSS),
+    ("Swim 2000m", CROSS),
+    ("Aqua Jogging 40 min", CROSS),
+    ("Elliptical", CROSS),
+    ("Walk 30 min", CROSS),
+    ("Dehnen", CROSS),
+    ("Beweglichkeit", CROSS),
+    ("Radfahren", CROSS),
+    ("Rad 60 min locker", CROSS),
+    ("Schwimmen", CROSS),
+    ("Langlauf 2 h", CROSS),  # cross-country skiing, not a long run
+    # A text naming a run as well is the run it holds; a brick is a key run.
+    ("Easy Run + Core", EASY),
+    ("Long Run + Stretching", LONG),
+    ("Run/Walk 5km", EASY),
+    ("Lockerer Lauf + Dehnen", EASY),
+    ("Brick: Bike 40km + Run 5km", None),
+    ("Koppeltraining Rad/Lauf", None),
+    ("Rest or cross-train", REST),
+]
+
 
 @pytest.mark.parametrize(("title", "kind"), TITLES)
 def test_title_names_its_kind(title: str, kind: RunKind) -> None:
+    assert kind_of(title) is kind
+
+
+@pytest.mark.parametrize(("title", "kind"), NOT_RUN_TITLES)
+def test_what_is_not_a_run_is_named_so(title: str, kind: RunKind | None) -> None:
     assert kind_of(title) is kind
 
 
@@ -70,7 +125,8 @@ def test_the_title_wins_over_its_structured_description() -> None:
 def test_the_description_decides_when_the_title_names_no_kind() -> None:
     assert kind_of("Workout", "WU 2 km, 6 x 800m @ 5K pace w/ 400m jog, CD 2 km") is INTERVALS
     assert kind_of("Session 14", "Lockerer Lauf im GA1-Bereich") is EASY
-    assert kind_of("Strength & Mobility") is None
+    assert kind_of("Workout", "Strength circuit: squats, lunges, planks") is STRENGTH
+    assert kind_of("Session 3", "Yoga flow for runners, 30 min") is CROSS
 
 
 def test_an_override_wins_over_the_table() -> None:
@@ -93,3 +149,5 @@ def test_key_runs_are_the_R2_kinds() -> None:
     assert {LONG, TEMPO, INTERVALS, HILLS, RACE_PACE} == KEY_KINDS
     assert EASY not in KEY_KINDS
     assert REST not in KEY_KINDS
+    assert STRENGTH not in KEY_KINDS
+    assert CROSS not in KEY_KINDS
