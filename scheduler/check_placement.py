@@ -154,7 +154,9 @@ def check_overlaps(plan: Plan, req: PlanRequest) -> list[str]:
 
 
 def check_L6(plan: Plan, req: PlanRequest) -> list[str]:
-    """At least one full rest day in every week the plan holds from today."""
+    """At least one full rest day in every week the plan holds from today. A week the other
+    app's plan (R6) fills on every day is that plan's to keep; racecal breaks L6 only by
+    taking the last rest day a week had."""
     days = by_day(plan)
     races = race_days(plan)
     running = {d for d, runs in external_by_day(req).items() if any(e.kind != "rest" for e in runs)}

@@ -49,17 +49,18 @@ def cheapest(
 
 @lru_cache(maxsize=8192)
 def valid_combos(
-    weekdays: tuple[int, ...], count: int, empty: tuple[int, ...]
+    weekdays: tuple[int, ...], count: int, empty: tuple[int, ...], rest_ours: bool = True
 ) -> tuple[tuple[int, ...], ...]:
     """Index tuples into `weekdays` (one week's usable days) that keep L2 (no two on
-    consecutive days) and L6 (some empty day stays empty). Weeks repeat these patterns, so
-    the answer is cached."""
+    consecutive days) and L6 (some empty day stays empty). `rest_ours` False: the other app's
+    plan (R6) left the week no empty day, and its L6 is that plan's to keep, not racecal's.
+    Weeks repeat these patterns, so the answer is cached."""
     out = []
     for combo in combinations(range(len(weekdays)), count):
         if any(weekdays[b] - weekdays[a] == 1 for a, b in pairwise(combo)):
             continue
         chosen = {weekdays[i] for i in combo}
-        if all(d in chosen for d in empty):
+        if rest_ours and all(d in chosen for d in empty):
             continue
         out.append(combo)
     return tuple(out)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 from scheduler.board import MIDNIGHT, Booked
 from scheduler.daysearch import cheapest, needs_first_day, valid_combos
 from scheduler.liftorder import EASY_RUN_FIRST, KEY_RUN_FIRST, LIFT_FIRST, time_for
-from scheduler.model import DistanceClass, Priority, Reason, SameDayOrder
+from scheduler.model import DistanceClass, PlanWarning, Priority, Reason, SameDayOrder
 from scheduler.place import Placer
 from scheduler.runeasy import WEEKDAYS
 from scheduler.sessions import VALUE_ACCESSORY, SessionSpec
@@ -60,6 +60,12 @@ L1_CLEAR = Reason("L1", "48 h clear of the next key run or race", "placement")
 SHORT_SESSION = Reason(
     "L10", "the short session: no day this week has room for the full one", "placement"
 )
+NO_REST_LEFT = Reason(
+    "L6",
+    "your other app's plan leaves this week no rest day: L6 is that plan's to keep (R6), and "
+    "strength goes on its easy days, light where L1/L4 rule heavy legs out",
+    "placement",
+)
 RUN_AFTER_LIFT = Reason("L3", "moved after the lift: you lift first on run days", "placement")
 RUN_DAY_LIFT = Reason("L7", "strength on a run day keeps other days for rest", "placement")
 BEST_FREE_DAY = tuple(
@@ -78,6 +84,8 @@ class StrengthPlacer:
         self.rest_after = self._rest_after_days()
         self.lift_first = placer.athlete.same_day_order is SameDayOrder.LIFT_FIRST
         self.light_long_day = placer.athlete.no_heavy_legs_on_long_run_day
+        # R6: the weeks whose strength was placed with no rest day left by the other app.
+        self.filled_weeks: list[date] = []
 
     def _heavy_blocked_days(self) -> set[int]:
         """L1/P5: days too close before a race for heavy lower-body work."""
@@ -145,6 +153,19 @@ class StrengthPlacer:
                 for spec, option, timing in timed:
                     self._book_strength(spec, option, timing)
                 return
+
+    def rest_warning(self) -> PlanWarning | None:
+        """Said once a plan: the weeks the other app's plan left without a rest day (R6)."""
+        if not self.filled_weeks:
+            return None
+        weeks = len(self.filled_weeks)
+        first = min(self.filled_weeks)
+        text = (
+            f"your other app's plan leaves {weeks} week(s) from {first} without a full rest "
+            "day: L6 is that plan's to keep (R6); racecal's strength still goes on those weeks' "
+            "easy days, in its light form where L1/L4 rule heavy legs out"
+        )
+        return PlanWarning("L6", text, None, text)
 
     def _next_week_needs_monday(self, monday: int, need: int) -> bool:
         """Only a week with races, P9's days or a lift-first athlete's key runs can be short."""
@@ -263,13 +284,27 @@ class StrengthPlacer:
         first = board.index(week)
         booked, races = board.booked, board.race_days
         empty = tuple(i for i in range(7) if not booked.get(first + i) and first + i not in races)
-        valid = valid_combos(tuple([day % 7 for day in usable_days]), len(specs), empty)
+        # R6: a week the other app filled with runs and cross-training has no rest day racecal
+        # could take; L6 is that plan's to keep, and it must not cost the week its strength.
+        rest_ours = bool(empty) or not self._filled_by_other_app(first)
+        if not rest_ours and first >= self.p.today and week not in self.filled_weeks:
+            self.filled_weeks.append(week)
+        valid = valid_combos(tuple([day % 7 for day in usable_days]), len(specs), empty, rest_ours)
         costs = []
         for spec, opts in zip(specs, options, strict=True):
             usable = [opts[day] for day in usable_days]
             costs.append(self._day_costs(spec, [o for o in usable if o is not None]))
         best = cheapest(valid, costs)
         return tuple([usable_days[i] for i in best]) if best is not None else None
+
+    def _filled_by_other_app(self, monday: int) -> bool:
+        """Every day of the week holds a race or something of the other app's (R6): its
+        bookings carry no session key."""
+        board = self.board
+        return all(
+            day in board.race_days or any(not b.key for b in board.booked.get(day, ()))
+            for day in range(monday, monday + 7)
+        )
 
     def _day_costs(self, spec: SessionSpec, usable: list[_Option]) -> list[float]:
         prev = self.p.prev_day(spec) if self.p.previous else None
@@ -293,6 +328,8 @@ class StrengthPlacer:
             self.p.retime(day, item, start, end, RUN_AFTER_LIFT)
         assert spec.strength is not None
         reasons = [SPACED]
+        if spec.week.start in self.filled_weeks:
+            reasons.append(NO_REST_LEFT)
         if option.upper:
             if option.upper_only:
                 reasons.append(UPPER_AFTER_LONG)

@@ -110,6 +110,8 @@ def build_plan(request: PlanRequest) -> Plan:
         placer.ensure_rest_day(week.start)
         after = len(strength.get(week.start + timedelta(days=7), ()))
         lifts.place_strength(week.start, strength.get(week.start, []), after)
+    if (no_rest := lifts.rest_warning()) is not None:
+        placer.out.warnings.append(no_rest)
 
     kept = [s for s in history if first <= s.start.astimezone(tz).date() < horizon]
     placed = external_reasons(placer.out.sessions, request.external_runs, athlete)

@@ -44,7 +44,8 @@ def plan_around(runs: tuple[ExternalRun, ...], **kw: object) -> tuple[PlanReques
 def external_plans(draw: st.DrawFn) -> tuple[ExternalRun, ...]:
     runs = []
     for week in range(WEEKS + 1):
-        days = draw(st.sets(st.integers(0, 6), min_size=0, max_size=6))
+        # Up to all seven days: an app may leave a week no rest day (L6 is then its own).
+        days = draw(st.sets(st.integers(0, 6), min_size=0, max_size=7))
         for weekday in sorted(days):
             day = TODAY + timedelta(days=7 * week + weekday)
             # Runs, rest days, and what the apps put beside them: strength, cross-training.
@@ -135,6 +136,60 @@ def test_a_week_the_other_app_fills_is_not_racecals_broken_rest_day() -> None:
     req2, plan2 = plan_around(rest + runs[1:])
     assert check_L6(plan2, req2) == []
     assert not by_day(plan2).get(TODAY)  # the rest day stays a rest day (L6)
+
+
+RUNNA_WEEK = (
+    ("Easy Run - 6km", RunKind.EASY),
+    ("Intervals - 6x800m", RunKind.INTERVALS),
+    ("Easy Run - 8km", RunKind.EASY),
+    ("Tempo Run - 8km", RunKind.TEMPO),
+    ("Yoga", RunKind.CROSS),
+    ("Easy Run - 5km", RunKind.EASY),
+    ("Long Run - 18km", RunKind.LONG),
+)
+
+
+def runna_weeks(rest_on: int | None = None) -> tuple[ExternalRun, ...]:
+    runs = []
+    for week in range(WEEKS + 1):
+        for weekday, (title, kind) in enumerate(RUNNA_WEEK):
+            day = TODAY + timedelta(days=7 * week + weekday)
+            if weekday == rest_on:
+                runs.append(all_day(day, "Rest Day", RunKind.REST))
+            else:
+                runs.append(all_day(day, title, kind))
+    return tuple(runs)
+
+
+def test_a_week_the_other_app_fills_every_day_still_gets_S1s_strength_light_and_explained() -> None:
+    req, plan = plan_around(runna_weeks())
+    assert violations(plan, req) == []
+    for week in range(WEEKS):
+        monday = TODAY + timedelta(days=7 * week)
+        lifts = [s for s in plan.sessions if monday <= s.start.date() < monday + timedelta(7)]
+        assert len(lifts) >= 2, (monday, [s.title for s in plan.sessions])  # S1's floor
+        for s in lifts:
+            assert s.start.weekday() not in (1, 3, 6)  # never on the key runs' days (L3)
+            assert any(r.rule == "L6" and "R6" in r.text for r in s.reasons)
+        # Heavy legs have no legal day in this week (L1, L4): the light form stands in.
+        assert not [s for s in lifts if s.heavy_lower]
+        assert [s for s in lifts if "light legs" in s.title]
+    assert not [w for w in plan.warnings if w.rule == "L10"]
+    said = [w for w in plan.warnings if "without a full rest day" in w.message]
+    assert len(said) == 1
+    assert f"{WEEKS} week(s)" in said[0].message
+
+
+def test_the_last_rest_day_the_other_app_left_stays_racecals_to_keep() -> None:
+    req, plan = plan_around(runna_weeks(rest_on=4))  # Friday's yoga is a rest day instead
+    assert violations(plan, req) == []
+    assert all(s.start.weekday() != 4 for s in plan.sessions)
+    assert not [w for w in plan.warnings if "without a full rest day" in w.message]
+    lift = plan.sessions[0]
+    fri = datetime.combine(TODAY + timedelta(days=4), time(18), tzinfo=ZONE)
+    onto = replace(lift, start=fri, end=fri + (lift.end - lift.start))
+    broken = replace(plan, sessions=(onto, *plan.sessions[1:]))
+    assert check_L6(broken, req) == [f"L6: no rest day in week of {TODAY}"]
 
 
 # -- what is not a run: the other app's strength and cross-training ----------------------
