@@ -4,12 +4,14 @@ athletes, each pass timed by the database's clock."""
 
 from __future__ import annotations
 
+import http.server
 import itertools
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -176,3 +178,82 @@ def test_two_workers_give_every_athlete_its_passes_one_at_a_time(
         assert len(own) >= 2, athlete_id  # the first pass and at least one follow-up
         for (_, ended), (started, _) in itertools.pairwise(own):
             assert ended <= started, f"{athlete_id}: two passes overlapped"
+
+
+class _HeldRaces(http.server.BaseHTTPRequestHandler):
+    """The example races over HTTP; the first request is held until `release` is set, so a
+    pass is under way for as long as the test needs."""
+
+    body = (ROOT / "examples" / "races.ics").read_bytes()
+    release = threading.Event()
+    asked = threading.Event()
+
+    def do_GET(self) -> None:
+        if not _HeldRaces.asked.is_set():
+            _HeldRaces.asked.set()
+            _HeldRaces.release.wait(30)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/calendar")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_worker_killed_mid_pass_leaves_its_athlete_to_the_other(
+    tmp_path: Path, pg_url: str
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _HeldRaces)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/races.ics"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
+        "interval_minutes = 60\n" + ATHLETE.format(id="ana").replace('"races-ana.ics"', f'"{url}"')
+    )
+    logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    workers = {
+        process.pid: process
+        for process in (
+            subprocess.Popen(
+                _racecal("worker", "--config", str(config), "--concurrency", "1"),
+                stdout=subprocess.DEVNULL,
+                stderr=log.open("w"),
+                env=env,
+                cwd=tmp_path,
+            )
+            for log in logs
+        )
+    }
+    store = Store.open(pg_url)
+    try:
+        assert _HeldRaces.asked.wait(40), "no pass asked for the races"
+        with store.engine.connect() as c:
+            worker = c.execute(text("SELECT worker FROM worker_passes")).scalar_one()
+        killed = workers.pop(int(str(worker).rsplit(":", 1)[1]))
+        killed.kill()
+        killed.wait()
+        _HeldRaces.release.set()
+        _wait("the pass run again by the other worker", lambda: _rows(store)["ana"][1] >= 1)
+    finally:
+        server.shutdown()
+        for process in workers.values():
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+    with store.engine.connect() as c:
+        passes = c.execute(
+            text("SELECT worker, started_at, ended_at, committed FROM worker_passes ORDER BY id")
+        ).all()
+    store.engine.dispose()
+    (dead, dead_start, dead_end, _), (alive, alive_start, _, alive_committed) = passes
+    assert dead == worker
+    assert dead_end is None  # killed: it never ended
+    assert alive != worker
+    assert alive_start > dead_start
+    assert alive_committed is True
+    assert (tmp_path / "var" / "ana.ics").read_text().count("BEGIN:VEVENT") > 10
+    said = "\n".join(log.read_text() for log in logs)
+    assert "its worker went silent; the pass runs again" in said

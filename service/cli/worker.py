@@ -47,6 +47,12 @@ def worker(config: str | None, concurrency: int) -> None:
     except ImportError:
         fail("racecal worker needs procrastinate: pip install 'racecal[scale]'")
     configure_logging(loaded.service.log_format)
+    # procrastinate's own trouble (a task that raised, a lost connection) in racecal's log.
+    ours = logging.getLogger("racecal")
+    theirs = logging.getLogger("procrastinate")
+    theirs.handlers[:] = ours.handlers
+    theirs.setLevel(logging.WARNING)
+    theirs.propagate = False
     try:
         queue.apply_schema(store.engine)
     except StoreError as exc:
@@ -60,6 +66,8 @@ def worker(config: str | None, concurrency: int) -> None:
             name=state.name,
             concurrency=concurrency,
             delete_jobs="successful",
+            update_heartbeat_interval=queue.HEARTBEAT_SECONDS,
+            stalled_worker_timeout=queue.STALLED_SECONDS,
         )
     finally:
         state.close()

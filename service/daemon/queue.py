@@ -1,7 +1,7 @@
 """The procrastinate executor (`[service] executor = "procrastinate"`): `racecal worker`
 processes on any number of machines sharing one PostgreSQL.
 
-Two tasks on racecal's queue. `racecal.dispatch` is periodic (procrastinate's periodic defer:
+Three tasks on racecal's queue. `racecal.dispatch` is periodic (procrastinate's periodic defer:
 one per cluster per tick, whichever worker wins the tick); it asks the store which athletes are
 due (service.store.rounds) and defers one `racecal.sync_athlete` job each with `lock` = the
 athlete's id, and nothing else: procrastinate runs no two jobs of one lock at once, so two
@@ -9,6 +9,8 @@ passes of one athlete cannot overlap. No `queueing_lock` and no retries beside t
 two together have left an athlete blocked for good); "one follow-up pass while one runs" is
 kept in racecal's own change_seq / synced_seq instead. `racecal.sync_athlete` runs the same
 pass as the embedded executor (service.sync.engine.run_pass) and ends with the fenced commit.
+`racecal.janitor` (periodic too) retries the jobs of a worker that stopped beating
+(procrastinate's get_stalled_jobs + retry_job).
 
 procrastinate's schema is applied by racecal itself, once, under the store's schema lock.
 """
@@ -38,8 +40,15 @@ from service.sync.athletes import build
 from service.sync.engine import run_pass
 
 QUEUE = "racecal"
-# The dispatcher's tick (cron with a seconds column): a tick costs the cluster one query.
-DISPATCH_CRON = "*/2 * * * * *"
+# The dispatcher's tick, every 2 seconds (procrastinate reads seconds from a sixth column,
+# the last): a tick costs the cluster one query.
+DISPATCH_CRON = "* * * * * */2"
+# A worker beats every HEARTBEAT seconds; one silent for STALLED seconds is taken for dead
+# (SIGKILLed, its machine gone, or paused) and the janitor runs its pass again elsewhere: its
+# job would otherwise keep the athlete's lock for good.
+HEARTBEAT_SECONDS = 2.0
+STALLED_SECONDS = 10.0
+JANITOR_CRON = "* * * * * */5"
 # Athletes deferred per tick at most: a large roster coming due at once is spread over ticks.
 DISPATCH_LIMIT = 500
 log = logging.getLogger("racecal")
@@ -174,5 +183,19 @@ def make_app(worker: Worker) -> procrastinate.App:
             )
         if due:
             log.info("dispatch: %d athlete(s) due", len(due))
+
+    @app.periodic(cron=JANITOR_CRON, periodic_id="janitor")
+    @app.task(name="racecal.janitor", queue=QUEUE)
+    async def janitor(timestamp: int) -> None:
+        stalled = await app.job_manager.get_stalled_jobs(
+            queue=QUEUE,
+            task_name="racecal.sync_athlete",
+            seconds_since_heartbeat=STALLED_SECONDS,
+        )
+        for job in stalled:
+            # Retried with its own lock: still one pass of the athlete at a time, and a pass
+            # of the stalled worker that wakes up finds its sync row moved (fenced commit).
+            await app.job_manager.retry_job(job)
+            log.warning("job %s: its worker went silent; the pass runs again", job.id)
 
     return app
