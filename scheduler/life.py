@@ -119,13 +119,15 @@ def apply_life(
     specs: Mapping[str, SessionSpec],
     tz: ZoneInfo,
     units: Units,
+    before: Mapping[LifeEvent, list[PlacedSession]] | None = None,
 ) -> tuple[list[PlacedSession], list[PlanWarning]]:
     """The sessions as the athlete's marked days leave them, and one warning per event that
-    took sessions away, citing its rule."""
+    took sessions away, citing its rule; `before`: the runs placement already took off the
+    marked days (scheduler.lifedays), said in the same warnings."""
     if not life:
         return sessions, []
     back = returns(life)
-    taken: dict[LifeEvent, list[PlacedSession]] = {}
+    taken = {event: list(lost) for event, lost in (before or {}).items()}
     bodyweight_done: set[LifeEvent] = set()
     out: list[PlacedSession] = []
     dropped: list[PlanWarning] = []
@@ -186,7 +188,7 @@ def apply_life(
     warnings = []
     for event, lost in taken.items():
         # Kind, dates and session keys only: as it is, the plain form too.
-        said = f"#{event.kind.value} {_span(event)}: {len(lost)} session(s) off ({_keys(lost)})"
+        said = f"#{event.kind.value} {span(event)}: {len(lost)} session(s) off ({_keys(lost)})"
         warnings.append(PlanWarning(RULE[event.kind], said, lost[0].week, said))
     return out, [*warnings, *dropped]
 
@@ -196,7 +198,7 @@ def _keys(lost: list[PlacedSession]) -> str:
     return shown + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
 
 
-def _span(event: LifeEvent) -> str:
+def span(event: LifeEvent) -> str:
     if event.first == event.last:
         return event.first.isoformat()
     return f"{event.first.isoformat()} to {event.last.isoformat()}"
@@ -206,7 +208,7 @@ def _bodyweight(s: PlacedSession, event: LifeEvent) -> PlacedSession:
     seconds = sum(e.seconds for e in BODYWEIGHT_SESSION)
     end = min(s.end, s.start + timedelta(seconds=seconds))
     lines = [e.line() for e in BODYWEIGHT_SESSION]
-    why = f"#travel {_span(event)} asks for one bodyweight session while away (L13)"
+    why = f"#travel {span(event)} asks for one bodyweight session while away (L13)"
     return replace(
         s,
         type="strength-bodyweight",
@@ -224,7 +226,7 @@ def _upper(s: PlacedSession, spec: SessionSpec | None, event: LifeEvent) -> Plac
     rx = spec.strength if spec is not None else None
     if rx is None or s.start + timedelta(minutes=rx.upper.minutes) > s.end:
         return None
-    why = f"#injured {_span(event)}: no lower-body strength, upper body and core only"
+    why = f"#injured {span(event)}: no lower-body strength, upper body and core only"
     return replace(
         s,
         title=f"{s.title} (upper body + core)",
@@ -331,4 +333,4 @@ def lost_days(life: tuple[LifeEvent, ...], first: date, last: date) -> int:
     return sum(1 for d in days if first <= d <= last)
 
 
-__all__ = ["BLOCK_LOSS_DAYS", "RULE", "Return", "apply_life", "lost_days", "returns"]
+__all__ = ["BLOCK_LOSS_DAYS", "RULE", "Return", "apply_life", "lost_days", "returns", "span"]

@@ -3,13 +3,15 @@ board, the cheapest set of days per week that breaks no hard rule; L10 drops wha
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import NamedTuple
 
 from scheduler.board import MIDNIGHT, Booked
 from scheduler.daysearch import cheapest, needs_first_day, valid_combos
+from scheduler.lifedays import drop_reason
 from scheduler.liftorder import EASY_RUN_FIRST, KEY_RUN_FIRST, LIFT_FIRST, time_for
-from scheduler.model import DistanceClass, PlanWarning, Priority, Reason, SameDayOrder
+from scheduler.model import DistanceClass, LifeEvent, PlanWarning, Priority, Reason, SameDayOrder
 from scheduler.place import Placer
 from scheduler.runeasy import WEEKDAYS
 from scheduler.sessions import VALUE_ACCESSORY, SessionSpec
@@ -77,9 +79,11 @@ ORDER_REASONS = {
 
 
 class StrengthPlacer:
-    def __init__(self, placer: Placer) -> None:
+    def __init__(self, placer: Placer, closed: Mapping[int, LifeEvent] | None = None) -> None:
         self.p = placer
         self.board = placer.board
+        # L13/L14/L16: the days the athlete's markers close to strength (scheduler.lifedays).
+        self.closed = dict(closed or {})
         self.heavy_blocked = self._heavy_blocked_days()
         self.rest_after = self._rest_after_days()
         self.lift_first = placer.athlete.same_day_order is SameDayOrder.LIFT_FIRST
@@ -182,11 +186,12 @@ class StrengthPlacer:
         specs.remove(victim)
         if self.board.index(week) >= self.p.today:
             kind = "accessory" if victim.value == 1 else "main"
+            marked = drop_reason(self.closed, self.p.days(week)) if self.closed else ""
             self.p.drop(
                 victim,
                 "L10",
                 f"{kind} strength: no day left that keeps L1-L6 "
-                "(rest days, no back-to-back hard days, clear of key runs)",
+                f"(rest days, no back-to-back hard days, clear of key runs){marked}",
             )
 
     def _strength_options(self, days: list[int], heavy_lower: bool) -> dict[int, _Option | None]:
@@ -196,8 +201,8 @@ class StrengthPlacer:
         hard, blocked = board.hard_days, self.heavy_blocked
         options: dict[int, _Option | None] = {}
         for day in days:
-            if day in races or day in self.rest_after:
-                options[day] = None  # L3: no strength on a race day; P9: nor right after
+            if day in races or day in self.rest_after or day in self.closed:
+                options[day] = None  # L3: race day; P9: right after; L13/L14/L16: marked
                 continue
             if day in lifts or day - 1 in lifts or day + 1 in lifts:
                 options[day] = None  # L2

@@ -9,6 +9,7 @@ from scheduler.board import Board, Booked, to_minutes
 from scheduler.external import book_external, external_reasons
 from scheduler.life import apply_life
 from scheduler.lifeblock import replan_lost_blocks
+from scheduler.lifedays import clear_marked_runs, no_strength_days
 from scheduler.lifts import StrengthPlacer
 from scheduler.model import (
     Athlete,
@@ -99,11 +100,14 @@ def build_plan(request: PlanRequest) -> Plan:
         if spec.slot.startswith("easy"):
             placer.place_easy(spec)
     placer.place_run_easy()
+    # L13-L15: the marked days' runs come off the board before the rest day and strength are
+    # placed around what stays; strength looks for other days of the week (L13, L14, L16).
+    life_taken = clear_marked_runs(placer, request.life) if request.life else {}
     strength: dict[date, list[SessionSpec]] = {}
     for spec in todo:
         if spec.kind == "strength":
             strength.setdefault(spec.week.start, []).append(spec)
-    lifts = StrengthPlacer(placer)
+    lifts = StrengthPlacer(placer, no_strength_days(board, request.life))
     # The look-ahead week past the horizon only needs its runs (rules across the last Sunday
     # look at them); its strength and rest day could change nothing before it.
     for week in weeks[: request.weeks]:
@@ -121,7 +125,7 @@ def build_plan(request: PlanRequest) -> Plan:
     )
     # L13-L16: the days the athlete marked in a calendar take, ease or shorten sessions.
     sessions, life_warnings = apply_life(
-        sessions, request.life, {s.key: s for s in specs}, tz, athlete.units
+        sessions, request.life, {s.key: s for s in specs}, tz, athlete.units, life_taken
     )
     warnings = [
         w

@@ -82,9 +82,21 @@ def test_holiday_takes_every_session_of_its_days(tmp_path: Path) -> None:
     assert _on(data, FIRST, LAST) == []
     (message,) = _warned(data, "L13")
     assert "#holiday 2027-01-18 to 2027-01-24" in message
-    # The weeks around it are the plan's as before.
+    # The weeks around it keep their sessions and runs; a lift may take a day the holiday's
+    # runs no longer constrain (no long run the day before: L3).
+    planned = {s["key"]: s for s in plain["sessions"]}
     before = [s["key"] for s in plain["sessions"] if not FIRST <= _day(s) <= LAST]
-    assert [s["key"] for s in data["sessions"]] == before
+    assert sorted(s["key"] for s in data["sessions"]) == sorted(before)
+    assert [s for s in data["sessions"] if s["kind"] == "run"] == [
+        planned[k] for k in before if planned[k]["kind"] == "run"
+    ]
+    for s in data["sessions"]:
+        assert s["week"] == planned[s["key"]]["week"]
+    # The week's lifts found no day: L10 drops them, naming the holiday's rule.
+    lifts = [s["key"] for s in _on(plain, FIRST, LAST) if s["kind"] == "strength"]
+    dropped = [w for w in _warned(data, "L10") if "rules out strength those days (L13)" in w]
+    assert lifts
+    assert len(dropped) == len(lifts)
     _check(config)
 
 
@@ -168,7 +180,8 @@ def test_nostrength_keeps_the_runs(tmp_path: Path) -> None:
     assert [s["key"] for s in inside] == [
         s["key"] for s in _on(plain, FIRST, LAST) if s["kind"] == "run"
     ]
-    assert _warned(data, "L16")
+    # A whole week leaves its lifts no day: L10 drops them, naming L16.
+    assert [w for w in _warned(data, "L10") if "rules out strength those days (L16)" in w]
     _check(config)
 
 
