@@ -69,8 +69,9 @@ def imports_of(path: Path) -> set[str]:
 
 
 # The seam between the sync and the connectors' ports, at the top of service/: the wings
-# (but config and store, which it uses) may use it.
-SOURCE_PATH = {"service.calendars", "service.planning"}
+# (but config and store, which it uses) may use it. notices is the two forms of what the seam
+# and the sync report (it imports only scheduler and connectors).
+SOURCE_PATH = {"service.calendars", "service.planning", "service.kept", "service.notices"}
 
 
 def wing(module: str) -> str:
