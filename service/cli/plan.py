@@ -13,7 +13,7 @@ from rich.console import Console
 
 from scheduler.check import broken, check_plan
 from scheduler.explain import explain_session, session_to_json
-from scheduler.model import Athlete, PlanError, PlanRequest
+from scheduler.model import PlanError, PlanRequest
 from scheduler.plan import zone
 from service.cli.opening import everyone, fail, open_store
 from service.config.load import CONFIG_HELP, AthleteConfig
@@ -40,8 +40,15 @@ def _when(entry: AthleteConfig, given: str | None) -> tuple[date, datetime | Non
 def _plan(
     config: str | None, athlete: str | None, today: str | None, weeks: int | None
 ) -> HeldPlan:
-    """The plan as the calendar holds it (the athlete's edits the store recorded), or the last
-    good plan when a source cannot be read; one line and exit 2 when there is none."""
+    return held_for(config, athlete, today, weeks)[1]
+
+
+def held_for(
+    config: str | None, athlete: str | None, today: str | None, weeks: int | None
+) -> tuple[AthleteConfig, HeldPlan]:
+    """The athlete and the plan as the calendar holds it (the athlete's edits the store
+    recorded), or the last good plan when a source cannot be read; one line and exit 2 when
+    there is none."""
     try:
         loaded, store = everyone(config)
         entry = loaded.athlete(athlete)
@@ -57,7 +64,7 @@ def _plan(
         click.echo(
             f"racecal: warning: {held.stale}; showing the last good plan (made {made})", err=True
         )
-    return held
+    return entry, held
 
 
 @click.group()
@@ -122,10 +129,10 @@ def check(config: str | None, athlete: str | None, today: str | None, as_json: b
       racecal plan check --today 2027-03-01
       racecal plan check --json | jq '.[] | select(.met | not)'
     """
-    held = _plan(config, athlete, today, None)
+    entry, held = held_for(config, athlete, today, None)
     plan_ = held.plan
     request = held.request or PlanRequest(
-        _athlete_of(config, athlete),
+        entry.athlete,
         plan_.races,
         plan_.today,
         len(plan_.weeks) or 1,
@@ -143,10 +150,6 @@ def check(config: str | None, athlete: str | None, today: str | None, as_json: b
             click.echo(r.line())
     if broken(results):
         sys.exit(1)
-
-
-def _athlete_of(config: str | None, athlete: str | None) -> Athlete:
-    return everyone(config)[0].athlete(athlete).athlete
 
 
 @plan.command("chart")

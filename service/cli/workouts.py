@@ -9,10 +9,9 @@ from pathlib import Path
 import click
 
 from scheduler.plan import zone
-from service.cli.opening import everyone, fail
-from service.cli.plan import _plan
+from service.cli.opening import fail
+from service.cli.plan import held_for
 from service.config.load import CONFIG_HELP
-from service.config.reader import ConfigError
 from service.views.workout_folder import export
 
 
@@ -53,11 +52,7 @@ def export_command(
       racecal workouts export --out /media/GARMIN/GARMIN/NEWFILES
       racecal workouts export --out workouts --weeks 2
     """
-    held = _plan(config, athlete, today, weeks)
-    try:
-        entry = everyone(config)[0].athlete(athlete)
-    except ConfigError as exc:
-        fail(str(exc))
+    entry, held = held_for(config, athlete, today, weeks)
     tz = zone(entry.athlete.timezone)
     since = datetime.combine(held.plan.today, time(0), tzinfo=tz)
     ahead = tuple(s for s in held.plan.sessions if s.end > since)
