@@ -98,6 +98,21 @@ def _racecal(*args: str) -> list[str]:
     return [sys.executable, "-m", "service.cli", *args]
 
 
+def _workers(config: Path, logs: list[Path], concurrency: int) -> list[subprocess.Popen[bytes]]:
+    """One real `racecal worker` process per log (its stderr), in the config's folder."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return [
+        subprocess.Popen(
+            _racecal("worker", "--config", str(config), "--concurrency", str(concurrency)),
+            stdout=subprocess.DEVNULL,
+            stderr=log.open("w"),
+            env=env,
+            cwd=config.parent,
+        )
+        for log in logs
+    ]
+
+
 def _rows(store: Store) -> dict[str, tuple[int, int]]:
     with store.engine.connect() as c:
         found = c.execute(text("SELECT athlete_id, change_seq, synced_seq FROM sync_rows"))
@@ -127,17 +142,7 @@ def test_two_workers_give_every_athlete_its_passes_one_at_a_time(
         assert upgraded.returncode == 0, upgraded.stderr
     assert "procrastinate's schema in place" in upgraded.stdout
     logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    workers = [
-        subprocess.Popen(
-            _racecal("worker", "--config", str(config), "--concurrency", "2"),
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("w"),
-            env=env,
-            cwd=tmp_path,
-        )
-        for log in logs
-    ]
+    workers = _workers(config, logs, concurrency=2)
     store = Store.open(pg_url)
     try:
         _wait(
@@ -214,20 +219,7 @@ def test_a_worker_killed_mid_pass_leaves_its_athlete_to_the_other(
         "interval_minutes = 60\n" + ATHLETE.format(id="ana").replace('"races-ana.ics"', f'"{url}"')
     )
     logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    workers = {
-        process.pid: process
-        for process in (
-            subprocess.Popen(
-                _racecal("worker", "--config", str(config), "--concurrency", "1"),
-                stdout=subprocess.DEVNULL,
-                stderr=log.open("w"),
-                env=env,
-                cwd=tmp_path,
-            )
-            for log in logs
-        )
-    }
+    workers = {process.pid: process for process in _workers(config, logs, concurrency=1)}
     store = Store.open(pg_url)
     try:
         assert _HeldRaces.asked.wait(40), "no pass asked for the races"
