@@ -5,7 +5,9 @@ connectors stay usable without the service."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 # (backend, "request" or "retry", status: an HTTP status code, or "connection")
 Listener = Callable[[str, str, str], None]
@@ -43,3 +45,27 @@ def label(exc: BaseException) -> str:
 
 
 KNOWN = {"AuthError": "401", "NotFound": "404", "Gone": "410", "Conflict": "409"}
+
+
+# The quota tallies open on each thread: a pass runs on one thread, so what its connectors send
+# there is what it costs.
+_tallies = threading.local()
+
+
+@contextmanager
+def counted() -> Iterator[Counter[str]]:
+    """Counts, by backend, the API requests sent against its quota on this thread while open
+    (each call inside a batch is one, as Google counts them; token refreshes are none)."""
+    tally: Counter[str] = Counter()
+    stack: list[Counter[str]] = _tallies.__dict__.setdefault("stack", [])
+    stack.append(tally)
+    try:
+        yield tally
+    finally:
+        stack.remove(tally)
+
+
+def spend(backend: str, requests: int = 1) -> None:
+    """Connectors call this for each request they send against the backend's quota."""
+    for tally in getattr(_tallies, "stack", ()):
+        tally[backend] += requests

@@ -34,7 +34,7 @@ from connectors.base import (
     Unavailable,
 )
 from connectors.deadline import REQUEST_SECONDS, Deadline, watch_active
-from connectors.observe import label, note
+from connectors.observe import label, note, spend
 from connectors.retry import RetryPolicy
 
 log = logging.getLogger("racecal.google")
@@ -88,6 +88,8 @@ class _Http(httplib2.Http):  # type: ignore[misc]
         if kwargs.get("connection_type") is None:
             scheme = str(uri).split(":", 1)[0].lower()
             kwargs["connection_type"] = _HttpsWatched if scheme == "https" else _HttpWatched
+        if str(uri).startswith(self.api[0]):
+            spend("google")  # quota; a batch's calls are counted where it is made
         response, content = super().request(uri, *args, **kwargs)
         if not str(uri).startswith(self.api) and (
             response.status >= 500 or response.status in (408, 429)

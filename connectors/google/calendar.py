@@ -38,7 +38,7 @@ from connectors.base import (
 from connectors.google.api import BATCH_LIMIT, PAGE_SIZE, Gone, GoogleApi, error_for, sent
 from connectors.google.collection import GoogleCollection
 from connectors.google.events import merged, to_body, to_remote
-from connectors.observe import label, note
+from connectors.observe import label, note, spend
 
 log = logging.getLogger("racecal.google")
 
@@ -347,6 +347,7 @@ class GoogleCalendar:
         def send() -> None:
             with self.account.connection(self.name) as http:
                 self.account.authorize(http)
+                spend("google", len(chunk))  # Google counts each call in a batch
                 batch.execute(http=http)
 
         sent(self.name, send)

@@ -20,6 +20,7 @@ from connectors.settings import (
     Url,
     WebhookUrl,
     one_of,
+    whole,
     wrong,
 )
 
@@ -41,6 +42,11 @@ class Shared(Table):
     # Where access tokens are refreshed; None is Google's own endpoint.
     token_uri: Url | None = None
     webhook_url: WebhookUrl | None = None
+    # The Calendar API requests per minute racecal's passes may send in all, across every
+    # node (its share of the Cloud project's quota), and for one user (athlete): the
+    # procrastinate dispatcher admits passes within them, the rest wait for later minutes.
+    requests_per_minute: Annotated[int, whole(1, 10_000_000)] = 10_000
+    requests_per_minute_per_user: Annotated[int, whole(1, 1_000_000)] = 600
 
 
 class Athlete(Table):

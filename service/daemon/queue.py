@@ -30,11 +30,12 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
+from connectors import observe
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config.load import Config
 from service.config.reader import ConfigError
-from service.store import athletes, locks, rounds
+from service.store import athletes, locks, quota, rounds
 from service.store.database import UPGRADE_WAIT, Store, StoreError
 from service.sync.athletes import build
 from service.sync.engine import run_pass
@@ -88,8 +89,9 @@ class Worker:
     _calendars: dict[str, tuple[int, AthleteCalendars]] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
-    def due(self) -> list[tuple[str, int]]:
-        return rounds.dispatch(self.store, self.interval_seconds, DISPATCH_LIMIT)
+    def due(self) -> list[tuple[str, int, int]]:
+        budget = quota.budget(self.config.shared.get("google"))
+        return rounds.dispatch(self.store, self.interval_seconds, DISPATCH_LIMIT, budget)
 
     def calendars(self, row: athletes.Stored) -> AthleteCalendars:
         with self._guard:
@@ -102,27 +104,36 @@ class Worker:
             self._calendars[row.id] = (row.version, made)
             return made
 
-    def sync(self, athlete_id: str, seq: int) -> None:
+    def sync(self, athlete_id: str, seq: int, held: int = 0) -> None:
         """One pass of the athlete, for the change `seq`; never raises (a job that fails is
-        not retried: the next due time or change defers another)."""
+        not retried: the next due time or change defers another). The Google requests it sent
+        are recorded, and what its job `held` of the minute's budget let go."""
+        passed = False
+        with observe.counted() as tally:
+            try:
+                passed = self._sync(athlete_id, seq)
+            except Exception:  # a bug must not take the worker down; it is logged in full
+                passed = True
+                log.exception("athlete %s: pass crashed", athlete_id)
         try:
-            self._sync(athlete_id, seq)
-        except Exception:  # a bug must not take the worker down; it is logged in full
-            log.exception("athlete %s: pass crashed", athlete_id)
+            quota.spent(self.store, athlete_id, tally["google"], held, passed)
+        except Exception:  # the store being down: the hold lapses after HOLD_SECONDS
+            log.warning("athlete %s: the pass's Google requests could not be recorded", athlete_id)
 
-    def _sync(self, athlete_id: str, seq: int) -> None:
+    def _sync(self, athlete_id: str, seq: int) -> bool:
+        """True when a pass ran (its requests are the estimate of the next)."""
         row = athletes.one(self.store, athlete_id)
         if row is None:
             log.info("athlete %s: removed; no pass", athlete_id)
-            return
+            return False
         if rounds.synced(self.store, athlete_id) >= seq:
             log.debug("athlete %s: change %d covered by a pass since", athlete_id, seq)
-            return
+            return False
         try:
             entry = build(self.config, row)
         except ConfigError as exc:
             log.error("athlete %s: not synced: %s", athlete_id, exc)
-            return
+            return False
         begun = rounds.begin(self.store, athlete_id, self.name)
         ok = False
         try:
@@ -133,7 +144,7 @@ class Worker:
             held = rounds.commit(self.store, begun) if ok else rounds.end(self.store, begun)
         if result.error:
             log.error("athlete %s: pass failed: %s", athlete_id, result.error)
-            return
+            return True
         if not held:
             # Another pass committed since this one started (this worker was paused past its
             # job being run elsewhere): its calendar writes were idempotent; its commit is not.
@@ -143,7 +154,7 @@ class Worker:
                 athlete_id,
                 begun.version,
             )
-            return
+            return True
         log.info(
             "athlete %s: pass ok: %d created, %d updated, %d deleted",
             athlete_id,
@@ -151,6 +162,7 @@ class Worker:
             result.updated,
             result.deleted,
         )
+        return True
 
     def close(self) -> None:
         with self._guard:
@@ -168,8 +180,8 @@ def make_app(worker: Worker) -> procrastinate.App:
     )
 
     @app.task(name="racecal.sync_athlete", queue=QUEUE)
-    def sync_athlete(athlete_id: str, seq: int) -> None:
-        worker.sync(athlete_id, seq)
+    def sync_athlete(athlete_id: str, seq: int, held: int = 0) -> None:
+        worker.sync(athlete_id, seq, held)
 
     @app.periodic(cron=DISPATCH_CRON, periodic_id="dispatch")
     @app.task(name="racecal.dispatch", queue=QUEUE)
@@ -177,9 +189,9 @@ def make_app(worker: Worker) -> procrastinate.App:
         import asyncio  # noqa: PLC0415 (the only async part)
 
         due = await asyncio.to_thread(worker.due)
-        for athlete_id, seq in due:
+        for athlete_id, seq, held in due:
             await sync_athlete.configure(lock=athlete_id).defer_async(
-                athlete_id=athlete_id, seq=seq
+                athlete_id=athlete_id, seq=seq, held=held
             )
         if due:
             log.info("dispatch: %d athlete(s) due", len(due))

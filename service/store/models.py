@@ -305,6 +305,24 @@ class SyncRow(Base):
     next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     version: Mapped[int] = mapped_column(default=0, server_default="0")
     last_pass_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # Google quota (service.store.quota): the Calendar API requests of the athlete's last pass
+    # (None before any), what its jobs deferred and not yet ended hold of the minute's budget
+    # (since held_at), and what it spent in the minute minute_at (the per-user share).
+    cost: Mapped[int | None] = mapped_column(default=None)
+    held: Mapped[int] = mapped_column(default=0, server_default="0")
+    held_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    minute_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    minute_used: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+class QuotaMinute(Base):
+    """The Google Calendar API requests the cluster sent in one minute of the database's clock
+    (service.store.quota): what the dispatcher admits against."""
+
+    __tablename__ = "quota_minutes"
+
+    minute: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    requests: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class WorkerPass(Base):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
+from service.store import quota
 from service.store.database import Store
 
 ENSURE = text(
@@ -24,29 +25,64 @@ ENSURE = text(
 )
 # One statement: the rows are locked (SKIP LOCKED: a second dispatcher passes them by), marked
 # dispatched and given their next due time. In SET, s.* are the values before the update.
+# Google quota (service.store.quota): each due athlete's pass is estimated by its last one's
+# requests (a Google athlete never passed: FIRST_PASS), capped at the budgets so that any pass
+# fits an empty minute. In due order, athletes are admitted while the running sum of their
+# estimates fits what the minute has left (its requests recorded, and what the jobs deferred
+# and not yet ended hold); an athlete over its own user's share waits without holding up the
+# others, and the first one over the cluster's budget holds up those behind it, so none is
+# passed by for good. Costless athletes (no Google) are always admitted.
 DISPATCH = text(
     """
-    WITH due AS (
-        SELECT s.athlete_id, a.version AS settings_version
-        FROM sync_rows s JOIN athletes a ON a.id = s.athlete_id
+    WITH minute AS (
+        SELECT date_trunc('minute', now()) AS at,
+               now() - make_interval(secs => :hold_seconds) AS held_since
+    ),
+    spent AS (
+        SELECT COALESCE((SELECT q.requests FROM quota_minutes q, minute
+                         WHERE q.minute = minute.at), 0)
+             + COALESCE((SELECT sum(h.held) FROM sync_rows h, minute
+                         WHERE h.held > 0 AND h.held_at > minute.held_since), 0) AS used
+    ),
+    due AS (
+        SELECT s.athlete_id, a.version AS settings_version, s.next_due_at,
+               LEAST(COALESCE(s.cost, CASE WHEN jsonb_exists(CAST(a.settings AS jsonb), 'google')
+                                          THEN :first_pass ELSE 0 END),
+                     :per_user, :per_minute) AS estimate,
+               CASE WHEN s.minute_at = minute.at THEN s.minute_used ELSE 0 END
+               + CASE WHEN s.held_at > minute.held_since THEN s.held ELSE 0 END AS user_used
+        FROM sync_rows s JOIN athletes a ON a.id = s.athlete_id, minute
         WHERE a.settings IS NOT NULL AND a.removed_at IS NULL
           AND (s.change_seq > s.dispatched_seq OR s.next_due_at IS NULL
                OR s.next_due_at <= now() OR s.settings_version <> a.version)
         ORDER BY s.next_due_at NULLS FIRST, s.athlete_id
         LIMIT :limit
         FOR UPDATE OF s SKIP LOCKED
+    ),
+    fits AS (
+        SELECT due.*, sum(due.estimate) OVER (
+                   ORDER BY due.next_due_at NULLS FIRST, due.athlete_id) AS running
+        FROM due
+        WHERE due.estimate = 0 OR due.user_used + due.estimate <= :per_user
     )
     UPDATE sync_rows s SET
         change_seq = CASE WHEN s.change_seq > s.dispatched_seq
                           THEN s.change_seq ELSE s.change_seq + 1 END,
         dispatched_seq = CASE WHEN s.change_seq > s.dispatched_seq
                               THEN s.change_seq ELSE s.change_seq + 1 END,
-        settings_version = due.settings_version,
-        next_due_at = now() + make_interval(secs => :seconds)
-    FROM due WHERE s.athlete_id = due.athlete_id
-    RETURNING s.athlete_id, s.change_seq
+        settings_version = fits.settings_version,
+        next_due_at = now() + make_interval(secs => :seconds),
+        held = fits.estimate + CASE WHEN s.held_at > minute.held_since THEN s.held ELSE 0 END,
+        held_at = now()
+    FROM fits, spent, minute
+    WHERE s.athlete_id = fits.athlete_id
+      AND (fits.estimate = 0 OR fits.running <= :per_minute - spent.used)
+    RETURNING s.athlete_id, s.change_seq, fits.estimate
     """
 )
+# Dispatchers take turns (a slow tick overlapping the next): each admits against what the
+# other has held.
+TURN = text("SELECT pg_advisory_xact_lock(7411, 1)")
 
 
 @dataclass(frozen=True)
@@ -60,13 +96,28 @@ class Begun:
     synced_seq: int
 
 
-def dispatch(store: Store, interval_seconds: float, limit: int) -> list[tuple[str, int]]:
-    """The athletes due now (at most `limit`), each with the change_seq its job is for, marked
-    dispatched and due again after `interval_seconds`."""
+def dispatch(
+    store: Store, interval_seconds: float, limit: int, budget: quota.Budget | None = None
+) -> list[tuple[str, int, int]]:
+    """The athletes due now (at most `limit`) that the minute's Google budget admits, each with
+    the change_seq its job is for and the requests it holds of the budget until it ends
+    (service.store.quota.spent), marked dispatched and due again after `interval_seconds`."""
+    given = budget or quota.Budget()
     with store.engine.begin() as connection:
+        connection.execute(TURN)
         connection.execute(ENSURE)
-        rows = connection.execute(DISPATCH, {"limit": limit, "seconds": interval_seconds})
-        return [(str(r[0]), int(r[1])) for r in rows]
+        rows = connection.execute(
+            DISPATCH,
+            {
+                "limit": limit,
+                "seconds": interval_seconds,
+                "hold_seconds": quota.HOLD_SECONDS,
+                "first_pass": quota.FIRST_PASS,
+                "per_user": given.per_user,
+                "per_minute": given.per_minute,
+            },
+        )
+        return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
 
 
 def note_change(store: Store, athlete_id: str) -> int:
@@ -79,8 +130,10 @@ def note_change(store: Store, athlete_id: str) -> int:
         )
         found = connection.execute(
             text(
-                "UPDATE sync_rows SET change_seq = change_seq + 1 WHERE athlete_id = :id "
-                "RETURNING change_seq"
+                # Due now: under a backlog, oldest due first takes it before the later polls.
+                "UPDATE sync_rows SET change_seq = change_seq + 1, "
+                "next_due_at = LEAST(COALESCE(next_due_at, now()), now()) "
+                "WHERE athlete_id = :id RETURNING change_seq"
             ),
             {"id": athlete_id},
         )
