@@ -34,6 +34,7 @@ UNITS = [
     ("racecal.service", "/opt/racecal/bin/racecal"),
     ("racecal-user.service", "%h/.local/bin/racecal"),
 ]
+WORKER = ("racecal-worker@.service", "/opt/racecal/bin/racecal")
 
 
 def runnable(unit: str, binary: str, folder: Path) -> Path:
@@ -58,7 +59,7 @@ def sections(unit: str) -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.parametrize(("unit", "binary"), UNITS)
+@pytest.mark.parametrize(("unit", "binary"), [*UNITS, WORKER])
 def test_units_verify_cleanly(unit: str, binary: str, tmp_path: Path) -> None:
     result = subprocess.run(
         [analyze(), "verify", str(runnable(unit, binary, tmp_path))],
@@ -77,8 +78,8 @@ def test_units_verify_cleanly(unit: str, binary: str, tmp_path: Path) -> None:
 # the system unit's points, so the user unit is held to what it reaches (9.6 before).
 @pytest.mark.parametrize(
     ("unit", "binary", "most"),
-    [(*UNITS[0], 2.0), (*UNITS[1], 6.5)],
-    ids=["system", "user"],
+    [(*UNITS[0], 2.0), (*UNITS[1], 6.5), (*WORKER, 2.0)],
+    ids=["system", "user", "worker"],
 )
 def test_units_score_as_hardened(unit: str, binary: str, most: float, tmp_path: Path) -> None:
     result = subprocess.run(
@@ -89,7 +90,9 @@ def test_units_score_as_hardened(unit: str, binary: str, most: float, tmp_path: 
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    found = re.search(rf"Overall exposure level for {re.escape(unit)}: ([0-9.]+) ", result.stdout)
+    # A template is scored as its instance "i".
+    name = unit.replace("@.", "@i.")
+    found = re.search(rf"Overall exposure level for {re.escape(name)}: ([0-9.]+) ", result.stdout)
     assert found is not None, result.stdout[-500:]
     assert float(found.group(1)) <= most, result.stdout
 
@@ -127,6 +130,28 @@ def test_system_unit_is_notify_watchdogged_and_hardened() -> None:
     assert any(line.startswith("StartLimitIntervalSec=") for line in unit["Unit"])
 
 
+def test_worker_template_runs_racecal_worker_hardened_as_the_system_unit() -> None:
+    system = sections("racecal.service")["Service"]
+    unit = sections(WORKER[0])
+    service = unit["Service"]
+    # The worker sends no sd_notify, so systemd must not wait for READY=1 or watchdog pings.
+    assert "Type=simple" in service
+    assert not any(line.startswith(("WatchdogSec=", "NotifyAccess=")) for line in service)
+    (start,) = (line for line in service if line.startswith("ExecStart="))
+    assert start == "ExecStart=/opt/racecal/bin/racecal worker --config /etc/racecal/config.toml"
+    # Every line of the system unit's but what starts `racecal run` and waits on its notify.
+    daemon_only = ("Type=", "NotifyAccess=", "ExecStart=", "WatchdogSec=")
+    for line in system:
+        if not line.startswith(daemon_only):
+            assert line in service, line
+    # All instances are one dynamic user, racecal.service's, so none takes the state over.
+    assert "User=racecal" in service
+    assert unit["Unit"][-2:] == sections("racecal.service")["Unit"][-2:]  # the start limit
+    assert unit["Install"] == ["WantedBy=multi-user.target"]
+    header = (ROOT / "deploy" / WORKER[0]).read_text(encoding="utf-8")
+    assert "systemctl enable --now racecal-worker@1 racecal-worker@2" in header
+
+
 def test_user_unit_keeps_what_a_user_manager_enforces() -> None:
     unit = sections("racecal-user.service")
     service = set(unit["Service"])
@@ -155,8 +180,25 @@ def test_a_bad_config_exits_2_which_the_units_do_not_restart(tmp_path: Path) -> 
         )
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr
-    for unit, _ in UNITS:
+    for unit, _ in [*UNITS, WORKER]:
         assert "RestartPreventExitStatus=2" in sections(unit)["Service"]
+
+
+def test_worker_on_a_config_without_procrastinate_exits_2(tmp_path: Path) -> None:
+    """The worker unit's ExecStart on the example config (executor embedded): a config error,
+    exit 2, which the template does not restart."""
+    cwd = example_workspace(tmp_path / "work").parent
+    result = subprocess.run(
+        [str(RACECAL), "worker", "--config", "config.toml"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert 'needs [service] executor = "procrastinate"' in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_run_sends_watchdog_pings(tmp_path: Path) -> None:

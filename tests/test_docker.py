@@ -223,9 +223,14 @@ def test_the_dockerfile_pip_steps_install_a_working_racecal(tmp_path: Path) -> N
     )
     assert helped.returncode == 0, helped.stderr
     assert "racecal plans strength and run sessions" in helped.stdout
-    # The postgres, caldav and google extras are in, and the image's config is where it says.
+    # The postgres, caldav, google and scale (for `racecal worker`) extras are in, and the
+    # image's config is where it says.
     subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "import psycopg, caldav, googleapiclient"],
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import psycopg, caldav, googleapiclient, procrastinate",
+        ],
         check=True,
         timeout=60,
     )
@@ -256,6 +261,37 @@ def test_compose_runs_racecal_with_postgresql_and_no_password_in_it() -> None:
     assert "POSTGRES_PASSWORD=" in (COMPOSE.parent / "env.example").read_text(encoding="utf-8")
     ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert "deploy/.env" in ignored
+
+
+def test_compose_worker_runs_the_queue_beside_no_daemon() -> None:
+    """The worker service: racecal's image running `racecal worker` on the same PostgreSQL with
+    executor procrastinate, left out of a plain `up` (its profile), with no port, so that
+    --scale worker=N starts N; the header says to scale the daemon to 0 beside it."""
+    text = COMPOSE.read_text(encoding="utf-8")
+    services = yaml.safe_load(text)["services"]
+    racecal, worker = services["racecal"], services["worker"]
+    assert "profiles" not in racecal
+    assert worker["profiles"] == ["scale"]
+    assert worker["image"] == racecal["image"]
+    assert worker["build"] == racecal["build"]
+    assert worker["command"] == ["worker"]
+    environment = worker["environment"]
+    assert environment["RACECAL_DATABASE_URL"] == racecal["environment"]["RACECAL_DATABASE_URL"]
+    assert environment["RACECAL_EXECUTOR"] == "procrastinate"
+    assert "RACECAL_EXECUTOR" not in racecal["environment"]
+    # On the image's environment, the loader `racecal worker` uses reads executor procrastinate
+    # (which `racecal run` refuses) over the example config's embedded.
+    url = "postgresql+psycopg://racecal:pw@db:5432/racecal"
+    config = load_config(
+        ROOT / "config.example.toml",
+        env={**env_of(), **environment, "RACECAL_DATABASE_URL": url},
+    )
+    assert (config.service.executor, config.service.database_url) == ("procrastinate", url)
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "ports" not in worker  # a published port would stop a second replica
+    assert worker["healthcheck"] == {"disable": True}  # no /healthz on a worker
+    assert {v.split(":")[1] for v in worker["volumes"]} == {"/etc/racecal", "/var/lib/racecal"}
+    assert "--profile scale up -d --build --scale racecal=0 --scale worker=" in text
 
 
 def started_by_health(services: dict[str, Any]) -> None:
@@ -313,23 +349,24 @@ def compose_command() -> tuple[list[str], int]:
 
 
 def test_compose_renders_the_healthchecked_start(tmp_path: Path) -> None:
-    """What Docker Compose itself makes of the file: the password interpolated from the
-    environment (and refused when unset), the dependency on a healthy database, both
-    healthchecks and the published port."""
+    """What Docker Compose itself makes of the file (with the scale profile): the password
+    interpolated from the environment (and refused when unset), the dependency on a healthy
+    database, both healthchecks, the published port and the worker service."""
     command, major = compose_command()
     empty = tmp_path / "empty.env"  # not deploy/.env, which a developer may have
     empty.write_text("", encoding="utf-8")
     text = COMPOSE.read_text(encoding="utf-8")
     if major >= 2:
-        base = [*command, "--env-file", str(empty), "-f", str(COMPOSE), "config"]
-        base += ["--format", "json"]
+        base = [*command, "--env-file", str(empty), "--profile", "scale"]
+        base += ["-f", str(COMPOSE), "config", "--format", "json"]
     else:
         # v1 predates the top-level `name` (the project's name): it is given as -p instead,
         # and the rest of the file is read as written, from stdin, in deploy/ (the folder its
         # relative paths start from).
         assert re.search(r"^name: racecal$", text, re.MULTILINE)
         text = re.sub(r"^name: racecal$", "", text, flags=re.MULTILINE)
-        base = [*command, "--env-file", str(empty), "-p", "racecal", "-f", "-", "config"]
+        base = [*command, "--env-file", str(empty), "--profile", "scale", "-p", "racecal"]
+        base += ["-f", "-", "config"]
     env = {k: v for k, v in os.environ.items() if k != "POSTGRES_PASSWORD"}
 
     def render(extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -359,3 +396,13 @@ def test_compose_renders_the_healthchecked_start(tmp_path: Path) -> None:
     assert url == "postgresql+psycopg://racecal:pw4test@db:5432/racecal"
     assert services["db"]["environment"]["POSTGRES_PASSWORD"] == "pw4test"
     assert Path(services["racecal"]["build"]["context"]) == ROOT
+    # The worker (its profile asked for), on the same database with the queue's executor.
+    worker = services["worker"]
+    assert worker["command"] == ["worker"]
+    assert worker["environment"] == {
+        "RACECAL_DATABASE_URL": url,
+        "RACECAL_EXECUTOR": "procrastinate",
+    }
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "ports" not in worker
+    assert worker["image"] == services["racecal"]["image"]
