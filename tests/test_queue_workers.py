@@ -55,14 +55,16 @@ def test_a_pass_that_read_a_stale_version_commits_nothing(store: Store) -> None:
     _athlete(store, "ana")
     stale = rounds.begin(store, "ana", "paused-worker")
     fresh = rounds.begin(store, "ana", "other-worker")
-    assert stale.version == fresh.version
+    assert stale.version < fresh.version  # the later pass took the lease
     assert rounds.commit(store, fresh) is True
     rounds.note_change(store, "ana")
     assert rounds.commit(store, stale) is False
     with store.engine.connect() as c:
         row = c.execute(text("SELECT version, synced_seq FROM sync_rows")).one()
         passes = c.execute(text("SELECT worker, committed FROM worker_passes ORDER BY id")).all()
+        due = c.execute(text("SELECT next_due_at - now() FROM sync_rows")).scalar_one()
     assert tuple(row) == (fresh.version + 1, fresh.change_seq)
+    assert due.total_seconds() <= rounds.RETRY_SECONDS  # the change left over comes due soon
     assert [tuple(p) for p in passes] == [("paused-worker", False), ("other-worker", True)]
 
 

@@ -106,8 +106,8 @@ class Worker:
 
     def sync(self, athlete_id: str, seq: int, held: int = 0) -> None:
         """One pass of the athlete, for the change `seq`; never raises (a job that fails is
-        not retried: the next due time or change defers another). The Google requests it sent
-        are recorded, and what its job `held` of the minute's budget let go."""
+        not retried: the athlete comes due again rounds.RETRY_SECONDS later). The Google
+        requests it sent are recorded, and what its job `held` of the minute's budget let go."""
         passed = False
         with observe.counted() as tally:
             try:

@@ -4,10 +4,11 @@ are due, what each pass covered, and the fenced commit that ends a pass.
 `change_seq` counts what asked for a pass (a change noted, or the athlete due by time);
 `dispatched_seq` is the newest one a job was deferred for; `synced_seq` the newest a finished
 pass covered. A change noted while a pass runs makes one follow-up job; a job whose change a
-pass has covered since does nothing. `version` fences the commit: a pass commits only when the
-row is still at the version it read when it started, so a stale worker (paused past its job
-being run elsewhere) commits nothing there. The database's clock times everything, so passes
-on several machines compare.
+pass has covered since does nothing. `version` fences the commit: a pass moves it when it
+starts and commits only when the row is still at that version, so a stale worker (paused past
+its job being run elsewhere, where a pass started since) commits nothing there. A pass that
+failed or was fenced out leaves its athlete due again RETRY_SECONDS later. The database's
+clock times everything, so passes on several machines compare.
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ DISPATCH = text(
 # other has held.
 TURN = text("SELECT pg_advisory_xact_lock(7411, 1)")
 
+# A pass that failed or was fenced out leaves changes unsynced that no job is deferred for any
+# more: the athlete comes due again this soon (not at once: a failing calendar is not hammered).
+RETRY_SECONDS = 15.0
+AGAIN = text(
+    "UPDATE sync_rows "
+    "SET next_due_at = LEAST(next_due_at, now() + make_interval(secs => :seconds)) "
+    "WHERE athlete_id = :id AND synced_seq < change_seq"
+)
+
 
 @dataclass(frozen=True)
 class Begun:
@@ -147,8 +157,13 @@ def begin(store: Store, athlete_id: str, worker: str) -> Begun:
             text("INSERT INTO sync_rows (athlete_id) VALUES (:id) ON CONFLICT DO NOTHING"),
             {"id": athlete_id},
         )
+        # Beginning takes the row's lease (the version moves): a pass begun earlier, whose
+        # worker was paused while its job was retried here, commits nothing when it wakes.
         row = connection.execute(
-            text("SELECT version, change_seq, synced_seq FROM sync_rows WHERE athlete_id = :id"),
+            text(
+                "UPDATE sync_rows SET version = version + 1 WHERE athlete_id = :id "
+                "RETURNING version, change_seq, synced_seq"
+            ),
             {"id": athlete_id},
         ).one()
         pass_id = connection.execute(
@@ -175,6 +190,8 @@ def commit(store: Store, begun: Begun) -> bool:
             {"seen": begun.change_seq, "id": begun.athlete_id, "version": begun.version},
         )
         held = done.rowcount == 1
+        if not held:
+            connection.execute(AGAIN, {"id": begun.athlete_id, "seconds": RETRY_SECONDS})
         connection.execute(
             text(
                 "UPDATE worker_passes SET ended_at = clock_timestamp(), committed = :held "
@@ -187,8 +204,9 @@ def commit(store: Store, begun: Begun) -> bool:
 
 def end(store: Store, begun: Begun) -> bool:
     """A failed pass's end: recorded, and nothing committed (the athlete is due again at its
-    next due time or change). Always False."""
+    retry, RETRY_SECONDS from now, or its change). Always False."""
     with store.engine.begin() as connection:
+        connection.execute(AGAIN, {"id": begun.athlete_id, "seconds": RETRY_SECONDS})
         connection.execute(
             text(
                 "UPDATE worker_passes SET ended_at = clock_timestamp(), committed = false "
