@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from service.calendars import training_target
+from service.cli.invite import invite
 from service.cli.opening import fail, private_files
 from service.config.load import CONFIG_HELP, Config, athlete_from_table, config_path, load_config
 from service.config.reader import ConfigError, read_toml
@@ -380,3 +381,7 @@ def show(athlete_id: str, config: str | None, as_json: bool) -> None:
         f"read from {body['base_dir']}"
     )
     click.echo(toml_text(settings))
+
+
+# In a module of its own (this one is long enough), under this group.
+athlete.add_command(invite)

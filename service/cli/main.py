@@ -46,6 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "service.cli.running:run",
         "Run the service: a pass now, every INTERVAL minutes, on saves.",
     ),
+    "secrets": (
+        "service.cli.keys:secrets_",
+        "Make and rotate the keys that seal tokens in the store.",
+    ),
     "status": (
         "service.cli.running:status",
         "Per athlete: last pass, races, sessions, your edits, last error.",

@@ -181,7 +181,7 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     shared = {kind: resolved(t, (base, state), None) for kind, t in file.shared.items()}
     return Config(
         path=path,
-        service=service_config(file.service),
+        service=service_config(file.service, base),
         athletes=tuple(
             _athlete(
                 entry, f"{path}: athletes[{i}]", (base, state), shared, file.service.public_url

@@ -32,6 +32,7 @@ from service.config.fields import (
     RunDays,
     Sources,
     Table,
+    Text,
     Timezone,
     Weekday,
     Windows,
@@ -60,6 +61,11 @@ class ServiceTable(Table):
     # Who runs the passes: this process (APScheduler), or `racecal worker` processes on any
     # number of machines sharing one PostgreSQL (procrastinate; pip install 'racecal[scale]').
     executor: Annotated[str, one_of("embedded", "procrastinate")] = "embedded"
+    # The Fernet keys that seal the Google tokens kept in the store (service.store.secrets):
+    # a file of mode 0600 (relative to the config's folder), or an environment variable named
+    # here (which wins when it is set).
+    secret_key_file: FilePath | None = None
+    secret_key_env: Text | None = None
 
     @model_validator(mode="after")
     def _queue_on_postgresql(self) -> Self:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from pathlib import Path
 
 from service.config.schema import ServiceTable
 
@@ -25,6 +26,9 @@ class ServiceConfig:
     pass_history_days: float = 30.0
     # embedded (APScheduler in `racecal run`) | procrastinate (`racecal worker` processes).
     executor: str = "embedded"
+    # The keys that seal secrets in the store: a 0600 file (absolute), or a variable's name.
+    secret_key_file: Path | None = None
+    secret_key_env: str | None = None
 
 
 def variable(key: str) -> str:
@@ -59,5 +63,9 @@ def label(where: str, env: Mapping[str, str]) -> str:
     return where
 
 
-def service_config(table: ServiceTable) -> ServiceConfig:
-    return ServiceConfig(**dict(table))
+def service_config(table: ServiceTable, base: Path = Path()) -> ServiceConfig:
+    """`base` is the config's folder, which relative file paths are taken from."""
+    values = dict(table)
+    if values["secret_key_file"] is not None:
+        values["secret_key_file"] = base / Path(values["secret_key_file"]).expanduser()
+    return ServiceConfig(**values)

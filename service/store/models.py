@@ -341,3 +341,32 @@ class WorkerPass(Base):
     # True: the sync row took the pass; False: the pass failed or the row had moved meanwhile
     # (a stale pass); None: still running.
     committed: Mapped[bool | None] = mapped_column(default=None)
+
+
+class Invite(Base):
+    """A link an admin handed an athlete to connect their Google account on the web
+    (service.store.onboarding): only the SHA-256 of its random token is kept, so the store
+    cannot give the link away; it works once, until it expires."""
+
+    __tablename__ = "invites"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    made_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class GoogleToken(Base):
+    """An athlete's Google OAuth token (the refresh token and client), as JSON sealed with the
+    service's newest key (service.store.secrets)."""
+
+    __tablename__ = "google_tokens"
+
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True
+    )
+    sealed: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
