@@ -31,6 +31,11 @@ class Memory(Protocol):
 
     def remember(self, role: str, locator: str) -> None: ...
 
+    def claim(self, role: str, locator: str, replacing: str | None = None) -> str:
+        """Remember `locator` only while the role holds `replacing` (None: nothing yet), in
+        one step against every other process; the locator the role holds after."""
+        ...
+
 
 @dataclass(frozen=True)
 class Context:

@@ -57,7 +57,7 @@ from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
 from service.kept import SOURCE, TRAINING, Keeper, Kept
 from service.notices import Notice, lines, of_problem
-from service.store import state
+from service.store import claims, state
 from service.sync.guard import Reading
 
 if TYPE_CHECKING:
@@ -150,6 +150,9 @@ class StoreMemory:
 
     def remember(self, role: str, locator: str) -> None:
         state.remember_locator(self.store, self.athlete_id, role, locator)
+
+    def claim(self, role: str, locator: str, replacing: str | None = None) -> str:
+        return claims.claim(self.store, self.athlete_id, role, locator, replacing)
 
 
 class AthleteCalendars:

@@ -1,13 +1,14 @@
 """An athlete's Google account: credentials from the token `racecal auth google` saved (or a
 Workspace service account acting for its user), the training calendar's id remembered through
-the service's store (the calendar.app.created scope cannot list calendars), and one source per
-calendar id followed by its sync token, whatever roles it has."""
+the service's store (the calendar.app.created scope cannot list calendars) and made at most
+once, and one source per calendar id followed by its sync token, whatever roles it has."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from connectors.registry import Context
 
 log = logging.getLogger("racecal.google")
+TRAINING = "training"
+# What the store holds for the training calendar while one is being made: this, then the mark.
+PENDING = "pending:"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
@@ -118,26 +122,56 @@ class GoogleAthlete:
         if self._training is None:
             given = self.table.get("training_id")
             calendar_id = given or self._remembered()
-            if calendar_id is None:
+            if calendar_id is None or calendar_id.startswith(PENDING):
                 if not self.context.create:
                     return None
-                calendar_id = self._create()
-            recreate = None if given else self._create
+                calendar_id = self._create(calendar_id)
+            recreate = None if given else self._recreate
             self._training = GoogleCalendar(self.api, calendar_id, recreate=recreate)
         return self._training
 
     def close(self) -> None:
         self.api.close()
 
-    def _create(self) -> str:
+    def _recreate(self) -> str:
+        assert self._training is not None
+        return self._create(self._training.calendar_id)
+
+    def _create(self, held: str | None) -> str:
+        """Make the training calendar, at most once however a pass is cut off around it.
+
+        The intent is remembered first (PENDING and a mark the calendar's description
+        carries): a pass killed between the insert and remembering its id leaves the intent,
+        and the next pass looks for the calendar of that mark before it makes one (see
+        GoogleApi.create_calendar). The id is then claimed only over the intent: when another
+        pass claimed one meanwhile (a worker paused past its job being run elsewhere), that
+        one stands and the calendar made here, empty still, is deleted."""
         title = str(self.table.get("training", "Training"))
-        calendar_id = self.api.create_calendar(title, self.context.timezone)
-        # The calendar.app.created scope cannot list calendars: remember the id at once.
-        if self.context.memory is not None:
-            self.context.memory.remember("training", calendar_id)
+        memory = self.context.memory
+        interrupted = held is not None and held.startswith(PENDING)
+        mark = held.removeprefix(PENDING) if held and interrupted else secrets.token_hex(8)
+        intent = PENDING + mark
+        if memory is not None and not interrupted:
+            standing = memory.claim(TRAINING, intent, replacing=held)
+            if standing != intent:
+                if not standing.startswith(PENDING):
+                    return standing  # another pass made it (again) meanwhile
+                intent, mark, interrupted = standing, standing.removeprefix(PENDING), True
+        calendar_id = self.api.create_calendar(title, self.context.timezone, mark, look=interrupted)
+        if memory is None:
+            return calendar_id
+        standing = memory.claim(TRAINING, calendar_id, replacing=intent)
+        if standing != calendar_id and not standing.startswith(PENDING):
+            log.warning(
+                "athlete %s: another pass made the training calendar meanwhile; "
+                "deleting the one made here",
+                self.context.athlete_id,
+            )
+            self.api.delete_calendar(calendar_id)
+            return standing
         log.info("athlete %s: created the Google calendar '%s'", self.context.athlete_id, title)
         return calendar_id
 
     def _remembered(self) -> str | None:
         memory = self.context.memory
-        return memory.recall("training") if memory is not None else None
+        return memory.recall(TRAINING) if memory is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -46,6 +47,8 @@ SCOPES = (
 )
 GOOGLE_ROOT = "https://www.googleapis.com/"
 BATCH_LIMIT = 50
+# The training calendar's description; the mark of the attempt that made it follows.
+DESCRIPTION = "Training plan by racecal\n\nracecal: "
 PAGE_SIZE = 2500
 RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
@@ -98,6 +101,30 @@ class _Http(httplib2.Http):  # type: ignore[misc]
         return response, content
 
 
+# httplib2 sends a request again, unseen, when the connection closes before a reply (taken
+# for a stale keep-alive connection), a POST too: a calendar insert whose reply was lost would
+# be made twice. While a thread sends such a request, a second send raises instead.
+_sends = threading.local()
+
+
+@contextmanager
+def _sent_once() -> Iterator[None]:
+    _sends.left = 1
+    try:
+        yield
+    finally:
+        _sends.left = None
+
+
+def _sending() -> None:
+    left = getattr(_sends, "left", None)
+    if left is None:
+        return
+    if left == 0:
+        raise ConnectionResetError("the connection closed before the reply (not sent again)")
+    _sends.left = left - 1
+
+
 class _HttpWatched(httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
     """A connection whose socket the thread's request deadline watches, new or reused."""
 
@@ -107,6 +134,7 @@ class _HttpWatched(httplib2.HTTPConnectionWithTimeout):  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         watch_active(self.sock)
+        _sending()
         super().request(*args, **kwargs)
 
 
@@ -117,6 +145,7 @@ class _HttpsWatched(httplib2.HTTPSConnectionWithTimeout):  # type: ignore[misc]
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         watch_active(self.sock)
+        _sending()
         super().request(*args, **kwargs)
 
 
@@ -205,10 +234,73 @@ class GoogleApi:
     def list_page(self, what: str, params: dict[str, Any]) -> Any:
         return self.execute(what, lambda s: s.events().list(**params))
 
-    def create_calendar(self, name: str, timezone: str) -> str:
-        body = {"summary": name, "timeZone": timezone, "description": "Training plan by racecal"}
-        created = self.execute(f"calendar '{name}'", lambda s: s.calendars().insert(body=body))
-        return str(created["id"])
+    def create_calendar(
+        self, name: str, timezone: str, mark: str | None = None, *, look: bool = False
+    ) -> str:
+        """A new calendar carrying `mark` in its description (see `find_calendar`). Each try
+        after a failed insert (`look`: the first too, when an earlier attempt of the same mark
+        was cut off) first looks for the calendar that insert may have made: a reply lost on
+        the way back means Google made it, and another insert would make a second one."""
+        what = f"calendar '{name}'"
+        mark = mark or secrets.token_hex(8)
+        body = {"summary": name, "timeZone": timezone, "description": f"{DESCRIPTION}{mark}"}
+        tried = look
+
+        def once() -> str:
+            nonlocal tried
+            if tried:
+                found = self.find_calendar(mark)
+                if found is not None:
+                    log.info("%s: found the one an interrupted attempt made", what)
+                    return found
+            tried = True
+            with self.connection(what) as http:
+                request = self.service().calendars().insert(body=body)
+                self.authorize(http)  # a token refresh is a send of its own
+                # On new connections: a reused one closed while idle is no lost reply.
+                for idle in http.http.connections.values():
+                    idle.close()
+                with _sent_once():
+                    created = sent(what, lambda: request.execute(http=http, num_retries=0))
+            return str(created["id"])
+
+        return self.settings.retry.run(once, "google")
+
+    def find_calendar(self, mark: str) -> str | None:
+        """The calendar whose description carries `mark`, by calendarList.list. Google lets
+        only a wider scope than calendar.app.created list calendars (the API's discovery
+        document says so): refused for scope (403), None, and said once."""
+        page: str | None = None
+        while True:
+            params = {"pageToken": page} if page else {}
+            try:
+                reply = self.execute("the calendar list", functools.partial(_listed, params))
+            except CalendarError as exc:
+                if isinstance(exc, RateLimited) or "HTTP 403" not in str(exc):
+                    raise
+                log.warning(
+                    "an interrupted attempt may have left an empty calendar whose description "
+                    "ends '%s'; this authorization cannot list calendars to find it (%s): "
+                    "delete it in Google Calendar",
+                    mark,
+                    exc,
+                )
+                return None
+            for item in reply.get("items", []):
+                if str(item.get("description", "")).endswith(mark):
+                    return str(item["id"])
+            page = reply.get("nextPageToken")
+            if not page:
+                return None
+
+    def delete_calendar(self, calendar_id: str) -> None:
+        self.execute(
+            f"calendar '{calendar_id}'", lambda s: s.calendars().delete(calendarId=calendar_id)
+        )
+
+
+def _listed(params: dict[str, Any], service: _Service) -> Any:
+    return service.calendar_list().list(**params)
 
 
 @functools.cache
@@ -248,6 +340,7 @@ class _Service:
         self._events = service.events()
         self._calendars = service.calendars()
         self._channels = service.channels()
+        self._calendar_list = service.calendarList()
 
     def events(self) -> Any:
         return self._events
@@ -257,6 +350,9 @@ class _Service:
 
     def calendars(self) -> Any:
         return self._calendars
+
+    def calendar_list(self) -> Any:
+        return self._calendar_list
 
 
 def sent(what: str, send: Callable[[], T]) -> T:

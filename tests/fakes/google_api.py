@@ -169,6 +169,11 @@ class CalendarApi:
             found = self._calendar(user, calendar_id).events.values()
             return [copy.deepcopy(e) for e in found if deleted or e["status"] != "cancelled"]
 
+    def calendars(self, user: str = "me") -> dict[str, str]:
+        """The user's calendars now: id -> summary (the primary one included)."""
+        with self._lock:
+            return {c.id: c.summary for c in self._calendars(user).values()}
+
     def channels(self) -> list[Channel]:
         """The push channels open now."""
         with self._lock:

@@ -35,7 +35,8 @@ from tests.fakes.google_api import JSON, ApiError, CalendarApi, Query, Reply
 # "410" hits only a list with a syncToken, "412" only a write with If-Match. "trickle" sends the
 # reply one byte every TRICKLE_GAP seconds, headers included, until the client hangs up.
 FAULT_KINDS = (
-    "429", "503", "500", "drop", "lost", "403rate", "403userrate", "410", "412", "trickle",
+    "429", "503", "500", "drop", "lost", "403rate", "403userrate", "403scope", "410", "412",
+    "trickle",
 )  # fmt: skip
 TRICKLE_GAP = 0.2
 STATUS_FAULTS = {
@@ -44,6 +45,9 @@ STATUS_FAULTS = {
     "500": (500, "backendError", "Backend Error"),
     "403rate": (403, "rateLimitExceeded", "Rate Limit Exceeded"),
     "403userrate": (403, "userRateLimitExceeded", "User Rate Limit Exceeded"),
+    # What Google answers a token without the scope a method needs (calendarList.list for
+    # racecal's calendar.app.created, says the API's discovery document).
+    "403scope": (403, "insufficientPermissions", "Request had insufficient authentication scopes."),
 }
 MAX_BATCH = 50
 
