@@ -12,7 +12,8 @@ import click
 
 from service.cli.opening import fail, open_store, open_to_look
 from service.config.load import CONFIG_HELP
-from service.daemon.runner import Daemon, configure_logging
+from service.daemon.lifecycle import configure_logging
+from service.daemon.runner import Daemon
 from service.store.database import StoreError
 from service.store.payload import fitness_from_json
 from service.views.paces import result_lines, source_line, zones_line

@@ -9,7 +9,7 @@ import click
 
 from service.cli.opening import fail, open_store
 from service.config.load import CONFIG_HELP
-from service.daemon.runner import configure_logging
+from service.daemon.lifecycle import configure_logging
 from service.store.database import StoreError
 
 log = logging.getLogger("racecal")
@@ -30,6 +30,12 @@ def worker(config: str | None, concurrency: int) -> None:
     Together they sync every athlete every interval_minutes and after each change, one pass
     of an athlete at a time. The worker brings the store's schema and procrastinate's up to
     date first. SIGTERM or Ctrl-C lets the passes under way finish, then exits.
+
+    With [service] http set, the worker is also a node: it serves what racecal run serves
+    (/healthz naming this worker, /readyz, /metrics, the plan page, feeds, workout files,
+    Google's webhook) and watches the athletes' race, busy and runs files; a notification,
+    a saved file or a session handed back on the page notes a change, and the next dispatch
+    tick (every 2 s) runs one pass on whichever worker is free.
 
     \b
     Examples:
@@ -60,14 +66,20 @@ def worker(config: str | None, concurrency: int) -> None:
     state = queue.Worker(loaded, store, loaded.service.interval_minutes * 60)
     app = queue.make_app(state)
     log.info("racecal worker %s: %d pass(es) at once", state.name, concurrency)
+    if not loaded.service.http:
+        try:
+            queue.run(app, state.name, concurrency)
+        finally:
+            state.close()
+        return
+    from service.daemon.node import Node  # noqa: PLC0415 (with the queue's extra)
+
+    node = Node(loaded, store, state.name)
+    state.metrics = node.metrics
     try:
-        app.run_worker(
-            queues=[queue.QUEUE],
-            name=state.name,
-            concurrency=concurrency,
-            delete_jobs="successful",
-            update_heartbeat_interval=queue.HEARTBEAT_SECONDS,
-            stalled_worker_timeout=queue.STALLED_SECONDS,
-        )
+        if not node.begin():  # the address is taken: said in the log
+            node.close()
+            raise SystemExit(2)
+        node.beside(lambda: queue.run(app, state.name, concurrency, node.state.queue_beat))
     finally:
         state.close()

@@ -178,8 +178,7 @@ class Push:
         lowered = {k.lower(): v for k, v in headers.items()}
         channel_id = lowered.get("x-goog-channel-id", "")
         given = lowered.get("x-goog-channel-token", "")
-        with self._lock:
-            channel = self._channels.get(channel_id)
+        channel = self._find(channel_id)
         expected = channel.token if channel else secrets.token_urlsafe(32)
         # Compared even for an unknown channel, so timing tells nothing about which ids exist.
         if not hmac.compare_digest(given.encode(), expected.encode()) or channel is None:
@@ -187,6 +186,10 @@ class Push:
         if lowered.get("x-goog-resource-state") != "sync":
             self.trigger(channel.athlete_id)
         return 200
+
+    def _find(self, channel_id: str) -> Channel | None:
+        with self._lock:
+            return self._channels.get(channel_id)
 
     def forget(self, athlete_id: str) -> None:
         """The athlete is no longer synced: its channels are stopped at the server."""

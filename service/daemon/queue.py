@@ -21,6 +21,8 @@ import logging
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,6 +37,7 @@ from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config.load import Config
 from service.config.reader import ConfigError
+from service.daemon.metrics import Metrics
 from service.store import athletes, locks, quota, rounds
 from service.store.database import UPGRADE_WAIT, Store, StoreError
 from service.sync.athletes import build
@@ -50,6 +53,8 @@ DISPATCH_CRON = "* * * * * */2"
 HEARTBEAT_SECONDS = 2.0
 STALLED_SECONDS = 10.0
 JANITOR_CRON = "* * * * * */5"
+# How often a node's worker loop tells its /healthz it is alive.
+BEAT_SECONDS = 1.0
 # Athletes deferred per tick at most: a large roster coming due at once is spread over ticks.
 DISPATCH_LIMIT = 500
 log = logging.getLogger("racecal")
@@ -86,6 +91,8 @@ class Worker:
     store: Store
     interval_seconds: float
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    # A node's figures (service.daemon.node), which its passes are counted in.
+    metrics: Metrics | None = None
     _calendars: dict[str, tuple[int, AthleteCalendars]] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
@@ -138,8 +145,11 @@ class Worker:
         ok = False
         try:
             now = datetime.now(zone(entry.athlete.timezone))
+            clock = time.perf_counter()
             result = run_pass(self.store, entry, now, self.calendars(row))
             ok = not result.error
+            if self.metrics is not None:
+                self.metrics.record(result, time.perf_counter() - clock, time.time())
         finally:
             held = rounds.commit(self.store, begun) if ok else rounds.end(self.store, begun)
         if result.error:
@@ -211,3 +221,38 @@ def make_app(worker: Worker) -> procrastinate.App:
             log.warning("job %s: its worker went silent; the pass runs again", job.id)
 
     return app
+
+
+def run(
+    app: procrastinate.App,
+    name: str,
+    concurrency: int,
+    beat: Callable[[], None] | None = None,
+) -> None:
+    """The worker on this thread until SIGTERM or SIGINT (procrastinate's own handlers let the
+    passes under way finish); `beat` is called every second from its event loop while it runs
+    (a node's /healthz: the loop that takes jobs is alive)."""
+    import asyncio  # noqa: PLC0415 (the only async part)
+
+    async def beating(beat: Callable[[], None]) -> None:
+        while True:
+            beat()
+            await asyncio.sleep(BEAT_SECONDS)
+
+    async def main() -> None:
+        async with app.open_async():
+            ticker = asyncio.create_task(beating(beat)) if beat is not None else None
+            try:
+                await app.run_worker_async(
+                    queues=[QUEUE],
+                    name=name,
+                    concurrency=concurrency,
+                    delete_jobs="successful",
+                    update_heartbeat_interval=HEARTBEAT_SECONDS,
+                    stalled_worker_timeout=STALLED_SECONDS,
+                )
+            finally:
+                if ticker is not None:
+                    ticker.cancel()
+
+    asyncio.run(main())

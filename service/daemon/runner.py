@@ -14,13 +14,12 @@ page from a thread of its own; it is bound before READY and closed after the las
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
-import socket
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig, Config
 from service.daemon.files import FileWatcher
 from service.daemon.health import ServiceState
+from service.daemon.lifecycle import sd_notify, watchdog_seconds
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
 from service.daemon.roster import ROSTER_SECONDS, Roster
@@ -55,22 +55,6 @@ STOP_SECONDS = 20.0
 SOON: dict[str, Any] = {"max_instances": 2, "misfire_grace_time": None}
 log = logging.getLogger("racecal")
 WATCH_SECONDS = 1.0
-
-
-def sd_notify(message: str) -> bool:
-    """Send one sd_notify message; False (and nothing else) when not run under systemd."""
-    address = os.environ.get("NOTIFY_SOCKET")
-    if not address:
-        return False
-    if address.startswith("@"):
-        address = "\0" + address[1:]  # abstract namespace
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        try:
-            sock.connect(address)
-            sock.sendall(message.encode())
-        except OSError:
-            return False
-    return True
 
 
 class Daemon(Roster):
@@ -121,7 +105,11 @@ class Daemon(Roster):
         self.state = ServiceState(ids, store, WATCH_SECONDS)
         self.web: WebServer | None = None
         webhook = config.shared.get("google", {}).get("webhook_url")
-        self.push = Push(webhook, self.trigger, store) if webhook and config.service.http else None
+        self.push = self._push(webhook) if webhook and config.service.http else None
+        self._unsubscribe: Callable[[], None] = lambda: None
+
+    def _push(self, webhook_url: str) -> Push:
+        return Push(webhook_url, self.trigger, self.store)
 
     def trigger(self, athlete_id: str) -> None:
         """A pass for this athlete now (a push notification said its calendar changed).
@@ -274,75 +262,91 @@ class Daemon(Roster):
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous.append((sig, signal.signal(sig, self._on_signal)))
         try:
-            if self.config.service.http and not self._listen(self.config.service.http):
+            if not self.begin():
                 return 2
-            unsubscribe = observe.subscribe(self.metrics.api)
-            self.files.start()
-            for entry in self.config.athletes:
-                self.schedule(entry)
-            # Only athletes with a file the kernel cannot tell of are stat-ed every second.
-            self._polled = [a for a in self.config.athletes if self._stamps[a.athlete.id]]
-            self.scheduler.add_job(
-                self.watch,
-                "interval",
-                seconds=WATCH_SECONDS,
-                id="watch",
-                executor="watch",
-                replace_existing=True,
-                coalesce=True,
-                max_instances=1,
-            )
-            self.scheduler.add_job(
-                self.reread,
-                "interval",
-                seconds=ROSTER_SECONDS,
-                id="athletes",
-                replace_existing=True,
-                coalesce=True,
-                max_instances=1,
-            )
-            self.scheduler.start()
-            sd_notify("READY=1")
-            log.info(
-                "racecal running: %d athlete(s), a pass every %g min",
-                len(self.config.athletes),
-                self.interval,
-            )
-            watchdog = _watchdog_seconds()
-            ping = time.monotonic() + (watchdog or 0)
-            # Short waits: Linux may deliver SIGTERM to any thread, and Python runs the handler
-            # only when the main thread wakes; a long wait left the service deaf to it.
-            while not self.stop.wait(0.5):
-                if watchdog and time.monotonic() >= ping:
-                    sd_notify("WATCHDOG=1")
-                    ping = time.monotonic() + watchdog
-            sd_notify("STOPPING=1")
-            log.info("racecal stopping: finishing the current pass")
-            self.scheduler.shutdown(wait=False)
-            with self._idle:
-                done = self._idle.wait_for(lambda: self._running == 0, STOP_SECONDS)
-            if not done:
-                # A source that answers slowly (each has a deadline of its own, longer than
-                # this). Leaving the pass is safe: every write is recorded as it lands, and
-                # the next start reads the calendar before it writes.
-                log.warning(
-                    "racecal stopping without the pass still running after %g s "
-                    "(a slow calendar source); the next start takes up from there",
-                    STOP_SECONDS,
-                )
-                self.abandoned = True
-            if self.push is not None:
-                self.push.stop_all()
-            for calendars in list(self._calendars.values()) if done else ():
-                calendars.close()
-            unsubscribe()
-            return 0
+            return self.follow()
         finally:
-            self.files.stop()
-            if self.web is not None:
-                self.web.stop()
+            self.close()
             for sig, handler in previous:
                 signal.signal(sig, handler)
+
+    def begin(self) -> bool:
+        """The endpoint bound, the files watched and the jobs started; False (logged) when
+        [service] http cannot be listened on. close() undoes it, whatever the outcome."""
+        if self.config.service.http and not self._listen(self.config.service.http):
+            return False
+        self._unsubscribe = observe.subscribe(self.metrics.api)
+        self.files.start()
+        for entry in self.config.athletes:
+            self.schedule(entry)
+        # Only athletes with a file the kernel cannot tell of are stat-ed every second.
+        self._polled = [a for a in self.config.athletes if self._stamps[a.athlete.id]]
+        self.scheduler.add_job(
+            self.watch,
+            "interval",
+            seconds=WATCH_SECONDS,
+            id="watch",
+            executor="watch",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.add_job(
+            self.reread,
+            "interval",
+            seconds=ROSTER_SECONDS,
+            id="athletes",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+        self.scheduler.start()
+        return True
+
+    def follow(self) -> int:
+        """After begin(): READY, then the watchdog until `stop` is set, then the passes under
+        way are waited for (STOP_SECONDS at most) and the channels stopped. 0."""
+        sd_notify("READY=1")
+        log.info(
+            "racecal running: %d athlete(s), a pass every %g min",
+            len(self.config.athletes),
+            self.interval,
+        )
+        watchdog = watchdog_seconds()
+        ping = time.monotonic() + (watchdog or 0)
+        # Short waits: Linux may deliver SIGTERM to any thread, and Python runs the handler
+        # only when the main thread wakes; a long wait left the service deaf to it.
+        while not self.stop.wait(0.5):
+            if watchdog and time.monotonic() >= ping:
+                sd_notify("WATCHDOG=1")
+                ping = time.monotonic() + watchdog
+        sd_notify("STOPPING=1")
+        log.info("racecal stopping: finishing the current pass")
+        self.scheduler.shutdown(wait=False)
+        with self._idle:
+            done = self._idle.wait_for(lambda: self._running == 0, STOP_SECONDS)
+        if not done:
+            # A source that answers slowly (each has a deadline of its own, longer than
+            # this). Leaving the pass is safe: every write is recorded as it lands, and
+            # the next start reads the calendar before it writes.
+            log.warning(
+                "racecal stopping without the pass still running after %g s "
+                "(a slow calendar source); the next start takes up from there",
+                STOP_SECONDS,
+            )
+            self.abandoned = True
+        if self.push is not None:
+            self.push.stop_all()
+        for calendars in list(self._calendars.values()) if done else ():
+            calendars.close()
+        return 0
+
+    def close(self) -> None:
+        """The file watches, the endpoint and the API counting let go."""
+        self.files.stop()
+        if self.web is not None:
+            self.web.stop()
+        self._unsubscribe()
 
     def _listen(self, address: tuple[str, int]) -> bool:
         try:
@@ -366,31 +370,3 @@ class Daemon(Roster):
         host, port = self.web.address
         log.info("http on http://%s:%d/ (healthz, readyz, metrics, plan page)", host, port)
         return True
-
-
-def _watchdog_seconds() -> float | None:
-    usec = os.environ.get("WATCHDOG_USEC")
-    return int(usec) / 2_000_000 if usec and usec.isdigit() else None
-
-
-def configure_logging(fmt: str) -> None:
-    handler = logging.StreamHandler()
-    if fmt == "json":
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    root = logging.getLogger("racecal")
-    root.handlers[:] = [handler]
-    root.setLevel(logging.INFO)
-    root.propagate = False
-
-
-class _JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        return json.dumps(
-            {
-                "time": datetime.fromtimestamp(record.created, zone("UTC")).isoformat(),
-                "level": record.levelname.lower(),
-                "message": record.getMessage(),
-            }
-        )

@@ -161,6 +161,17 @@ def channels(store: Store) -> list[Channel]:
         ]
 
 
+def channel(store: Store, channel_id: str) -> Channel | None:
+    """The stored channel of this id (any process may have opened it), or None."""
+    with store.session() as s:
+        r = s.get(PushChannel, channel_id)
+        if r is None:
+            return None
+        return Channel(
+            r.id, r.athlete_id, r.calendar_id, r.resource_id, r.token, r.address, r.expires
+        )
+
+
 def open_channel(store: Store, channel: Channel, now: datetime) -> None:
     with store.session() as s, s.begin():
         _athlete(s, channel.athlete_id, None, now)
