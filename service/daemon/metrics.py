@@ -7,10 +7,13 @@ collectors out of what we promise to serve.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import suppress
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from service.daemon.figures import FiguresCollector
+from service.store.figures import Figures
 from service.sync.engine import PassResult
 
 # A no-change pass takes tens of milliseconds, a first sync of a long plan a few seconds.
@@ -78,6 +81,13 @@ class Metrics:
         for operation in OPERATIONS:
             self.events.labels(operation)
         self.reauth.set(0)
+
+    def round(self, source: Callable[[], Figures]) -> None:
+        """Show the round's figures (queue depth, due athletes, pass lag, this minute's Google
+        requests; service.daemon.figures) as `source` returns them: the procrastinate
+        executor's from the store (`functools.partial(service.store.figures.read, store,
+        queue.QUEUE)`), the embedded one's from memory (figures.Recent). Once per Metrics."""
+        self.registry.register(FiguresCollector(source))
 
     def api(self, backend: str, event: str, status: str) -> None:
         """A connector's report (connectors.observe): one request sent, or one retry."""

@@ -30,6 +30,7 @@ from connectors import observe
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig, Config
+from service.daemon.figures import Passes
 from service.daemon.files import FileWatcher
 from service.daemon.health import ServiceState
 from service.daemon.lifecycle import sd_notify, watchdog_seconds
@@ -102,6 +103,9 @@ class Daemon(Roster):
         ids = [a.athlete.id for a in config.athletes]
         self.metrics = Metrics()
         self.metrics.athletes(ids)
+        # Due athletes, pass lag and this minute's Google requests, kept here (one process).
+        self.passes = Passes(self.scheduler)
+        self.metrics.round(self.passes.recent)
         self.state = ServiceState(ids, store, WATCH_SECONDS)
         self.web: WebServer | None = None
         webhook = config.shared.get("google", {}).get("webhook_url")
@@ -137,6 +141,7 @@ class Daemon(Roster):
         """One pass, counted so that a stop knows when the last one is done."""
         with self._idle:
             self._running += 1
+        self.passes.waiting(entry.athlete.id)
         try:
             self._pass(entry)
         finally:
@@ -147,6 +152,7 @@ class Daemon(Roster):
     def _pass(self, entry: AthleteConfig) -> None:
         """One pass; never raises, so one athlete's trouble never stops the others."""
         with self._locks.setdefault(entry.athlete.id, threading.Lock()):
+            self.passes.began(entry.athlete.id)
             current = self._entries.get(entry.athlete.id)
             if current is None:
                 return  # removed from the store meanwhile
@@ -155,7 +161,11 @@ class Daemon(Roster):
             clock = time.perf_counter()
             try:
                 calendar = self._calendars[entry.athlete.id]
-                result = run_pass(self.store, entry, started, calendar)
+                with observe.counted() as tally:
+                    try:
+                        result = run_pass(self.store, entry, started, calendar)
+                    finally:
+                        self.passes.recent.spent(tally["google"])
             except Exception:  # a bug must not take the service down; it is logged in full
                 log.exception("athlete %s: pass crashed", entry.athlete.id)
                 self.metrics.crashed(entry.athlete.id, time.perf_counter() - clock)

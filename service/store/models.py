@@ -313,6 +313,9 @@ class SyncRow(Base):
     held_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     minute_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     minute_used: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Since when the athlete has been due with no pass begun (the oldest due time a job was
+    # deferred for; None while none waits): a pass's lag is its start minus this.
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
 
 
 class QuotaMinute(Base):
@@ -336,7 +339,10 @@ class WorkerPass(Base):
         ForeignKey("athletes.id", ondelete="CASCADE"), index=True
     )
     worker: Mapped[str] = mapped_column(String(128))
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Indexed: /metrics reads the passes of the last few minutes (service.store.figures).
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # When the athlete had come due (sync_rows.due_at when the pass began); lag = start - this.
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # True: the sync row took the pass; False: the pass failed or the row had moved meanwhile
     # (a stale pass); None: still running.

@@ -20,12 +20,19 @@ from sqlalchemy import text
 from service.store import quota
 from service.store.database import Store
 
+# An athlete's sync row asks for a pass (with `a` its athletes row): a change noted and not
+# dispatched, never dispatched, due by time, or its settings edited since the last dispatch.
+DUE = (
+    "(s.change_seq > s.dispatched_seq OR s.next_due_at IS NULL "
+    "OR s.next_due_at <= now() OR s.settings_version <> a.version)"
+)
 ENSURE = text(
     "INSERT INTO sync_rows (athlete_id) SELECT id FROM athletes "
     "WHERE settings IS NOT NULL AND removed_at IS NULL ON CONFLICT DO NOTHING"
 )
 # One statement: the rows are locked (SKIP LOCKED: a second dispatcher passes them by), marked
-# dispatched and given their next due time. In SET, s.* are the values before the update.
+# dispatched and given their next due time; due_at keeps the oldest due time no pass has begun
+# on since (where a pass's lag starts). In SET, s.* are the values before the update.
 # Google quota (service.store.quota): each due athlete's pass is estimated by its last one's
 # requests (a Google athlete never passed: FIRST_PASS), capped at the budgets so that any pass
 # fits an empty minute. In due order, athletes are admitted while the running sum of their
@@ -34,7 +41,7 @@ ENSURE = text(
 # others, and the first one over the cluster's budget holds up those behind it, so none is
 # passed by for good. Costless athletes (no Google) are always admitted.
 DISPATCH = text(
-    """
+    f"""
     WITH minute AS (
         SELECT date_trunc('minute', now()) AS at,
                now() - make_interval(secs => :hold_seconds) AS held_since
@@ -53,9 +60,7 @@ DISPATCH = text(
                CASE WHEN s.minute_at = minute.at THEN s.minute_used ELSE 0 END
                + CASE WHEN s.held_at > minute.held_since THEN s.held ELSE 0 END AS user_used
         FROM sync_rows s JOIN athletes a ON a.id = s.athlete_id, minute
-        WHERE a.settings IS NOT NULL AND a.removed_at IS NULL
-          AND (s.change_seq > s.dispatched_seq OR s.next_due_at IS NULL
-               OR s.next_due_at <= now() OR s.settings_version <> a.version)
+        WHERE a.settings IS NOT NULL AND a.removed_at IS NULL AND {DUE}
         ORDER BY s.next_due_at NULLS FIRST, s.athlete_id
         LIMIT :limit
         FOR UPDATE OF s SKIP LOCKED
@@ -74,7 +79,8 @@ DISPATCH = text(
         settings_version = fits.settings_version,
         next_due_at = now() + make_interval(secs => :seconds),
         held = fits.estimate + CASE WHEN s.held_at > minute.held_since THEN s.held ELSE 0 END,
-        held_at = now()
+        held_at = now(),
+        due_at = COALESCE(s.due_at, LEAST(COALESCE(s.next_due_at, now()), now()))
     FROM fits, spent, minute
     WHERE s.athlete_id = fits.athlete_id
       AND (fits.estimate = 0 OR fits.running <= :per_minute - spent.used)
@@ -92,6 +98,26 @@ AGAIN = text(
     "UPDATE sync_rows "
     "SET next_due_at = LEAST(next_due_at, now() + make_interval(secs => :seconds)) "
     "WHERE athlete_id = :id AND synced_seq < change_seq"
+)
+
+
+# One statement: the row's version moves and its due_at is read (the self-join: RETURNING
+# gives only new values) and cleared, and the pass is recorded.
+BEGIN = text(
+    """
+    WITH took AS (
+        UPDATE sync_rows s SET version = s.version + 1, due_at = NULL
+        FROM sync_rows o
+        WHERE s.athlete_id = :id AND o.athlete_id = s.athlete_id
+        RETURNING s.version, s.change_seq, s.synced_seq, o.due_at
+    ),
+    pass AS (
+        INSERT INTO worker_passes (athlete_id, worker, started_at, due_at)
+        SELECT :id, :worker, clock_timestamp(), took.due_at FROM took
+        RETURNING id
+    )
+    SELECT pass.id, took.version, took.change_seq, took.synced_seq FROM pass, took
+    """
 )
 
 
@@ -159,21 +185,10 @@ def begin(store: Store, athlete_id: str, worker: str) -> Begun:
         )
         # Beginning takes the row's lease (the version moves): a pass begun earlier, whose
         # worker was paused while its job was retried here, commits nothing when it wakes.
-        row = connection.execute(
-            text(
-                "UPDATE sync_rows SET version = version + 1 WHERE athlete_id = :id "
-                "RETURNING version, change_seq, synced_seq"
-            ),
-            {"id": athlete_id},
-        ).one()
-        pass_id = connection.execute(
-            text(
-                "INSERT INTO worker_passes (athlete_id, worker, started_at) "
-                "VALUES (:id, :worker, clock_timestamp()) RETURNING id"
-            ),
-            {"id": athlete_id, "worker": worker[:128]},
-        ).scalar_one()
-    return Begun(int(pass_id), athlete_id, int(row[0]), int(row[1]), int(row[2]))
+        # The pass is recorded with the due time it began for (its lag, for /metrics), which
+        # the row lets go of: the next job waits from its own due time.
+        row = connection.execute(BEGIN, {"id": athlete_id, "worker": worker[:128]}).one()
+    return Begun(int(row[0]), athlete_id, int(row[1]), int(row[2]), int(row[3]))
 
 
 def commit(store: Store, begun: Begun) -> bool:
