@@ -2,8 +2,8 @@
 been due with no pass begun (`due_at`, kept by the dispatcher); on `worker_passes`, the due
 time each pass began for, and an index on `started_at` so the recent window reads a few rows.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
