@@ -37,6 +37,19 @@ class Memory(Protocol):
         ...
 
 
+class Vault(Protocol):
+    """Where the service keeps credentials an athlete granted on the web (the Google token of
+    /connect/google), sealed in its store: a backend reads them instead of its token file,
+    and hands back a token it refreshed so every node starts from the fresh one."""
+
+    def credentials(self, kind: str) -> Mapping[str, Any] | None:
+        """The athlete's stored credentials for backend `kind`, None when there are none;
+        AuthError when they cannot be opened."""
+        ...
+
+    def keep(self, kind: str, info: Mapping[str, Any]) -> None: ...
+
+
 @dataclass(frozen=True)
 class Context:
     """What a backend may need besides its own table, given by the service."""
@@ -44,6 +57,7 @@ class Context:
     athlete_id: str
     timezone: str
     memory: Memory | None = None
+    vault: Vault | None = None
     # May a training calendar that is not there be made? A pass may; doctor only looks.
     create: bool = True
     # Overrides the table's retry budget (doctor wants an answer in seconds).

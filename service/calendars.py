@@ -59,6 +59,7 @@ from service.kept import SOURCE, TRAINING, Keeper, Kept
 from service.notices import Notice, lines, of_problem
 from service.store import claims, state
 from service.sync.guard import Reading
+from service.vault import StoreVault
 
 if TYPE_CHECKING:
     from service.store.database import Store
@@ -177,6 +178,7 @@ class AthleteCalendars:
             entry.athlete.id,
             entry.athlete.timezone,
             memory=StoreMemory(store, entry.athlete.id) if store is not None else None,
+            vault=StoreVault(store, entry) if store is not None else None,
             create=create,
             retry_seconds=retry_seconds,
         )

@@ -11,7 +11,8 @@ import os
 import secrets
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from connectors.google.collection import GoogleCollection, GoogleSource
 from connectors.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from connectors.registry import Context
+    from connectors.registry import Context, Vault
 
 log = logging.getLogger("racecal.google")
 TRAINING = "training"
@@ -32,9 +33,10 @@ PENDING = "pending:"
 GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
 
 
-def credentials(table: Mapping[str, Any], athlete_id: str) -> Any:
-    """From [athletes.google]: service_account_file and subject, or token_file (and the
-    [google] token_uri); AuthError says what a person must do."""
+def credentials(table: Mapping[str, Any], athlete_id: str, vault: Vault | None = None) -> Any:
+    """From [athletes.google]: service_account_file and subject; else the token the athlete
+    granted on the web, kept sealed in the service's store (`vault`); else token_file (and
+    the [google] token_uri). AuthError says what a person must do."""
     where = table.get("where", "google")
     if table.get("service_account_file"):
         from google.oauth2 import service_account  # noqa: PLC0415
@@ -43,32 +45,89 @@ def credentials(table: Mapping[str, Any], athlete_id: str) -> Any:
             str(table["service_account_file"]), scopes=list(SCOPES)
         )
         return account.with_subject(table.get("subject"))
-    from google.oauth2.credentials import Credentials  # noqa: PLC0415
-
+    stored = vault.credentials("google") if vault is not None else None
+    if stored is not None:
+        if "refresh_token" not in stored or "client_id" not in stored:
+            raise AuthError(
+                f"{where}: the Google token in the store is incomplete; "
+                f"send a new invite ('racecal athlete invite {athlete_id}')"
+            )
+        return _built(stored, table, lambda info: _keep(vault, athlete_id, info))
     path = Path(table["token_file"])
     if not path.exists():
         raise AuthError(
             f"{where}: not authorized yet; run 'racecal auth google --athlete {athlete_id}'"
+            " (or send an invite: 'racecal athlete invite')"
         )
     if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise AuthError(f"{where}.token_file: {path} is readable by others; chmod 600 it")
     try:
         info = json.loads(path.read_text(encoding="utf-8"))
-        refresh_token, client_id = info["refresh_token"], info["client_id"]
-    except (ValueError, KeyError, TypeError):
+    except ValueError:
+        info = None
+    if not isinstance(info, dict) or "refresh_token" not in info or "client_id" not in info:
         raise AuthError(
             f"{where}.token_file: {path} is not a racecal token; "
             f"run 'racecal auth google --athlete {athlete_id}'"
-        ) from None
-    # Built by hand: from_authorized_user_file always refreshes at Google's endpoint.
-    return Credentials(  # type: ignore[no-untyped-call]
+        )
+    return _built(info, table, None)
+
+
+def _built(
+    info: Mapping[str, Any],
+    table: Mapping[str, Any],
+    kept_by: Callable[[dict[str, Any]], None] | None,
+) -> Any:
+    """Built by hand: from_authorized_user_info always refreshes at Google's endpoint. The
+    [google] token_uri wins over the token's own (a local server in tests, an emulator)."""
+    from google.oauth2.credentials import Credentials  # noqa: PLC0415
+
+    class Kept(Credentials):
+        """Credentials that hand a token they refreshed to `kept_by`."""
+
+        def refresh(self, request: Any) -> None:
+            super().refresh(request)  # type: ignore[no-untyped-call]
+            if kept_by is not None:
+                kept_by(json.loads(self.to_json()))  # type: ignore[no-untyped-call]
+
+    return Kept(  # type: ignore[no-untyped-call]
         token=info.get("token"),
-        refresh_token=refresh_token,
-        token_uri=table.get("token_uri") or GOOGLE_TOKEN_URI,
-        client_id=client_id,
+        refresh_token=info["refresh_token"],
+        token_uri=table.get("token_uri") or info.get("token_uri") or GOOGLE_TOKEN_URI,
+        client_id=info["client_id"],
         client_secret=info.get("client_secret"),
         scopes=list(SCOPES),
+        expiry=_expiry(info.get("expiry")),
     )
+
+
+def _expiry(value: object) -> datetime | None:
+    """google-auth's expiry: naive UTC (what its own clock compares with); None when the
+    token has none, so a token without one is refreshed before its first use."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
+def _keep(vault: Vault | None, athlete_id: str, info: dict[str, Any]) -> None:
+    """A refreshed token goes back to the store, so the next process (on any node) starts
+    from it instead of refreshing again. When the store cannot take it, the pass goes on with
+    the fresh token: the stored one still refreshes."""
+    if vault is None:
+        return
+    try:
+        vault.keep("google", info)
+    except Exception as exc:
+        # A failed save must not fail a pass that has a working token.
+        log.warning(
+            "athlete %s: the refreshed Google token was not stored (%s)",
+            athlete_id,
+            type(exc).__name__,
+        )
 
 
 def save_token(path: Path, token_json: str) -> None:
@@ -99,7 +158,7 @@ class GoogleAthlete:
             budget = float(table.get("retry_seconds", 60.0))
         self.api = GoogleApi(
             GoogleSettings(
-                credentials(table, context.athlete_id),
+                credentials(table, context.athlete_id, context.vault),
                 root=table.get("api_endpoint"),
                 retry=RetryPolicy().scaled(budget),
                 transparency=str(table.get("transparency", "opaque")),

@@ -58,6 +58,9 @@ class AthleteConfig:
     state_dir: Path = Path()
     # [service] public_url: each session's event links its workout file below it.
     public_url: str | None = None
+    # [service] secret_key_file and secret_key_env: the keys that open the athlete's
+    # credentials kept sealed in the store (a Google token granted on the web).
+    secret_keys: tuple[Path | None, str | None] = (None, None)
     # Where its table sits, for messages: "<config>: athletes[0]".
     where: str = ""
     # [athletes.life]: title markers and CATEGORIES values of life events (L13-L16).
@@ -179,12 +182,14 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     base = path.parent
     state = state_dir(path, env)
     shared = {kind: resolved(t, (base, state), None) for kind, t in file.shared.items()}
+    service = service_config(file.service, base)
+    keys = (service.secret_key_file, service.secret_key_env)
     return Config(
         path=path,
-        service=service_config(file.service, base),
+        service=service,
         athletes=tuple(
             _athlete(
-                entry, f"{path}: athletes[{i}]", (base, state), shared, file.service.public_url
+                entry, f"{path}: athletes[{i}]", (base, state), shared, service.public_url, keys
             )
             for i, entry in enumerate(file.athletes)
         ),
@@ -218,7 +223,8 @@ def athlete_from_table(
                 f"{where}: a [{kind}] table is needed in {config.path} for "
                 f"{registry.title(kind)} athletes"
             )
-    return _athlete(table, where, (base, config.state_dir), config.shared)
+    keys = (config.service.secret_key_file, config.service.secret_key_env)
+    return _athlete(table, where, (base, config.state_dir), config.shared, keys=keys)
 
 
 def _athlete(
@@ -227,6 +233,7 @@ def _athlete(
     paths: tuple[Path, Path],
     shared: Mapping[str, Mapping[str, Any]],
     public_url: str | None = None,
+    keys: tuple[Path | None, str | None] = (None, None),
 ) -> AthleteConfig:
     base, state = paths
     race_files, race_urls = _sources(table.races.ics, base)
@@ -271,6 +278,7 @@ def _athlete(
         cache_dir=state / "var" / "cache" / table.id,
         state_dir=state,
         public_url=public_url,
+        secret_keys=keys,
         where=where,
         output_mode=0o600 if table.output.private else 0o644,
         life_markers=table.life.marker_table(),
