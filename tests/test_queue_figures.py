@@ -18,12 +18,15 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+from service.config.load import load_config
 from service.daemon import queue
 from service.daemon.figures import Recent
 from service.daemon.metrics import Metrics
+from service.daemon.node import Node
 from service.daemon.runner import Daemon
 from service.store import athletes, figures, quota, rounds
 from service.store.database import Store
+from tests.support import ROOT
 from tests.web_support import example, get, serving, wait_for
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
@@ -128,6 +131,34 @@ def test_queue_depth_due_athletes_lag_and_quota_read_from_the_store(
             text("SELECT started_at - due_at FROM worker_passes ORDER BY id DESC LIMIT 1")
         ).scalar_one()
     assert 0 <= newest.total_seconds() < 10  # since its change was noted, a moment ago
+
+
+ATHLETE = """
+[[athletes]]
+id = "{id}"
+timezone = "Europe/Berlin"
+run_days = ["mon", "wed", "fri", "sun"]
+long_run_day = "sun"
+[athletes.races]
+ics = ["{races}"]
+[athletes.output]
+ics = "var/{id}.ics"
+"""
+
+
+def test_a_worker_node_shows_the_clusters_round(tmp_path: Path, store: Store, pg_url: str) -> None:
+    races = ROOT / "examples" / "races.ics"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
+        + "".join(ATHLETE.format(id=i, races=races) for i in ("ana", "ben"))
+    )
+    node = Node(load_config(config, env={}), store, "node-1")
+    _defer(pg_url, ["ana"], take=0)
+    values = samples(node.metrics.render().decode())
+    assert values[("racecal_queue_jobs", (("state", "todo"),))] == 1
+    assert values[("racecal_due_athletes", ())] == 2  # laid in from the config, not dispatched
+    node.close()
 
 
 def test_the_figures_are_read_once_per_cache_period(store: Store) -> None:

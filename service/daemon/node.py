@@ -15,6 +15,7 @@ the worker stops (SIGTERM), the node stops too.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -25,10 +26,11 @@ from service.config.load import AthleteConfig, Config
 from service.daemon.channels import ClusterPush
 from service.daemon.health import STALL_BEATS, ServiceState
 from service.daemon.push import Push
-from service.daemon.queue import BEAT_SECONDS
+from service.daemon.queue import BEAT_SECONDS, QUEUE
 from service.daemon.runner import STOP_SECONDS, WATCH_SECONDS, Daemon
-from service.store import rounds
+from service.store import figures, rounds
 from service.store.database import Store
+from service.store.figures import Figures
 
 log = logging.getLogger("racecal")
 
@@ -88,6 +90,10 @@ class Node(Daemon):
 
     def _push(self, webhook_url: str) -> Push:
         return ClusterPush(webhook_url, self.trigger, self.store)
+
+    def _round(self) -> Callable[[], Figures]:
+        # The cluster's round, read from the store: every node answers the same.
+        return functools.partial(figures.read, self.store, QUEUE)
 
     def schedule(self, entry: AthleteConfig) -> None:
         """No interval job (the dispatcher polls every athlete); the files' stamps only."""

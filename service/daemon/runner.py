@@ -40,6 +40,7 @@ from service.daemon.roster import ROSTER_SECONDS, Roster
 from service.daemon.web import WebServer
 from service.store import athletes, state
 from service.store.database import Store
+from service.store.figures import Figures
 from service.store.history import prune_runs
 from service.sync.athletes import settle
 from service.sync.engine import run_pass
@@ -103,9 +104,8 @@ class Daemon(Roster):
         ids = [a.athlete.id for a in config.athletes]
         self.metrics = Metrics()
         self.metrics.athletes(ids)
-        # Due athletes, pass lag and this minute's Google requests, kept here (one process).
         self.passes = Passes(self.scheduler)
-        self.metrics.round(self.passes.recent)
+        self.metrics.round(self._round())
         self.state = ServiceState(ids, store, WATCH_SECONDS)
         self.web: WebServer | None = None
         webhook = config.shared.get("google", {}).get("webhook_url")
@@ -114,6 +114,11 @@ class Daemon(Roster):
 
     def _push(self, webhook_url: str) -> Push:
         return Push(webhook_url, self.trigger, self.store)
+
+    def _round(self) -> Callable[[], Figures]:
+        """Where /metrics reads the round's figures: due athletes, pass lag and this minute's
+        Google requests kept here, the one process that runs passes."""
+        return self.passes.recent
 
     def trigger(self, athlete_id: str) -> None:
         """A pass for this athlete now (a push notification said its calendar changed).
