@@ -57,6 +57,10 @@ JANITOR_CRON = "* * * * * */5"
 BEAT_SECONDS = 1.0
 # Athletes deferred per tick at most: a large roster coming due at once is spread over ticks.
 DISPATCH_LIMIT = 500
+# A tick that deferred this many jobs has procrastinate's table analyzed afterwards (its
+# queries planned for what it holds now), by one node at most once every ANALYZE_SECONDS.
+ANALYZE_AFTER = 200
+ANALYZE_SECONDS = 60.0
 log = logging.getLogger("racecal")
 
 
@@ -99,6 +103,17 @@ class Worker:
     def due(self) -> list[tuple[str, int, int]]:
         budget = quota.budget(self.config.shared.get("google"))
         return rounds.dispatch(self.store, self.interval_seconds, DISPATCH_LIMIT, budget)
+
+    def analyze(self, deferred: int) -> None:
+        """After a tick that deferred `deferred` jobs: procrastinate's table analyzed when they
+        were many (service.store.rounds.analyze_jobs); a failure only logs."""
+        if deferred < ANALYZE_AFTER:
+            return
+        try:
+            if rounds.analyze_jobs(self.store, ANALYZE_SECONDS):
+                log.info("dispatch: procrastinate_jobs analyzed after %d jobs deferred", deferred)
+        except Exception:  # the next large tick tries again; autovacuum analyzes too
+            log.warning("dispatch: cannot analyze procrastinate_jobs", exc_info=True)
 
     def calendars(self, row: athletes.Stored) -> AthleteCalendars:
         with self._guard:
@@ -205,6 +220,7 @@ def make_app(worker: Worker) -> procrastinate.App:
             )
         if due:
             log.info("dispatch: %d athlete(s) due", len(due))
+            await asyncio.to_thread(worker.analyze, len(due))
 
     @app.periodic(cron=JANITOR_CRON, periodic_id="janitor")
     @app.task(name="racecal.janitor", queue=QUEUE)

@@ -232,6 +232,27 @@ def end(store: Store, begun: Begun) -> bool:
     return False
 
 
+# procrastinate's table, analyzed by hand: autovacuum's analyze waits for its naptime (a minute)
+# and a share of the table changed, so after a large dispatch the planner of the workers'
+# fetch and lock queries would go on reading a nearly empty table's statistics.
+ANALYZED_LATELY = text(
+    "SELECT COALESCE(last_analyze > now() - make_interval(secs => :seconds), false) "
+    "FROM pg_stat_user_tables WHERE relid = to_regclass('procrastinate_jobs')"
+)
+
+
+def analyze_jobs(store: Store, every_seconds: float) -> bool:
+    """`ANALYZE procrastinate_jobs`, unless a node did within `every_seconds` (by the
+    database's own record, so the whole cluster runs it at most that often). True: it ran."""
+    with store.engine.connect() as connection:
+        lately = connection.execute(ANALYZED_LATELY, {"seconds": every_seconds}).scalar()
+        if lately is None or lately:  # no such table yet, or analyzed lately
+            return False
+        connection.execute(text("ANALYZE procrastinate_jobs"))
+        connection.commit()
+    return True
+
+
 def synced(store: Store, athlete_id: str) -> int:
     """The newest change a finished pass of the athlete covered (0 before any)."""
     with store.engine.connect() as connection:
