@@ -55,11 +55,10 @@ from scheduler.lifemarks import split_life
 from scheduler.model import ExternalRun, Interval, LifeEvent, LifeKind, Race
 from scheduler.races import RaceRead, races_in
 from service.config.load import AthleteConfig
-from service.kept import SOURCE, TRAINING, Keeper, Kept
+from service.kept import Keeper, Kept
 from service.notices import Notice, lines, of_problem
-from service.store import claims, state
+from service.store.records import SOURCE, TRAINING
 from service.sync.guard import Reading
-from service.vault import StoreVault
 
 if TYPE_CHECKING:
     from service.store.database import Store
@@ -147,12 +146,18 @@ class StoreMemory:
         self.athlete_id = athlete_id
 
     def recall(self, role: str) -> str | None:
+        from service.store import state  # noqa: PLC0415 (a look without a store: no database)
+
         return state.recall_locator(self.store, self.athlete_id, role)
 
     def remember(self, role: str, locator: str) -> None:
+        from service.store import state  # noqa: PLC0415 (a look without a store: no database)
+
         state.remember_locator(self.store, self.athlete_id, role, locator)
 
     def claim(self, role: str, locator: str, replacing: str | None = None) -> str:
+        from service.store import claims  # noqa: PLC0415 (a look without a store: no database)
+
         return claims.claim(self.store, self.athlete_id, role, locator, replacing)
 
 
@@ -174,11 +179,17 @@ class AthleteCalendars:
         calendars held to the store (a dry run), though it is read from there."""
         self.entry = entry
         self.store = store
+        vault = None
+        if store is not None:
+            # Here: the vault's keys and queries are for a pass with a store, not a look.
+            from service.vault import StoreVault  # noqa: PLC0415
+
+            vault = StoreVault(store, entry)
         self._context = Context(
             entry.athlete.id,
             entry.athlete.timezone,
             memory=StoreMemory(store, entry.athlete.id) if store is not None else None,
-            vault=StoreVault(store, entry) if store is not None else None,
+            vault=vault,
             create=create,
             retry_seconds=retry_seconds,
         )

@@ -17,18 +17,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from connectors.base import ChangeSet, Problem, RemoteEvent
 from scheduler.model import Interval, LifeEvent
 from scheduler.races import RaceRead
-from service.store import cursors
-from service.store.database import Store
+from service.store.records import TRAINING, Held, Quiet
+
+if TYPE_CHECKING:
+    # The queries are imported where they run: a look without a store (plan show on a
+    # SQLite file) must not pay for SQLAlchemy.
+    from service.store.database import Store
 from service.store.payload import change_digest, held_body, held_from_body, held_version
 from service.sync.quiet import code_version
 
 log = logging.getLogger("racecal.calendars")
 
-SOURCE, TRAINING = cursors.SOURCE, cursors.TRAINING
 # A quiet look whose cursor moved is stored at most this often.
 CURSOR_REFRESH = timedelta(hours=1)
 
@@ -107,12 +111,12 @@ class Kept:
                 self.digest, changes.events, changes.problems, changes.removed
             )
 
-    def row(self) -> cursors.Held:
+    def row(self) -> Held:
         body = self.body
         if body is None:
             events = self._events.values() if self.keep_events else ()
             body = held_body(code_version(), events, self._problems.values())[0]
-        return cursors.Held(self.cursor, body, self.digest, _now())
+        return Held(self.cursor, body, self.digest, _now())
 
 
 class Keeper:
@@ -124,15 +128,17 @@ class Keeper:
         self.athlete_id = athlete_id
         self.keep = keep
         self._kept: dict[tuple[str, str], Kept] = {}
-        self._rows: dict[tuple[str, str], cursors.Held] | None = None
+        self._rows: dict[tuple[str, str], Held] | None = None
         # Rows to delete at the next save (a training calendar made again has a new locator).
         self._gone: set[tuple[str, str]] = set()
         # The last quiet pass's key as read with the rows, until a pass asks for it.
-        self._quiet: tuple[cursors.Quiet | None] | None = None
+        self._quiet: tuple[Quiet | None] | None = None
 
-    def _load(self) -> dict[tuple[str, str], cursors.Held]:
+    def _load(self) -> dict[tuple[str, str], Held]:
         if self._rows is None:
             assert self.store is not None
+            from service.store import cursors  # noqa: PLC0415 (see the top)
+
             self._rows, quiet = cursors.start(self.store, self.athlete_id)
             self._quiet = (quiet,)
         return self._rows
@@ -141,13 +147,15 @@ class Keeper:
     def loaded(self) -> bool:
         return self._rows is not None
 
-    def quiet(self, store: Store, fresh: bool) -> cursors.Quiet | None:
+    def quiet(self, store: Store, fresh: bool) -> Quiet | None:
         """The athlete's last quiet pass (service.store.cursors.quiet). `fresh`: the rows were
         read by this very pass's look, and the key with them; else it is asked again (a
         release in another process drops it)."""
         stashed, self._quiet = self._quiet, None
         if fresh and stashed is not None and store is self.store:
             return stashed[0]
+        from service.store import cursors  # noqa: PLC0415 (see the top)
+
         return cursors.quiet(store, self.athlete_id)
 
     def get(self, kind: str, locator: str) -> Kept:
@@ -206,12 +214,14 @@ class Keeper:
     def save(self) -> None:
         if self.store is None or not self.keep:
             return
-        changed: dict[tuple[str, str], cursors.Held | None] = dict.fromkeys(self._gone)
+        changed: dict[tuple[str, str], Held | None] = dict.fromkeys(self._gone)
         for key, kept in self._kept.items():
             if kept.dirty and kept.cursor is not None:
                 changed[key] = kept.row()
         if not changed:
             return
+        from service.store import cursors  # noqa: PLC0415 (see the top)
+
         cursors.keep(self.store, self.athlete_id, changed)
         rows = self._rows if self._rows is not None else {}
         for key, value in changed.items():

@@ -16,6 +16,7 @@ from service.cli.main import main
 from service.config.load import load_config
 from service.store import athletes
 from service.store.database import Store
+from service.store.records import Stored
 from tests.support import example_workspace, second_athlete
 
 NOW = "2027-01-11T05:00:00+01:00"
@@ -32,7 +33,7 @@ def run(env: dict[str, str], config: Path, *args: str) -> Result:
     return CliRunner().invoke(main, [*args, "--config", str(config)], env=env)
 
 
-def stored(config: Path, env: dict[str, str]) -> dict[str, athletes.Stored]:
+def stored(config: Path, env: dict[str, str]) -> dict[str, Stored]:
     loaded = load_config(config, env)
     store = Store.open(loaded.service.database_url, loaded.state_dir)
     return {r.id: r for r in athletes.stored(store)}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.store.state import SourceMemory
+from service.store.records import SourceMemory
 from service.sync.guard import SETTLE, Reading, accept, judge
 
 NOW = datetime(2027, 1, 4, 6, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from scheduler.model import Priority
 from service.config.load import load_config
-from service.sync.engine import with_goal
+from service.sync.planned import with_goal
 from tests.support import race
 
 RACECAL = Path(sys.executable).parent / "racecal"

@@ -18,7 +18,8 @@ import click
 
 from service.calendars import training_target
 from service.cli.invite import invite
-from service.cli.opening import fail, private_files
+from service.cli.looking import fail
+from service.cli.opening import private_files
 from service.config.load import CONFIG_HELP, Config, athlete_from_table, config_path, load_config
 from service.config.reader import ConfigError, read_toml
 from service.config.setting import set_key, toml_text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from service.cli.opening import everyone
+from service.cli.looking import everyone
 from service.config.load import CONFIG_HELP
 from service.config.reader import ConfigError
 

@@ -21,7 +21,7 @@ from scheduler.busy import busy_from
 from scheduler.plan import zone
 from scheduler.races import races_in
 from service.calendars import AthleteCalendars, training_elsewhere, training_target
-from service.cli.opening import everyone
+from service.cli.looking import everyone
 from service.config.load import CONFIG_HELP, AthleteConfig, Config
 from service.planning import read_busy_checked, read_races, read_runs
 from service.store import status as store_status

@@ -8,7 +8,8 @@ from urllib.parse import urlencode
 
 import click
 
-from service.cli.opening import fail, private_files
+from service.cli.looking import fail
+from service.cli.opening import private_files
 from service.config.load import CONFIG_HELP, config_path, load_config
 from service.config.reader import ConfigError
 from service.store import athletes, onboarding

@@ -6,7 +6,8 @@ import os
 
 import click
 
-from service.cli.opening import fail, open_store, private_files
+from service.cli.looking import fail
+from service.cli.opening import open_store, private_files
 from service.config.load import CONFIG_HELP, config_path, load_config
 from service.config.reader import ConfigError
 from service.store import onboarding, secrets

@@ -15,10 +15,9 @@ from scheduler.check import broken, check_plan
 from scheduler.explain import explain_session, session_to_json
 from scheduler.model import PlanError, PlanRequest
 from scheduler.plan import zone
-from service.cli.opening import everyone, fail, open_store
+from service.cli.looking import everyone, fail
 from service.config.load import CONFIG_HELP, AthleteConfig
 from service.config.reader import ConfigError
-from service.store import state
 from service.views.chart import draw_chart
 from service.views.held import RULES, HeldPlan, NoPlan, held_json, held_plan
 from service.views.render import render_plan
@@ -252,6 +251,10 @@ def release(key: str, config: str | None, athlete: str | None) -> None:
     Example:
       racecal release 'offseason/2026-W49/strength-1'
     """
+    # Imported here: the commands that only look must not pay for the store's SQLAlchemy.
+    from service.cli.opening import open_store  # noqa: PLC0415
+    from service.store import state  # noqa: PLC0415
+
     loaded, store = open_store(config)
     try:
         entry = loaded.athlete(athlete)

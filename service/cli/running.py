@@ -10,7 +10,8 @@ from typing import Any, cast
 
 import click
 
-from service.cli.opening import fail, open_store, open_to_look
+from service.cli.looking import fail
+from service.cli.opening import open_store, open_to_look
 from service.config.load import CONFIG_HELP
 from service.daemon.lifecycle import configure_logging
 from service.daemon.runner import Daemon

@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from scheduler.plan import zone
 from service.calendars import training_target
-from service.cli.opening import fail, open_store, open_to_look
+from service.cli.looking import fail
+from service.cli.opening import open_store, open_to_look
 from service.config.load import CONFIG_HELP, AthleteConfig, Config
 from service.config.reader import ConfigError
 from service.store import state

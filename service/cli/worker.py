@@ -7,7 +7,8 @@ import logging
 
 import click
 
-from service.cli.opening import fail, open_store
+from service.cli.looking import fail
+from service.cli.opening import open_store
 from service.config.load import CONFIG_HELP
 from service.daemon.lifecycle import configure_logging
 from service.store.database import StoreError

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from scheduler.plan import zone
-from service.cli.opening import fail
+from service.cli.looking import fail
 from service.cli.plan import held_for
 from service.config.load import CONFIG_HELP
 from service.views.workout_folder import export

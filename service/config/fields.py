@@ -17,8 +17,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, PlainValidator
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from connectors.settings import (
     Calendar,
@@ -162,6 +160,22 @@ def _address(value: object) -> tuple[str, int]:
 
 Address = Annotated[tuple[str, int], PlainValidator(_address)]
 
+# The one form of SQLite URL a look reads without SQLAlchemy: the driver's default and a plain
+# path (relative to the state folder, or absolute after a fourth slash). Anything else (a
+# query string, an escaped character, another driver) goes through SQLAlchemy as before.
+_PLAIN_SQLITE = re.compile(r"sqlite:///([^?%#]+)")
+
+
+def sqlite_file(url: str) -> str | None:
+    """The database file of a plain SQLite URL ("sqlite:///var/racecal.db" -> "var/racecal.db"),
+    exactly as SQLAlchemy's make_url reads it (a test holds the two to each other); None for
+    any other URL, in memory included."""
+    match = _PLAIN_SQLITE.fullmatch(url)
+    if match is None or match[1] == ":memory:":
+        return None
+    return match[1]
+
+
 # The stores racecal runs on (SQLAlchemy's backend names) and an example of each.
 DATABASES = {"sqlite": "sqlite:///var/racecal.db", "postgresql": "postgresql://racecal@db/racecal"}
 
@@ -171,6 +185,13 @@ def _database_url(value: object) -> str:
     url = text(value)
     shown = repr(url) if "@" not in url else "the value given"
     expected = " or ".join(DATABASES.values())
+    if sqlite_file(url) is not None:
+        return url
+    # Here, not at the top: every command reads the config, and SQLAlchemy costs a command
+    # that reads a plain SQLite store (plan show) a third of its time.
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:

@@ -40,6 +40,7 @@ from service.config.reader import ConfigError
 from service.daemon.metrics import Metrics
 from service.store import athletes, locks, quota, rounds
 from service.store.database import UPGRADE_WAIT, Store, StoreError
+from service.store.records import Stored
 from service.sync.athletes import build
 from service.sync.engine import run_pass
 
@@ -115,7 +116,7 @@ class Worker:
         except Exception:  # the next large tick tries again; autovacuum analyzes too
             log.warning("dispatch: cannot analyze procrastinate_jobs", exc_info=True)
 
-    def calendars(self, row: athletes.Stored) -> AthleteCalendars:
+    def calendars(self, row: Stored) -> AthleteCalendars:
         with self._guard:
             kept = self._calendars.get(row.id)
             if kept is not None and kept[0] == row.version:

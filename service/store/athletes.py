@@ -10,7 +10,6 @@ someone else changed the athlete since, and says so.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,24 +18,13 @@ from sqlalchemy.exc import IntegrityError
 
 from service.store.database import Store
 from service.store.models import Athlete
+from service.store.records import Stored
 
 ORIGINS = ("config", "cli")
 
 
 class Changed(RuntimeError):
     """The athlete changed (or went) since it was read; str() is one line naming it."""
-
-
-@dataclass(frozen=True)
-class Stored:
-    id: str
-    settings: dict[str, Any]
-    origin: str
-    # The folder the settings' relative paths are read from.
-    base_dir: str
-    version: int
-    created_at: datetime
-    updated_at: datetime | None
 
 
 def changes(store: Store) -> tuple[int, int]:

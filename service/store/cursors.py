@@ -19,21 +19,7 @@ from sqlalchemy.orm import Session
 
 from service.store.database import Store
 from service.store.models import Athlete, CalendarState, PushChannel, QuietPass
-
-SOURCE = "source"
-TRAINING = "training"
-
-
-@dataclass(frozen=True)
-class Held:
-    """One calendar as the last look that found something left it."""
-
-    cursor: str | None
-    # What it held (service.store.payload.held_body) and the digest of all of it.
-    body: str
-    digest: str
-    updated_at: datetime
-
+from service.store.records import Held, Quiet, Report
 
 # Every pass of a new process asks these two, a quiet one little else: Core statements made
 # once, not the ORM.
@@ -72,11 +58,6 @@ def keep(store: Store, athlete_id: str, changed: Mapping[tuple[str, str], Held |
                 s.add(row)
             row.cursor, row.body, row.digest = value.cursor, value.body, value.digest
             row.updated_at = value.updated_at
-
-
-# The key and the report: each problem as (line, plain form) (service.notices).
-Report = tuple[tuple[str, str], ...]
-Quiet = tuple[str, Report]
 
 
 def quiet(store: Store, athlete_id: str) -> Quiet | None:

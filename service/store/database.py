@@ -4,6 +4,7 @@ Alembic's from the first table on; `upgrade()` brings any database to the newest
 from __future__ import annotations
 
 import errno
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,11 +14,12 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.store import locks
+from service.store.glance import MIGRATIONS, newest_revision
+from service.store.records import Stored, SyncState
 
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # A migration of a big history table may take a while; a start waits for another's upgrade.
 UPGRADE_WAIT = 120.0
 
@@ -172,12 +174,23 @@ class Store:
             raise StoreError(f"{where}: cannot read the store ({said})") from exc
 
     def head(self) -> str | None:
-        """The newest revision this racecal knows: the history is one line of files named by
-        their revision (0001_..., 0002_...), which the migration tests hold to Alembic's."""
-        return max(
-            (p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")),
-            default=None,
-        )
+        return newest_revision()
+
+    # What a command that only reads asks of a store (service.store.glance.Reader).
+    def athletes(self) -> list[Stored]:
+        from service.store import athletes  # noqa: PLC0415 (athletes imports this module)
+
+        return athletes.stored(self)
+
+    def sync_state(self, athlete_id: str) -> SyncState:
+        from service.store import state  # noqa: PLC0415 (state imports this module)
+
+        return state.load(self, athlete_id)
+
+    def last_plan(self, athlete_id: str) -> tuple[datetime, str] | None:
+        from service.store import state  # noqa: PLC0415 (state imports this module)
+
+        return state.last_plan(self, athlete_id)
 
     def session(self) -> Session:
         return self.sessions()

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -41,96 +40,16 @@ from service.store.models import (
     SourceRead,
     SyncRun,
 )
+from service.store.records import (
+    Edit,
+    Managed,
+    RaceNews,
+    RaceRecord,
+    SourceMemory,
+    SyncState,
+)
 
 PENDING = {"create": "pending_create", "update": "pending_update", "delete": "pending_delete"}
-
-
-@dataclass(frozen=True)
-class Managed:
-    """A session racecal writes, with the state of its last write."""
-
-    key: str
-    remote_id: str
-    etag: str | None
-    # The fingerprint of the version last written (or being written, while pending).
-    fingerprint: str
-    start: datetime
-    end: datetime
-    state: str  # pending_create | pending_update | pending_delete | written
-    payload: str
-    created_at: datetime | None = None
-
-    @property
-    def pending(self) -> bool:
-        return self.state != "written"
-
-
-@dataclass(frozen=True)
-class Edit:
-    """A session the athlete made theirs (pinned), deleted, or handed back (released)."""
-
-    key: str
-    kind: str  # pinned | deleted | released
-    seen_at: datetime
-    start: datetime | None = None
-    end: datetime | None = None
-    title: str | None = None
-    changes: tuple[str, ...] = ()
-    fingerprint: str | None = None
-
-
-@dataclass(frozen=True)
-class RaceRecord:
-    uid: str
-    title: str
-    race_date: date
-    first_seen: datetime
-    removed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class RaceNews:
-    """What changed in an athlete's races: (uid, title, date) of new ones and of ones whose
-    title or date changed or that came back; uids of ones gone."""
-
-    new: tuple[tuple[str, str, date], ...] = ()
-    changed: tuple[tuple[str, str, date], ...] = ()
-    removed: tuple[str, ...] = ()
-    # The same in words, from when to when ("Hamburg Marathon [A]: 2027-04-25 -> 2027-05-02"),
-    # for `sync --once` and `status`; `plain` without titles, for the log.
-    said: tuple[str, ...] = ()
-    plain: tuple[str, ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.new or self.changed or self.removed)
-
-
-@dataclass(frozen=True)
-class SourceMemory:
-    """What the store keeps of a race or busy source between passes (the empty-source guard,
-    service.sync.guard)."""
-
-    events: int
-    races: int
-    # When the source first read empty after holding something; None while it looks normal.
-    empty_since: datetime | None = None
-    # The athlete confirmed the empty reading seen since `empty_since`.
-    accepted: bool = False
-
-
-@dataclass(frozen=True)
-class SyncState:
-    """What the store knows of one athlete at the start of a pass."""
-
-    athlete_id: str
-    managed: Mapping[str, Managed] = field(default_factory=dict)
-    # key -> fingerprint -> when racecal last wrote that version.
-    versions: Mapping[str, Mapping[str, datetime]] = field(default_factory=dict)
-    edits: Mapping[str, Edit] = field(default_factory=dict)
-    races: Mapping[str, RaceRecord] = field(default_factory=dict)
-    plan_digest: str | None = None
-    # role:locator -> what that source held at its last pass.
-    sources: Mapping[str, SourceMemory] = field(default_factory=dict)
 
 
 def load(store: Store, athlete_id: str) -> SyncState:

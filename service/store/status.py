@@ -20,7 +20,8 @@ from service.store.models import (
     SessionWritten,
     SyncRun,
 )
-from service.store.state import Edit, _edit, _edit_rows, _source_rows
+from service.store.records import Edit
+from service.store.state import _edit, _edit_rows, _source_rows
 
 
 @dataclass(frozen=True)

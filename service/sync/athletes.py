@@ -16,12 +16,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.config.load import AthleteConfig, Config, athlete_from_table
 from service.config.reader import ConfigError
-from service.store import athletes
-from service.store.database import Store
+from service.store.glance import Reader
+from service.store.records import Stored
+
+if TYPE_CHECKING:
+    from service.store.database import Store
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ def where(athlete_id: str) -> str:
     return f"athlete '{athlete_id}' (racecal athlete)"
 
 
-def build(config: Config, row: athletes.Stored) -> AthleteConfig:
+def build(config: Config, row: Stored) -> AthleteConfig:
     """A stored athlete as the config would build it; a ConfigError naming it when it cannot
     be (the config's shared tables changed since it was stored)."""
     return athlete_from_table(row.settings, config, Path(row.base_dir), where(row.id))
@@ -56,7 +59,10 @@ def file_ids(config: Config) -> list[str]:
 def settle(config: Config, store: Store, now: datetime) -> Roster:
     """Lay the file's athletes into the store (the file wins for its own), stop syncing those
     whose table left it, and return every athlete racecal syncs."""
-    rows = {r.id: r for r in athletes.stored(store)}
+    # Here, not at the top: a command that only reads (look) must not pay for SQLAlchemy.
+    from service.store import athletes  # noqa: PLC0415
+
+    rows = {r.id: r for r in store.athletes()}
     _no_clash(config, rows)
     base = config_base(config)
     for table in config.tables:
@@ -68,17 +74,17 @@ def settle(config: Config, store: Store, now: datetime) -> Roster:
     return _roster(config, [r for r in rows.values() if r.origin == "cli"])
 
 
-def look(config: Config, store: Store | None) -> Roster:
+def look(config: Config, store: Reader | None) -> Roster:
     """The same athletes without writing anything (plan show, status, a dry run): the file's
     as it says, and the store's added ones."""
     if store is None:
         return Roster(config)
-    rows = {r.id: r for r in athletes.stored(store)}
+    rows = {r.id: r for r in store.athletes()}
     _no_clash(config, rows)
     return _roster(config, [r for r in rows.values() if r.origin == "cli"])
 
 
-def _no_clash(config: Config, rows: Mapping[str, athletes.Stored]) -> None:
+def _no_clash(config: Config, rows: Mapping[str, Stored]) -> None:
     for athlete_id in file_ids(config):
         row = rows.get(athlete_id)
         if row is not None and row.origin == "cli":
@@ -89,7 +95,7 @@ def _no_clash(config: Config, rows: Mapping[str, athletes.Stored]) -> None:
             )
 
 
-def _roster(config: Config, added: list[athletes.Stored]) -> Roster:
+def _roster(config: Config, added: list[Stored]) -> Roster:
     built: list[AthleteConfig] = []
     broken: list[str] = []
     for row in added:
@@ -108,5 +114,7 @@ def table_of(config: Config, store: Store | None, athlete_id: str) -> dict[str, 
     for table in config.tables:
         if table.get("id") == athlete_id:
             return dict(table)
+    from service.store import athletes  # noqa: PLC0415 (see settle)
+
     row = athletes.one(store, athlete_id) if store is not None else None
     return row.settings if row is not None and row.origin == "cli" else None

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.base import RemoteEvent, SessionEvent, managed_id
 from service.store.payload import from_payload
-from service.store.state import Edit, Managed, RaceNews, SourceMemory, SyncState
+from service.store.records import Edit, Managed, RaceNews, SourceMemory, SyncState
 from service.sync.fingerprint import changes, of_held, of_write
 
 # -- actions ------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from connectors.base import (
@@ -37,17 +37,16 @@ from connectors.base import (
     managed_id,
 )
 from connectors.memory import MemoryCalendar
-from scheduler.model import Interval, PlacedSession, Plan, PlanError, PlanRequest, Priority, Race
-from scheduler.plan import build_plan, zone
-from scheduler.races import resolve_priorities
+from scheduler.model import PlacedSession, PlanError
+from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.notices import UNSAID, Notice, as_is, lines, of_warning
 from service.planning import Sources, window
 from service.store import cursors, feeds, locks, state
 from service.store.database import Store, refused_write
-from service.store.payload import from_payload, plan_body, to_payload
-from service.store.state import RaceNews, SyncState
+from service.store.payload import plan_body, to_payload
+from service.store.records import SyncState
 from service.sync import guard, quiet
 from service.sync.decide import (
     WRITES,
@@ -56,14 +55,13 @@ from service.sync.decide import (
     KeepPlan,
     RecordRaces,
     RecordSources,
-    Seen,
     Update,
     decide,
     judge,
 )
 from service.sync.execute import ChangedMeanwhile, PassFailed, Tally, apply
 from service.sync.fingerprint import WORKOUT_LINK
-from service.sync.races import plannable, race_history, said
+from service.sync.planned import plan_around
 from service.sync.result import PassResult
 
 __all__ = ["ChangedMeanwhile", "PassFailed", "PassResult", "plan_around", "plan_pass", "run_pass"]
@@ -370,72 +368,6 @@ def plan_pass(
         if isinstance(a, Create | Update) and a.key in placed
     }
     return Decision(actions, payloads), tuple(of_warning(w) for w in plan.warnings)
-
-
-def plan_around(
-    entry: AthleteConfig,
-    snapshot: SyncState,
-    seen: Seen,
-    sources: Sources,
-    now: datetime,
-    weeks: int | None = None,
-) -> tuple[Plan, RaceNews]:
-    """The plan from the sources around the athlete's sessions (`seen.edits`), with the race
-    history and the last placement the store holds; and what is new in the races. Pure: the
-    views plan this way too, from the edits the store recorded."""
-    request, news = request_around(entry, snapshot, seen, sources, now, weeks)
-    return build_plan(request), news
-
-
-def request_around(
-    entry: AthleteConfig,
-    snapshot: SyncState,
-    seen: Seen,
-    sources: Sources,
-    now: datetime,
-    weeks: int | None = None,
-) -> tuple[PlanRequest, RaceNews]:
-    """The planning request `plan_around` answers (`plan check` checks the plan against it)."""
-    athlete = entry.athlete
-    today = now.astimezone(zone(athlete.timezone)).date()
-    plannable(sources.races)
-    races, news = race_history(snapshot.races, sources.races, now)
-    pins = seen.pinned()
-    previous = []
-    for row in snapshot.managed.values():
-        last = from_payload(row.payload)
-        if last is None:
-            continue
-        if row.key in pins:
-            # History and the stability hint follow where the athlete put it.
-            last = replace(last, start=pins[row.key][0], end=pins[row.key][1])
-        previous.append(last)
-    resolved = with_goal(resolve_priorities(races, today), entry.goal_s, today)
-    news = said(news, snapshot.races, resolved)
-    request = PlanRequest(
-        athlete=athlete,
-        races=resolved,
-        today=today,
-        weeks=weeks or entry.plan_weeks,
-        busy=sources.busy,
-        external_runs=sources.runs,
-        previous=tuple(previous),
-        pinned=tuple((k, Interval(*v)) for k, v in sorted(pins.items())),
-        deleted=seen.deleted(),
-        now=now,
-        life=sources.life,
-    )
-    return request, news
-
-
-def with_goal(races: tuple[Race, ...], goal_s: int | None, today: date) -> tuple[Race, ...]:
-    """The config's goal on the next A race whose event names none (R7); its event's own goal
-    wins."""
-    ahead = [r for r in races if r.priority is Priority.A and r.date >= today]
-    if goal_s is None or not ahead or ahead[0].goal_s:
-        return races
-    first = ahead[0]
-    return tuple(replace(r, goal_s=goal_s) if r is first else r for r in races)
 
 
 def workout_links(store: Store, entry: AthleteConfig, now: datetime, dry_run: bool) -> str | None:

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from service.store.state import SourceMemory
+from service.store.records import SourceMemory
 
 SETTLE = timedelta(hours=24)
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from scheduler.model import PlanError, Race
-from service.store.state import RaceNews, RaceRecord
+from service.store.records import RaceNews, RaceRecord
 
 
 def race_history(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.notices import Notice
-from service.store.state import RaceNews
+from service.store.records import RaceNews
 from service.sync.decide import Action, RecordRaces, RecordSources
 
 

@@ -28,13 +28,12 @@ from scheduler.plan import MAX_WEEKS, build_plan, zone
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig
 from service.planning import window
-from service.store import state
-from service.store.database import Store
+from service.store.glance import Reader
 from service.store.payload import fitness_to_json, from_payload, plan_from_body
-from service.store.state import Edit, SyncState
+from service.store.records import Edit, SyncState
 from service.sync import guard
 from service.sync.decide import Seen
-from service.sync.engine import request_around
+from service.sync.planned import request_around
 
 RULES = (
     "Your edits: any change you make to a racecal session in your calendar (its time, length, "
@@ -131,7 +130,7 @@ class NoPlan(Exception):
 
 def held_plan(
     entry: AthleteConfig,
-    store: Store | None,
+    store: Reader | None,
     today: datetime | None = None,
     weeks: int | None = None,
     calendars: AthleteCalendars | None = None,
@@ -143,7 +142,7 @@ def held_plan(
     now = today or datetime.now(tz)
     day = now.astimezone(tz).date()
     athlete_id = entry.athlete.id
-    snapshot = state.load(store, athlete_id) if store is not None else SyncState(athlete_id)
+    snapshot = store.sync_state(athlete_id) if store is not None else SyncState(athlete_id)
     edits = {k: e for k, e in snapshot.edits.items() if e.kind != "released"}
     deleted = tuple(_deleted(snapshot, e) for e in edits.values() if e.kind == "deleted")
     shown = weeks or entry.plan_weeks
@@ -160,7 +159,7 @@ def held_plan(
                 raise SourceError(verdict.held[0].replace("ATHLETE", athlete_id))
         except (IcsError, SourceError, CalendarError, OSError) as exc:
             why = _why(exc)
-            last = state.last_plan(store, athlete_id) if store is not None else None
+            last = store.last_plan(athlete_id) if store is not None else None
             plan = plan_from_body(last[1]) if last is not None else None
             if last is None or plan is None:
                 raise NoPlan(why) from None
