@@ -42,6 +42,10 @@ class Shared(Table):
     # Where access tokens are refreshed; None is Google's own endpoint.
     token_uri: Url | None = None
     webhook_url: WebhookUrl | None = None
+    # Where Google sends the athlete back after consent on the web (/connect/google, with
+    # [service] http): the service's public address + the path, registered on a "Web
+    # application" client whose JSON is client_secrets.
+    redirect_url: Url | None = None
     # The Calendar API requests per minute racecal's passes may send in all, across every
     # node (its share of the Cloud project's quota), and for one user (athlete): the
     # procrastinate dispatcher admits passes within them, the rest wait for later minutes.

@@ -66,6 +66,11 @@ class ServiceTable(Table):
     # here (which wins when it is set).
     secret_key_file: FilePath | None = None
     secret_key_env: Text | None = None
+    # The admin login of the HTTP endpoint (the athlete list, every plan page, /metrics): a
+    # token sent as `Authorization: Bearer` or as an HTTP basic password, from a 0600 file or
+    # the variable named here. Unset: no login (keep the endpoint on 127.0.0.1).
+    admin_token_file: FilePath | None = None
+    admin_token_env: Text | None = None
 
     @model_validator(mode="after")
     def _queue_on_postgresql(self) -> Self:

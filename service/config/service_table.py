@@ -29,6 +29,9 @@ class ServiceConfig:
     # The keys that seal secrets in the store: a 0600 file (absolute), or a variable's name.
     secret_key_file: Path | None = None
     secret_key_env: str | None = None
+    # The endpoint's admin login: a 0600 file (absolute) or a variable's name; None: no login.
+    admin_token_file: Path | None = None
+    admin_token_env: str | None = None
 
 
 def variable(key: str) -> str:
@@ -66,6 +69,7 @@ def label(where: str, env: Mapping[str, str]) -> str:
 def service_config(table: ServiceTable, base: Path = Path()) -> ServiceConfig:
     """`base` is the config's folder, which relative file paths are taken from."""
     values = dict(table)
-    if values["secret_key_file"] is not None:
-        values["secret_key_file"] = base / Path(values["secret_key_file"]).expanduser()
+    for key in ("secret_key_file", "admin_token_file"):
+        if values[key] is not None:
+            values[key] = base / Path(values[key]).expanduser()
     return ServiceConfig(**values)

@@ -31,6 +31,7 @@ from scheduler.model import PlanError
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars, training_elsewhere, training_target
 from service.config.load import AthleteConfig, Config
+from service.daemon.connect import Gate
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.push import Push
@@ -86,6 +87,8 @@ class WebServer:
         self.state = state
         self.metrics = metrics
         self.clock = clock
+        # /connect/google and the admin login in front of every route (service.daemon.connect).
+        self.gate = Gate(config, state.store, released)
         # Bound now, so a taken port fails the start instead of a thread later.
         self.server = HttpServer(address, self.answer, limits)
 
@@ -111,6 +114,9 @@ class WebServer:
         return status, {**headers, **SECURITY_HEADERS}, body
 
     def _route(self, request: Request) -> Answer:
+        gated = self.gate.answer(request)
+        if gated is not None:
+            return gated
         if request.method == "POST":
             # Google's push notifications and the page's release forms.
             route = urlsplit(request.target).path

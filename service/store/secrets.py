@@ -36,9 +36,10 @@ class Sealer:
     def seal(self, plain: str) -> str:
         return self.keys.encrypt(plain.encode()).decode()
 
-    def open(self, sealed: str) -> str:
+    def open(self, sealed: str, ttl: int | None = None) -> str:
+        """The plain text; with `ttl`, only when it was sealed at most that many seconds ago."""
         try:
-            return self.keys.decrypt(sealed.encode()).decode()
+            return self.keys.decrypt(sealed.encode(), ttl).decode()
         except InvalidToken:
             raise SecretError(
                 f"{self.where}: no key opens a sealed secret (was its key removed before "

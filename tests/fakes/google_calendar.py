@@ -94,6 +94,8 @@ class FakeGoogleCalendar(CalendarApi):
         self.batch_log: list[LogEntry] = []  # the calls inside batches
         self.counts: Counter[str] = Counter()  # HTTP requests by method
         self.tokens_issued = 0
+        # The form of every authorization-code exchange (the web flow's PKCE verifier).
+        self.code_exchanges: list[dict[str, str]] = []
         # (service account, delegated user, scopes) of every service-account token issued
         self.delegated: list[tuple[str, str, str]] = []
         self._rate = 0.0
@@ -269,6 +271,7 @@ class FakeGoogleCalendar(CalendarApi):
             return 200, {"access_token": f"user:{user}", "expires_in": 3600, "token_type": "Bearer"}
         if grant == "authorization_code":
             # The installed-app flow's exchange: the code names the user it was issued for.
+            self.code_exchanges.append(form)
             code = form.get("code", "")
             if not code.startswith("user:") or not form.get("redirect_uri"):
                 return 400, {"error": "invalid_grant", "error_description": "Bad code."}
