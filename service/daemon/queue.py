@@ -1,7 +1,7 @@
 """The procrastinate executor (`[service] executor = "procrastinate"`): `racecal worker`
 processes on any number of machines sharing one PostgreSQL.
 
-Three tasks on racecal's queue. `racecal.dispatch` is periodic (procrastinate's periodic defer:
+Four tasks on racecal's queue. `racecal.dispatch` is periodic (procrastinate's periodic defer:
 one per cluster per tick, whichever worker wins the tick); it asks the store which athletes are
 due (service.store.rounds) and defers one `racecal.sync_athlete` job each with `lock` = the
 athlete's id, and nothing else: procrastinate runs no two jobs of one lock at once, so two
@@ -10,7 +10,8 @@ two together have left an athlete blocked for good); "one follow-up pass while o
 kept in racecal's own change_seq / synced_seq instead. `racecal.sync_athlete` runs the same
 pass as the embedded executor (service.sync.engine.run_pass) and ends with the fenced commit.
 `racecal.janitor` (periodic too) retries the jobs of a worker that stopped beating
-(procrastinate's get_stalled_jobs + retry_job).
+(procrastinate's get_stalled_jobs + retry_job). `racecal.channels` (periodic, every 10 s) keeps
+the cluster's Google watch channels (service.daemon.channels.Keeper).
 
 procrastinate's schema is applied by racecal itself, once, under the store's schema lock.
 """
@@ -37,6 +38,7 @@ from scheduler.plan import zone
 from service.calendars import AthleteCalendars
 from service.config.load import Config
 from service.config.reader import ConfigError
+from service.daemon.channels import Keeper
 from service.daemon.metrics import Metrics
 from service.store import athletes, locks, quota, rounds
 from service.store.database import UPGRADE_WAIT, Store, StoreError
@@ -54,6 +56,8 @@ DISPATCH_CRON = "* * * * * */2"
 HEARTBEAT_SECONDS = 2.0
 STALLED_SECONDS = 10.0
 JANITOR_CRON = "* * * * * */5"
+# The channel keeper's tick (service.daemon.channels): a channel missing is opened this soon.
+CHANNELS_CRON = "* * * * * */10"
 # How often a node's worker loop tells its /healthz it is alive.
 BEAT_SECONDS = 1.0
 # Athletes deferred per tick at most: a large roster coming due at once is spread over ticks.
@@ -100,6 +104,13 @@ class Worker:
     metrics: Metrics | None = None
     _calendars: dict[str, tuple[int, AthleteCalendars]] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
+    _keeper: Keeper | None = None
+
+    @property
+    def keeper(self) -> Keeper:
+        if self._keeper is None:
+            self._keeper = Keeper(self.config, self.store)
+        return self._keeper
 
     def due(self) -> list[tuple[str, int, int]]:
         budget = quota.budget(self.config.shared.get("google"))
@@ -195,6 +206,8 @@ class Worker:
             for _, calendars in self._calendars.values():
                 calendars.close()
             self._calendars.clear()
+        if self._keeper is not None:
+            self._keeper.close()
 
 
 def make_app(worker: Worker) -> procrastinate.App:
@@ -222,6 +235,11 @@ def make_app(worker: Worker) -> procrastinate.App:
         if due:
             log.info("dispatch: %d athlete(s) due", len(due))
             await asyncio.to_thread(worker.analyze, len(due))
+
+    @app.periodic(cron=CHANNELS_CRON, periodic_id="channels")
+    @app.task(name="racecal.channels", queue=QUEUE)
+    def channels(timestamp: int) -> None:
+        worker.keeper.tick()
 
     @app.periodic(cron=JANITOR_CRON, periodic_id="janitor")
     @app.task(name="racecal.janitor", queue=QUEUE)

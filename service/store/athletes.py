@@ -61,6 +61,14 @@ def stored(store: Store, ids: list[str] | None = None) -> list[Stored]:
         return [_stored(row) for row in s.scalars(query)]
 
 
+def settings_of(store: Store, ids: list[str]) -> list[Stored]:
+    """These athletes' last settings, removed ones too (what stops a removed athlete's push
+    channels at its calendar server)."""
+    query = select(Athlete).where(Athlete.settings.is_not(None), Athlete.id.in_(ids))
+    with store.session() as s:
+        return [_stored(row) for row in s.scalars(query)]
+
+
 def one(store: Store, athlete_id: str) -> Stored | None:
     found = stored(store, [athlete_id])
     return found[0] if found else None

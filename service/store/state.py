@@ -423,6 +423,18 @@ def recall_locator(store: Store, athlete_id: str, role: str) -> str | None:
         return row.locator if row else None
 
 
+def recall_locators(store: Store, role: str) -> dict[str, str]:
+    """recall_locator() of every athlete at once, by athlete id."""
+    with store.session() as s:
+        rows = s.execute(
+            select(Calendar.athlete_id, Calendar.locator)
+            .where(Calendar.role == role)
+            .order_by(Calendar.id.desc())
+        )
+        # Lowest id last, so it wins as .first() does in recall_locator.
+        return {str(a): str(locator) for a, locator in rows}
+
+
 def remember_locator(store: Store, athlete_id: str, role: str, locator: str) -> None:
     with store.session() as s, s.begin():
         if s.get(Athlete, athlete_id) is None:
