@@ -1,7 +1,8 @@
 """Google watch channels kept by the cluster (real PostgreSQL, two real `racecal worker` nodes,
 the local Google Calendar server): the channel keeper opens a channel on each calendar of a
 Google athlete, a storm of notifications posted to either node becomes one or two passes, an
-athlete added while the workers run gets its pass and channels within a tick or two, and one
+athlete added while the workers run gets its pass and channels within a tick or two, a channel
+near its end is renewed, and one
 removed has its channels stopped at the server and no more passes. Every Google request the
 workers sent is recorded in the quota."""
 
@@ -196,6 +197,23 @@ def test_the_cluster_keeps_the_channels_of_athletes_added_and_removed(cluster: C
     assert wait_for(lambda: len(cluster.open_at_server("bea")) == 2, 25), cluster.said()
     watched = time.monotonic() - added
     print(f"bea added: first pass {passed:.1f} s, both channels {watched:.1f} s later")
+
+    # A channel a day from its end: a new one opens, then the old one is stopped.
+    [old] = [c for c in cluster.channels("bea") if c.calendar_id == "primary"]
+    with cluster.store.engine.begin() as c:
+        c.execute(
+            text("UPDATE push_channels SET expires = now() + interval '2 hours' WHERE id = :id"),
+            {"id": old.id},
+        )
+    renewing = time.monotonic()
+    assert wait_for(
+        lambda: (
+            old.id not in cluster.open_at_server("bea") and len(cluster.open_at_server("bea")) == 2
+        ),
+        25,
+    ), cluster.said()
+    print(f"bea's channel renewed {time.monotonic() - renewing:.1f} s after it came near its end")
+    assert old.id not in {c.id for c in cluster.fake.channels()}
 
     # One removed: its channels stopped at the server within a tick or two, no more passes.
     stops = sum(e.path.endswith("/channels/stop") for e in cluster.fake.log)
