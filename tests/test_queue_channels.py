@@ -2,9 +2,8 @@
 the local Google Calendar server): the channel keeper opens a channel on each calendar of a
 Google athlete, a storm of notifications posted to either node becomes one or two passes, an
 athlete added while the workers run gets its pass and channels within a tick or two, a channel
-near its end is renewed, and one
-removed has its channels stopped at the server and no more passes. Every Google request the
-workers sent is recorded in the quota."""
+near its end is renewed, and an athlete removed has its channels stopped at the server and no
+more passes. Every Google request the workers sent is recorded in the quota."""
 
 from __future__ import annotations
 
