@@ -17,6 +17,7 @@ from service.config.load import load_config
 from service.store import athletes
 from service.store.database import Store
 from service.store.records import Stored
+from service.sync.athletes import look
 from tests.support import example_workspace, second_athlete
 
 NOW = "2027-01-11T05:00:00+01:00"
@@ -300,3 +301,34 @@ def test_keys_of_free_tables_are_set_and_shown_as_toml_that_reads_back(
     assert stored(config, env)["sam"].settings == before
     life = stored(config, env)["sam"].settings["life"]
     assert life == {"markers": {"#vacation": "holiday"}, "categories": {"Urlaub": "sick"}}
+
+
+def test_a_stored_athlete_is_built_as_a_file_athlete_with_workout_links(
+    workspace: tuple[Path, dict[str, str]],
+) -> None:
+    """[service] public_url and the secret keys reach an athlete added with `racecal athlete`
+    as they reach one of the file: each written session links its workout file."""
+    config, env = workspace
+    env = {**env, "RACECAL_PUBLIC_URL": "https://racecal.example.com"}
+    config.write_text(
+        config.read_text().replace("[service]\n", '[service]\nsecret_key_env = "KEYS"\n', 1)
+    )
+    assert add_sam(env, config).exit_code == 0
+    synced = run(env, config, "sync", "--once", "--now", NOW)
+    assert synced.exit_code == 0, synced.output
+    loaded = load_config(config, env)
+    store = Store.open(loaded.service.database_url, loaded.state_dir)
+    roster = look(loaded, store)
+    store.engine.dispose()
+    alex, sam = (roster.config.athlete(a) for a in ("alex", "sam"))
+    assert (sam.public_url, sam.secret_keys) == (alex.public_url, alex.secret_keys)
+    assert sam.secret_keys == (None, "KEYS")
+    for athlete, written in (("alex", alex.output_ics), ("sam", sam.output_ics)):
+        events = icalendar.Calendar.from_ical(written.read_bytes()).walk("VEVENT")
+        linked = [
+            e
+            for e in events
+            if f"(FIT): https://racecal.example.com/feeds/{athlete}/" in str(e["DESCRIPTION"])
+        ]
+        assert len(events) > 20
+        assert linked, athlete

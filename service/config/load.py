@@ -183,14 +183,11 @@ def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
     state = state_dir(path, env)
     shared = {kind: resolved(t, (base, state), None) for kind, t in file.shared.items()}
     service = service_config(file.service, base)
-    keys = (service.secret_key_file, service.secret_key_env)
     return Config(
         path=path,
         service=service,
         athletes=tuple(
-            _athlete(
-                entry, f"{path}: athletes[{i}]", (base, state), shared, service.public_url, keys
-            )
+            _athlete(entry, f"{path}: athletes[{i}]", (base, state), shared, service)
             for i, entry in enumerate(file.athletes)
         ),
         state_dir=state,
@@ -223,8 +220,7 @@ def athlete_from_table(
                 f"{where}: a [{kind}] table is needed in {config.path} for "
                 f"{registry.title(kind)} athletes"
             )
-    keys = (config.service.secret_key_file, config.service.secret_key_env)
-    return _athlete(table, where, (base, config.state_dir), config.shared, keys=keys)
+    return _athlete(table, where, (base, config.state_dir), config.shared, config.service)
 
 
 def _athlete(
@@ -232,9 +228,10 @@ def _athlete(
     where: str,
     paths: tuple[Path, Path],
     shared: Mapping[str, Mapping[str, Any]],
-    public_url: str | None = None,
-    keys: tuple[Path | None, str | None] = (None, None),
+    service: ServiceConfig,
 ) -> AthleteConfig:
+    """The one way an athlete is built, from the file or the store: whatever an athlete takes
+    from [service] is read here from the whole table, so the two cannot drift apart."""
     base, state = paths
     race_files, race_urls = _sources(table.races.ics, base)
     busy_files, busy_urls = _sources(table.busy.ics, base)
@@ -277,8 +274,8 @@ def _athlete(
         run_kinds=tuple(override(p, k) for p, k in table.runs.kinds),
         cache_dir=state / "var" / "cache" / table.id,
         state_dir=state,
-        public_url=public_url,
-        secret_keys=keys,
+        public_url=service.public_url,
+        secret_keys=(service.secret_key_file, service.secret_key_env),
         where=where,
         output_mode=0o600 if table.output.private else 0o644,
         life_markers=table.life.marker_table(),
