@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from tests.executors import Embedded, Queued
 from tests.radicale_server import Radicale
 
 PG_ADMIN = os.environ.get(
@@ -75,3 +76,28 @@ def store_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return "sqlite:///var/racecal.db"
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(params=["embedded", "procrastinate"])
+def executor(request: pytest.FixtureRequest) -> Iterator[Embedded]:
+    """The sync suites run on both executors: in process on the suite's own store, and
+    through the procrastinate queue (on PostgreSQL, which it needs)."""
+    made = (
+        Embedded(None) if request.param == "embedded" else Queued(request.getfixturevalue("pg_url"))
+    )
+    yield made
+    made.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "procrastinate"])
+def stores_and_executors(request: pytest.FixtureRequest) -> Iterator[Embedded]:
+    """Both stores under the embedded executor, and the procrastinate executor (PostgreSQL
+    only)."""
+    if request.param == "sqlite":
+        made: Embedded = Embedded(None)
+    elif request.param == "postgresql":
+        made = Embedded(request.getfixturevalue("pg_url"))
+    else:
+        made = Queued(request.getfixturevalue("pg_url"))
+    yield made
+    made.close()

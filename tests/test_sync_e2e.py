@@ -1,5 +1,6 @@
 """One sync pass end to end on the example config: real .ics files in, a real .ics file out,
-state in SQLite. Moves, pins, deletions and broken input, counted in writes."""
+state in SQLite or PostgreSQL, each pass in process or through the procrastinate queue. Moves,
+pins, deletions and broken input, counted in writes."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 
 from service.config.load import AthleteConfig
 from service.store.database import Store
-from service.sync.engine import run_pass
-from tests.support import example_store, move_race
+from tests.executors import Embedded, Passes
+from tests.support import move_race
 
 ROOT = Path(__file__).resolve().parent.parent
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -21,8 +22,8 @@ NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks b
 
 
 @pytest.fixture
-def setup(tmp_path: Path, store_url: str) -> tuple[Store, AthleteConfig]:
-    return example_store(tmp_path, store_url)
+def setup(tmp_path: Path, stores_and_executors: Embedded) -> tuple[Store, AthleteConfig, Passes]:
+    return (*stores_and_executors.example(tmp_path), stores_and_executors.run_pass)
 
 
 def output(entry: AthleteConfig) -> dict[str, icalendar.Event]:
@@ -31,7 +32,7 @@ def output(entry: AthleteConfig) -> dict[str, icalendar.Event]:
 
 
 def test_first_pass_writes_the_plan_and_a_second_writes_nothing(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     first = run_pass(store, entry, NOW)
     assert first.error is None
     assert first.created == len(output(entry)) > 60
@@ -40,7 +41,7 @@ def test_first_pass_writes_the_plan_and_a_second_writes_nothing(setup) -> None: 
 
 
 def test_moving_the_A_race_updates_only_moved_sessions_keeping_uids(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     before = {k: (str(e["UID"]), e.start) for k, e in output(entry).items()}
     move_race(entry, "Hamburg Marathon [A]", 14)
@@ -65,7 +66,7 @@ def test_moving_the_A_race_updates_only_moved_sessions_keeping_uids(setup) -> No
 
 
 def test_pinned_and_deleted_sessions_survive(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     cal = icalendar.Calendar.from_ical(entry.output_ics.read_bytes())
     lifts = sorted(
@@ -94,7 +95,7 @@ def test_pinned_and_deleted_sessions_survive(setup) -> None:  # type: ignore[no-
 
 
 def test_broken_race_file_keeps_the_last_good_plan(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     good = entry.output_ics.read_bytes()
     entry.race_ics[0].write_text("BEGIN:VCALENDAR\nthis is broken", encoding="utf-8")
@@ -106,7 +107,7 @@ def test_broken_race_file_keeps_the_last_good_plan(setup) -> None:  # type: igno
 
 
 def test_adding_a_c_race_and_removing_the_b_race(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     before = output(entry)
     path = entry.race_ics[0]

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import procrastinate
 from procrastinate.schema import SchemaManager
@@ -34,9 +35,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from connectors import observe
+from connectors.base import CalendarConnector
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
-from service.config.load import Config
+from service.config.load import AthleteConfig, Config
 from service.config.reader import ConfigError
 from service.daemon.channels import Keeper
 from service.daemon.metrics import Metrics
@@ -45,6 +47,7 @@ from service.store.database import UPGRADE_WAIT, Store, StoreError
 from service.store.records import Stored
 from service.sync.athletes import build
 from service.sync.engine import run_pass
+from service.sync.result import PassResult
 
 QUEUE = "racecal"
 # The dispatcher's tick, every 2 seconds (procrastinate reads seconds from a sixth column,
@@ -102,6 +105,14 @@ class Worker:
     name: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     # A node's figures (service.daemon.node), which its passes are counted in.
     metrics: Metrics | None = None
+    # The moment a pass plans at, in the athlete's timezone (a test or a benchmark passes at
+    # a moment of its own).
+    now: Callable[[ZoneInfo], datetime] = datetime.now
+    # Where a pass's calendars come from when not the athlete's settings (a benchmark's or a
+    # test's calendars, kept by the caller); None: made here and kept per settings version.
+    calendars_of: Callable[[AthleteConfig], AthleteCalendars | CalendarConnector] | None = None
+    # Told every pass's result, once it ended (committed, fenced out or failed).
+    on_pass: Callable[[PassResult], None] | None = None
     _calendars: dict[str, tuple[int, AthleteCalendars]] = field(default_factory=dict)
     _guard: threading.Lock = field(default_factory=threading.Lock)
     _keeper: Keeper | None = None
@@ -171,14 +182,19 @@ class Worker:
         begun = rounds.begin(self.store, athlete_id, self.name)
         ok = False
         try:
-            now = datetime.now(zone(entry.athlete.timezone))
+            now = self.now(zone(entry.athlete.timezone))
+            calendars = (
+                self.calendars(row) if self.calendars_of is None else self.calendars_of(entry)
+            )
             clock = time.perf_counter()
-            result = run_pass(self.store, entry, now, self.calendars(row))
+            result = run_pass(self.store, entry, now, calendars)
             ok = not result.error
             if self.metrics is not None:
                 self.metrics.record(result, time.perf_counter() - clock, time.time())
         finally:
             held = rounds.commit(self.store, begun) if ok else rounds.end(self.store, begun)
+        if self.on_pass is not None:
+            self.on_pass(result)
         if result.error:
             log.error("athlete %s: pass failed: %s", athlete_id, result.error)
             return True
