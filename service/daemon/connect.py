@@ -37,7 +37,7 @@ from service.store import feeds, onboarding
 from service.store import secrets as keys
 from service.store.database import Store
 from service.store.onboarding import InviteError
-from service.views.page import error_page, page
+from service.views.page import Viewer, error_page, page
 
 log = logging.getLogger("racecal")
 START_PATH = "/connect/google"
@@ -92,6 +92,10 @@ class Gate:
                 return self.start(sealer, query)
             return self.callback(sealer, query, request.headers)
         return self.login.gate(request.method, request.target, request.headers)
+
+    def viewer(self, request: Request) -> Viewer:
+        """Whom the page a request that went on to the endpoint's routes is for."""
+        return self.login.viewer(request.target, request.headers)
 
     def sealer(self) -> keys.Sealer:
         if self._sealer is None:

@@ -28,7 +28,7 @@ from service.daemon.serve import Answer
 from service.store import feeds
 from service.store.database import Store
 from service.store.secrets import SecretError, read_key_file
-from service.views.page import error_page
+from service.views.page import EVERYONE, Viewer, error_page
 
 log = logging.getLogger("racecal")
 ATHLETE_COOKIE = "racecal_athlete"
@@ -88,6 +88,22 @@ class Login:
         if path.startswith("/athletes/"):
             return self._athlete(method, path, parse_qs(parts.query), headers)
         return _refused()
+
+    def viewer(self, target: str, headers: Mapping[str, str]) -> Viewer:
+        """Whom the page of a request the gate let through is for: everyone without a login,
+        the admin with the token; the athlete whose own page it is with their cookie; else
+        someone who sees no athlete at all (the open routes render none)."""
+        if not self.required or (
+            self.token is not None and self._admin(headers.get("Authorization", ""))
+        ):
+            return EVERYONE
+        path = urlsplit(target).path
+        if path.startswith("/athletes/"):
+            athlete = unquote(path.removeprefix("/athletes/").split("/")[0])
+            held = cookie(headers.get("Cookie", ""), ATHLETE_COOKIE)
+            if held and feeds.matches(self.store, athlete, held):
+                return Viewer(athlete)
+        return Viewer("")
 
     def _admin(self, given: str) -> bool:
         assert self.token is not None

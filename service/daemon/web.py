@@ -39,7 +39,7 @@ from service.daemon.serve import DEFAULT_LIMITS, Answer, HttpLimits, HttpServer,
 from service.daemon.workout_route import is_workout_path, workout_file
 from service.store import feeds, state
 from service.views.held import NoPlan, held_plan
-from service.views.page import error_page, index_page, no_plan_page, plan_page
+from service.views.page import EVERYONE, Viewer, error_page, index_page, no_plan_page, plan_page
 
 log = logging.getLogger("racecal")
 # No script runs on the page and nothing is loaded from elsewhere; say so to the browser.
@@ -134,11 +134,11 @@ class WebServer:
             )
         if request.target.startswith("/feeds/"):
             return self.feed(request.target, request.headers)
-        status, content_type, body = self.respond(request.target)
+        status, content_type, body = self.respond(request.target, self.gate.viewer(request))
         return status, {"Content-Type": content_type, "Cache-Control": "no-store"}, body
 
-    def respond(self, path: str) -> tuple[int, str, bytes]:
-        """(status, content type, body) for a GET of `path`; never raises."""
+    def respond(self, path: str, viewer: Viewer = EVERYONE) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a GET of `path` by `viewer`; never raises."""
         parts = urlsplit(path)
         route, query = parts.path.rstrip("/") or "/", parse_qs(parts.query)
         if route == "/healthz":
@@ -153,17 +153,17 @@ class WebServer:
         elif route != "/":
             return _html(HTTPStatus.NOT_FOUND, error_page(404, "No such page."))
         if athlete is None:
-            return _html(HTTPStatus.OK, index_page(self._ids()))
+            return _html(HTTPStatus.OK, index_page(viewer.sees(self._ids())))
         entry = next((a for a in self.config.athletes if a.athlete.id == athlete), None)
         if entry is None:
             return _html(HTTPStatus.NOT_FOUND, error_page(404, "No such athlete."))
-        return self._plan_page(entry, query)
+        return self._plan_page(entry, query, viewer)
 
     def _ids(self) -> list[str]:
         return [a.athlete.id for a in self.config.athletes]
 
     def _plan_page(
-        self, entry: AthleteConfig, query: dict[str, list[str]]
+        self, entry: AthleteConfig, query: dict[str, list[str]], viewer: Viewer
     ) -> tuple[int, str, bytes]:
         started = time.perf_counter()
         try:
@@ -184,12 +184,15 @@ class WebServer:
             # No plan was ever made and a source cannot be read: the page says what is wrong
             # (the service is up; a person reads it). The messages are built to be shown:
             # file and line, a URL's host only, a calendar's name; never a password.
-            return _html(HTTPStatus.OK, no_plan_page(entry.athlete.id, str(exc), self._ids()))
+            page = no_plan_page(entry.athlete.id, str(exc), self._ids(), viewer)
+            return _html(HTTPStatus.OK, page)
         except PlanError as exc:
             return _html(HTTPStatus.SERVICE_UNAVAILABLE, error_page(503, str(exc)))
         # A pass writes plan_weeks; beyond them the page looks ahead to the A race.
         written = entry.plan_weeks if weeks is None else None
-        body = plan_page(held.plan, held.problems, self._ids(), held, self.form_token, written)
+        body = plan_page(
+            held.plan, held.problems, self._ids(), held, self.form_token, written, viewer
+        )
         log.debug(
             "page for %s in %.0f ms", entry.athlete.id, (time.perf_counter() - started) * 1000
         )

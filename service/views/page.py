@@ -34,6 +34,23 @@ def page(title: str, body: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Viewer:
+    """Whom a page is rendered for. `athlete` None: the admin, or anyone where no login is
+    set, who sees every athlete; else an athlete who reached their own page with their link,
+    whose page names no other athlete anywhere (an empty id: someone who sees none)."""
+
+    athlete: str | None = None
+
+    def sees(self, athlete_ids: list[str]) -> list[str]:
+        if self.athlete is None:
+            return list(athlete_ids)
+        return [a for a in athlete_ids if a == self.athlete]
+
+
+EVERYONE = Viewer()
+
+
 def index_page(athlete_ids: list[str]) -> str:
     items = "".join(
         f"<li><a href='/athletes/{escape(a)}'>{escape(a)}</a></li>" for a in athlete_ids
@@ -45,16 +62,22 @@ def error_page(status: int, message: str) -> str:
     return page(f"racecal: {status}", f"<h1>{status}</h1><p>{escape(message)}</p>")
 
 
-def _nav(athlete_ids: list[str]) -> str:
-    links = "".join(f"<a href='/athletes/{escape(a)}'>{escape(a)}</a>" for a in athlete_ids)
-    return f"<nav><a href='/'>all athletes</a>{links}</nav>"
+def _nav(athlete_ids: list[str], viewer: Viewer) -> str:
+    links = "".join(
+        f"<a href='/athletes/{escape(a)}'>{escape(a)}</a>" for a in viewer.sees(athlete_ids)
+    )
+    # The list of athletes is the admin's: an athlete would only be refused there.
+    every = "<a href='/'>all athletes</a>" if viewer.athlete is None else ""
+    return f"<nav>{every}{links}</nav>"
 
 
-def no_plan_page(athlete_id: str, why: str, athlete_ids: list[str]) -> str:
+def no_plan_page(
+    athlete_id: str, why: str, athlete_ids: list[str], viewer: Viewer = EVERYONE
+) -> str:
     """What the page shows before any plan was made when a source cannot be read: what is
     wrong, and that the plan comes once it can be read."""
     body = (
-        f"{_nav(athlete_ids)}<h1>Training plan: {escape(athlete_id)}</h1>"
+        f"{_nav(athlete_ids, viewer)}<h1>Training plan: {escape(athlete_id)}</h1>"
         "<div class='banner' id='stale' role='alert'><b>No plan yet.</b> racecal could not read "
         f"what it plans from: {escape(why)}. The plan shows here once that is mended "
         "(<code>racecal doctor</code> checks every source).</div>"
@@ -69,17 +92,19 @@ def plan_page(
     held: HeldPlan | None = None,
     release_token: str | None = None,
     written_weeks: int | None = None,
+    viewer: Viewer = EVERYONE,
 ) -> str:
     """`held` marks the sessions that are the athlete's, shows the deleted ones (struck
     through in their day, and listed apart) and says when this is the last good plan (a
     source could not be read). With `release_token` (the service's page), each of the
     athlete's sessions has a button that hands it back to racecal (a form posting the token,
     which only this page knows). Weeks past `written_weeks` are said to be a look ahead: the
-    plan reaches the next A race before the calendar holds those weeks."""
+    plan reaches the next A race before the calendar holds those weeks. Of `athlete_ids`,
+    the navigation lists those the `viewer` may see."""
     release = _Release(plan.athlete_id, release_token) if release_token else None
     weeks = weeks_of(plan, held)
     parts = [
-        _nav(athlete_ids),
+        _nav(athlete_ids, viewer),
         f"<h1>Training plan: {escape(plan.athlete_id)}</h1>",
         _next(plan),
         _stale(held),
