@@ -178,17 +178,37 @@ def note_change(store: Store, athlete_id: str) -> int:
 
 def begin(store: Store, athlete_id: str, worker: str) -> Begun:
     """Record a pass's start (database clock) and read the row it will commit against."""
+    values = {"id": athlete_id, "worker": worker[:128]}
     with store.engine.begin() as connection:
-        connection.execute(
-            text("INSERT INTO sync_rows (athlete_id) VALUES (:id) ON CONFLICT DO NOTHING"),
-            {"id": athlete_id},
-        )
         # Beginning takes the row's lease (the version moves): a pass begun earlier, whose
         # worker was paused while its job was retried here, commits nothing when it wakes.
         # The pass is recorded with the due time it began for (its lag, for /metrics), which
         # the row lets go of: the next job waits from its own due time.
-        row = connection.execute(BEGIN, {"id": athlete_id, "worker": worker[:128]}).one()
+        row = connection.execute(BEGIN, values).first()
+        if row is None:  # no sync row yet (a pass not deferred by the dispatcher)
+            connection.execute(
+                text("INSERT INTO sync_rows (athlete_id) VALUES (:id) ON CONFLICT DO NOTHING"),
+                values,
+            )
+            row = connection.execute(BEGIN, values).one()
     return Begun(int(row[0]), athlete_id, int(row[1]), int(row[2]), int(row[3]))
+
+
+# One statement: the fenced update of the row, and the pass's end recorded with whether it held.
+COMMIT = text(
+    """
+    WITH done AS (
+        UPDATE sync_rows SET synced_seq = GREATEST(synced_seq, :seen),
+            version = version + 1, last_pass_at = clock_timestamp()
+        WHERE athlete_id = :id AND version = :version
+        RETURNING athlete_id
+    )
+    UPDATE worker_passes SET ended_at = clock_timestamp(),
+        committed = EXISTS (SELECT 1 FROM done)
+    WHERE id = :pass
+    RETURNING committed
+    """
+)
 
 
 def commit(store: Store, begun: Begun) -> bool:
@@ -196,24 +216,19 @@ def commit(store: Store, begun: Begun) -> bool:
     read (`UPDATE ... WHERE athlete_id = ? AND version = ?`). False: it moved meanwhile and
     nothing was committed there; the pass's end is recorded either way."""
     with store.engine.begin() as connection:
-        done = connection.execute(
-            text(
-                "UPDATE sync_rows SET synced_seq = GREATEST(synced_seq, :seen), "
-                "version = version + 1, last_pass_at = clock_timestamp() "
-                "WHERE athlete_id = :id AND version = :version"
-            ),
-            {"seen": begun.change_seq, "id": begun.athlete_id, "version": begun.version},
+        held = bool(
+            connection.execute(
+                COMMIT,
+                {
+                    "seen": begun.change_seq,
+                    "id": begun.athlete_id,
+                    "version": begun.version,
+                    "pass": begun.pass_id,
+                },
+            ).scalar()  # None: the athlete was removed meanwhile (its rows with it)
         )
-        held = done.rowcount == 1
         if not held:
             connection.execute(AGAIN, {"id": begun.athlete_id, "seconds": RETRY_SECONDS})
-        connection.execute(
-            text(
-                "UPDATE worker_passes SET ended_at = clock_timestamp(), committed = :held "
-                "WHERE id = :pass"
-            ),
-            {"held": held, "pass": begun.pass_id},
-        )
     return held
 
 
