@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Generator, Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from scheduler.busy import busy_from
 from scheduler.plan import zone
 from scheduler.races import races_in
 from service.calendars import AthleteCalendars, training_elsewhere, training_target
+from service.cli.checks import Check
+from service.cli.doctor_web import onboarding
 from service.cli.looking import everyone
 from service.config.load import CONFIG_HELP, AthleteConfig, Config
 from service.planning import read_busy_checked, read_races, read_runs
@@ -31,18 +34,10 @@ from service.store.database import Store, StoreError
 RETRY_SECONDS = 2.0
 
 
-@dataclass(frozen=True)
-class Check:
-    status: str  # ok | warn | fail
-    what: str
-    detail: str
-
-    def line(self) -> str:
-        return f"{self.status:4}  {self.what}: {self.detail}"
-
-
-def diagnose(config: Config) -> Iterator[Check]:
+def diagnose(config: Config, env: Mapping[str, str] | None = None) -> Iterator[Check]:
+    """`env` defaults to the process environment (the variables the config names)."""
     yield Check("ok", "config", f"{config.path} loads ({len(config.athletes)} athlete(s))")
+    yield from onboarding(config, os.environ if env is None else env)
     store = yield from _store(config)
     now = datetime.now(UTC)
     for entry in config.athletes:
@@ -269,8 +264,9 @@ def has_failures(checks: list[Check]) -> bool:
 @click.option("--config", "config", metavar="FILE", help=CONFIG_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as a JSON list.")
 def doctor(config: str | None, as_json: bool) -> None:
-    """Check the config, the store, every athlete's calendars and credentials, and the clock;
-    print one line per check with what to fix. Writes nothing to any calendar.
+    """Check the config, the store, every athlete's calendars and credentials, the clock, and
+    the keys, admin login and redirect URL of onboarding on the web when it is set up; print
+    one line per check with what to fix. Writes nothing to any calendar.
 
     Exits 0 when nothing failed, 1 otherwise (2 when the config itself cannot be read).
 

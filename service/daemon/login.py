@@ -42,7 +42,7 @@ def admin_token(service: ServiceConfig, env: Mapping[str, str]) -> str | None:
     """The admin token the config names (the variable wins when set), None when none is named;
     SecretError when the file cannot be used (others can read it, it is empty)."""
     if service.admin_token_env and env.get(service.admin_token_env):
-        return env[service.admin_token_env].strip()
+        return _long(env[service.admin_token_env].strip(), f"${service.admin_token_env}")
     if service.admin_token_file is not None:
         return _first_line(service.admin_token_file)
     if service.admin_token_env:
@@ -52,10 +52,13 @@ def admin_token(service: ServiceConfig, env: Mapping[str, str]) -> str | None:
 
 def _first_line(path: Path) -> str:
     lines = [line.strip() for line in read_key_file(path).splitlines()]
-    found = next((line for line in lines if line and not line.startswith("#")), "")
-    if len(found) < 16:
-        raise SecretError(f"{path}: the admin token must be at least 16 characters")
-    return found
+    return _long(next((line for line in lines if line and not line.startswith("#")), ""), path)
+
+
+def _long(token: str, where: object) -> str:
+    if len(token) < 16:
+        raise SecretError(f"{where}: the admin token must be at least 16 characters")
+    return token
 
 
 class Login:
