@@ -95,6 +95,8 @@ class Queued(Embedded):
         self.worker: queue.Worker | None = None
         self.app: procrastinate.App | None = None
         self.told: list[PassResult] = []
+        # One event loop for the test's passes, the app's connections open on it throughout.
+        self.loop: asyncio.AbstractEventLoop | None = None
         # What the procrastinate round added to the suite's own time (seconds, all passes).
         self.spent = 0.0
 
@@ -109,6 +111,8 @@ class Queued(Embedded):
         # Polled hourly: a pass runs for the change a suite's pass notes, none by time.
         self.worker = queue.Worker(config, store, 3600, name="suite", on_pass=self.told.append)
         self.app = queue.make_app(self.worker)
+        self.loop = asyncio.new_event_loop()
+        self.loop.run_until_complete(self.app.open_async())
 
     def run_pass(
         self,
@@ -134,7 +138,8 @@ class Queued(Embedded):
         started = time.perf_counter()
         seq = rounds.note_change(store, athlete_id)
         self.told.clear()
-        asyncio.run(self._work())
+        assert self.loop is not None
+        self.loop.run_until_complete(self._work())
         passes = [r for r in self.told if r.athlete == athlete_id]
         assert len(passes) == 1, f"{len(passes)} passes of {athlete_id} for one change"
         [result] = passes
@@ -146,17 +151,19 @@ class Queued(Embedded):
     async def _work(self) -> None:
         app = self.app
         assert app is not None
-        async with app.open_async():
-            await app.tasks["racecal.dispatch"].defer_async(timestamp=int(time.time()))
-            await app.run_worker_async(
-                queues=[queue.QUEUE],
-                name="suite",
-                concurrency=1,  # the dispatcher's job ends before the pass's is taken
-                wait=False,
-                delete_jobs="successful",
-                install_signal_handlers=False,
-            )
+        await app.tasks["racecal.dispatch"].defer_async(timestamp=int(time.time()))
+        await app.run_worker_async(
+            queues=[queue.QUEUE],
+            name="suite",
+            concurrency=1,  # the dispatcher's job ends before the pass's is taken
+            wait=False,
+            delete_jobs="successful",
+            install_signal_handlers=False,
+        )
 
     def close(self) -> None:
+        if self.loop is not None and self.app is not None:
+            self.loop.run_until_complete(self.app.close_async())
+            self.loop.close()
         if self.worker is not None:
             self.worker.close()

@@ -1,5 +1,6 @@
 """The athlete's edit rules (L12), each seen defect of issue 10 as a test named after it, on the
-example athlete: a real .ics training file or the in-memory calendar, a real SQLite store.
+example athlete: a real .ics training file or the in-memory calendar, a real SQLite store, each
+pass in process or through the procrastinate queue (on PostgreSQL).
 
 Any change the athlete makes to a racecal event makes it theirs, whatever state the store row
 is in; an event holding one of racecal's own earlier writes is racecal's; counts are writes
@@ -25,9 +26,10 @@ from service.config.load import AthleteConfig
 from service.daemon.metrics import Metrics
 from service.store import state
 from service.store.database import Store
+from service.sync import engine
 from service.sync.decide import Update
-from service.sync.engine import run_pass
-from tests.support import athlete, busy_at, example_store, move_race, race, request
+from tests.executors import Embedded, Passes
+from tests.support import athlete, busy_at, move_race, race, request
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)  # a Monday morning, 15 weeks before Hamburg
@@ -35,8 +37,8 @@ A_RACE = "Hamburg Marathon [A]"
 
 
 @pytest.fixture
-def setup(tmp_path: Path) -> tuple[Store, AthleteConfig]:
-    return example_store(tmp_path)
+def setup(tmp_path: Path, executor: Embedded) -> tuple[Store, AthleteConfig, Passes]:
+    return (*executor.example(tmp_path), executor.run_pass)
 
 
 # -- the .ics training file, edited as a calendar app would ----------------------------------
@@ -65,7 +67,7 @@ def edit_in_file(entry: AthleteConfig, key: str, change: Callable[[icalendar.Eve
 def a_session_racecal_would_update(store: Store, entry: AthleteConfig) -> str:
     """A future session the next pass would re-time, asked of a dry run (which writes
     nothing: the pass after it decides afresh)."""
-    dry = run_pass(store, entry, NOW, dry_run=True)
+    dry = engine.run_pass(store, entry, NOW, dry_run=True)
     updates = sorted(
         a.key for a in dry.actions if isinstance(a, Update) and a.held.start != a.event.start
     )
@@ -73,9 +75,9 @@ def a_session_racecal_would_update(store: Store, entry: AthleteConfig) -> str:
     return updates[len(updates) // 2]
 
 
-def test_retitle_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
+def test_retitle_is_an_edit(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen: a session the athlete renamed was renamed back on the next pass."""
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     move_race(entry, A_RACE, 7)
     key = a_session_racecal_would_update(store, entry)  # racecal wants this one elsewhere
@@ -94,10 +96,10 @@ def test_retitle_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
     assert run_pass(store, entry, NOW).writes == 0
 
 
-def test_description_note_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
+def test_description_note_is_an_edit(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen: a note the athlete added to the description was wiped on the next pass
     ("0 created, 1 updated")."""
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     key = sorted(k for k in sessions_in(entry) if "/w-" in k)[-3]
 
@@ -111,9 +113,9 @@ def test_description_note_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None
     assert state.edits(store, entry.athlete.id)[key].changes == ("description",)
 
 
-def test_location_added_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
+def test_location_added_is_an_edit(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen: a location the athlete added was lost when racecal re-timed the session."""
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     move_race(entry, A_RACE, 7)
     key = a_session_racecal_would_update(store, entry)
@@ -126,11 +128,11 @@ def test_location_added_is_an_edit(setup: tuple[Store, AthleteConfig]) -> None:
     assert str(sessions_in(entry)[key]["LOCATION"]) == "Stadtpark, north gate"
 
 
-def test_old_copy_of_training_file_is_not_edits(setup: tuple[Store, AthleteConfig]) -> None:
+def test_old_copy_of_training_file_is_not_edits(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen: an older training.ics coming back (a backup restored) froze the plan: sessions
     pinned at stale times, the ones made since marked deleted, obsolete ones kept for good.
     Every event in it is one of racecal's own writes: the next pass brings them up to date."""
-    store, entry = setup
+    store, entry, run_pass = setup
     minute = timedelta(minutes=1)
     run_pass(store, entry, NOW)
     backup = entry.output_ics.read_bytes()
@@ -204,11 +206,11 @@ class Flaky(MemoryCalendar):
         return self.put(replace(held, start=held.start + shift, end=held.end + shift))
 
 
-def test_move_while_update_pending_is_kept(setup: tuple[Store, AthleteConfig]) -> None:
+def test_move_while_update_pending_is_kept(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen: a pass failed after recording its intents, the athlete moved a session whose
     update was pending, and the next pass took the athlete's version for its own write and
     overwrote it."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Flaky()
     assert run_pass(store, entry, NOW, calendar).error is None
     move_race(entry, A_RACE, 7)
@@ -229,10 +231,10 @@ def test_move_while_update_pending_is_kept(setup: tuple[Store, AthleteConfig]) -
     assert run_pass(store, entry, NOW, calendar).writes == 0
 
 
-def test_move_during_a_pass_is_kept(setup: tuple[Store, AthleteConfig]) -> None:
+def test_move_during_a_pass_is_kept(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen live (another CalDAV client): a move made while a pass was writing was overwritten;
     the pass's write met a changed etag (412), re-read, and took the move for its own."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Flaky()
     run_pass(store, entry, NOW, calendar)
     move_race(entry, A_RACE, 7)
@@ -250,9 +252,9 @@ def test_move_during_a_pass_is_kept(setup: tuple[Store, AthleteConfig]) -> None:
     assert run_pass(store, entry, NOW, calendar).writes == 0
 
 
-def test_counts_after_failed_pass(setup: tuple[Store, AthleteConfig]) -> None:
+def test_counts_after_failed_pass(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen: a failed pass counted writes it only queued."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Flaky()
     calendar.fail_at = 8
     metrics = Metrics()
@@ -263,9 +265,9 @@ def test_counts_after_failed_pass(setup: tuple[Store, AthleteConfig]) -> None:
     assert _written_total(metrics) == 7
 
 
-def test_counts_after_a_412_retry(setup: tuple[Store, AthleteConfig]) -> None:
+def test_counts_after_a_412_retry(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """Seen: a pass retried after a 412 reported "1 updated" after ~89 writes."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Flaky()
     run_pass(store, entry, NOW, calendar)
     move_race(entry, A_RACE, 7)
@@ -319,10 +321,12 @@ class Queued(MemoryCalendar):
 
 
 @pytest.mark.parametrize("report", [True, False])
-def test_counts_after_failed_batch(setup: tuple[Store, AthleteConfig], report: bool) -> None:
+def test_counts_after_failed_batch(
+    setup: tuple[Store, AthleteConfig, Passes], report: bool
+) -> None:
     """Queued writes count once sent: a batch cut short counts what its backend reports as
     written (nothing when it cannot say), and the next pass settles the rest from the read."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Queued(report)
     calendar.cut = 12
     failed = run_pass(store, entry, NOW, calendar)
@@ -345,10 +349,12 @@ def _written_total(metrics: Metrics) -> float:
     )
 
 
-def test_a_create_that_meets_an_event_reads_again(setup: tuple[Store, AthleteConfig]) -> None:
+def test_a_create_that_meets_an_event_reads_again(
+    setup: tuple[Store, AthleteConfig, Passes],
+) -> None:
     """An event with racecal's id that the read did not show is read and judged, never written
     over blindly: here the athlete's version of it appeared between read and write."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Flaky()
 
     def appears(event: SessionEvent) -> None:
@@ -370,10 +376,10 @@ def test_a_create_that_meets_an_event_reads_again(setup: tuple[Store, AthleteCon
     assert theirs[0].session_key in state.edits(store, "alex")
 
 
-def test_conflict_is_a_conflict(setup: tuple[Store, AthleteConfig]) -> None:
+def test_conflict_is_a_conflict(setup: tuple[Store, AthleteConfig, Passes]) -> None:
     """A calendar that keeps changing under every attempt ends the pass as a conflict, having
     overwritten nothing."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Flaky()
     run_pass(store, entry, NOW, calendar)
     move_race(entry, A_RACE, 7)
@@ -452,12 +458,12 @@ def test_pinned_session_breaking_a_hard_rule_warns() -> None:
 
 
 def test_lengthened_long_run_then_the_race_moved_leaves_one_long_run_a_week(
-    setup: tuple[Store, AthleteConfig],
+    setup: tuple[Store, AthleteConfig, Passes],
 ) -> None:
     """The same, end to end on the training file: the athlete lengthens a long run in their
     calendar app, the race moves a week; every calendar week holds one long run at most, the
     athlete's where they left it."""
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     longs = sorted(
         (e for k, e in sessions_in(entry).items() if k.endswith("/long")), key=lambda e: e.start
@@ -482,12 +488,14 @@ def test_lengthened_long_run_then_the_race_moved_leaves_one_long_run_a_week(
     assert run_pass(store, entry, NOW).writes == 0
 
 
-def test_fields_racecal_does_not_own_survive_updates(setup: tuple[Store, AthleteConfig]) -> None:
+def test_fields_racecal_does_not_own_survive_updates(
+    setup: tuple[Store, AthleteConfig, Passes],
+) -> None:
     """Seen: an update replaced the whole event, dropping what the athlete or another app had
     put on it. Another app's X- property is no edit and survives racecal re-timing the session;
     a reminder the athlete added makes the session theirs, and once released racecal re-times
     it with the reminder kept."""
-    store, entry = setup
+    store, entry, run_pass = setup
     minute = timedelta(minutes=1)
     run_pass(store, entry, NOW)
     move_race(entry, A_RACE, 7)
@@ -528,11 +536,11 @@ def test_fields_racecal_does_not_own_survive_updates(setup: tuple[Store, Athlete
 
 
 def test_a_floating_time_on_the_same_clock_is_no_move(
-    setup: tuple[Store, AthleteConfig],
+    setup: tuple[Store, AthleteConfig, Passes],
 ) -> None:
     """An app that rewrites a session without its TZID (a floating time, the same wall clock)
     has not moved it: no edit, nothing to write."""
-    store, entry = setup
+    store, entry, run_pass = setup
     calendar = Flaky()
     run_pass(store, entry, NOW, calendar)
     key = sorted(k for k in calendar.store_keys() if "/w-" in k)[5]
