@@ -11,7 +11,7 @@ import base64
 import hashlib
 import http.client
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -149,6 +149,56 @@ def test_an_invite_connects_google_and_a_pass_writes_with_the_stored_token(
         assert result.error is None, result.error
         assert result.created > 60
         assert len(world.sessions()) == result.created
+
+
+def test_a_state_older_than_15_minutes_is_a_400_and_a_younger_one_connects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server's clock is moved on between the consent and the callback: the same answer
+    from Google is refused 15 minutes and 5 seconds after the start, taken at 14:55."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    with FakeGoogleCalendar() as fake:
+        world = GoogleWorld(fake, tmp_path)
+        private(tmp_path / "secret.key", Fernet.generate_key().decode())
+        web_client(tmp_path / "client_web.json", fake.url)
+        world.config(
+            service=f'public_url = "{PUBLIC}"\nsecret_key_file = "secret.key"',
+            google=f'client_secrets = "client_web.json"\nredirect_url = "{CALLBACK}"',
+        )
+        loaded = load_config(tmp_path / "config.toml")
+        store = world.store()
+        started = datetime.now(UTC)
+        moment = [started]
+
+        def clock(tz_name: str) -> datetime:
+            return moment[0].astimezone(ZoneInfo(tz_name))
+
+        web = WebServer(
+            ("127.0.0.1", 0), loaded, ServiceState(["alex"], store, 3600), Metrics(), clock=clock
+        )
+        web.start()
+        try:
+            base = "http://{}:{}".format(*web.address)
+            invite = onboarding.invite(store, "alex", started)
+            status, headers, _ = fetch(base, f"/connect/google?{urlencode({'invite': invite})}")
+            assert status == 302
+            state = parse_qs(urlsplit(headers["location"]).query)["state"][0]
+            cookie = {"Cookie": headers["set-cookie"].split(";")[0]}
+            back = f"{urlsplit(CALLBACK).path}?{urlencode({'code': 'user:alex', 'state': state})}"
+
+            moment[0] = started + timedelta(minutes=15, seconds=5)
+            status, _, body = fetch(base, back, cookie)
+            assert status == 400
+            assert "too old" in body
+            assert fake.code_exchanges == []
+
+            moment[0] = started + timedelta(minutes=14, seconds=55)
+            status, _, body = fetch(base, back, cookie)
+            assert status == 200, body
+            assert len(fake.code_exchanges) == 1
+        finally:
+            web.stop()
+            store.engine.dispose()
 
 
 def test_admin_routes_need_the_login_and_an_athlete_sees_only_their_own_page(

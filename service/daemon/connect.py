@@ -62,8 +62,11 @@ class Gate:
         store: Store,
         connected: Callable[[str], None] | None = None,
         env: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.config = config
+        # Now, for the state's 15 minutes and the invites' expiry (a test moves it on).
+        self.clock = clock or _now
         self.store = store
         self.env = os.environ if env is None else env
         self.connected = connected
@@ -108,14 +111,14 @@ class Gate:
         if not invite:
             return _page(400, "This address needs the invite link you were sent.")
         try:
-            onboarding.athlete_of(self.store, invite, datetime.now(UTC))
+            onboarding.athlete_of(self.store, invite, self.clock())
         except InviteError as exc:
             return _refused(exc)
         # PKCE: the challenge goes to Google now, the verifier (in the sealed state) with the
         # code later; 96 characters of the unreserved set RFC 7636 allows.
         verifier = secrets.token_urlsafe(72)[:96]
         nonce = secrets.token_urlsafe(16)
-        state = sealer.seal(json.dumps({"i": invite, "n": nonce, "v": verifier}))
+        state = sealer.seal(json.dumps({"i": invite, "n": nonce, "v": verifier}), self.clock())
         url, _ = self._flow(None, verifier).authorization_url(
             access_type="offline",
             # Asked every time: Google gives a refresh token only with a fresh consent.
@@ -136,7 +139,8 @@ class Gate:
             said = query["error"][:60]
             return _page(400, f"Google did not connect ({said}). Open your invite link again.")
         try:
-            state = json.loads(sealer.open(query.get("state", ""), ttl=STATE_SECONDS))
+            opened = sealer.open(query.get("state", ""), STATE_SECONDS, self.clock())
+            state = json.loads(opened)
             invite, nonce, verifier = str(state["i"]), str(state["n"]), str(state["v"])
         except (keys.SecretError, ValueError, KeyError, TypeError):
             return _page(400, "This answer from Google is not one racecal asked for, or is "
@@ -147,7 +151,7 @@ class Gate:
         if not code:
             return _page(400, "Google sent no code. Open your invite link again.")
         try:
-            onboarding.athlete_of(self.store, invite, datetime.now(UTC))
+            onboarding.athlete_of(self.store, invite, self.clock())
         except InviteError as exc:
             return _refused(exc)
         try:
@@ -161,10 +165,10 @@ class Gate:
         if not credentials.refresh_token:
             return _page(502, "Google gave no lasting access. Open your invite link again.")
         try:
-            athlete = onboarding.consume(self.store, invite, datetime.now(UTC))
+            athlete = onboarding.consume(self.store, invite, self.clock())
         except InviteError as exc:
             return _refused(exc)
-        now = datetime.now(UTC)
+        now = self.clock()
         onboarding.save_google(self.store, sealer, athlete, json.loads(credentials.to_json()), now)
         log.info("%s: Google connected on the web", athlete)
         if self.connected is not None:
@@ -182,7 +186,7 @@ class Gate:
         link = ""
         base = self.config.service.public_url
         if base:
-            token = feeds.token(self.store, athlete, datetime.now(UTC))
+            token = feeds.token(self.store, athlete, self.clock())
             own = f"{base}/athletes/{quote(athlete, safe='')}?token={token}"
             link = f"<p>Your plan: <a href='{escape(own)}'>{escape(own)}</a> (keep it private).</p>"
         body = (
@@ -208,6 +212,10 @@ class Gate:
             code_verifier=verifier,
             autogenerate_code_verifier=True,
         )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 _HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}

@@ -88,7 +88,7 @@ class WebServer:
         self.metrics = metrics
         self.clock = clock
         # /connect/google and the admin login in front of every route (service.daemon.connect).
-        self.gate = Gate(config, state.store, released)
+        self.gate = Gate(config, state.store, released, clock=lambda: clock("UTC"))
         # Bound now, so a taken port fails the start instead of a thread later.
         self.server = HttpServer(address, self.answer, limits)
 

@@ -15,6 +15,7 @@ import os
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -33,12 +34,19 @@ class Sealer:
     # Where the keys came from, for messages: "/etc/racecal/secret.key" or "$RACECAL_SECRET".
     where: str
 
-    def seal(self, plain: str) -> str:
-        return self.keys.encrypt(plain.encode()).decode()
+    def seal(self, plain: str, at: datetime | None = None) -> str:
+        """Sealed, stamped with the moment `at` (now when None)."""
+        if at is None:
+            return self.keys.encrypt(plain.encode()).decode()
+        return self.keys.encrypt_at_time(plain.encode(), int(at.timestamp())).decode()
 
-    def open(self, sealed: str, ttl: int | None = None) -> str:
-        """The plain text; with `ttl`, only when it was sealed at most that many seconds ago."""
+    def open(self, sealed: str, ttl: int | None = None, at: datetime | None = None) -> str:
+        """The plain text; with `ttl`, only when it was sealed at most that many seconds before
+        the moment `at` (now when None)."""
         try:
+            if ttl is not None and at is not None:
+                opened = self.keys.decrypt_at_time(sealed.encode(), ttl, int(at.timestamp()))
+                return opened.decode()
             return self.keys.decrypt(sealed.encode(), ttl).decode()
         except InvalidToken:
             raise SecretError(
