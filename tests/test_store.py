@@ -49,9 +49,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 
 def test_upgrade_from_empty_creates_every_table_at_head(store: Store) -> None:
     assert set(inspect(store.engine).get_table_names()) >= TABLES
-    assert store.revision() == store.head() == "0011"
+    assert store.revision() == store.head() == "0012"
     store.upgrade()  # idempotent
-    assert store.revision() == "0011"
+    assert store.revision() == "0012"
 
 
 def test_the_revisions_read_without_alembic_are_alembics(tmp_path: Path) -> None:
@@ -232,7 +232,7 @@ def test_upgrade_from_0001_keeps_what_was_written_as_racecals_versions(
              "end": end, "seen_at": start},
         )  # fmt: skip
     store.upgrade()
-    assert store.revision() == "0011"
+    assert store.revision() == "0012"
     loaded = state.load(store, "alex")
     held = RemoteEvent("abc", "Long run 24 km", start, end, "Easy\nsteady")
     assert set(loaded.versions["r/w-03/long"]) == {of_held(held)}

@@ -13,7 +13,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from connectors import observe
@@ -22,9 +22,8 @@ from service.calendars import AthleteCalendars
 from service.config.load import Config
 from service.config.reader import ConfigError
 from service.daemon.push import RENEW_BEFORE, TTL, Channel, Push
-from service.store import athletes, cursors, locks, quota, state
+from service.store import cursors, locks, quota
 from service.store.database import Store
-from service.store.records import TRAINING, Stored
 from service.sync.athletes import build
 
 log = logging.getLogger("racecal.push")
@@ -64,14 +63,12 @@ class ClusterPush(Push):
         """Nothing: the channels stay open for the nodes still running."""
 
 
-@dataclass
-class _Opened:
-    """The keeper's own calendars of one athlete (never a pass's: httplib2 is not thread-safe),
-    kept while the athlete's settings and remembered training calendar stay as they were."""
-
-    version: int
-    training: str | None
-    calendars: AthleteCalendars
+# Athletes looked at per tick at most: a large roster coming due at once (the upgrade that
+# made everyone due, a new webhook address) is spread over ticks.
+LOOKS_PER_TICK = 200
+# A look that failed (a token revoked, Google down) is tried again this much later, not every
+# tick: polling goes on meanwhile.
+RETRY_AFTER = timedelta(minutes=10)
 
 
 class Keeper:
@@ -81,7 +78,13 @@ class Keeper:
     no longer on Google), on calendars no longer followed or posting to another address,
     stopped at the server. Every channel is in the store before Google is asked for it (its
     first message may come before the answer), and leaves the store once stopped. The Google
-    requests each athlete's channels cost are recorded in the quota."""
+    requests each athlete's channels cost are recorded in the quota.
+
+    A tick looks only at the athletes with something to do (cursors.looks: changed, a
+    training calendar made, a channel near its end, a failed look due again), so its cost
+    does not grow with the roster; a keeper's first tick in a process also makes due those
+    whose channels do not post where its config says (cursors.recheck). A look's problem is
+    warned of once per change for the whole cluster (kept with the athlete), at DEBUG after."""
 
     def __init__(self, config: Config, store: Store) -> None:
         self.config = config
@@ -90,7 +93,7 @@ class Keeper:
         # Where Google posts (a proxy in front of the nodes with [service] http); unset, the
         # keeper opens none and stops those there are.
         self.webhook_url: str | None = google.get("webhook_url")
-        self._opened: dict[str, _Opened] = {}
+        self._rechecked = False
         # A tick still running when the next one comes: the next one is skipped.
         self._busy = threading.Lock()
 
@@ -107,66 +110,73 @@ class Keeper:
             self._busy.release()
 
     def _tick(self, now: datetime) -> None:
-        kept: dict[str, list[cursors.Channel]] = {}
-        for channel in cursors.channels(self.store):
-            kept.setdefault(channel.athlete_id, []).append(channel)
-        live = {
-            row.id: row
-            for row in athletes.stored(self.store)
-            if self.webhook_url and "google" in row.settings
-        }
-        made = state.recall_locators(self.store, TRAINING)
-        gone = [i for i in kept if i not in live]
-        rows = [*live.values(), *athletes.settings_of(self.store, gone)] if gone else live.values()
-        for row in rows:
+        if not self._rechecked:
+            made = cursors.recheck(self.store, self.webhook_url, now)
+            if made:
+                log.info("push channels: %d athlete(s) to look at for this address", made)
+            self._rechecked = True
+        for look in cursors.looks(self.store, now, now + RENEW_BEFORE, LOOKS_PER_TICK):
             with observe.counted() as tally:
                 try:
-                    self._keep(row, row.id in live, kept.get(row.id, []), made.get(row.id), now)
-                except ConfigError as exc:  # said at every pass already
-                    log.debug("athlete %s: no push channels: %s", row.id, exc)
+                    said = self._look(look, now)
+                except ConfigError as exc:  # said at every pass already; looked at once changed
+                    log.debug("athlete %s: no push channels: %s", look.id, exc)
+                    said = None
                 except Exception:  # one athlete's trouble must not stop the others'
-                    log.exception("athlete %s: keeping its push channels failed", row.id)
+                    log.exception("athlete %s: keeping its push channels failed", look.id)
+                    said = "keeping its push channels failed"
             if tally["google"]:
                 try:
-                    quota.spent(self.store, row.id, tally["google"], 0, passed=False)
+                    quota.spent(self.store, look.id, tally["google"], 0, passed=False)
                 except Exception:  # the store being down: the minute undercounts a little
-                    log.warning("athlete %s: push channel requests not recorded", row.id)
-        for athlete_id in set(self._opened) - set(live):
-            self._opened.pop(athlete_id).calendars.close()
-        for athlete_id in set(gone) - {row.id for row in rows}:
-            # No settings left to stop them with: they lapse at the server.
-            for channel in kept[athlete_id]:
-                cursors.close_channel(self.store, channel.id)
+                    log.warning("athlete %s: push channel requests not recorded", look.id)
+            self._tell(look, said)
+            cursors.looked(self.store, look, now + RETRY_AFTER if said else None, said)
 
-    def _calendars(self, row: Stored, training: str | None) -> AthleteCalendars:
-        opened = self._opened.get(row.id)
-        if opened is not None and (opened.version, opened.training) == (row.version, training):
-            return opened.calendars
-        if opened is not None:
-            opened.calendars.close()
+    def _tell(self, look: cursors.Look, said: str | None) -> None:
+        """A look's problem at WARNING when it first shows (for the cluster: the last look's
+        is kept with the athlete), at DEBUG while it stands; its end at INFO."""
+        if said is not None and said != look.said:
+            log.warning("athlete %s: push channels: %s; polling goes on", look.id, said)
+        elif said is not None:
+            log.debug("athlete %s: push channels: %s (still)", look.id, said)
+        elif look.said is not None:
+            log.info("athlete %s: push channels: no problem any more", look.id)
+
+    def _look(self, look: cursors.Look, now: datetime) -> str | None:
+        """The athlete's channels as they should be; the first problem met, or None."""
+        row = look.athlete
+        live = (
+            row is not None
+            and not look.removed
+            and self.webhook_url is not None
+            and "google" in row.settings
+        )
+        if row is None or (not live and not look.channels):
+            # No settings left to stop them with: they lapse at the server.
+            for channel in look.channels:
+                cursors.close_channel(self.store, channel.id)
+            return None
         calendars = AthleteCalendars(build(self.config, row), store=self.store, create=False)
-        self._opened[row.id] = _Opened(row.version, training, calendars)
-        return calendars
+        try:
+            return self._keep(calendars, look, live, now)
+        finally:
+            calendars.close()
 
     def _keep(
-        self,
-        row: Stored,
-        live: bool,
-        kept: list[cursors.Channel],
-        training: str | None,
-        now: datetime,
-    ) -> None:
-        calendars = self._calendars(row, training)
-        if live:
-            with contextlib.suppress(SourceError):  # not made yet: its first pass makes it
-                calendars.training()
+        self, calendars: AthleteCalendars, look: cursors.Look, live: bool, now: datetime
+    ) -> str | None:
+        problems: list[str] = []
+        # Opened (never made here), so a removed athlete's channel on it is stopped through it.
+        with contextlib.suppress(SourceError):  # not made yet: its first pass makes it
+            calendars.training()
         followed = calendars.watched()
         wanted = {c.watch_key: c for c in followed} if live else {}
         # Of two on one calendar (a renewal cut short), the one that lasts longer is kept.
-        kept = sorted(kept, key=lambda c: c.expires, reverse=True)
         lasting: set[str] = set()
-        for channel in kept:
-            if not channel.resource_id:  # its watch was cut short (a keeper killed meanwhile)
+        for channel in look.channels:
+            if not channel.resource_id or channel.expires <= now:
+                # Its watch was cut short (a keeper killed meanwhile), or it has ended.
                 cursors.close_channel(self.store, channel.id)
                 continue
             good = (
@@ -177,15 +187,22 @@ class Keeper:
             if good and channel.expires - now > RENEW_BEFORE:
                 lasting.add(channel.calendar_id)
             elif not good:
-                self._stop(channel, wanted.get(channel.calendar_id) or next(iter(followed), None))
+                through = wanted.get(channel.calendar_id) or next(iter(followed), None)
+                problems += self._stop(channel, through)
         for calendar_id, calendar in wanted.items():
             if calendar_id not in lasting:
-                self._open(row.id, calendar, now)
-        for channel in kept:  # renewed: the old ones go once the new ones are open
-            if channel.calendar_id in wanted and channel.calendar_id not in lasting:
-                self._stop(channel, wanted[channel.calendar_id])
+                problems += self._open(look.id, calendar, now)
+        for channel in look.channels:  # renewed: the old ones go once the new ones are open
+            if (
+                channel.resource_id
+                and channel.expires > now
+                and channel.calendar_id in wanted
+                and channel.calendar_id not in lasting
+            ):
+                problems += self._stop(channel, wanted[channel.calendar_id])
+        return problems[0] if problems else None
 
-    def _open(self, athlete_id: str, calendar: Watchable, now: datetime) -> None:
+    def _open(self, athlete_id: str, calendar: Watchable, now: datetime) -> list[str]:
         assert self.webhook_url is not None
         pending = cursors.Channel(
             str(uuid.uuid4()),
@@ -202,29 +219,29 @@ class Keeper:
             opened = calendar.watch(pending.id, self.webhook_url, pending.token, ttl)
         except CalendarError as exc:
             cursors.close_channel(self.store, pending.id)
-            log.warning("athlete %s: no push channel (%s); polling goes on", athlete_id, exc)
-            return
+            return [f"none opened ({exc})"]
         done = replace(pending, resource_id=opened.resource_id, expires=opened.expires)
         cursors.open_channel(self.store, done, now)
         log.info("athlete %s: push channel open on a calendar until %s", athlete_id, done.expires)
+        return []
 
-    def _stop(self, channel: cursors.Channel, calendar: Watchable | None) -> None:
+    def _stop(self, channel: cursors.Channel, calendar: Watchable | None) -> list[str]:
         """Stopped at the server (through any calendar of the athlete's: Google stops a
         channel by its ids), then let go of."""
         if calendar is None:
-            if channel.expires > datetime.now(UTC):
-                return  # nothing to stop it through yet
-        else:
-            try:
-                calendar.unwatch(channel.id, channel.resource_id)
-            except CalendarError as exc:
-                # Kept: the next tick tries again (or it lapses at the server).
-                log.info("athlete %s: stopping a push channel failed (%s)", channel.athlete_id, exc)
-                return
+            # No calendar of the athlete's at its server any more: it lapses there, and its
+            # notifications are refused meanwhile.
+            cursors.close_channel(self.store, channel.id)
+            log.info("athlete %s: push channel left to lapse", channel.athlete_id)
+            return []
+        try:
+            calendar.unwatch(channel.id, channel.resource_id)
+        except CalendarError as exc:
+            # Kept: the next look tries again (or it lapses at the server).
+            return [f"one could not be stopped ({exc})"]
         cursors.close_channel(self.store, channel.id)
         log.info("athlete %s: push channel stopped", channel.athlete_id)
+        return []
 
     def close(self) -> None:
-        for opened in self._opened.values():
-            opened.calendars.close()
-        self._opened.clear()
+        """Nothing held between ticks: each look opens the athlete's calendars and closes them."""

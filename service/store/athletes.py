@@ -4,7 +4,8 @@ version that every change bumps.
 
 The version is what a node compares to see that anything changed (one small query a tick),
 and the fence of an update made from what was read: `put(..., expect=N)` changes nothing when
-someone else changed the athlete since, and says so.
+someone else changed the athlete since, and says so. Every change also makes the athlete due
+for the cluster's channel keeper (channels_due_at), which looks at no one else.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def stored(store: Store, ids: list[str] | None = None) -> list[Stored]:
     if ids is not None:
         query = query.where(Athlete.id.in_(ids))
     with store.session() as s:
-        return [_stored(row) for row in s.scalars(query)]
+        return [of_row(row) for row in s.scalars(query)]
 
 
 def settings_of(store: Store, ids: list[str]) -> list[Stored]:
@@ -66,7 +67,7 @@ def settings_of(store: Store, ids: list[str]) -> list[Stored]:
     channels at its calendar server)."""
     query = select(Athlete).where(Athlete.settings.is_not(None), Athlete.id.in_(ids))
     with store.session() as s:
-        return [_stored(row) for row in s.scalars(query)]
+        return [of_row(row) for row in s.scalars(query)]
 
 
 def one(store: Store, athlete_id: str) -> Stored | None:
@@ -74,7 +75,7 @@ def one(store: Store, athlete_id: str) -> Stored | None:
     return found[0] if found else None
 
 
-def _stored(row: Athlete) -> Stored:
+def of_row(row: Athlete) -> Stored:
     return Stored(
         row.id,
         json.loads(row.settings or "{}"),
@@ -130,6 +131,7 @@ def _put(
                     base_dir=base_dir,
                     version=1,
                     updated_at=now,
+                    channels_due_at=now,
                 )
             )
             return 1
@@ -149,6 +151,7 @@ def _put(
                 version=version + 1,
                 updated_at=now,
                 removed_at=None,
+                channels_due_at=now,
             )
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
@@ -168,6 +171,11 @@ def remove(store: Store, athlete_id: str, now: datetime) -> bool:
                 Athlete.settings.is_not(None),
                 Athlete.removed_at.is_(None),
             )
-            .values(removed_at=now, updated_at=now, version=Athlete.version + 1)
+            .values(
+                removed_at=now,
+                updated_at=now,
+                version=Athlete.version + 1,
+                channels_due_at=now,
+            )
         )
         return bool(done.rowcount == 1)  # type: ignore[attr-defined]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from service.store.database import Store
 from service.store.models import Athlete, Calendar
+from service.store.records import TRAINING
 
 
 def claim(store: Store, athlete_id: str, role: str, locator: str, replacing: str | None) -> str:
@@ -23,7 +24,8 @@ def claim(store: Store, athlete_id: str, role: str, locator: str, replacing: str
     with store.session() as s, s.begin():
         athlete = s.get(Athlete, athlete_id, with_for_update=True)
         if athlete is None:
-            s.add(Athlete(id=athlete_id, created_at=datetime.now(UTC)))
+            athlete = Athlete(id=athlete_id, created_at=datetime.now(UTC))
+            s.add(athlete)
             s.flush()
         rows = s.scalars(
             select(Calendar)
@@ -36,4 +38,6 @@ def claim(store: Store, athlete_id: str, role: str, locator: str, replacing: str
         row = rows[0] if rows else Calendar(athlete_id=athlete_id, role=role)
         row.locator, row.updated_at = locator, datetime.now(UTC)
         s.add(row)
+        if role == TRAINING:  # a calendar to watch: the channel keeper looks at the athlete
+            athlete.channels_due_at = row.updated_at
         return locator

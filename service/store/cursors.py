@@ -14,12 +14,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam, delete, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from service.store import athletes
 from service.store.database import Store
 from service.store.models import Athlete, CalendarState, PushChannel, QuietPass
-from service.store.records import Held, Quiet, Report
+from service.store.records import Held, Quiet, Report, Stored
 
 # Every pass of a new process asks these two, a quiet one little else: Core statements made
 # once, not the ORM.
@@ -134,23 +145,20 @@ class Channel:
     expires: datetime
 
 
+def _channel(r: PushChannel) -> Channel:
+    return Channel(r.id, r.athlete_id, r.calendar_id, r.resource_id, r.token, r.address, r.expires)
+
+
 def channels(store: Store) -> list[Channel]:
     with store.session() as s:
-        return [
-            Channel(r.id, r.athlete_id, r.calendar_id, r.resource_id, r.token, r.address, r.expires)
-            for r in s.scalars(select(PushChannel).order_by(PushChannel.expires))
-        ]
+        return [_channel(r) for r in s.scalars(select(PushChannel).order_by(PushChannel.expires))]
 
 
 def channel(store: Store, channel_id: str) -> Channel | None:
     """The stored channel of this id (any process may have opened it), or None."""
     with store.session() as s:
         r = s.get(PushChannel, channel_id)
-        if r is None:
-            return None
-        return Channel(
-            r.id, r.athlete_id, r.calendar_id, r.resource_id, r.token, r.address, r.expires
-        )
+        return None if r is None else _channel(r)
 
 
 def open_channel(store: Store, channel: Channel, now: datetime) -> None:
@@ -166,3 +174,102 @@ def open_channel(store: Store, channel: Channel, now: datetime) -> None:
 def close_channel(store: Store, channel_id: str) -> None:
     with store.session() as s, s.begin():
         s.execute(delete(PushChannel).where(PushChannel.id == channel_id))
+
+
+# -- what the cluster's channel keeper looks at (service.daemon.channels) ----------------------
+
+
+@dataclass(frozen=True)
+class Look:
+    """An athlete the channel keeper looks at, as the store holds it now."""
+
+    id: str
+    athlete: Stored | None  # its settings; None for a row no settings were ever stored in
+    removed: bool
+    due: datetime | None  # as read: what the look's outcome is stored over
+    said: str | None  # the problem the last look had
+    channels: tuple[Channel, ...]  # the one that lasts longest first
+
+
+def looks(store: Store, now: datetime, soon: datetime, limit: int) -> list[Look]:
+    """The athletes with something for the keeper to do, `limit` at most: those due (changed,
+    a training calendar made, a failed look to try again) and those with a channel ending
+    before `soon` (not while a failed look waits). Four indexed queries, however many
+    athletes there are."""
+    due = (
+        select(Athlete.id)
+        .where(Athlete.channels_due_at <= now)
+        .order_by(Athlete.channels_due_at)
+        .limit(limit)
+    )
+    waiting = and_(Athlete.channels_due_at.is_not(None), Athlete.channels_due_at > now)
+    ending = (
+        select(PushChannel.athlete_id)
+        .join(Athlete, Athlete.id == PushChannel.athlete_id)
+        .where(PushChannel.expires <= soon, ~waiting)
+        .distinct()
+        .limit(limit)
+    )
+    with store.session() as s:
+        ids = list(dict.fromkeys([*s.scalars(due), *s.scalars(ending)]))[:limit]
+        if not ids:
+            return []
+        kept: dict[str, list[Channel]] = {}
+        query = select(PushChannel).where(PushChannel.athlete_id.in_(ids))
+        for r in s.scalars(query.order_by(PushChannel.expires.desc(), PushChannel.id)):
+            kept.setdefault(r.athlete_id, []).append(_channel(r))
+        return [
+            Look(
+                row.id,
+                athletes.of_row(row) if row.settings is not None else None,
+                row.removed_at is not None,
+                row.channels_due_at,
+                row.channels_said,
+                tuple(kept.get(row.id, ())),
+            )
+            for row in s.scalars(select(Athlete).where(Athlete.id.in_(ids)).order_by(Athlete.id))
+        ]
+
+
+def looked(store: Store, look: Look, due: datetime | None, said: str | None) -> None:
+    """The keeper's look at the athlete is over: look again at `due` (None: when something
+    changes), with `said` its problem. Nothing is stored over a change made meanwhile (the
+    athlete changed, its training calendar made): it stays due."""
+    if (due, said) == (look.due, look.said):
+        return
+    with store.session() as s, s.begin():
+        s.execute(
+            update(Athlete)
+            .where(Athlete.id == look.id, Athlete.channels_due_at.is_not_distinct_from(look.due))
+            .values(channels_due_at=due, channels_said=said)
+        )
+
+
+def recheck(store: Store, address: str | None, now: datetime) -> int:
+    """Due now (unless due already): athletes with a channel posting to another address than
+    `address`, and, with an address, athletes on Google that have no channel posting there.
+    What a keeper starting with a config other than the last one's finds to do; one query of
+    every athlete, run once per process. How many were made due."""
+    elsewhere = select(PushChannel.athlete_id)
+    if address is not None:
+        elsewhere = elsewhere.where(PushChannel.address != address)
+    which: ColumnElement[bool] = Athlete.id.in_(elsewhere)
+    if address is not None:
+        there = exists().where(PushChannel.athlete_id == Athlete.id, PushChannel.address == address)
+        # The settings' JSON naming a google table (a false match costs one look, no request).
+        which = or_(
+            which,
+            and_(
+                Athlete.settings.like('%"google"%'),
+                Athlete.removed_at.is_(None),
+                ~there,
+            ),
+        )
+    with store.session() as s, s.begin():
+        done = s.execute(
+            update(Athlete)
+            .where(Athlete.channels_due_at.is_(None), which)
+            .values(channels_due_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(done.rowcount)  # type: ignore[attr-defined]

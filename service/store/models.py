@@ -72,6 +72,12 @@ class Athlete(Base):
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
     # Set by `racecal athlete remove`: no more passes; what the store holds of it is kept.
     removed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # When the cluster's channel keeper (service.daemon.channels) looks at the athlete's push
+    # channels next; None: nothing to do until something changes. Set by every change above,
+    # by a training calendar made, and by a look that failed (tried again later).
+    channels_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None, index=True)
+    # The problem the keeper's last look had (warned of once per change, not every look).
+    channels_said: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Calendar(Base):
@@ -265,14 +271,17 @@ class PushChannel(Base):
     __tablename__ = "push_channels"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    athlete_id: Mapped[str] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    athlete_id: Mapped[str] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
     # The calendar it follows (the connector's watch_key) and the server's id for it.
     calendar_id: Mapped[str] = mapped_column(Text)
     resource_id: Mapped[str] = mapped_column(Text)
     # The secret a notification must carry, and where the server posts them.
     token: Mapped[str] = mapped_column(Text)
     address: Mapped[str] = mapped_column(Text)
-    expires: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Indexed: the keeper's tick reads the channels near their end, not all of them.
+    expires: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
 
 
 class FeedToken(Base):

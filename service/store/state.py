@@ -41,6 +41,7 @@ from service.store.models import (
     SyncRun,
 )
 from service.store.records import (
+    TRAINING,
     Edit,
     Managed,
     RaceNews,
@@ -437,8 +438,10 @@ def recall_locators(store: Store, role: str) -> dict[str, str]:
 
 def remember_locator(store: Store, athlete_id: str, role: str, locator: str) -> None:
     with store.session() as s, s.begin():
-        if s.get(Athlete, athlete_id) is None:
-            s.add(Athlete(id=athlete_id, created_at=datetime.now(UTC)))
+        athlete = s.get(Athlete, athlete_id)
+        if athlete is None:
+            athlete = Athlete(id=athlete_id, created_at=datetime.now(UTC))
+            s.add(athlete)
             s.flush()
         row = s.scalars(
             select(Calendar).where(Calendar.athlete_id == athlete_id, Calendar.role == role)
@@ -446,6 +449,8 @@ def remember_locator(store: Store, athlete_id: str, role: str, locator: str) -> 
         row = row or Calendar(athlete_id=athlete_id, role=role)
         row.locator, row.updated_at = locator, datetime.now(UTC)
         s.add(row)
+        if role == TRAINING:  # a calendar to watch: the channel keeper looks at the athlete
+            athlete.channels_due_at = row.updated_at
 
 
 def athletes_needing_reauth(store: Store) -> int:

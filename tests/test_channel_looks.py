@@ -1,0 +1,194 @@
+"""The cluster's channel keeper looks only at athletes with something to do (real PostgreSQL,
+the local Google Calendar server, the keeper's ticks run here with the time they are given):
+one added gets a channel, its training calendar made gets one, one near its end is renewed and
+one removed has its channels stopped; a tick over athletes that all hold fresh channels sends
+Google nothing, and the statements it sends the store are as many for 200 athletes as for 10."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+
+from service.config.load import Config, load_config
+from service.daemon.channels import Keeper
+from service.store import athletes, claims, cursors
+from service.store.database import Store
+from service.store.records import TRAINING
+from tests.fakes.google_calendar import FakeGoogleCalendar
+
+HOOK = "https://racecal.example/google/notify"
+
+
+class World:
+    """A config of Google athletes on the local server, their tokens and a store."""
+
+    def __init__(self, fake: FakeGoogleCalendar, folder: Path, pg_url: str) -> None:
+        self.fake = fake
+        self.folder = folder
+        path = folder / "config.toml"
+        path.write_text(
+            f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
+            f'[google]\napi_endpoint = "{fake.url}/"\ntoken_uri = "{fake.url}/token"\n'
+            f'webhook_url = "{HOOK}"\n'
+        )
+        self.config: Config = load_config(path, env={})
+        self.store = Store.open(pg_url)
+        self.store.upgrade()
+        (folder / "tokens").mkdir(mode=0o700)
+
+    def add(self, athlete_id: str, now: datetime) -> None:
+        token = self.folder / "tokens" / f"{athlete_id}.json"
+        token.write_text(
+            json.dumps(
+                {
+                    "refresh_token": f"user:{athlete_id}",
+                    "token_uri": f"{self.fake.url}/token",
+                    "client_id": "racecal-test.apps.googleusercontent.com",
+                    "client_secret": "not-a-secret",
+                }
+            )
+        )
+        os.chmod(token, 0o600)
+        settings: dict[str, Any] = {
+            "id": athlete_id,
+            "timezone": "Europe/Berlin",
+            "run_days": ["mon", "tue", "thu", "sat", "sun"],
+            "long_run_day": "sun",
+            "weekly_km": 45,
+            "easy_pace": "5:45",
+            "google": {
+                "races": ["primary"],
+                "busy": ["primary"],
+                "training": "Training",
+                "token_file": f"tokens/{athlete_id}.json",
+                "retry_seconds": 0,
+            },
+        }
+        athletes.put(self.store, athlete_id, settings, "cli", str(self.folder), now)
+
+    def keeper(self) -> Keeper:
+        return Keeper(self.config, self.store)
+
+    def at_server(self, athlete_id: str) -> set[str]:
+        """The athlete's stored channels open at the server."""
+        there = {c.id for c in self.fake.channels()}
+        return {c.id for c in cursors.channels(self.store) if c.athlete_id == athlete_id} & there
+
+    def requests(self) -> int:
+        return len(self.fake.log)
+
+
+@pytest.fixture
+def world(tmp_path: Path, pg_url: str) -> Iterator[World]:
+    with FakeGoogleCalendar() as fake:
+        made = World(fake, tmp_path, pg_url)
+        yield made
+        made.store.engine.dispose()
+
+
+class Statements:
+    """The statements the store's engine sends while counting."""
+
+    def __init__(self, store: Store) -> None:
+        self.sent: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args: Any) -> None:
+        self.sent.append(str(args[2]))
+
+
+def test_a_tick_looks_only_at_athletes_with_something_to_do(world: World) -> None:
+    now = datetime.now(UTC)
+    world.add("alex", now)
+    world.add("bea", now)
+    keeper = world.keeper()
+    keeper._tick(now)
+    # One channel each, on the race and busy calendar; no training calendar yet.
+    assert len(world.at_server("alex")) == len(world.at_server("bea")) == 1
+
+    before = world.requests()
+    keeper._tick(now + timedelta(seconds=10))
+    assert world.requests() == before  # nothing to do: nothing asked
+
+    # Alex's first pass makes the training calendar: a channel on it at the next tick, and
+    # nothing asked for bea.
+    training = world.fake.add_calendar("Training", user="alex")
+    claims.claim(world.store, "alex", TRAINING, training, None)
+    keeper._tick(now + timedelta(seconds=20))
+    assert len(world.at_server("alex")) == 2
+    assert {c.calendar_id for c in cursors.channels(world.store)} == {"primary", training}
+    watched = [e for e in world.fake.log[before:] if e.path.endswith("/watch")]
+    assert len(watched) == 1
+
+    # Near their end (less than a day left; the server's clock is real, so the store is told):
+    # each renewed, the old ones stopped at the server.
+    old = {c.id for c in world.fake.channels()}
+    with world.store.engine.begin() as c:
+        c.execute(text("UPDATE push_channels SET expires = now() + interval '12 hours'"))
+    later = now + timedelta(seconds=30)
+    keeper._tick(later)
+    assert len(world.at_server("alex")) == 2
+    assert len(world.at_server("bea")) == 1
+    assert not old & {c.id for c in world.fake.channels()}
+    before = world.requests()
+    keeper._tick(later + timedelta(seconds=10))
+    assert world.requests() == before
+
+    # Removed: its channel stopped at the server at the next tick, alex's left alone.
+    athletes.remove(world.store, "bea", later)
+    kept = world.at_server("alex")
+    keeper._tick(later + timedelta(seconds=20))
+    assert world.at_server("bea") == set()
+    assert {c.id for c in world.fake.channels()} == kept  # alex's only, left alone
+    assert not [c for c in cursors.channels(world.store) if c.athlete_id == "bea"]
+
+
+def _roster(world: World, n: int, now: datetime) -> None:
+    """n Google athletes, each with a training calendar and a fresh channel on each of its
+    calendars, as a keeper's clean look leaves them (nothing due)."""
+    for i in range(n):
+        athlete_id = f"a{i:04d}"
+        world.add(athlete_id, now)
+        claims.claim(world.store, athlete_id, TRAINING, f"training-{athlete_id}", None)
+        for calendar_id in ("primary", f"training-{athlete_id}"):
+            channel = cursors.Channel(
+                f"{athlete_id}-{calendar_id}",
+                athlete_id,
+                calendar_id,
+                f"r-{athlete_id}-{calendar_id}",
+                "secret",
+                HOOK,
+                now + timedelta(days=6),
+            )
+            cursors.open_channel(world.store, channel, now)
+    with world.store.engine.begin() as c:
+        c.execute(text("UPDATE athletes SET channels_due_at = NULL"))
+
+
+@pytest.mark.parametrize("n", [10, 200])
+def test_a_tick_over_fresh_channels_costs_the_same_for_any_roster(world: World, n: int) -> None:
+    now = datetime.now(UTC)
+    _roster(world, n, now)
+    counted = Statements(world.store)
+    keeper = world.keeper()
+    started = time.perf_counter()
+    keeper._tick(now)  # a keeper's first tick in its process: the address checked once
+    first = len(counted.sent)
+    keeper._tick(now + timedelta(seconds=10))
+    took = (time.perf_counter() - started) / 2
+    second = len(counted.sent) - first
+    print(f"{n} athletes: {first} and {second} statements, {took * 1e3:.1f} ms a tick")
+    assert world.requests() == 0  # no calendar opened: no token asked, no channel
+    with world.store.engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM quota_minutes")).scalar_one() == 0
+    # Statements per tick, whatever the roster: the due athletes, those whose channels end.
+    assert (first, second) == (3, 2), counted.sent
+    assert len(cursors.channels(world.store)) == 2 * n
