@@ -2,11 +2,13 @@
 the local Google Calendar server, the keeper's ticks run here with the time they are given):
 one added gets a channel, its training calendar made gets one, one near its end is renewed and
 one removed has its channels stopped; a tick over athletes that all hold fresh channels sends
-Google nothing, and the statements it sends the store are as many for 200 athletes as for 10."""
+Google nothing, and the statements it sends the store are as many for 200 athletes as for 10.
+An athlete whose token Google revoked is warned of once (for the cluster), not every tick."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -18,7 +20,7 @@ import pytest
 from sqlalchemy import event, text
 
 from service.config.load import Config, load_config
-from service.daemon.channels import Keeper
+from service.daemon.channels import RETRY_AFTER, Keeper
 from service.store import athletes, claims, cursors
 from service.store.database import Store
 from service.store.records import TRAINING
@@ -192,3 +194,54 @@ def test_a_tick_over_fresh_channels_costs_the_same_for_any_roster(world: World, 
     # Statements per tick, whatever the roster: the due athletes, those whose channels end.
     assert (first, second) == (3, 2), counted.sent
     assert len(cursors.channels(world.store)) == 2 * n
+
+
+def _said(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == level]
+
+
+def test_a_revoked_token_is_warned_of_once_while_it_stands(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="racecal.push")
+    now = datetime.now(UTC)
+    world.add("alex", now)
+    world.fake.revoke()  # the token endpoint answers invalid_grant, the API 401
+    keeper = world.keeper()
+    keeper._tick(now)
+    [warned] = _said(caplog, logging.WARNING)
+    assert "alex" in warned
+    assert "refused the stored authorization" in warned
+    caplog.clear()
+
+    # Not looked at again every tick: polling goes on, and a look waits RETRY_AFTER.
+    asked = world.requests()
+    for n in range(1, 6):
+        keeper._tick(now + timedelta(seconds=10 * n))
+    assert world.requests() == asked
+    assert _said(caplog, logging.DEBUG) == []
+
+    # Looked at again later, on this node and on another: said at DEBUG only.
+    keeper._tick(now + RETRY_AFTER + timedelta(seconds=1))
+    world.keeper()._tick(now + 2 * RETRY_AFTER + timedelta(seconds=2))
+    assert world.requests() > asked
+    assert _said(caplog, logging.WARNING) == []
+    assert len([m for m in _said(caplog, logging.DEBUG) if "(still)" in m]) == 2
+    assert world.at_server("alex") == set()
+    caplog.clear()
+
+    # Granted again: the channel opens at the next look, and the problem's end is said.
+    world.fake.revoke(False)
+    keeper._tick(now + 3 * RETRY_AFTER + timedelta(seconds=3))
+    assert len(world.at_server("alex")) == 1
+    assert any("no problem any more" in m for m in _said(caplog, logging.INFO))
+    caplog.clear()
+
+    # Revoked again, found when the channel is renewed: warned of again, once.
+    world.fake.revoke()
+    with world.store.engine.begin() as c:
+        c.execute(text("UPDATE push_channels SET expires = now() + interval '12 hours'"))
+    later = now + 4 * RETRY_AFTER
+    keeper._tick(later)
+    keeper._tick(later + RETRY_AFTER + timedelta(seconds=1))
+    assert len(_said(caplog, logging.WARNING)) == 1
