@@ -265,8 +265,9 @@ def test_compose_runs_racecal_with_postgresql_and_no_password_in_it() -> None:
 
 def test_compose_worker_runs_the_queue_beside_no_daemon() -> None:
     """The worker service: racecal's image running `racecal worker` on the same PostgreSQL with
-    executor procrastinate, left out of a plain `up` (its profile), with no port, so that
-    --scale worker=N starts N; the header says to scale the daemon to 0 beside it."""
+    executor procrastinate, left out of a plain `up` (its profile), its endpoint and /healthz
+    check on the container port with no host port, so that --scale worker=N starts N; the
+    header says to scale the daemon to 0 beside it and to put a proxy in front."""
     text = COMPOSE.read_text(encoding="utf-8")
     services = yaml.safe_load(text)["services"]
     racecal, worker = services["racecal"], services["worker"]
@@ -289,9 +290,22 @@ def test_compose_worker_runs_the_queue_beside_no_daemon() -> None:
     assert (config.service.executor, config.service.database_url) == ("procrastinate", url)
     assert worker["depends_on"]["db"]["condition"] == "service_healthy"
     assert "ports" not in worker  # a published port would stop a second replica
-    assert worker["healthcheck"] == {"disable": True}  # no /healthz on a worker
+    node_endpoint(worker, racecal)
     assert {v.split(":")[1] for v in worker["volumes"]} == {"/etc/racecal", "/var/lib/racecal"}
     assert "--profile scale up -d --build --scale racecal=0 --scale worker=" in text
+    assert "forwarding to worker:8765" in text
+
+
+def node_endpoint(worker: dict[str, Any], racecal: dict[str, Any]) -> None:
+    """A worker node serves its endpoint on the image's port, as the racecal service does, on
+    the compose network only (exposed, not published), and is checked on /healthz there with
+    the racecal service's check (the image's HEALTHCHECK, run for real above)."""
+    (exposed,) = args_of("EXPOSE")
+    assert worker["environment"]["RACECAL_HTTP"] == f"0.0.0.0:{exposed}"
+    assert [str(p) for p in worker["expose"]] == [exposed]
+    assert worker["healthcheck"] == racecal["healthcheck"]
+    assert worker["healthcheck"]["test"] == ["CMD", *healthcheck_command()]
+    assert f"127.0.0.1:{exposed}/healthz" in " ".join(worker["healthcheck"]["test"])
 
 
 def started_by_health(services: dict[str, Any]) -> None:
@@ -399,10 +413,13 @@ def test_compose_renders_the_healthchecked_start(tmp_path: Path) -> None:
     # The worker (its profile asked for), on the same database with the queue's executor.
     worker = services["worker"]
     assert worker["command"] == ["worker"]
+    (exposed,) = args_of("EXPOSE")
     assert worker["environment"] == {
         "RACECAL_DATABASE_URL": url,
         "RACECAL_EXECUTOR": "procrastinate",
+        "RACECAL_HTTP": f"0.0.0.0:{exposed}",
     }
     assert worker["depends_on"]["db"]["condition"] == "service_healthy"
     assert "ports" not in worker
+    node_endpoint(worker, services["racecal"])
     assert worker["image"] == services["racecal"]["image"]

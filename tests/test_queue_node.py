@@ -1,6 +1,7 @@
 """`racecal worker` with [service] http as a full node (real PostgreSQL, real worker processes,
-real files): its /healthz names it, a Google notification posted to it notes a change that
-leads to one pass through the queue (a storm to one or two), and a saved race file does too."""
+real files): its /healthz names it (and the compose worker service's healthcheck passes on it),
+a Google notification posted to it notes a change that leads to one pass through the queue (a
+storm to one or two), and a saved race file does too."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import text
 
 from service.store import cursors
@@ -143,6 +145,14 @@ def test_the_node_answers_healthz_naming_itself(node: Node) -> None:
     assert (health["status"], health["queue"], health["store"]) == ("ok", "ok", "ok")
     status, body = node.get("/readyz")
     assert status == 200, body
+    # The compose worker service's healthcheck, run against this node's port: it passes.
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
+    check = compose["services"]["worker"]["healthcheck"]["test"]
+    assert check[:2] == ["CMD", "python"]
+    code = check[-1].replace("127.0.0.1:8765", node.base.removeprefix("http://"))
+    assert code != check[-1]
+    done = subprocess.run([sys.executable, *check[2:-1], code], timeout=30, check=False)
+    assert done.returncode == 0
     status, body = node.get("/metrics")
     assert status == 200
     # The passes this worker ran are counted in its figures.
