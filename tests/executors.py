@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Protocol
 
 import procrastinate
+import psycopg_pool
 
 from connectors.base import CalendarConnector
 from service.calendars import AthleteCalendars
@@ -97,6 +98,7 @@ class Queued(Embedded):
         self.told: list[PassResult] = []
         # One event loop for the test's passes, the app's connections open on it throughout.
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.pool: psycopg_pool.AsyncConnectionPool | None = None
         # What the procrastinate round added to the suite's own time (seconds, all passes).
         self.spent = 0.0
 
@@ -111,8 +113,14 @@ class Queued(Embedded):
         # Polled hourly: a pass runs for the change a suite's pass notes, none by time.
         self.worker = queue.Worker(config, store, 3600, name="suite", on_pass=self.told.append)
         self.app = queue.make_app(self.worker)
+        # Few connections: the suites share the server with everything else the machine runs.
+        pool = psycopg_pool.AsyncConnectionPool(
+            queue.conninfo(self.url), min_size=1, max_size=2, open=False
+        )
+        self.pool = pool
         self.loop = asyncio.new_event_loop()
-        self.loop.run_until_complete(self.app.open_async())
+        self.loop.run_until_complete(pool.open(wait=True))
+        self.loop.run_until_complete(self.app.open_async(pool))
 
     def run_pass(
         self,
@@ -159,11 +167,12 @@ class Queued(Embedded):
             wait=False,
             delete_jobs="successful",
             install_signal_handlers=False,
+            listen_notify=False,  # no job to wait for: it stops when the queue is empty
         )
 
     def close(self) -> None:
-        if self.loop is not None and self.app is not None:
-            self.loop.run_until_complete(self.app.close_async())
+        if self.loop is not None and self.pool is not None:
+            self.loop.run_until_complete(self.pool.close())
             self.loop.close()
         if self.worker is not None:
             self.worker.close()

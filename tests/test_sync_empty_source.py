@@ -1,7 +1,8 @@
 """A race or busy source that suddenly reads empty is a fault, not the athlete deleting every
 race (seen: a truncated race file silently replaced the race plan with an offseason plan,
 "80 created, 73 deleted" at INFO, no warning). Real .ics files, the store on SQLite and
-PostgreSQL, and the CLI a person uses to confirm."""
+PostgreSQL, each pass in process or through the procrastinate queue, and the CLI a person uses
+to confirm."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ import pytest
 from service.config.load import AthleteConfig
 from service.store import state
 from service.store.database import Store
-from service.sync.engine import run_pass
 from service.views.status import athlete_status
-from tests.support import example_store, example_workspace
+from tests.executors import Embedded, Passes
+from tests.support import example_workspace
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2027, 1, 11, 5, 0, tzinfo=BERLIN)
@@ -29,8 +30,8 @@ EMPTY = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\
 
 
 @pytest.fixture
-def setup(tmp_path: Path, store_url: str) -> tuple[Store, AthleteConfig]:
-    return example_store(tmp_path, store_url)
+def setup(tmp_path: Path, stores_and_executors: Embedded) -> tuple[Store, AthleteConfig, Passes]:
+    return (*stores_and_executors.example(tmp_path), stores_and_executors.run_pass)
 
 
 def training(entry: AthleteConfig) -> dict[str, tuple[str, str]]:
@@ -53,7 +54,7 @@ def drop_races(entry: AthleteConfig, keep: int) -> None:
 
 
 def test_race_calendar_that_reads_empty_keeps_the_race_plan(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     assert run_pass(store, entry, NOW).created > 60
     before = training(entry)
     original = entry.race_ics[0].read_bytes()
@@ -79,7 +80,7 @@ def test_race_calendar_that_reads_empty_keeps_the_race_plan(setup) -> None:  # t
 
 
 def test_truncated_race_file_is_taken_once_the_athlete_accepts(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     entry.race_ics[0].write_bytes(EMPTY)
     assert run_pass(store, entry, NOW + timedelta(minutes=5)).held
@@ -95,7 +96,7 @@ def test_truncated_race_file_is_taken_once_the_athlete_accepts(setup) -> None:  
 
 
 def test_empty_source_is_taken_after_a_day(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     entry.race_ics[0].write_bytes(EMPTY)
     assert run_pass(store, entry, NOW + timedelta(hours=1)).held
@@ -104,7 +105,7 @@ def test_empty_source_is_taken_after_a_day(setup) -> None:  # type: ignore[no-un
 
 
 def test_busy_calendar_that_reads_empty_keeps_the_placements(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     before = training(entry)
     entry.busy_ics[0].write_bytes(EMPTY)
@@ -115,7 +116,7 @@ def test_busy_calendar_that_reads_empty_keeps_the_placements(setup) -> None:  # 
 
 
 def test_removing_one_race_of_several_replans_at_once(setup) -> None:  # type: ignore[no-untyped-def]
-    store, entry = setup
+    store, entry, run_pass = setup
     run_pass(store, entry, NOW)
     drop_races(entry, keep=2)
     result = run_pass(store, entry, NOW + timedelta(minutes=5))
