@@ -20,10 +20,9 @@ from service.config.service_table import ServiceConfig
 
 KEYS, LOGIN, WEB = "secret keys", "admin login", "web onboarding"
 # The address /connect/google starts at (service.daemon.connect.START_PATH, not imported:
-# that would need the Google extra for a doctor run without it).
+# doctor needs none of the endpoint).
 START_PATH = "/connect/google"
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
-EXTRA = "the cryptography package is missing: pip install 'racecal[google]'"
 
 
 def onboarding(config: Config, env: Mapping[str, str]) -> Iterator[Check]:
@@ -47,10 +46,8 @@ def _keys(service: ServiceConfig, env: Mapping[str, str]) -> Check:
             "secret_key_env: a token granted on the web cannot be sealed; "
             "'racecal secrets new-key' makes a key file",
         )
-    try:
-        from service.store import secrets  # noqa: PLC0415 (the google extra)
-    except ImportError:
-        return Check("fail", KEYS, EXTRA)
+    from service.store import secrets  # noqa: PLC0415 (only with the keys configured)
+
     try:
         sealer = secrets.sealer(service.secret_key_file, service.secret_key_env, env)
     except secrets.SecretError as exc:
@@ -68,11 +65,9 @@ def _login(service: ServiceConfig, env: Mapping[str, str]) -> Check:
             "none (service.admin_token_file or admin_token_env): whoever reaches the endpoint "
             "sees every athlete's page and /metrics",
         )
-    try:
-        from service.daemon.login import admin_token  # noqa: PLC0415 (the google extra)
-        from service.store.secrets import SecretError  # noqa: PLC0415
-    except ImportError:
-        return Check("fail", LOGIN, EXTRA)
+    from service.daemon.login import admin_token  # noqa: PLC0415 (only with a login)
+    from service.store.secrets import SecretError  # noqa: PLC0415
+
     try:
         admin_token(service, env)
     except SecretError as exc:

@@ -40,10 +40,10 @@ def new_key(config: str | None) -> None:
         service = load_config(config_path(config)).service
     except ConfigError as exc:
         fail(str(exc))
-    if service.secret_key_file is None:
-        click.echo(secrets.new_key())
-        return
     try:
+        if service.secret_key_file is None:
+            click.echo(secrets.new_key())
+            return
         secrets.add_key(service.secret_key_file)
     except (secrets.SecretError, OSError) as exc:
         fail(str(exc))

@@ -17,8 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet, MultiFernet
+
+# `cryptography` comes with the google extra and is imported when keys are read: the service,
+# `racecal athlete` and the endpoint's login import this module on an install without it.
+MISSING = "the cryptography package is missing: pip install 'racecal[google]'"
 
 
 class SecretError(RuntimeError):
@@ -43,6 +49,8 @@ class Sealer:
     def open(self, sealed: str, ttl: int | None = None, at: datetime | None = None) -> str:
         """The plain text; with `ttl`, only when it was sealed at most that many seconds before
         the moment `at` (now when None)."""
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415 (see MISSING)
+
         try:
             if ttl is not None and at is not None:
                 opened = self.keys.decrypt_at_time(sealed.encode(), ttl, int(at.timestamp()))
@@ -56,6 +64,8 @@ class Sealer:
 
     def reseal(self, sealed: str) -> str:
         """The secret sealed again with the newest key (unchanged when it already is)."""
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415 (see MISSING)
+
         try:
             return self.keys.rotate(sealed.encode()).decode()
         except InvalidToken:
@@ -63,11 +73,20 @@ class Sealer:
 
 
 def new_key() -> str:
-    return Fernet.generate_key().decode()
+    return _fernet()[0].generate_key().decode()
+
+
+def _fernet() -> tuple[type[Fernet], type[MultiFernet]]:
+    try:
+        from cryptography.fernet import Fernet, MultiFernet  # noqa: PLC0415 (see MISSING)
+    except ImportError:
+        raise SecretError(MISSING) from None
+    return Fernet, MultiFernet
 
 
 def parse(text: str, where: str) -> Sealer:
     """Keys one a line, newest first; blank lines and # comments are skipped."""
+    one, many = _fernet()
     lines = [line.strip() for line in text.splitlines()]
     keys = [line for line in lines if line and not line.startswith("#")]
     if not keys:
@@ -75,14 +94,14 @@ def parse(text: str, where: str) -> Sealer:
     fernets = []
     for number, key in enumerate(keys, 1):
         try:
-            fernets.append(Fernet(key))
+            fernets.append(one(key))
         except ValueError:
             # The key itself is never echoed: it is the secret.
             raise SecretError(
                 f"{where}: key {number} is not a Fernet key (32 url-safe base64 bytes); "
                 "make one with 'racecal secrets new-key'"
             ) from None
-    return Sealer(MultiFernet(fernets), where)
+    return Sealer(many(fernets), where)
 
 
 def read_key_file(path: Path) -> str:
