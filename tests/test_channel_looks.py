@@ -245,3 +245,41 @@ def test_a_revoked_token_is_warned_of_once_while_it_stands(
     keeper._tick(later)
     keeper._tick(later + RETRY_AFTER + timedelta(seconds=1))
     assert len(_said(caplog, logging.WARNING)) == 1
+
+
+def test_a_keeper_with_a_new_address_moves_the_channels_there(world: World) -> None:
+    """Workers restarted on a config with another webhook_url: a keeper's first tick makes
+    due the athletes whose channels post elsewhere and those with none posting where it says
+    (added while no address was set), opens theirs there and stops the old ones."""
+    now = datetime.now(UTC)
+    world.add("alex", now)
+    world.keeper()._tick(now)
+    [old] = world.at_server("alex")
+
+    def keeper(address: str | None) -> Keeper:
+        path = world.folder / f"config-{address is not None}.toml"
+        written = world.config.path.read_text()
+        line = f'webhook_url = "{address}"\n' if address else ""
+        path.write_text(written.replace(f'webhook_url = "{HOOK}"\n', line))
+        return Keeper(load_config(path, env={}), world.store)
+
+    moved = "https://other.example/google/notify"
+    keeper(moved)._tick(now + timedelta(seconds=10))
+    assert len(world.at_server("alex")) == 1
+    assert old not in {c.id for c in world.fake.channels()}
+    assert {c.address for c in world.fake.channels()} == {moved}
+
+    # No address: every channel stopped; one added meanwhile gets none, and is not due after.
+    world.add("bea", now)
+    keeper(None)._tick(now + timedelta(seconds=20))
+    assert world.fake.channels() == []
+    assert cursors.channels(world.store) == []
+
+    # An address again: both get their channel at the first tick, then nothing is asked.
+    back = keeper(HOOK)
+    back._tick(now + timedelta(seconds=30))
+    assert len(world.at_server("alex")) == len(world.at_server("bea")) == 1
+    assert {c.address for c in cursors.channels(world.store)} == {HOOK}
+    asked = world.requests()
+    back._tick(now + timedelta(seconds=40))
+    assert world.requests() == asked

@@ -174,6 +174,7 @@ class Keeper:
         wanted = {c.watch_key: c for c in followed} if live else {}
         # Of two on one calendar (a renewal cut short), the one that lasts longer is kept.
         lasting: set[str] = set()
+        ending: list[cursors.Channel] = []  # good but near its end: renewed
         for channel in look.channels:
             if not channel.resource_id or channel.expires <= now:
                 # Its watch was cut short (a keeper killed meanwhile), or it has ended.
@@ -186,19 +187,20 @@ class Keeper:
             )
             if good and channel.expires - now > RENEW_BEFORE:
                 lasting.add(channel.calendar_id)
-            elif not good:
+            elif good:
+                ending.append(channel)
+            else:
                 through = wanted.get(channel.calendar_id) or next(iter(followed), None)
                 problems += self._stop(channel, through)
+        renewed: set[str] = set()
         for calendar_id, calendar in wanted.items():
             if calendar_id not in lasting:
-                problems += self._open(look.id, calendar, now)
-        for channel in look.channels:  # renewed: the old ones go once the new ones are open
-            if (
-                channel.resource_id
-                and channel.expires > now
-                and channel.calendar_id in wanted
-                and channel.calendar_id not in lasting
-            ):
+                failed = self._open(look.id, calendar, now)
+                problems += failed
+                if not failed:
+                    renewed.add(calendar_id)
+        for channel in ending:  # the old ones go once the new ones are open
+            if channel.calendar_id in renewed:
                 problems += self._stop(channel, wanted[channel.calendar_id])
         return problems[0] if problems else None
 
