@@ -29,6 +29,9 @@ from service.store.database import Store
 from tests.support import ROOT
 from tests.web_support import example, get, serving, wait_for
 
+# The defaults of [google] requests_per_minute and requests_per_minute_per_user.
+GOOGLE = quota.Budget(10_000, 600)
+
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -94,7 +97,7 @@ def test_queue_depth_due_athletes_lag_and_quota_read_from_the_store(
     assert values[("racecal_pass_lag_passes", ())] == 0
     assert values[("racecal_google_requests_this_minute", ())] == 0
 
-    assert len(rounds.dispatch(store, 3600, 10)) == 3
+    assert len(rounds.dispatch(store, 3600, 10, GOOGLE)) == 3
     _defer(pg_url, ["ana", "ben", "cleo"], take=1)
     rounds.note_change(store, "ben")
     # The athletes came due 30 and 90 seconds ago; their passes begin now.
@@ -124,7 +127,7 @@ def test_queue_depth_due_athletes_lag_and_quota_read_from_the_store(
     # A pass begun is lag once: its row lets go of the due time, the next job waits afresh.
     with store.engine.connect() as c:
         assert c.execute(text("SELECT count(due_at) FROM sync_rows")).scalar_one() == 0
-    rounds.dispatch(store, 3600, 10)
+    rounds.dispatch(store, 3600, 10, GOOGLE)
     assert rounds.begin(store, "ben", "w1").version > 0
     with store.engine.connect() as c:
         newest = c.execute(

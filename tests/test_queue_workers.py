@@ -20,9 +20,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from service.store import athletes, rounds
+from service.store import athletes, quota, rounds
 from service.store.database import Store
 from tests.support import ROOT
+
+# The defaults of [google] requests_per_minute and requests_per_minute_per_user.
+GOOGLE = quota.Budget(10_000, 600)
 
 IDS = ("ana", "ben", "cleo", "dev", "eli")
 ATHLETE = """
@@ -71,17 +74,19 @@ def test_a_pass_that_read_a_stale_version_commits_nothing(store: Store) -> None:
 def test_the_dispatcher_defers_what_is_due_once_and_a_change_again(store: Store) -> None:
     for athlete_id in ("ana", "ben"):
         _athlete(store, athlete_id)
-    assert sorted(rounds.dispatch(store, 3600, 10)) == [("ana", 1, 0), ("ben", 1, 0)]
-    assert rounds.dispatch(store, 3600, 10) == []  # dispatched, not due again for an hour
+    assert sorted(rounds.dispatch(store, 3600, 10, GOOGLE)) == [("ana", 1, 0), ("ben", 1, 0)]
+    assert rounds.dispatch(store, 3600, 10, GOOGLE) == []  # dispatched, not due again for an hour
     rounds.note_change(store, "ben")
     rounds.note_change(store, "ben")  # two changes before a tick: one job
-    assert rounds.dispatch(store, 3600, 10) == [("ben", 3, 0)]
+    assert rounds.dispatch(store, 3600, 10, GOOGLE) == [("ben", 3, 0)]
     athletes.remove(store, "ben", NOW)
     rounds.note_change(store, "ben")
-    assert rounds.dispatch(store, 3600, 10) == []  # removed: no pass
+    assert rounds.dispatch(store, 3600, 10, GOOGLE) == []  # removed: no pass
     athletes.put(store, "ana", {"id": "ana", "weekly_km": 30}, "cli", "/", NOW)
-    assert rounds.dispatch(store, 0, 10) == [("ana", 2, 0)]  # an edit makes it due
-    assert rounds.dispatch(store, 3600, 10) == [("ana", 3, 0)]  # due by time: a change of its own
+    assert rounds.dispatch(store, 0, 10, GOOGLE) == [("ana", 2, 0)]  # an edit makes it due
+    assert rounds.dispatch(store, 3600, 10, GOOGLE) == [
+        ("ana", 3, 0)
+    ]  # due by time: a change of its own
 
 
 def _config(tmp_path: Path, pg_url: str) -> Path:

@@ -34,7 +34,7 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from connectors import observe
+from connectors import observe, registry
 from connectors.base import CalendarConnector
 from scheduler.plan import zone
 from service.calendars import AthleteCalendars
@@ -94,6 +94,18 @@ def apply_schema(engine: Engine) -> bool:
             return True
 
 
+def google_budget(config: Config) -> quota.Budget:
+    """The minute's Google budget as [google] sets it; with no [google] table, the defaults
+    its settings declare (the one place they are written)."""
+    table = config.shared.get("google")
+    if table is None:
+        shared = registry.settings("google").Shared
+        table = dict(shared()) if shared is not None else {}
+    return quota.Budget(
+        int(table["requests_per_minute"]), int(table["requests_per_minute_per_user"])
+    )
+
+
 @dataclass
 class Worker:
     """What the tasks of one worker process share: the config, the store and each athlete's
@@ -124,8 +136,9 @@ class Worker:
         return self._keeper
 
     def due(self) -> list[tuple[str, int, int]]:
-        budget = quota.budget(self.config.shared.get("google"))
-        return rounds.dispatch(self.store, self.interval_seconds, DISPATCH_LIMIT, budget)
+        return rounds.dispatch(
+            self.store, self.interval_seconds, DISPATCH_LIMIT, google_budget(self.config)
+        )
 
     def analyze(self, deferred: int) -> None:
         """After a tick that deferred `deferred` jobs: procrastinate's table analyzed when they

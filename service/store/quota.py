@@ -19,9 +19,6 @@ from sqlalchemy import text
 
 from service.store.database import Store
 
-# Google's defaults for the Calendar API: per project and per user, per minute.
-PROJECT_PER_MINUTE = 10_000
-USER_PER_MINUTE = 600
 # What a Google athlete's first pass is taken to cost before any was counted (a first pass
 # makes the training calendar and writes its sessions in batches; ~100 requests measured).
 FIRST_PASS = 150
@@ -33,19 +30,11 @@ HOLD_SECONDS = 900.0
 @dataclass(frozen=True)
 class Budget:
     """What the dispatcher may admit per minute: the cluster's share of the project's quota and
-    each user's."""
+    each user's ([google] requests_per_minute and requests_per_minute_per_user, whose defaults
+    the Google backend's settings own)."""
 
-    per_minute: int = PROJECT_PER_MINUTE
-    per_user: int = USER_PER_MINUTE
-
-
-def budget(google: object) -> Budget:
-    """The budget of a [google] table as the config hands it over (absent: Google's quota)."""
-    table = google if isinstance(google, dict) else {}
-    return Budget(
-        int(table.get("requests_per_minute") or PROJECT_PER_MINUTE),
-        int(table.get("requests_per_minute_per_user") or USER_PER_MINUTE),
-    )
+    per_minute: int
+    per_user: int
 
 
 def _minute(store: Store) -> str:

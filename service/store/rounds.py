@@ -133,12 +133,11 @@ class Begun:
 
 
 def dispatch(
-    store: Store, interval_seconds: float, limit: int, budget: quota.Budget | None = None
+    store: Store, interval_seconds: float, limit: int, budget: quota.Budget
 ) -> list[tuple[str, int, int]]:
     """The athletes due now (at most `limit`) that the minute's Google budget admits, each with
     the change_seq its job is for and the requests it holds of the budget until it ends
     (service.store.quota.spent), marked dispatched and due again after `interval_seconds`."""
-    given = budget or quota.Budget()
     with store.engine.begin() as connection:
         connection.execute(TURN)
         connection.execute(ENSURE)
@@ -149,8 +148,8 @@ def dispatch(
                 "seconds": interval_seconds,
                 "hold_seconds": quota.HOLD_SECONDS,
                 "first_pass": quota.FIRST_PASS,
-                "per_user": given.per_user,
-                "per_minute": given.per_minute,
+                "per_user": budget.per_user,
+                "per_minute": budget.per_minute,
             },
         )
         return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]

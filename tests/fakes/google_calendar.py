@@ -57,6 +57,7 @@ class LogEntry(NamedTuple):
     path: str  # percent-decoded, without the query
     query: Query
     status: int  # 0: the client got no reply (drop, lost)
+    at: float = 0.0  # when it came (time.time()), to count requests per minute
 
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -308,7 +309,7 @@ class FakeGoogleCalendar(CalendarApi):
             reply = self.call(part.method, target.path, query, inherited, part.body, fault)
             with self._lock:
                 self.batch_log.append(
-                    LogEntry(part.method, unquote(target.path), query, reply.status)
+                    LogEntry(part.method, unquote(target.path), query, reply.status, time.time())
                 )
             replies.append(google_batch.Reply(part.content_id, *_encode(reply)))
         content_type, out = google_batch.render(replies)
@@ -383,7 +384,7 @@ def _handler(fake: FakeGoogleCalendar) -> type[BaseHTTPRequestHandler]:
 
         def _log(self, path: str, query: Query, status: int) -> None:
             with fake._lock:
-                fake.log.append(LogEntry(self.command, path, query, status))
+                fake.log.append(LogEntry(self.command, path, query, status, time.time()))
                 fake.counts[self.command] += 1
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
