@@ -24,7 +24,7 @@ from service.config.load import load_config
 from service.daemon.health import ServiceState
 from service.daemon.metrics import Metrics
 from service.daemon.web import WebServer
-from service.store import feeds, onboarding, secrets
+from service.store import cursors, feeds, onboarding, secrets
 from service.sync.engine import run_pass
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld
@@ -85,6 +85,9 @@ def test_an_invite_connects_google_and_a_pass_writes_with_the_stored_token(
         (tmp_path / "tokens" / "alex.json").unlink()  # no token but the one granted here
         loaded = load_config(tmp_path / "config.toml")
         store = world.store()
+        # The cluster's channel keeper has looked at everyone: nobody is due.
+        for look in cursors.looks(store, datetime.now(UTC), datetime.now(UTC), 10):
+            cursors.looked(store, look, None, None)
         connected: list[str] = []
         web = WebServer(
             ("127.0.0.1", 0), loaded, ServiceState(["alex"], store, 3600), Metrics(),
@@ -139,6 +142,9 @@ def test_an_invite_connects_google_and_a_pass_writes_with_the_stored_token(
         finally:
             web.stop()
 
+        # Connected: the keeper looks at the athlete at its next tick.
+        later = datetime.now(UTC) + timedelta(seconds=1)
+        assert [look.id for look in cursors.looks(store, later, later, 10)] == ["alex"]
         sealer = secrets.sealer(tmp_path / "secret.key", None, {})
         kept = onboarding.google(store, sealer, "alex")
         assert kept is not None

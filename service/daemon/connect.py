@@ -169,7 +169,9 @@ class Gate:
         except InviteError as exc:
             return _refused(exc)
         now = self.clock()
-        onboarding.save_google(self.store, sealer, athlete, json.loads(credentials.to_json()), now)
+        onboarding.save_google(
+            self.store, sealer, athlete, json.loads(credentials.to_json()), now, granted=True
+        )
         log.info("%s: Google connected on the web", athlete)
         if self.connected is not None:
             self.connected(athlete)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from service.store.database import Store
-from service.store.models import GoogleToken, Invite
+from service.store.models import Athlete, GoogleToken, Invite
 from service.store.secrets import Sealer
 from service.store.state import _ensure_athlete
 
@@ -90,9 +90,17 @@ def consume(store: Store, token: str, now: datetime) -> str:
 
 
 def save_google(
-    store: Store, sealer: Sealer, athlete_id: str, info: dict[str, Any], now: datetime
+    store: Store,
+    sealer: Sealer,
+    athlete_id: str,
+    info: dict[str, Any],
+    now: datetime,
+    granted: bool = False,
 ) -> None:
-    """The athlete's Google token (google-auth's authorized-user JSON), sealed."""
+    """The athlete's Google token (google-auth's authorized-user JSON), sealed. `granted`: the
+    athlete has just granted access on the web, so the cluster's channel keeper looks at them
+    at its next tick (a failed look's wait, a revoked token's, ends here) rather than at a
+    change of their settings."""
     sealed = sealer.seal(json.dumps(info, sort_keys=True))
     with store.session() as s, s.begin():
         _ensure_athlete(s.connection(), athlete_id, now)
@@ -101,6 +109,8 @@ def save_google(
             s.add(GoogleToken(athlete_id=athlete_id, sealed=sealed, updated_at=now))
         else:
             row.sealed, row.updated_at = sealed, now
+        if granted:
+            s.execute(update(Athlete).where(Athlete.id == athlete_id).values(channels_due_at=now))
 
 
 def has_google(store: Store, athlete_id: str) -> bool:
