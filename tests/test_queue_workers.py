@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import http.server
 import itertools
-import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +20,8 @@ from sqlalchemy import text
 
 from service.store import athletes, quota, rounds
 from service.store.database import Store
+from tests.queue_support import racecal, rows, wait
+from tests.queue_support import workers as start_workers
 from tests.support import ROOT
 
 # The defaults of [google] requests_per_minute and requests_per_minute_per_user.
@@ -101,47 +101,13 @@ def _config(tmp_path: Path, pg_url: str) -> Path:
     return path
 
 
-def _racecal(*args: str) -> list[str]:
-    return [sys.executable, "-m", "service.cli", *args]
-
-
-def _workers(config: Path, logs: list[Path], concurrency: int) -> list[subprocess.Popen[bytes]]:
-    """One real `racecal worker` process per log (its stderr), in the config's folder."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return [
-        subprocess.Popen(
-            _racecal("worker", "--config", str(config), "--concurrency", str(concurrency)),
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("w"),
-            env=env,
-            cwd=config.parent,
-        )
-        for log in logs
-    ]
-
-
-def _rows(store: Store) -> dict[str, tuple[int, int]]:
-    with store.engine.connect() as c:
-        found = c.execute(text("SELECT athlete_id, change_seq, synced_seq FROM sync_rows"))
-        return {str(r[0]): (int(r[1]), int(r[2])) for r in found}
-
-
-def _wait(what: str, done: Callable[[], bool], seconds: float = 40.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if done():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
-
-
 def test_two_workers_give_every_athlete_its_passes_one_at_a_time(
     tmp_path: Path, pg_url: str
 ) -> None:
     config = _config(tmp_path, pg_url)
     for _ in range(2):  # applying procrastinate's schema twice is harmless
         upgraded = subprocess.run(
-            _racecal("db", "upgrade", "--config", str(config)),
+            racecal("db", "upgrade", "--config", str(config)),
             check=False,
             capture_output=True,
             text=True,
@@ -149,20 +115,20 @@ def test_two_workers_give_every_athlete_its_passes_one_at_a_time(
         assert upgraded.returncode == 0, upgraded.stderr
     assert "procrastinate's schema in place" in upgraded.stdout
     logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
-    workers = _workers(config, logs, concurrency=2)
+    workers = start_workers(config, logs, concurrency=2)
     store = Store.open(pg_url)
     try:
-        _wait(
+        wait(
             "every athlete's first pass",
-            lambda: len(_rows(store)) == len(IDS) and all(s >= 1 for _, s in _rows(store).values()),
+            lambda: len(rows(store)) == len(IDS) and all(s >= 1 for _, s in rows(store).values()),
         )
         for athlete_id in IDS:  # changes while passes may run: follow-ups, merged
             for _ in range(3):
                 rounds.note_change(store, athlete_id)
                 time.sleep(0.05)
-        _wait(
+        wait(
             "every change synced",
-            lambda: all(c == s for c, s in _rows(store).values()),
+            lambda: all(c == s for c, s in rows(store).values()),
         )
     finally:
         for process in workers:
@@ -226,7 +192,7 @@ def test_a_worker_killed_mid_pass_leaves_its_athlete_to_the_other(
         "interval_minutes = 60\n" + ATHLETE.format(id="ana").replace('"races-ana.ics"', f'"{url}"')
     )
     logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
-    workers = {process.pid: process for process in _workers(config, logs, concurrency=1)}
+    workers = {process.pid: process for process in start_workers(config, logs, concurrency=1)}
     store = Store.open(pg_url)
     try:
         assert _HeldRaces.asked.wait(40), "no pass asked for the races"
@@ -236,7 +202,7 @@ def test_a_worker_killed_mid_pass_leaves_its_athlete_to_the_other(
         killed.kill()
         killed.wait()
         _HeldRaces.release.set()
-        _wait("the pass run again by the other worker", lambda: _rows(store)["ana"][1] >= 1)
+        wait("the pass run again by the other worker", lambda: rows(store)["ana"][1] >= 1)
     finally:
         server.shutdown()
         for process in workers.values():
