@@ -145,6 +145,8 @@ class Workers:
         self.folder = config.parent
         self.processes: list[subprocess.Popen[bytes]] = []
         for n in range(count):
+            # A count file of an earlier, larger set of workers would read as this one's.
+            (self.folder / f"counts-{n}.json").unlink(missing_ok=True)
             env = {
                 **os.environ,
                 "PYTHONPATH": str(ROOT),
@@ -287,6 +289,16 @@ def round_(
         "load": load(),
     }
     print(json.dumps(figures), flush=True)
+    if failed:
+        with store.engine.connect() as c:
+            errors = c.execute(
+                text(
+                    "SELECT left(error, 160), count(*) FROM sync_runs "
+                    "WHERE started_at >= :at AND error IS NOT NULL GROUP BY 1"
+                ),
+                {"at": since},
+            ).all()
+        print("   failed:", [tuple(e) for e in errors], flush=True)
     top = [(k, round(v / passes, 2)) for k, v in statements.most_common(8) if v > 0]
     print("   statements per pass, most:", top, flush=True)
     return figures
