@@ -308,12 +308,17 @@ def seed(store: Store, config: Path, athletes: int, concurrency: int, seconds: f
     """First syncs and their read-back (untimed): every athlete quiet from then on."""
     workers = Workers(config, 2, concurrency)
     try:
-        started = time.monotonic()
+        started = nudged = time.monotonic()
         while time.monotonic() - started < seconds:
             synced = int(scalar(store, "SELECT count(*) FROM sync_rows WHERE synced_seq >= 1"))
             if synced >= athletes:
                 break
             time.sleep(1)
+            if time.monotonic() - nudged > 30:
+                nudged = time.monotonic()
+                # A job that crashed before its pass began (the shared server out of
+                # connections) leaves its athlete until its next poll, hours away here.
+                due_all(store, "synced_seq < 1 AND next_due_at > now()")
         print(f"  first syncs: {synced} in {time.monotonic() - started:.0f} s", flush=True)
         since = due_all(store)
         done, taken = drained(store, since, athletes, seconds)
