@@ -86,7 +86,8 @@ class World(StoreOfItsOwn):
         path = base / "config.toml"
         text = CONFIG.format(url=self.server.url, user=self.user, secret=secret, retry=retry)
         path.write_text(text)
-        return load_config(path).athletes[0]
+        self.loaded = load_config(path)
+        return self.loaded.athletes[0]
 
     # -- the athlete's own calendar app ----------------------------------------------------
     def training(self) -> Calendar:

@@ -10,6 +10,7 @@ import shutil
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -25,8 +26,14 @@ from scheduler.model import (
     Race,
     TimeWindow,
 )
-from service.config.load import AthleteConfig, load_config
+from service.config.load import AthleteConfig, Config, load_config
 from service.store.database import Store
+
+if TYPE_CHECKING:
+    from connectors.base import CalendarConnector
+    from service.calendars import AthleteCalendars
+    from service.sync.result import PassResult
+    from tests.executors import Embedded
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKDAY_WINDOWS = (TimeWindow(time(6, 0), time(7, 30)), TimeWindow(time(17, 30), time(21, 0)))
@@ -133,16 +140,44 @@ def example_store(base: Path, url: str | None = None) -> tuple[Store, AthleteCon
 
 
 class StoreOfItsOwn:
-    """A scratch world's store: SQLite under `base` unless a suite sets `store_url`."""
+    """A scratch world's store: SQLite under `base` unless a suite sets `store_url`, and its
+    passes: in process unless a suite sets `executor` (tests.executors)."""
 
     base: Path
     # The sync suites set this to run on PostgreSQL too.
     store_url = "sqlite:///var/racecal.db"
+    executor: Embedded | None = None
+    # The config the world's athletes were last read from (what an executor syncs).
+    loaded: Config | None = None
 
     def store(self) -> Store:
         store = Store.open(self.store_url, self.base)
         store.upgrade()
+        if self.executor is not None:
+            assert self.loaded is not None, "config() before store()"
+            self.executor.adopt(self.loaded, store)
         return store
+
+    def run_pass(
+        self,
+        store: Store,
+        entry: AthleteConfig,
+        now: datetime,
+        calendars: AthleteCalendars | CalendarConnector | None = None,
+        dry_run: bool = False,
+    ) -> PassResult:
+        """A pass of the athlete at `now`, on the world's executor."""
+        if self.executor is not None:
+            return self.executor.run_pass(store, entry, now, calendars, dry_run)
+        from service.sync.engine import run_pass  # noqa: PLC0415
+
+        return run_pass(store, entry, now, calendars, dry_run=dry_run)
+
+    def on(self, executor: Embedded) -> None:
+        """The world's passes on `executor`, and its store where that executor needs it."""
+        self.executor = executor
+        if executor.url is not None:
+            self.store_url = executor.url
 
 
 def move_race(entry: AthleteConfig, title: str, days: int) -> None:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from service.calendars import AthleteCalendars
-from service.sync.engine import run_pass
 from tests.caldav_world import World
+from tests.executors import Embedded
 from tests.radicale_server import Radicale
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -21,9 +21,9 @@ WATCHED = 3  # Races, Personal, Training
 
 
 @pytest.fixture
-def world(radicale: Radicale, tmp_path: Path, store_url: str) -> World:
+def world(radicale: Radicale, tmp_path: Path, stores_and_executors: Embedded) -> World:
     made = World(radicale, tmp_path)
-    made.store_url = store_url
+    made.on(stores_and_executors)
     return made
 
 
@@ -32,13 +32,13 @@ def test_first_pass_writes_the_plan_and_a_quiet_pass_costs_one_request_per_calen
 ) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    first = run_pass(store, entry, NOW, calendars)
+    first = world.run_pass(store, entry, NOW, calendars)
     assert first.error is None, first.error
     sessions = world.sessions()
     assert first.created == len(sessions) > 60
     assert "Hamburg Marathon [A]" not in {str(e["SUMMARY"]) for e in sessions.values()}
     before = radicale.requests
-    quiet = run_pass(store, entry, NOW, calendars)
+    quiet = world.run_pass(store, entry, NOW, calendars)
     assert (quiet.writes, quiet.error) == (0, None)
     assert radicale.requests - before == WATCHED
     calendars.close()
@@ -49,11 +49,11 @@ def test_a_moved_race_costs_one_report_per_calendar_plus_one_request_per_change(
 ) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     before = {k: (str(e["UID"]), e.start) for k, e in world.sessions().items()}
     world.edit_race("Hamburg Marathon [A]", days=14)
     sent = radicale.requests
-    moved = run_pass(store, entry, NOW, calendars)
+    moved = world.run_pass(store, entry, NOW, calendars)
     assert moved.error is None
     assert moved.updated > 10
     assert radicale.requests - sent == WATCHED + moved.writes
@@ -67,45 +67,45 @@ def test_a_moved_race_costs_one_report_per_calendar_plus_one_request_per_change(
 def test_races_added_and_removed_over_caldav(world: World) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     world.edit_race("Berliner Halbmarathon (B race)", remove=True)
     world.add_race(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
         "UID:stadtlauf-2027\r\nDTSTAMP:20261201T000000Z\r\nDTSTART;VALUE=DATE:20270320\r\n"
         "SUMMARY:Stadtlauf 10K #C\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is None
     assert result.writes > 0
     titles = {str(e["SUMMARY"]) for e in world.sessions().values()}
     descriptions = " ".join(str(e.get("DESCRIPTION", "")) for e in world.sessions().values())
     assert "Berliner Halbmarathon" not in descriptions
     assert titles  # the plan is still there
-    assert run_pass(store, entry, NOW, calendars).writes == 0
+    assert world.run_pass(store, entry, NOW, calendars).writes == 0
     calendars.close()
 
 
 def test_the_athletes_moves_and_deletions_in_their_own_app_are_kept(world: World) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     keys = sorted(k for k in world.sessions() if "/w-" in k)
     moved_key, deleted_key = keys[-1], keys[-2]
     start, end = world.move_session(moved_key, hours=2)
     world.delete_session(deleted_key)
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is None
     sessions = world.sessions()
     assert deleted_key not in sessions
     assert (sessions[moved_key].start, sessions[moved_key].end) == (start, end)
     world.edit_race("Hamburg Marathon [A]", days=7)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     sessions = world.sessions()
     assert deleted_key not in sessions
     assert sessions[moved_key].start == start
     # A fresh process (no mirror, no tokens) sees the same and writes nothing.
     fresh = AthleteCalendars(entry)
-    assert run_pass(store, entry, NOW, fresh).writes == 0
+    assert world.run_pass(store, entry, NOW, fresh).writes == 0
     calendars.close()
     fresh.close()
 
@@ -113,29 +113,29 @@ def test_the_athletes_moves_and_deletions_in_their_own_app_are_kept(world: World
 def test_a_deleted_training_calendar_is_made_again_with_edits_kept(world: World) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     keys = sorted(k for k in world.sessions() if "/w-" in k)
     start, _end = world.move_session(keys[-1], hours=1)
     world.delete_session(keys[-2])
-    assert run_pass(store, entry, NOW, calendars).error is None  # edits recorded
+    assert world.run_pass(store, entry, NOW, calendars).error is None  # edits recorded
     count = len(world.sessions())
     world.training().delete()
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is None, result.error
     sessions = world.sessions()
     assert result.created == len(sessions) == count
     assert keys[-2] not in sessions  # still deleted
     assert sessions[keys[-1]].start == start  # still where the athlete put it
-    assert run_pass(store, entry, NOW, calendars).writes == 0
+    assert world.run_pass(store, entry, NOW, calendars).writes == 0
     calendars.close()
 
 
 def test_a_missing_race_calendar_stops_the_athlete_with_a_clear_line(world: World) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     world.races.delete()
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is not None
     assert "race calendar" in result.error
     assert "gone" in result.error or "no calendar named 'Races'" in result.error
@@ -154,7 +154,7 @@ def test_a_broken_object_in_the_race_calendar_is_reported_and_the_rest_planned(
         "SUMMARY:Lunch\r\nEND:VEVENT\r\n"
         "END:VCALENDAR\r\n"
     )
-    result = run_pass(store, entry, NOW, AthleteCalendars(entry))
+    result = world.run_pass(store, entry, NOW, AthleteCalendars(entry))
     assert result.error is None
     assert any("'Lunch'" in p and "GEO" in p for p in result.problems)
     assert len(world.sessions()) > 60
@@ -163,14 +163,14 @@ def test_a_broken_object_in_the_race_calendar_is_reported_and_the_rest_planned(
 def test_a_broken_race_keeps_the_last_plan(world: World) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     before = {k: e.start for k, e in world.sessions().items()}
     world.races.save_event(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:odd\r\n"
         "DTSTAMP:20261201T000000Z\r\nDTSTART:20270301T100000Z\r\nGEO:abc\r\n"
         "SUMMARY:Lauf 10K [A]\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     )
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is not None
     assert "'Lauf 10K [A]'" in result.error
     assert "last plan is kept" in result.error
@@ -185,7 +185,7 @@ def test_outage_mid_pass_then_the_next_pass_converges(
     the same calendar as a run without the outage, no UID twice and the athlete's move kept."""
     reference = World(own_radicale, tmp_path / "reference")
     ref_entry, ref_store = reference.config(), reference.store()
-    assert run_pass(ref_store, ref_entry, NOW).error is None
+    assert reference.run_pass(ref_store, ref_entry, NOW).error is None
 
     world = World(own_radicale, tmp_path / "outage")
     entry, store = world.config(), world.store()
@@ -201,17 +201,17 @@ def test_outage_mid_pass_then_the_next_pass_converges(
 
     stopper = threading.Thread(target=stop_after_some_writes)
     stopper.start()
-    failed = run_pass(store, entry, NOW, calendars)
+    failed = world.run_pass(store, entry, NOW, calendars)
     stopper.join()
     assert failed.error is not None
     assert "connect" in failed.error
     own_radicale.start()
-    first = run_pass(store, entry, NOW, calendars)
+    first = world.run_pass(store, entry, NOW, calendars)
     assert first.error is None, first.error
     sessions = world.sessions()
     key = sorted(k for k in sessions if "/w-" in k)[-1]
     start, _end = world.move_session(key, hours=3)
-    assert run_pass(store, entry, NOW, calendars).error is None
+    assert world.run_pass(store, entry, NOW, calendars).error is None
 
     def shape(found: dict[str, object]) -> dict[str, tuple[str, str, str]]:
         return {
@@ -261,7 +261,7 @@ def test_a_plan_page_view_uses_the_daemons_open_calendars(
     entry, store = world.config(), world.store()
     config = load_config(tmp_path / "config.toml")
     calendars = AthleteCalendars(entry, store=store)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     lock = threading.Lock()
     web = WebServer(
         ("127.0.0.1", 0),
