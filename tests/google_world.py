@@ -127,7 +127,8 @@ class GoogleWorld(StoreOfItsOwn):
             encoding="utf-8",
         )
         os.chmod(token, 0o600)
-        return load_config(path).athletes[0]
+        self.loaded = load_config(path)
+        return self.loaded.athletes[0]
 
     # -- the athlete's own app: the real client, signed in as the athlete --------------------
     def app(self) -> Any:

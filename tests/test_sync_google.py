@@ -15,6 +15,7 @@ import pytest
 from service.calendars import AthleteCalendars
 from service.sync.engine import run_pass
 from service.views.status import athlete_status
+from tests.executors import Embedded
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld
 
@@ -30,12 +31,15 @@ def fake() -> Iterator[FakeGoogleCalendar]:
 
 @pytest.fixture
 def world(
-    fake: FakeGoogleCalendar, tmp_path: Path, request: pytest.FixtureRequest, store_url: str
+    fake: FakeGoogleCalendar,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    stores_and_executors: Embedded,
 ) -> GoogleWorld:
     fake.faults(rate=0)
     name = "a" + str(abs(hash(request.node.name)) % 10**8)
     made = GoogleWorld(fake, tmp_path, athlete=name)
-    made.store_url = store_url
+    made.on(stores_and_executors)
     return made
 
 
@@ -44,7 +48,7 @@ def test_first_pass_creates_the_calendar_and_a_quiet_pass_costs_one_request_per_
 ) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry, store=store)
-    first = run_pass(store, entry, NOW, calendars)
+    first = world.run_pass(store, entry, NOW, calendars)
     assert first.error is None, first.error
     sessions = world.sessions()
     assert first.created == len(sessions) > 60
@@ -53,11 +57,11 @@ def test_first_pass_creates_the_calendar_and_a_quiet_pass_costs_one_request_per_
         v == "none" for _m, v in fake.send_updates
     )
     before = len(fake.log)
-    quiet = run_pass(store, entry, NOW, calendars)
+    quiet = world.run_pass(store, entry, NOW, calendars)
     assert (quiet.writes, quiet.error) == (0, None)
     assert len(fake.log) - before == WATCHED
     # A new process finds the calendar by the id it stored (the scope cannot list calendars).
-    fresh = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    fresh = world.run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
     assert (fresh.writes, fresh.error) == (0, None)
     assert [c for c in world.app().calendarList().list().execute()["items"]
             if c.get("summary") == "Training"].__len__() == 1  # fmt: skip
@@ -68,11 +72,11 @@ def test_a_moved_race_costs_one_list_per_calendar_plus_a_batch_per_50_writes(
 ) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry, store=store)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     before_ids = {k: s["id"] for k, s in world.sessions().items()}
     world.move_race("Hamburg Marathon [A]", days=14)
     sent = len(fake.log)
-    moved = run_pass(store, entry, NOW, calendars)
+    moved = world.run_pass(store, entry, NOW, calendars)
     assert moved.error is None
     assert moved.updated > 10
     assert len(fake.log) - sent == WATCHED + math.ceil(moved.writes / 50)
@@ -83,12 +87,12 @@ def test_a_moved_race_costs_one_list_per_calendar_plus_a_batch_per_50_writes(
 def test_race_removed_and_athlete_edits_kept(world: GoogleWorld) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry, store=store)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     keys = sorted(k for k in world.sessions() if "/w-" in k)
     start, end = world.move_session(keys[-1], hours=2)
     world.delete_session(keys[-2])
     world.remove_race("Berliner Halbmarathon (B race)")
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is None, result.error
     sessions = world.sessions()
     assert keys[-2] not in sessions
@@ -97,7 +101,7 @@ def test_race_removed_and_athlete_edits_kept(world: GoogleWorld) -> None:
         end,
     )
     assert not any("Berliner" in s.get("description", "") for s in sessions.values())
-    assert run_pass(store, entry, NOW, calendars).writes == 0
+    assert world.run_pass(store, entry, NOW, calendars).writes == 0
 
 
 def test_a_deleted_training_calendar_is_created_again(
@@ -105,25 +109,25 @@ def test_a_deleted_training_calendar_is_created_again(
 ) -> None:
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry, store=store)
-    first = run_pass(store, entry, NOW, calendars)
+    first = world.run_pass(store, entry, NOW, calendars)
     old = world.training_id()
     fake.delete_calendar(old, user=world.user)
-    again = run_pass(store, entry, NOW, calendars)
+    again = world.run_pass(store, entry, NOW, calendars)
     assert again.error is None, again.error
     assert world.training_id() != old
     assert again.created == first.created == len(world.sessions())
     fresh = AthleteCalendars(entry, store=store)  # the new id was stored
-    assert run_pass(store, entry, NOW, fresh).writes == 0
+    assert world.run_pass(store, entry, NOW, fresh).writes == 0
 
 
 def test_a_revoked_token_marks_the_athlete_and_the_next_good_pass_clears_it(
     world: GoogleWorld, fake: FakeGoogleCalendar
 ) -> None:
     entry, store = world.config(), world.store()
-    assert run_pass(store, entry, NOW, AthleteCalendars(entry, store=store)).error is None
+    assert world.run_pass(store, entry, NOW, AthleteCalendars(entry, store=store)).error is None
     fake.revoke()
     try:
-        result = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+        result = world.run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
     finally:
         fake.revoke(False)
     assert result.needs_reauth
@@ -133,7 +137,7 @@ def test_a_revoked_token_marks_the_athlete_and_the_next_good_pass_clears_it(
     assert "not-a-secret" not in result.error
     [state] = athlete_status(store, [entry.athlete.id], 15)
     assert state["needs_reauth"] is True
-    healed = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    healed = world.run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
     assert (healed.error, healed.writes) == (None, 0)
 
 
@@ -144,12 +148,12 @@ def test_three_503s_from_the_token_endpoint_do_not_flag_the_athlete_for_re_auth(
     failure the next pass gets past), and nobody is asked to run 'racecal auth google'."""
     entry, store = world.config(), world.store()
     fake.fail_token(3, 503)
-    outage = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    outage = world.run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
     assert not outage.needs_reauth
     assert outage.error is None or "auth" not in outage.error
     [state] = athlete_status(store, [entry.athlete.id], 15)
     assert state["needs_reauth"] is False
-    after = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    after = world.run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
     assert after.error is None, after.error
 
 
@@ -233,7 +237,7 @@ def test_a_workspace_service_account_acts_for_its_user(
     os.chmod(account, 0o600)
     entry = world.config(account='service_account_file = "sa.json"\nsubject = "sam@example.com"')
     store = world.store()
-    result = run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
+    result = world.run_pass(store, entry, NOW, AthleteCalendars(entry, store=store))
     assert result.error is None, result.error
     assert result.created == len(world.sessions()) > 60
     issuer, subject, scopes = fake.delegated[-1]
@@ -250,9 +254,9 @@ def test_a_meeting_on_a_session_moves_it_even_after_quiet_passes(
     """Quiet passes skip planning; the first change to busy time must not be skipped."""
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry, store=store)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     for _ in range(3):
-        assert run_pass(store, entry, NOW, calendars).writes == 0
+        assert world.run_pass(store, entry, NOW, calendars).writes == 0
     future = sorted(
         (s for s in world.sessions().values() if s["start"]["dateTime"] > "2027-02-01"),
         key=lambda s: s["start"]["dateTime"],
@@ -267,7 +271,7 @@ def test_a_meeting_on_a_session_moves_it_even_after_quiet_passes(
         },
         user=world.user,
     )
-    moved = run_pass(store, entry, NOW, calendars)
+    moved = world.run_pass(store, entry, NOW, calendars)
     assert moved.error is None
     assert moved.updated >= 1
     key = target["extendedProperties"]["private"]["racecal_session"]
@@ -281,7 +285,7 @@ def test_a_race_added_is_planned_and_a_race_calendar_gone_stops_the_athlete(
     entry = world.config(races=f'["primary", "{club}"]')
     store = world.store()
     calendars = AthleteCalendars(entry, store=store)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     fake.put_event(
         club,
         {
@@ -291,14 +295,14 @@ def test_a_race_added_is_planned_and_a_race_calendar_gone_stops_the_athlete(
         },
         user=world.user,
     )
-    added = run_pass(store, entry, NOW, calendars)
+    added = world.run_pass(store, entry, NOW, calendars)
     assert added.error is None
     assert added.writes > 0
     race_day = [s for s in world.sessions().values() if s["start"]["dateTime"][:10] == "2027-03-20"]
     assert race_day == []  # the C race's day is the race
     written = {k: s["start"]["dateTime"] for k, s in world.sessions().items()}
     fake.delete_calendar(club, user=world.user)
-    stopped = run_pass(store, entry, NOW, calendars)
+    stopped = world.run_pass(store, entry, NOW, calendars)
     assert stopped.error is not None
     assert f"'{club}' is gone" in stopped.error
     assert "\n" not in stopped.error
