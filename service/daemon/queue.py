@@ -173,10 +173,18 @@ class Worker:
             except Exception:  # a bug must not take the worker down; it is logged in full
                 passed = True
                 log.exception("athlete %s: pass crashed", athlete_id)
+                self._again(athlete_id)
         try:
             quota.spent(self.store, athlete_id, tally["google"], held, passed)
         except Exception:  # the store being down: the hold lapses after HOLD_SECONDS
             log.warning("athlete %s: the pass's Google requests could not be recorded", athlete_id)
+
+    def _again(self, athlete_id: str) -> None:
+        # Also when the crash came before the pass began (no end() of its own to do it).
+        try:
+            rounds.retry_soon(self.store, athlete_id)
+        except Exception:  # the store still away: the athlete waits for its next poll
+            log.debug("athlete %s: cannot make it due again", athlete_id, exc_info=True)
 
     def _sync(self, athlete_id: str, seq: int) -> bool:
         """True when a pass ran (its requests are the estimate of the next)."""

@@ -231,6 +231,14 @@ def commit(store: Store, begun: Begun) -> bool:
     return held
 
 
+def retry_soon(store: Store, athlete_id: str) -> None:
+    """A job that failed before its pass began (the store refusing a connection): the
+    athlete, due again only at its next poll since its dispatch, comes due RETRY_SECONDS
+    from now while a change is left unsynced."""
+    with store.engine.begin() as connection:
+        connection.execute(AGAIN, {"id": athlete_id, "seconds": RETRY_SECONDS})
+
+
 def end(store: Store, begun: Begun) -> bool:
     """A failed pass's end: recorded, and nothing committed (the athlete is due again at its
     retry, RETRY_SECONDS from now, or its change). Always False."""
