@@ -149,13 +149,15 @@ class StoreOfItsOwn:
     executor: Embedded | None = None
     # The config the world's athletes were last read from (what an executor syncs).
     loaded: Config | None = None
+    adopted = False
 
     def store(self) -> Store:
         store = Store.open(self.store_url, self.base)
         store.upgrade()
-        if self.executor is not None:
+        if self.executor is not None and not self.adopted:
             assert self.loaded is not None, "config() before store()"
             self.executor.adopt(self.loaded, store)
+            self.adopted = True  # a second store() (a dry run's) is a look at the same one
         return store
 
     def run_pass(

@@ -17,6 +17,7 @@ from service.store import state
 from service.sync.decide import Update
 from service.sync.engine import run_pass
 from tests.caldav_world import World
+from tests.executors import Embedded
 from tests.radicale_server import Radicale
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,8 +26,10 @@ A_RACE = "Hamburg Marathon [A]"
 
 
 @pytest.fixture
-def world(radicale: Radicale, tmp_path: Path) -> World:
-    return World(radicale, tmp_path)
+def world(radicale: Radicale, tmp_path: Path, executor: Embedded) -> World:
+    made = World(radicale, tmp_path)
+    made.on(executor)
+    return made
 
 
 def updates_to_come(world: World, calendars: AthleteCalendars) -> list[str]:
@@ -39,7 +42,7 @@ def test_retitle_is_an_edit_over_caldav(world: World) -> None:
     """Seen: a session renamed in another app was renamed back by the next pass."""
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     world.edit_race(A_RACE, days=7)
     keys = updates_to_come(world, calendars)
     key = keys[len(keys) // 2]
@@ -49,13 +52,13 @@ def test_retitle_is_an_edit_over_caldav(world: World) -> None:
         event["SUMMARY"] = "Long run with Sam"
 
     world.edit_session(key, retitle)
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is None
     assert result.updated > 10
     after = world.sessions()[key]
     assert str(after["SUMMARY"]) == "Long run with Sam"
     assert after.start == before.start
-    assert run_pass(store, entry, NOW, calendars).writes == 0
+    assert world.run_pass(store, entry, NOW, calendars).writes == 0
     calendars.close()
 
 
@@ -63,14 +66,14 @@ def test_description_note_is_an_edit_over_caldav(world: World) -> None:
     """Seen: a note added to the description in another app was wiped ("1 updated")."""
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     key = sorted(k for k in world.sessions() if "/w-" in k)[-4]
 
     def note(event: icalendar.Event) -> None:
         event["DESCRIPTION"] = str(event["DESCRIPTION"]) + "\n\nShoes: the old pair."
 
     world.edit_session(key, note)
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert (result.writes, result.error) == (0, None)
     assert "the old pair" in str(world.sessions()[key]["DESCRIPTION"])
     calendars.close()
@@ -84,7 +87,7 @@ def test_move_while_update_pending_is_kept_over_caldav(
     world = World(own_radicale, tmp_path)
     entry, store = world.config(retry=0.2), world.store()
     calendars = AthleteCalendars(entry)
-    assert run_pass(store, entry, NOW, calendars).error is None
+    assert world.run_pass(store, entry, NOW, calendars).error is None
     world.edit_race(A_RACE, days=7)
     sent = own_radicale.requests
 
@@ -95,7 +98,7 @@ def test_move_while_update_pending_is_kept_over_caldav(
 
     stopper = threading.Thread(target=stop_after_some_writes)
     stopper.start()
-    failed = run_pass(store, entry, NOW, calendars)
+    failed = world.run_pass(store, entry, NOW, calendars)
     stopper.join()
     assert failed.error is not None
     own_radicale.start()
@@ -104,12 +107,12 @@ def test_move_while_update_pending_is_kept_over_caldav(
     assert len(pending) > 10
     key = pending[-1]
     start, end = world.move_session(key, hours=1)
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     assert result.error is None, result.error
     held = world.sessions()[key]
     assert (held.start, held.end) == (start, end)
     assert "time" in state.edits(store, "alex")[key].changes
-    assert run_pass(store, entry, NOW, calendars).writes == 0
+    assert world.run_pass(store, entry, NOW, calendars).writes == 0
     calendars.close()
 
 
@@ -121,7 +124,7 @@ def test_move_and_retitle_during_a_pass_are_kept_over_caldav(
     the athlete's version for its own)."""
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     world.edit_race(A_RACE, days=7)
     key = updates_to_come(world, calendars)[-1]  # written last
 
@@ -148,7 +151,7 @@ def test_move_and_retitle_during_a_pass_are_kept_over_caldav(
 
     editor = threading.Thread(target=athlete_edits_mid_pass)
     editor.start()
-    result = run_pass(store, entry, NOW, calendars)
+    result = world.run_pass(store, entry, NOW, calendars)
     ended = time.monotonic()
     editor.join()
     assert result.error is None, result.error
@@ -158,8 +161,8 @@ def test_move_and_retitle_during_a_pass_are_kept_over_caldav(
     for _ in range(2):
         held = world.sessions()[key]
         assert (held.start, str(held["SUMMARY"])) == (start, "Intervals with the club")
-        run_pass(store, entry, NOW, calendars)
-    assert run_pass(store, entry, NOW, calendars).writes == 0
+        world.run_pass(store, entry, NOW, calendars)
+    assert world.run_pass(store, entry, NOW, calendars).writes == 0
     calendars.close()
 
 
@@ -169,7 +172,7 @@ def test_fields_racecal_does_not_own_survive_updates_over_caldav(world: World) -
     theirs, and once released racecal re-times it with the reminder kept."""
     entry, store = world.config(), world.store()
     calendars = AthleteCalendars(entry)
-    run_pass(store, entry, NOW, calendars)
+    world.run_pass(store, entry, NOW, calendars)
     world.edit_race(A_RACE, days=7)
     keys = updates_to_come(world, calendars)
     tagged, reminded = keys[len(keys) // 3], keys[2 * len(keys) // 3]
@@ -187,16 +190,16 @@ def test_fields_racecal_does_not_own_survive_updates_over_caldav(world: World) -
 
     world.edit_session(tagged, tag)
     world.edit_session(reminded, remind)
-    assert run_pass(store, entry, NOW, calendars).error is None
+    assert world.run_pass(store, entry, NOW, calendars).error is None
     after = world.sessions()
     assert after[tagged].start != before[tagged].start
     assert str(after[tagged]["X-APPLE-TRAVEL-ADVISORY-BEHAVIOR"]) == "AUTOMATIC"
     assert after[reminded].start == before[reminded].start
     assert state.edits(store, "alex")[reminded].changes == ("reminders",)
     assert state.release(store, "alex", reminded, NOW) is not None
-    assert run_pass(store, entry, NOW, calendars).error is None
+    assert world.run_pass(store, entry, NOW, calendars).error is None
     released = world.sessions()[reminded]
     assert released.start != before[reminded].start
     assert [str(a["DESCRIPTION"]) for a in released.walk("VALARM")] == ["Shoes!"]
-    assert run_pass(store, entry, NOW, calendars).writes == 0
+    assert world.run_pass(store, entry, NOW, calendars).writes == 0
     calendars.close()
