@@ -206,6 +206,8 @@ class AthleteCalendars:
         self._looked: dict[str, Kept] = {}
         # The training calendar as of its last look, kept current by its change cursor.
         self._mirror: tuple[str, Kept] | None = None
+        # How many times closed (a worker closes the calendars it stops keeping once).
+        self.closes = 0
 
     # -- the backends -----------------------------------------------------------------------
     def _opened(self) -> Iterator[tuple[str, Account]]:
@@ -249,6 +251,7 @@ class AthleteCalendars:
         return list(found.values())
 
     def close(self) -> None:
+        self.closes += 1
         for account in self._accounts.values():
             account.close()
         # Opened again, the calendars are new objects: their keys are given anew, in order.

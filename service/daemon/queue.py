@@ -21,9 +21,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -41,6 +41,7 @@ from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig, Config
 from service.config.reader import ConfigError
 from service.daemon.channels import Keeper
+from service.daemon.kept import CALENDARS_KEPT, KeptCalendars
 from service.daemon.metrics import Metrics
 from service.store import athletes, locks, quota, rounds
 from service.store.database import UPGRADE_WAIT, Store, StoreError
@@ -108,8 +109,9 @@ def google_budget(config: Config) -> quota.Budget:
 
 @dataclass
 class Worker:
-    """What the tasks of one worker process share: the config, the store and each athlete's
-    calendars (kept while its settings stay at one version, so caches carry over)."""
+    """What the tasks of one worker process share: the config, the store and the calendars of
+    the athletes it passed most recently (service.daemon.kept: kept while an athlete's settings
+    stay at one version, so caches carry over)."""
 
     config: Config
     store: Store
@@ -125,9 +127,16 @@ class Worker:
     calendars_of: Callable[[AthleteConfig], AthleteCalendars | CalendarConnector] | None = None
     # Told every pass's result, once it ended (committed, fenced out or failed).
     on_pass: Callable[[PassResult], None] | None = None
-    _calendars: dict[str, tuple[int, AthleteCalendars]] = field(default_factory=dict)
-    _guard: threading.Lock = field(default_factory=threading.Lock)
+    # Athletes whose calendars are kept between passes (the most recently passed).
+    calendars_kept: int = CALENDARS_KEPT
+    kept: KeptCalendars = field(init=False)
     _keeper: Keeper | None = None
+
+    def __post_init__(self) -> None:
+        self.kept = KeptCalendars(
+            lambda row: AthleteCalendars(build(self.config, row), store=self.store),
+            self.calendars_kept,
+        )
 
     @property
     def keeper(self) -> Keeper:
@@ -151,17 +160,6 @@ class Worker:
         except Exception:  # the next large tick tries again; autovacuum analyzes too
             log.warning("dispatch: cannot analyze procrastinate_jobs", exc_info=True)
 
-    def calendars(self, row: Stored) -> AthleteCalendars:
-        with self._guard:
-            kept = self._calendars.get(row.id)
-            if kept is not None and kept[0] == row.version:
-                return kept[1]
-            if kept is not None:
-                kept[1].close()
-            made = AthleteCalendars(build(self.config, row), store=self.store)
-            self._calendars[row.id] = (row.version, made)
-            return made
-
     def sync(self, athlete_id: str, seq: int, held: int = 0) -> None:
         """One pass of the athlete, for the change `seq`; never raises (a job that fails is
         not retried: the athlete comes due again rounds.RETRY_SECONDS later). The Google
@@ -178,6 +176,13 @@ class Worker:
             quota.spent(self.store, athlete_id, tally["google"], held, passed)
         except Exception:  # the store being down: the hold lapses after HOLD_SECONDS
             log.warning("athlete %s: the pass's Google requests could not be recorded", athlete_id)
+
+    def _calendars(
+        self, row: Stored, entry: AthleteConfig
+    ) -> AbstractContextManager[AthleteCalendars | CalendarConnector]:
+        if self.calendars_of is not None:
+            return nullcontext(self.calendars_of(entry))
+        return self.kept.using(row)
 
     def _again(self, athlete_id: str) -> None:
         # Also when the crash came before the pass began (no end() of its own to do it).
@@ -204,11 +209,9 @@ class Worker:
         ok = False
         try:
             now = self.now(zone(entry.athlete.timezone))
-            calendars = (
-                self.calendars(row) if self.calendars_of is None else self.calendars_of(entry)
-            )
-            clock = time.perf_counter()
-            result = run_pass(self.store, entry, now, calendars)
+            with self._calendars(row, entry) as calendars:
+                clock = time.perf_counter()
+                result = run_pass(self.store, entry, now, calendars)
             ok = not result.error
             if self.metrics is not None:
                 self.metrics.record(result, time.perf_counter() - clock, time.time())
@@ -239,10 +242,7 @@ class Worker:
         return True
 
     def close(self) -> None:
-        with self._guard:
-            for _, calendars in self._calendars.values():
-                calendars.close()
-            self._calendars.clear()
+        self.kept.close()
         if self._keeper is not None:
             self._keeper.close()
 
