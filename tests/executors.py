@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
 from dataclasses import fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,13 +36,6 @@ from service.sync.result import PassResult
 from tests.support import example_workspace
 
 Calendars = AthleteCalendars | CalendarConnector
-
-
-def _unplaced(value: object) -> object:
-    """A setting without the `where` its messages name (the file's table, or the store's)."""
-    if isinstance(value, Mapping):
-        return {k: _unplaced(v) for k, v in value.items() if k != "where"}
-    return value
 
 
 class Passes(Protocol):
@@ -146,14 +138,10 @@ class Queued(Embedded):
         athlete_id = entry.athlete.id
         row = athletes.one(store, athlete_id)
         assert row is not None, f"{athlete_id} is not in the store"
-        # The worker builds the athlete from the store: a suite's entry must be that athlete.
+        # The worker builds the athlete from the store: a suite's entry must be that athlete,
+        # named in messages as the file names it.
         built = build(worker.config, row)
-        differ = [
-            f.name
-            for f in fields(entry)
-            if f.name != "where"
-            and _unplaced(getattr(built, f.name)) != _unplaced(getattr(entry, f.name))
-        ]
+        differ = [f.name for f in fields(entry) if getattr(built, f.name) != getattr(entry, f.name)]
         assert not differ, f"the suite's entry is not the store's: {differ}"
         worker.now = now.astimezone
         worker.calendars_of = None if calendars is None else (lambda _: calendars)

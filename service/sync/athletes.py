@@ -44,7 +44,16 @@ def where(athlete_id: str) -> str:
 def build(config: Config, row: Stored) -> AthleteConfig:
     """A stored athlete as the config would build it; a ConfigError naming it when it cannot
     be (the config's shared tables changed since it was stored)."""
-    return athlete_from_table(row.settings, config, Path(row.base_dir), where(row.id))
+    return athlete_from_table(row.settings, config, Path(row.base_dir), _named(config, row))
+
+
+def _named(config: Config, row: Stored) -> str:
+    """Where a message sends the person to change the athlete: the config file's table for
+    one of the file's (as a pass in `racecal run` names it), else `racecal athlete`."""
+    ids = file_ids(config)
+    if row.origin == "config" and row.id in ids:
+        return f"{config.path}: athletes[{ids.index(row.id)}]"
+    return where(row.id)
 
 
 def config_base(config: Config) -> str:
