@@ -197,15 +197,15 @@ class Worker:
         if row is None:
             log.info("athlete %s: removed; no pass", athlete_id)
             return False
-        if rounds.synced(self.store, athlete_id) >= seq:
-            log.debug("athlete %s: change %d covered by a pass since", athlete_id, seq)
-            return False
         try:
             entry = build(self.config, row)
         except ConfigError as exc:
             log.error("athlete %s: not synced: %s", athlete_id, exc)
             return False
-        begun = rounds.begin(self.store, athlete_id, self.name)
+        begun = rounds.begin_for(self.store, athlete_id, self.name, seq)
+        if begun is None:
+            log.debug("athlete %s: change %d covered by a pass since", athlete_id, seq)
+            return False
         ok = False
         try:
             now = self.now(zone(entry.athlete.timezone))

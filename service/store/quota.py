@@ -76,6 +76,10 @@ def spent(
     """`requests` Google requests were sent now (a pass of the athlete's when `passed`, or
     the channel keeper's when `athlete_id` is None); the athlete's job lets go of what it
     `held` of the budget, and a pass's count becomes the estimate of its next one."""
+    if not requests and not held:
+        # Nothing sent and nothing held (its job's estimate was 0: its cost is 0 already, or
+        # unknown for an athlete without Google, estimated 0 alike): nothing to record.
+        return
     minute = _minute(store)
     with store.engine.begin() as connection:
         if requests:

@@ -102,13 +102,15 @@ AGAIN = text(
 
 
 # One statement: the row's version moves and its due_at is read (the self-join: RETURNING
-# gives only new values) and cleared, and the pass is recorded.
+# gives only new values) and cleared, and the pass is recorded; unless a pass since covered the
+# change `seq` the job is for (then only the row's synced_seq comes back, and nothing moved).
 BEGIN = text(
     """
     WITH took AS (
         UPDATE sync_rows s SET version = s.version + 1, due_at = NULL
         FROM sync_rows o
         WHERE s.athlete_id = :id AND o.athlete_id = s.athlete_id
+          AND (CAST(:seq AS bigint) IS NULL OR o.synced_seq < CAST(:seq AS bigint))
         RETURNING s.version, s.change_seq, s.synced_seq, o.due_at
     ),
     pass AS (
@@ -117,6 +119,9 @@ BEGIN = text(
         RETURNING id
     )
     SELECT pass.id, took.version, took.change_seq, took.synced_seq FROM pass, took
+    UNION ALL
+    SELECT NULL, NULL, NULL, o.synced_seq FROM sync_rows o
+    WHERE o.athlete_id = :id AND o.synced_seq >= CAST(:seq AS bigint)
     """
 )
 
@@ -177,7 +182,19 @@ def note_change(store: Store, athlete_id: str) -> int:
 
 def begin(store: Store, athlete_id: str, worker: str) -> Begun:
     """Record a pass's start (database clock) and read the row it will commit against."""
-    values = {"id": athlete_id, "worker": worker[:128]}
+    begun = _begin(store, athlete_id, worker, None)
+    assert begun is not None  # no change to be covered: always begins
+    return begun
+
+
+def begin_for(store: Store, athlete_id: str, worker: str, seq: int) -> Begun | None:
+    """begin(), for a job deferred for the change `seq`; None (and nothing begun) when a
+    pass since covered it (synced_seq >= seq), read in the same statement."""
+    return _begin(store, athlete_id, worker, seq)
+
+
+def _begin(store: Store, athlete_id: str, worker: str, seq: int | None) -> Begun | None:
+    values = {"id": athlete_id, "worker": worker[:128], "seq": seq}
     with store.engine.begin() as connection:
         # Beginning takes the row's lease (the version moves): a pass begun earlier, whose
         # worker was paused while its job was retried here, commits nothing when it wakes.
@@ -190,6 +207,8 @@ def begin(store: Store, athlete_id: str, worker: str) -> Begun:
                 values,
             )
             row = connection.execute(BEGIN, values).one()
+    if row[0] is None:  # covered by a pass since
+        return None
     return Begun(int(row[0]), athlete_id, int(row[1]), int(row[2]), int(row[3]))
 
 

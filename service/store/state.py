@@ -353,6 +353,8 @@ _REAUTH = (
     .where(Athlete.id == bindparam("athlete"), Athlete.needs_reauth != bindparam("flag"))
     .values(needs_reauth=bindparam("flag"))
 )
+# PostgreSQL runs an UPDATE inside a WITH (SQLite does not).
+_RUN_AND_REAUTH = _RUN.add_cte(_REAUTH.cte("reauth"))
 
 
 def begin_run(store: Store, athlete_id: str, now: datetime) -> int:
@@ -405,9 +407,16 @@ def record_run(
         if not quiet:
             _ensure_athlete(c, athlete_id, started_at)
         values = {"athlete": athlete_id, "started": started_at, "finished": finished_at}
-        c.execute(_RUN, {**values, "error": error})
-        if error is None or needs_reauth:
-            c.execute(_REAUTH, {"athlete": athlete_id, "flag": needs_reauth})
+        flag = {"athlete": athlete_id, "flag": needs_reauth}
+        if not (error is None or needs_reauth):
+            c.execute(_RUN, {**values, "error": error})
+        elif c.dialect.name == "postgresql":
+            # One statement a quiet pass, not two: the flag's update (a no-op unless it
+            # changes) rides along with the run's insert.
+            c.execute(_RUN_AND_REAUTH, {**values, **flag, "error": error})
+        else:
+            c.execute(_RUN, {**values, "error": error})
+            c.execute(_REAUTH, flag)
 
 
 def _ensure_athlete(c: Connection, athlete_id: str, now: datetime) -> None:
