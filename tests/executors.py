@@ -28,7 +28,7 @@ from connectors.base import CalendarConnector
 from service.calendars import AthleteCalendars
 from service.config.load import AthleteConfig, Config, load_config
 from service.daemon import queue
-from service.store import athletes, rounds
+from service.store import athletes, quota, rounds
 from service.store.database import Store
 from service.sync.athletes import build, settle
 from service.sync.engine import run_pass
@@ -36,6 +36,7 @@ from service.sync.result import PassResult
 from tests.support import example_workspace
 
 Calendars = AthleteCalendars | CalendarConnector
+UNPACED = 1_000_000
 
 
 class Passes(Protocol):
@@ -111,7 +112,13 @@ class Queued(Embedded):
         queue.apply_schema(store.engine)
         settle(config, store, datetime.now(UTC))
         # Polled hourly: a pass runs for the change a suite's pass notes, none by time.
-        self.worker = queue.Worker(config, store, 3600, name="suite", on_pass=self.told.append)
+        # Not paced: a suite's minute can hold more of one user's Google requests than
+        # Google's 600 (faults retried), which would hold its next pass back to the next
+        # minute. Pacing has tests of its own (test_queue_quota).
+        unpaced = quota.Budget(UNPACED, UNPACED)
+        self.worker = queue.Worker(
+            config, store, 3600, name="suite", on_pass=self.told.append, budget=unpaced
+        )
         self.app = queue.make_app(self.worker)
         # Few connections: the suites share the server with everything else the machine runs.
         pool = psycopg_pool.AsyncConnectionPool(

@@ -127,6 +127,8 @@ class Worker:
     calendars_of: Callable[[AthleteConfig], AthleteCalendars | CalendarConnector] | None = None
     # Told every pass's result, once it ended (committed, fenced out or failed).
     on_pass: Callable[[PassResult], None] | None = None
+    # The minute's Google budget the dispatcher admits passes within; None: [google]'s.
+    budget: quota.Budget | None = None
     # Athletes whose calendars are kept between passes (the most recently passed).
     calendars_kept: int = CALENDARS_KEPT
     kept: KeptCalendars = field(init=False)
@@ -145,9 +147,8 @@ class Worker:
         return self._keeper
 
     def due(self) -> list[tuple[str, int, int]]:
-        return rounds.dispatch(
-            self.store, self.interval_seconds, DISPATCH_LIMIT, google_budget(self.config)
-        )
+        budget = self.budget or google_budget(self.config)
+        return rounds.dispatch(self.store, self.interval_seconds, DISPATCH_LIMIT, budget)
 
     def analyze(self, deferred: int) -> None:
         """After a tick that deferred `deferred` jobs: procrastinate's table analyzed when they
