@@ -4,6 +4,7 @@ hooks: every statement racecal sends)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import Engine, event, text
 
 from service.config.load import load_config
 from service.daemon import queue
-from service.store import athletes, rounds
+from service.store import athletes, locks, rounds
 from service.store.database import Store
 from service.sync.result import PassResult
 from tests.support import ROOT
@@ -70,10 +71,10 @@ def test_a_quiet_pass_sends_few_statements(worker: queue.Worker) -> None:
     [result] = told
     assert result.quiet
     assert result.error is None
-    # The athlete's row; begin (the synced_seq read with it); the store lock; the quiet key;
-    # the run recorded with the re-auth flag; the lock's release; the fenced commit. Nothing
-    # of the Google quota: the pass sent Google nothing and its job held nothing.
-    assert len(sent) == 7, sent
+    # The athlete's row; begin (the synced_seq read with it); the store lock (let go with its
+    # transaction); the quiet key; the run recorded with the re-auth flag; the fenced commit.
+    # Nothing of the Google quota: the pass sent Google nothing and its job held nothing.
+    assert len(sent) == 6, sent
 
 
 def test_a_quiet_pass_still_clears_a_refused_login_and_a_covered_job_begins_nothing(
@@ -98,3 +99,29 @@ def test_a_quiet_pass_still_clears_a_refused_login_and_a_covered_job_begins_noth
     with store.engine.connect() as c:
         assert c.execute(text("SELECT version FROM sync_rows")).scalar_one() == before
         assert c.execute(text("SELECT count(*) FROM worker_passes")).scalar_one() == passes
+
+
+def test_the_store_lock_excludes_another_pass_and_lets_go_at_its_end(pg_url: str) -> None:
+    store = Store.open(pg_url)
+    # An older racecal takes the same key as a session lock.
+    key = int.from_bytes(hashlib.sha256(b"racecal:athlete-ana").digest()[:8], signed=True)
+    try:
+        with locks.lock(store.engine, "athlete-ana", 0) as held:
+            assert held
+            with locks.lock(store.engine, "athlete-ana", 0.1) as other:
+                assert not other
+            with store.engine.connect() as c:
+                session = c.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key})
+                assert session.scalar_one() is False
+        with locks.lock(store.engine, "athlete-ana", 0) as again:
+            assert again
+        with store.engine.connect() as c:
+            held_now = c.execute(
+                text(
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                    "WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+                )
+            )
+            assert held_now.scalar_one() == 0
+    finally:
+        store.engine.dispose()

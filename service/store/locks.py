@@ -4,9 +4,14 @@ interleave their writes to one calendar and each takes the other's for the athle
 
 SQLite: a file per lock in a folder beside the database (`racecal.db.locks/`), taken with
 flock(2), which the kernel drops when the holder dies, so a SIGKILL never leaves one behind.
-PostgreSQL: a session advisory lock (pg_try_advisory_lock) on a connection of its own, which
-the server drops when that connection ends. An in-memory SQLite store has nobody to share with:
-no lock.
+PostgreSQL: a transaction advisory lock (pg_try_advisory_xact_lock) in a transaction of its
+own, on a connection of its own, held open for as long as the lock is: ending the transaction
+lets it go (no unlock statement, one round trip less on every pass), and the server drops it
+when that connection ends. It conflicts with a session lock of the same key (an older racecal's
+pass). The transaction only ever ran that SELECT: it holds no row, table or snapshot (read
+committed), so it keeps nothing from vacuum; a server with idle_in_transaction_session_timeout
+set shorter than a pass would end it under the pass (leave that unset for racecal's role). An
+in-memory SQLite store has nobody to share with: no lock.
 """
 
 from __future__ import annotations
@@ -62,27 +67,26 @@ def _file_lock(path: Path, wait: float) -> Iterator[bool]:
 
 
 def _try_pg(connection: Connection, key: int) -> bool:
-    held = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one()
-    # Outside a transaction: the session lock outlives it, and nothing else stays open.
-    connection.commit()
-    return bool(held)
+    # Taken in the connection's open transaction (begun by this SELECT): held until it ends.
+    held = connection.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
+    return bool(held.scalar_one())
 
 
 @contextmanager
 def _pg_lock(engine: Engine, name: str, wait: float) -> Iterator[bool]:
     key = _key(name)
     with engine.connect() as connection:
-        deadline = time.monotonic() + wait
-        while not _try_pg(connection, key):
-            if time.monotonic() >= deadline:
-                yield False
-                return
-            time.sleep(POLL)
         try:
+            deadline = time.monotonic() + wait
+            while not _try_pg(connection, key):
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(POLL)
             yield True
         finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            connection.commit()
+            # Ending the transaction lets the lock go.
+            connection.rollback()
 
 
 @contextmanager
