@@ -33,6 +33,7 @@ import procrastinate
 from procrastinate.schema import SchemaManager
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from connectors import observe, registry
 from connectors.base import CalendarConnector
@@ -169,6 +170,18 @@ class Worker:
         with observe.counted() as tally:
             try:
                 passed = self._sync(athlete_id, seq)
+            except DBAPIError as exc:
+                # The database went away (a restart, the network, too many clients): trouble
+                # of the moment, not a bug, so one line; the athlete comes due again soon.
+                passed = True
+                said = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else ""
+                log.warning(
+                    "athlete %s: pass stopped: the store cannot be reached (%s%s)",
+                    athlete_id,
+                    type(exc.orig).__name__,
+                    f": {said}" if said else "",
+                )
+                self._again(athlete_id)
             except Exception:  # a bug must not take the worker down; it is logged in full
                 passed = True
                 log.exception("athlete %s: pass crashed", athlete_id)
