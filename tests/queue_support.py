@@ -15,6 +15,28 @@ from sqlalchemy import text
 from service.store.database import Store
 from tests.support import ROOT
 
+GOOGLE_ATHLETE = """
+[[athletes]]
+id = "{id}"
+timezone = "Europe/Berlin"
+run_days = ["mon", "tue", "thu", "sat", "sun"]
+long_run_day = "sun"
+weekly_km = 45
+easy_pace = "5:45"
+plan_weeks = {weeks}
+[athletes.google]
+races = ["primary"]
+busy = ["primary"]
+training = "Training"
+token_file = "tokens/{id}.json"
+retry_seconds = {retry}
+"""
+
+
+def google_athlete(athlete_id: str, weeks: int = 16, retry_seconds: int = 1) -> str:
+    """A Google athlete's table for a config, with the token `tokens/ATHLETE.json`."""
+    return GOOGLE_ATHLETE.format(id=athlete_id, weeks=weeks, retry=retry_seconds)
+
 
 def racecal(*args: str) -> list[str]:
     return [sys.executable, "-m", "service.cli", *args]

@@ -111,23 +111,29 @@ def example_workspace(base: Path) -> Path:
     return base / "config.toml"
 
 
-SECOND_ATHLETE = """
+ICS_ATHLETE = """
 [[athletes]]
-id = "blake"
+id = "{id}"
 timezone = "Europe/Berlin"
 run_days = ["mon", "wed", "fri", "sun"]
 long_run_day = "sun"
 [athletes.races]
 ics = ["{races}"]
 [athletes.output]
-ics = "var/blake.ics"
+ics = "var/{id}.ics"
 """
+
+
+def ics_athlete(athlete_id: str, races: str) -> str:
+    """An athlete's table for a config, on the race calendar `races` (a file or a URL),
+    writing var/ATHLETE.ics."""
+    return ICS_ATHLETE.format(id=athlete_id, races=races)
 
 
 def second_athlete(races: str) -> str:
     """A second athlete's table for a config: blake, on the race calendar `races` (a file or a
     URL), writing var/blake.ics."""
-    return SECOND_ATHLETE.format(races=races)
+    return ics_athlete("blake", races)
 
 
 def example_store(base: Path, url: str | None = None) -> tuple[Store, AthleteConfig]:

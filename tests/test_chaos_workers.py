@@ -34,7 +34,7 @@ from service.store import rounds, state
 from service.store.database import Store
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import google_body
-from tests.queue_support import racecal, rows, wait, workers
+from tests.queue_support import google_athlete, racecal, rows, wait, workers
 from tests.support import ROOT
 
 ROSTER = int(os.environ.get("RACECAL_CHAOS_ATHLETES", "2000"))
@@ -67,23 +67,6 @@ requests_per_minute = 10000000
 requests_per_minute_per_user = 100000
 """
 CRASH = "Traceback (most recent call last):"
-ATHLETE = """
-[[athletes]]
-id = "{id}"
-timezone = "Europe/Berlin"
-run_days = ["mon", "tue", "thu", "sat", "sun"]
-long_run_day = "sun"
-weekly_km = 45
-easy_pace = "5:45"
-plan_weeks = 6
-
-[athletes.google]
-races = ["primary"]
-busy = ["primary"]
-training = "Training"
-token_file = "tokens/{id}.json"
-retry_seconds = 30
-"""
 
 
 @pytest.fixture
@@ -117,7 +100,9 @@ def _athletes(base: Path, fake: FakeGoogleCalendar) -> list[str]:
             )
         )
         token.chmod(0o600)
-    (base / "athletes.toml").write_text("".join(ATHLETE.format(id=i) for i in ids))
+    (base / "athletes.toml").write_text(
+        "".join(google_athlete(i, weeks=6, retry_seconds=30) for i in ids)
+    )
     return ids
 
 

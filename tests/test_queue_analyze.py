@@ -14,23 +14,9 @@ from service.config.load import load_config
 from service.daemon import queue
 from service.store import athletes, rounds
 from service.store.database import Store
-from tests.support import ROOT
+from tests.support import ROOT, ics_athlete
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
-CONFIG = """
-[service]
-database_url = "{url}"
-executor = "procrastinate"
-[[athletes]]
-id = "ana"
-timezone = "Europe/Berlin"
-run_days = ["mon", "wed", "fri", "sun"]
-long_run_day = "sun"
-[athletes.races]
-ics = ["{races}"]
-[athletes.output]
-ics = "var/ana.ics"
-"""
 
 
 def _analyzed(store: Store) -> int:
@@ -47,7 +33,10 @@ def _analyzed(store: Store) -> int:
 
 def test_a_large_tick_analyzes_the_jobs_table_once_a_minute(tmp_path: Path, pg_url: str) -> None:
     path = tmp_path / "config.toml"
-    path.write_text(CONFIG.format(url=pg_url, races=ROOT / "examples" / "races.ics"))
+    path.write_text(
+        f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
+        + ics_athlete("ana", str(ROOT / "examples" / "races.ics"))
+    )
     store = Store.open(pg_url)
     store.upgrade()
     queue.apply_schema(store.engine)

@@ -24,26 +24,10 @@ from service.store import cursors, rounds
 from service.store.database import Store
 from tests.fakes.google_calendar import FakeGoogleCalendar
 from tests.google_world import GoogleWorld
+from tests.queue_support import google_athlete
 from tests.radicale_server import free_port
 from tests.support import ROOT
 from tests.web_support import wait_for
-
-ATHLETE = """
-[[athletes]]
-id = "{id}"
-timezone = "Europe/Berlin"
-run_days = ["mon", "tue", "thu", "sat", "sun"]
-long_run_day = "sun"
-weekly_km = 45
-easy_pace = "5:45"
-plan_weeks = 16
-[athletes.google]
-races = ["primary"]
-busy = ["primary"]
-training = "Training"
-token_file = "tokens/{id}.json"
-retry_seconds = 1
-"""
 
 
 def _post(url: str, headers: dict[str, str]) -> int:
@@ -91,7 +75,7 @@ class Cluster:
         (self.folder / "tokens").mkdir(exist_ok=True, mode=0o700)
         os.replace(token, self.folder / "tokens" / f"{athlete_id}.json")
         table = self.folder / f"{athlete_id}.toml"
-        table.write_text(self.google + ATHLETE.format(id=athlete_id))
+        table.write_text(self.google + google_athlete(athlete_id))
         self.racecal("athlete", "import", str(table))
 
     def start(self) -> None:

@@ -26,7 +26,7 @@ from service.daemon.node import Node
 from service.daemon.runner import Daemon
 from service.store import athletes, figures, quota, rounds
 from service.store.database import Store
-from tests.support import ROOT
+from tests.support import ROOT, ics_athlete
 from tests.web_support import example, get, serving, wait_for
 
 # The defaults of [google] requests_per_minute and requests_per_minute_per_user.
@@ -136,25 +136,12 @@ def test_queue_depth_due_athletes_lag_and_quota_read_from_the_store(
     assert 0 <= newest.total_seconds() < 10  # since its change was noted, a moment ago
 
 
-ATHLETE = """
-[[athletes]]
-id = "{id}"
-timezone = "Europe/Berlin"
-run_days = ["mon", "wed", "fri", "sun"]
-long_run_day = "sun"
-[athletes.races]
-ics = ["{races}"]
-[athletes.output]
-ics = "var/{id}.ics"
-"""
-
-
 def test_a_worker_node_shows_the_clusters_round(tmp_path: Path, store: Store, pg_url: str) -> None:
     races = ROOT / "examples" / "races.ics"
     config = tmp_path / "config.toml"
     config.write_text(
         f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
-        + "".join(ATHLETE.format(id=i, races=races) for i in ("ana", "ben"))
+        + "".join(ics_athlete(i, str(races)) for i in ("ana", "ben"))
     )
     node = Node(load_config(config, env={}), store, "node-1")
     _defer(pg_url, ["ana"], take=0)

@@ -27,21 +27,10 @@ from sqlalchemy import text
 from service.store import cursors
 from service.store.database import Store
 from tests.radicale_server import free_port
-from tests.support import ROOT
+from tests.support import ROOT, ics_athlete
 from tests.web_support import wait_for
 
 IDS = ("ana", "ben")
-ATHLETE = """
-[[athletes]]
-id = "{id}"
-timezone = "Europe/Berlin"
-run_days = ["mon", "wed", "fri", "sun"]
-long_run_day = "sun"
-[athletes.races]
-ics = ["races-{id}.ics"]
-[athletes.output]
-ics = "var/{id}.ics"
-"""
 
 
 @dataclass
@@ -99,7 +88,7 @@ def node(tmp_path: Path, pg_url: str) -> Iterator[Node]:
         f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
         f'interval_minutes = 60\nhttp = "127.0.0.1:{port}"\n'
         f'[google]\nwebhook_url = "{base}/google/notify"\n'
-        + "".join(ATHLETE.format(id=i) for i in IDS)
+        + "".join(ics_athlete(i, f"races-{i}.ics") for i in IDS)
     )
     store = Store.open(pg_url)
     store.upgrade()  # what the worker does first, so the test can read the rows at once

@@ -22,23 +22,12 @@ from service.store import athletes, quota, rounds
 from service.store.database import Store
 from tests.queue_support import racecal, rows, wait
 from tests.queue_support import workers as start_workers
-from tests.support import ROOT
+from tests.support import ROOT, ics_athlete
 
 # The defaults of [google] requests_per_minute and requests_per_minute_per_user.
 GOOGLE = quota.Budget(10_000, 600)
 
 IDS = ("ana", "ben", "cleo", "dev", "eli")
-ATHLETE = """
-[[athletes]]
-id = "{id}"
-timezone = "Europe/Berlin"
-run_days = ["mon", "wed", "fri", "sun"]
-long_run_day = "sun"
-[athletes.races]
-ics = ["races-{id}.ics"]
-[athletes.output]
-ics = "var/{id}.ics"
-"""
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
 
 
@@ -94,7 +83,7 @@ def _config(tmp_path: Path, pg_url: str) -> Path:
         shutil.copy(ROOT / "examples" / "races.ics", tmp_path / f"races-{athlete_id}.ics")
     body = (
         f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
-        "interval_minutes = 60\n" + "".join(ATHLETE.format(id=i) for i in IDS)
+        "interval_minutes = 60\n" + "".join(ics_athlete(i, f"races-{i}.ics") for i in IDS)
     )
     path = tmp_path / "config.toml"
     path.write_text(body)
@@ -189,7 +178,7 @@ def test_a_worker_killed_mid_pass_leaves_its_athlete_to_the_other(
     config = tmp_path / "config.toml"
     config.write_text(
         f'[service]\ndatabase_url = "{pg_url}"\nexecutor = "procrastinate"\n'
-        "interval_minutes = 60\n" + ATHLETE.format(id="ana").replace('"races-ana.ics"', f'"{url}"')
+        "interval_minutes = 60\n" + ics_athlete("ana", url)
     )
     logs = [tmp_path / f"worker-{n}.log" for n in (1, 2)]
     workers = {process.pid: process for process in start_workers(config, logs, concurrency=1)}
