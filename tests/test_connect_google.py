@@ -69,19 +69,26 @@ def web_client(path: Path, fake_url: str) -> None:
     )
 
 
+def onboarding_world(fake: FakeGoogleCalendar, folder: Path) -> GoogleWorld:
+    """The athlete's world on the local Google server with web onboarding set up: a secret
+    key, a Web application client, the public address and the callback."""
+    world = GoogleWorld(fake, folder)
+    private(folder / "secret.key", Fernet.generate_key().decode())
+    web_client(folder / "client_web.json", fake.url)
+    world.config(
+        service=f'public_url = "{PUBLIC}"\nsecret_key_file = "secret.key"',
+        google=f'client_secrets = "client_web.json"\nredirect_url = "{CALLBACK}"',
+    )
+    return world
+
+
 def test_an_invite_connects_google_and_a_pass_writes_with_the_stored_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The local token endpoint is plain http; Google's is https.
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     with FakeGoogleCalendar() as fake:
-        world = GoogleWorld(fake, tmp_path)
-        private(tmp_path / "secret.key", Fernet.generate_key().decode())
-        web_client(tmp_path / "client_web.json", fake.url)
-        world.config(
-            service=f'public_url = "{PUBLIC}"\nsecret_key_file = "secret.key"',
-            google=f'client_secrets = "client_web.json"\nredirect_url = "{CALLBACK}"',
-        )
+        world = onboarding_world(fake, tmp_path)
         (tmp_path / "tokens" / "alex.json").unlink()  # no token but the one granted here
         loaded = load_config(tmp_path / "config.toml")
         store = world.store()
@@ -164,13 +171,7 @@ def test_a_state_older_than_15_minutes_is_a_400_and_a_younger_one_connects(
     from Google is refused 15 minutes and 5 seconds after the start, taken at 14:55."""
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     with FakeGoogleCalendar() as fake:
-        world = GoogleWorld(fake, tmp_path)
-        private(tmp_path / "secret.key", Fernet.generate_key().decode())
-        web_client(tmp_path / "client_web.json", fake.url)
-        world.config(
-            service=f'public_url = "{PUBLIC}"\nsecret_key_file = "secret.key"',
-            google=f'client_secrets = "client_web.json"\nredirect_url = "{CALLBACK}"',
-        )
+        world = onboarding_world(fake, tmp_path)
         loaded = load_config(tmp_path / "config.toml")
         store = world.store()
         started = datetime.now(UTC)
